@@ -1,0 +1,55 @@
+"""Shared fixtures. Qt runs offscreen; pytest-qt owns the single QApplication."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("XUEJI_DATA_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "xueji-test-data"))
+
+PASSWORD = "test-pass-1"
+
+
+@pytest.fixture
+def empty_store(tmp_path):
+    """A fresh school store with a profile and no classes."""
+    from xueji_desktop.demo import DEMO_SCHOOL
+    from xueji_desktop.storage import Store
+
+    store, _recovery = Store.create(tmp_path / "school.xjdb", username="admin", password=PASSWORD,
+                                    display_name="管理员", school=DEMO_SCHOOL)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """The demo school, built once per test session (360 students with photos)."""
+    from xueji_desktop.demo import create_demo_store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.xjdb"
+    store, _ = create_demo_store(path, password=PASSWORD)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template, tmp_path) -> Path:
+    """A private copy of the demo school for one test."""
+    target = tmp_path / "demo.xjdb"
+    shutil.copyfile(demo_template, target)
+    shutil.copyfile(str(demo_template) + ".keys", str(target) + ".keys")
+    return target
+
+
+@pytest.fixture
+def demo_store(demo_path):
+    from xueji_desktop.storage import Store
+
+    store = Store.open(demo_path, "admin", PASSWORD)
+    yield store
+    store.close()

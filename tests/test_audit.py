@@ -1,0 +1,64 @@
+"""Audit log: written in the same transaction as the data, hash-chained, tampering detected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from xueji_desktop.demo import demo_classes, generate_records
+from xueji_desktop.school import add_class
+from xueji_desktop.storage import audit
+from xueji_desktop.students import add_student, get_student, update_student
+
+
+def _one_student(store):
+    cls = demo_classes()[0]
+    with store.transaction() as tx:
+        info = add_class(tx, cls.entry_year, cls.stage, cls.number)
+        _, record = next(generate_records(1, seed=5, classes=[cls]))
+        sid = add_student(tx, record, info.id)
+    return sid, record
+
+
+def test_every_write_is_audited_with_old_and_new(empty_store):
+    sid, record = _one_student(empty_store)
+    with empty_store.transaction() as tx:
+        update_student(tx, sid, {**record, "name": "王改名"})
+    rows = empty_store.query("SELECT username, action, record_id, changes FROM audit_log"
+                             " WHERE table_name = 'students' ORDER BY id")
+    assert [r[1] for r in rows] == ["新增学生", "修改学生"]
+    assert rows[1][0] == "admin" and rows[1][2] == str(sid)
+    assert json.loads(rows[1][3]) == {"name": [record["name"], "王改名"]}
+    assert audit.verify(empty_store.conn).ok
+
+
+def test_rolled_back_write_leaves_no_audit_entry(empty_store):
+    before = empty_store.query("SELECT count(*) FROM audit_log")[0][0]
+    with pytest.raises(RuntimeError), empty_store.transaction() as tx:
+        add_class(tx, 2024, 1, 9)
+        raise RuntimeError("crash in the middle")
+    assert empty_store.query("SELECT count(*) FROM audit_log")[0][0] == before
+    assert empty_store.query("SELECT count(*) FROM classes")[0][0] == 0
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete_middle", "delete_last", "insert"])
+def test_verify_detects_tampering(empty_store, tamper):
+    sid, record = _one_student(empty_store)
+    for name in ("甲", "乙", "丙"):
+        with empty_store.transaction() as tx:
+            update_student(tx, sid, {**record, "name": record["name"] + name})
+    assert audit.verify(empty_store.conn).ok
+    conn = empty_store.conn
+    ids = [r[0] for r in conn.execute("SELECT id FROM audit_log ORDER BY id")]
+    if tamper == "edit":
+        conn.execute("UPDATE audit_log SET username = 'someone' WHERE id = ?", (ids[2],))
+    elif tamper == "delete_middle":
+        conn.execute("DELETE FROM audit_log WHERE id = ?", (ids[2],))
+    elif tamper == "delete_last":
+        conn.execute("DELETE FROM audit_log WHERE id = ?", (ids[-1],))
+    else:
+        conn.execute("INSERT INTO audit_log (ts, username, action, prev_hash, hash) VALUES ('x','y','z','0','0')")
+    result = audit.verify(conn)
+    assert not result.ok and result.problems
+    assert get_student(empty_store, sid) is not None

@@ -1,0 +1,70 @@
+"""``xueji``: the command-line front end over the same core as the GUI.
+
+Each area registers its sub-commands from its own module (``register(subparsers)``),
+so adding a command never touches the others. Every command takes ``--db``;
+the password comes from a prompt or from ``XUEJI_PASSWORD`` for scripts.
+Exit codes: 0 ok, 1 the checked thing is invalid / the operation was refused, 2 usage or file error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from .. import __version__
+from ..errors import Cancelled, XuejiError
+
+# One module per area, each with register(subparsers). Keep in this order for `xueji --help`.
+COMMAND_MODULES = [
+    "xueji_desktop.cli.store_cmds",
+    "xueji_desktop.cli.validation_cmds",
+    "xueji_desktop.cli.excel_cmds",
+    "xueji_desktop.cli.photo_cmds",
+    "xueji_desktop.cli.package_cmds",
+    "xueji_desktop.cli.print_cmds",
+    "xueji_desktop.cli.selftest_cmds",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xueji", description="学籍信息采集离线客户端（命令行）")
+    parser.add_argument("--version", action="version", version=f"xueji-desktop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _utf8_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        result = args.func(args)
+    except Cancelled as exc:
+        print(f"已取消：{exc}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\n已取消，数据未改变。", file=sys.stderr)
+        return 130
+    except XuejiError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    return int(result or 0)
+
+
+def _utf8_stdio() -> None:
+    # Windows consoles default to a legacy code page; Chinese messages must not crash the CLI.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8", errors="replace")
+        except (AttributeError, ValueError):
+            pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""Store commands: init, demo, info, user, backup, restore, audit."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import BadInput, XuejiError
+from ..paths import user_data_dir
+from .common import add_db_args, db_path, open_store, password, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("init", help="创建新的加密数据文件（学校或县级）")
+    add_db_args(p)
+    p.add_argument("--display-name", default="", help="用户显示名")
+    p.add_argument("--mode", choices=["school", "county"], default="school", help="学校端或县级端")
+    p.add_argument("--school-code", help="10 位学校标识码")
+    p.add_argument("--school-name", help="学校名称")
+    p.add_argument("--region-code", help="12 位统计用区划代码")
+    p.add_argument("--address", default="", help="学校地址")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="创建演示学校（若干年级、班级、几百名合成学生及照片）")
+    add_db_args(p)
+    p.add_argument("--students-per-class", type=int, default=30)
+    p.add_argument("--classes-per-grade", type=int, default=2)
+    p.add_argument("--seed", type=int, default=2022)
+    p.add_argument("--no-photos", action="store_true")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("info", help="显示数据文件概况")
+    add_db_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    user = sub.add_parser("user", help="用户管理：add | passwd | list | remove")
+    usub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    p = usub.add_parser("add", help="添加用户（新密码取自 XUEJI_NEW_PASSWORD 或提示输入）")
+    add_db_args(p)
+    p.add_argument("username")
+    p.add_argument("--role", required=True,
+                   help="clerk(学籍管理员)、leader(主管领导)、sysadmin(系统管理员)，可逗号分隔")
+    p.add_argument("--display-name", default="")
+    p.set_defaults(func=cmd_user_add)
+    p = usub.add_parser("passwd", help="修改密码；加 --recovery-key 用恢复密钥重置")
+    add_db_args(p)
+    p.add_argument("username", nargs="?")
+    p.add_argument("--recovery-key", help="初始化时打印的恢复密钥（也可设 XUEJI_RECOVERY_KEY）")
+    p.set_defaults(func=cmd_user_passwd)
+    p = usub.add_parser("list", help="列出用户")
+    add_db_args(p)
+    p.set_defaults(func=cmd_user_list)
+    p = usub.add_parser("remove", help="删除用户")
+    add_db_args(p)
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_remove)
+
+    p = sub.add_parser("backup", help="写出加密备份并校验")
+    add_db_args(p)
+    p.add_argument("--out", type=Path, help="备份文件或文件夹（默认：数据目录下 backups/）")
+    p.add_argument("--auto", action="store_true", help="滚动自动备份：只保留最近 N 份（设置 auto_backup_count）")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="用备份替换数据文件（原文件保留为 .before-restore）")
+    add_db_args(p)
+    p.add_argument("backup", type=Path)
+    p.set_defaults(func=cmd_restore)
+
+    audit = sub.add_parser("audit", help="操作日志：verify | list")
+    asub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    p = asub.add_parser("verify", help="校验日志哈希链是否被改动")
+    add_db_args(p)
+    p.set_defaults(func=cmd_audit_verify)
+    p = asub.add_parser("list", help="显示最近的日志")
+    add_db_args(p)
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(func=cmd_audit_list)
+
+    p = sub.add_parser("settings", help="查看或修改设置（如 auto_backup_count）")
+    add_db_args(p)
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    p.set_defaults(func=cmd_settings)
+
+
+def _print_recovery(recovery: str) -> None:
+    print("\n恢复密钥（只显示这一次，请打印或抄写后妥善保管；忘记密码时用它重置）：")
+    print(f"    {recovery}\n")
+
+
+def cmd_init(args) -> int:
+    from ..storage import Store
+
+    path = db_path(args)
+    school = None
+    if args.mode == "school" and (args.school_code or args.school_name or args.region_code):
+        school = {"code": args.school_code or "", "name": args.school_name or "",
+                  "region_code": args.region_code or "", "address": args.address}
+    store, recovery = Store.create(path, username=args.user, password=password("新密码：", confirm=True),
+                                   display_name=args.display_name, school=school, mode=args.mode)
+    store.close()
+    print(f"已创建数据文件：{path}（用户 {args.user}）")
+    _print_recovery(recovery)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from ..demo import create_demo_store
+    from .common import run_with_progress
+
+    path = db_path(args)
+    pw = os.environ.get("XUEJI_PASSWORD", "demo123")
+    store, recovery = run_with_progress(
+        create_demo_store, path, username=args.user, password=pw,
+        students_per_class=args.students_per_class, classes_per_grade=args.classes_per_grade,
+        seed=args.seed, photos=not args.no_photos)
+    n = store.query("SELECT count(*) FROM students")[0][0]
+    store.close()
+    shown = "（XUEJI_PASSWORD）" if "XUEJI_PASSWORD" in os.environ else pw
+    print(f"已创建演示学校：{path}，{n} 名学生。用户 {args.user} / leader，密码 {shown}")
+    _print_recovery(recovery)
+    return 0
+
+
+def info_dict(store) -> dict:
+    from .. import __version__
+    from ..school import get_school_profile
+    from ..storage.schema import current_version
+
+    q = store.query
+    return {
+        "file": str(store.path),
+        "size_bytes": store.path.stat().st_size,
+        "mode": store.mode,
+        "schema_version": current_version(store.conn),
+        "tool_version": __version__,
+        "sqlcipher": q("PRAGMA cipher_version")[0][0],
+        "school": get_school_profile(store),
+        "classes": q("SELECT count(*) FROM classes")[0][0],
+        "students": q("SELECT count(*) FROM students")[0][0],
+        "students_by_status": dict(q("SELECT status, count(*) FROM students GROUP BY status")),
+        "family_members": q("SELECT count(*) FROM family_members")[0][0],
+        "photos": q("SELECT count(*) FROM photos")[0][0],
+        "users": [{"username": u.username, "roles": sorted(u.roles), "display_name": u.display_name}
+                  for u in store.list_users()],
+        "audit_entries": q("SELECT count(*) FROM audit_log")[0][0],
+        "signed_in_as": store.user.username,
+    }
+
+
+def cmd_info(args) -> int:
+    from ..students import STATUS_NAMES
+
+    with open_store(args) as store:
+        info = info_dict(store)
+    if args.json:
+        print_json(info)
+        return 0
+    school = info["school"] or {}
+    side = "县级" if info["mode"] == "county" else "学校"
+    print(f"数据文件：{info['file']}（{info['size_bytes'] / 1e6:.1f} MB，{side}端，"
+          f"结构版本 {info['schema_version']}，SQLCipher {info['sqlcipher']}）")
+    if school:
+        print(f"学校：{school.get('code')} {school.get('name')}（区划 {school.get('region_code')}）")
+    status = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(info["students_by_status"].items()))
+    print(f"班级 {info['classes']} 个；学生 {info['students']} 名（{status or '无'}）；"
+          f"家庭成员 {info['family_members']} 条；照片 {info['photos']} 张")
+    print("用户：" + "；".join(f"{u['username']}（{','.join(u['roles'])}）" for u in info["users"]))
+    print(f"操作日志 {info['audit_entries']} 条")
+    return 0
+
+
+def cmd_user_add(args) -> int:
+    with open_store(args) as store:
+        store.add_user(args.username, password("新用户的密码：", env="XUEJI_NEW_PASSWORD", confirm=True),
+                       args.role, args.display_name)
+    print(f"已添加用户 {args.username}。")
+    return 0
+
+
+def cmd_user_passwd(args) -> int:
+    from ..storage import Store
+
+    recovery = args.recovery_key or os.environ.get("XUEJI_RECOVERY_KEY")
+    if recovery:
+        if not args.username:
+            raise BadInput("使用恢复密钥时请指定要重置密码的用户名。")
+        store, _ = Store.open_with_recovery(db_path(args), recovery)
+        with store:
+            store.change_password(args.username, password("新密码：", env="XUEJI_NEW_PASSWORD", confirm=True))
+        print(f"已用恢复密钥重置用户 {args.username} 的密码。")
+        return 0
+    target = args.username or args.user
+    with open_store(args) as store:
+        new = password("新密码：", env="XUEJI_NEW_PASSWORD", confirm=True)
+        if target == store.user.username:
+            store.change_password(target, new, old_password=password())
+        else:
+            store.change_password(target, new)
+    print(f"已修改用户 {target} 的密码。")
+    return 0
+
+
+def cmd_user_list(args) -> int:
+    from ..storage.store import ROLE_NAMES
+
+    with open_store(args) as store:
+        for u in store.list_users():
+            roles = "、".join(ROLE_NAMES[r] for r in sorted(u.roles))
+            print(f"{u.username}\t{u.display_name}\t{roles}")
+    return 0
+
+
+def cmd_user_remove(args) -> int:
+    with open_store(args) as store:
+        store.remove_user(args.username)
+    print(f"已删除用户 {args.username}。")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from ..storage.backup import DEFAULT_AUTO_BACKUPS, auto_backup
+
+    with open_store(args) as store:
+        if args.auto:
+            keep = int(store.meta("auto_backup_count", str(DEFAULT_AUTO_BACKUPS)))
+            folder = args.out or (user_data_dir() / "backups")
+            path = auto_backup(store, folder, keep)
+        else:
+            path = store.backup(args.out or (user_data_dir() / "backups"))
+    print(f"已写出并校验加密备份：{path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from ..storage.backup import restore
+
+    kept = restore(args.backup, db_path(args), args.user, password())
+    print(f"已从 {args.backup} 恢复到 {db_path(args)}。" + (f"原文件保留为 {kept}" if kept else ""))
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from ..storage import audit
+
+    with open_store(args) as store:
+        result = audit.verify(store.conn)
+    if result.ok:
+        print(f"日志完整：{result.entries} 条，哈希链无误。")
+        return 0
+    print(f"日志被改动过（共 {result.entries} 条）：")
+    for p in result.problems:
+        print(f"  - {p}")
+    return 1
+
+
+def cmd_audit_list(args) -> int:
+    import json
+
+    with open_store(args) as store:
+        store.require("sysadmin", "leader", "clerk")
+        rows = store.query("SELECT id, ts, username, action, table_name, record_id, changes FROM audit_log"
+                           " ORDER BY id DESC LIMIT ?", (args.limit,))
+    for rid, ts, user, action, table, record, changes in reversed(rows):
+        fields = ", ".join(json.loads(changes))
+        print(f"{rid}\t{ts}\t{user}\t{action}\t{table}:{record}\t{fields}")
+    return 0
+
+
+SETTINGS = {"auto_backup_count": "自动备份保留份数"}
+
+
+def cmd_settings(args) -> int:
+    with open_store(args) as store:
+        if args.key is None:
+            for key, label in SETTINGS.items():
+                print(f"{key}\t{store.meta(key, '')}\t{label}")
+            return 0
+        if args.key not in SETTINGS:
+            raise XuejiError(f"未知设置：{args.key}。可用：{', '.join(SETTINGS)}")
+        if args.value is None:
+            print(store.meta(args.key, ""))
+            return 0
+        store.require("sysadmin")
+        with store.transaction() as tx:
+            store.set_meta(tx, args.key, args.value)
+    return 0

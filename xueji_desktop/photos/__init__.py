@@ -1,0 +1,1 @@
+"""Student photos: checking, fixing and batch import (spec README §5)."""

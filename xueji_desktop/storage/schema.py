@@ -1,0 +1,205 @@
+"""Schema, versioned with ``PRAGMA user_version``; forward migrations only.
+
+Each migration is a named step run in its own transaction together with the
+version bump, so a crash mid-migration leaves the file at the previous version.
+Never edit a released step: add a new one.
+
+Students keep the handful of columns we filter, sort and de-duplicate on as real
+indexed columns; every other field of the 2022 form lives in the ``data`` JSON,
+keyed by the field keys of ``resources/spec/fields.toml``. Adding a field to
+the form therefore needs no migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE users (
+    username     TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL DEFAULT '',
+    roles        TEXT NOT NULL,              -- comma list: clerk, leader, sysadmin
+    active       INTEGER NOT NULL DEFAULT 1,
+    created_at   TEXT NOT NULL
+);
+
+CREATE TABLE school (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    code        TEXT NOT NULL CHECK (length(code) = 10),      -- 学校标识码
+    name        TEXT NOT NULL,
+    region_code TEXT NOT NULL CHECK (length(region_code) = 12), -- 统计用区划代码
+    address     TEXT NOT NULL DEFAULT '',
+    data        TEXT NOT NULL DEFAULT '{}'                     -- 英文名称, 办别, 学校类别, 学制, 电话…
+);
+
+CREATE TABLE campuses (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    address     TEXT NOT NULL DEFAULT '',
+    region_code TEXT NOT NULL DEFAULT '',
+    is_main     INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE classes (
+    id           INTEGER PRIMARY KEY,
+    class_code   TEXT NOT NULL UNIQUE,        -- 班号: entry year + stage + 2-digit number
+    name         TEXT NOT NULL,               -- 班级名称: 小学2009级(1)班
+    stage        INTEGER NOT NULL CHECK (stage IN (1, 2, 3)),
+    entry_year   INTEGER NOT NULL,
+    number       INTEGER NOT NULL CHECK (number BETWEEN 1 AND 99),
+    head_teacher TEXT NOT NULL DEFAULT '',
+    campus_id    INTEGER REFERENCES campuses(id),
+    data         TEXT NOT NULL DEFAULT '{}'   -- 建班年月, 学制, 班级类型, 双语, 荣誉称号
+);
+
+CREATE TABLE students (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL UNIQUE,       -- stable across packages and re-imports
+    class_id      INTEGER REFERENCES classes(id),
+    name          TEXT NOT NULL DEFAULT '',
+    gender        TEXT NOT NULL DEFAULT '',
+    birth_date    TEXT NOT NULL DEFAULT '',
+    id_type       TEXT NOT NULL DEFAULT '',
+    id_number     TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL DEFAULT 'pending',   -- ok | warning | pending (待修正)
+    error_count   INTEGER NOT NULL DEFAULT 0,
+    warning_count INTEGER NOT NULL DEFAULT 0,
+    data          TEXT NOT NULL DEFAULT '{}',
+    issues        TEXT NOT NULL DEFAULT '[]',
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX students_class ON students(class_id, name);
+CREATE INDEX students_name ON students(name);
+CREATE INDEX students_id_number ON students(id_number);
+CREATE INDEX students_status ON students(status);
+CREATE INDEX students_dedup ON students(name, gender, birth_date);
+
+CREATE TABLE family_members (
+    id         INTEGER PRIMARY KEY,
+    student_id INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    relation   TEXT NOT NULL DEFAULT '',
+    id_number  TEXT NOT NULL DEFAULT '',
+    data       TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (student_id, seq)
+);
+
+CREATE TABLE photos (
+    student_id INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    jpeg       BLOB NOT NULL,
+    sha256     TEXT NOT NULL,
+    checked_ok INTEGER,
+    problems   TEXT NOT NULL DEFAULT '[]',
+    updated_at TEXT NOT NULL
+);
+
+CREATE TABLE change_records (
+    id             INTEGER PRIMARY KEY,
+    student_id     INTEGER NOT NULL REFERENCES students(id),
+    kind           TEXT NOT NULL,
+    status         TEXT NOT NULL,
+    effective_date TEXT NOT NULL DEFAULT '',
+    reason         TEXT NOT NULL DEFAULT '',
+    applied_by     TEXT NOT NULL,
+    applied_at     TEXT NOT NULL,
+    decided_by     TEXT,
+    decided_at     TEXT,
+    data           TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX change_records_student ON change_records(student_id);
+
+CREATE TABLE audit_log (
+    id         INTEGER PRIMARY KEY,
+    ts         TEXT NOT NULL,
+    username   TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    table_name TEXT NOT NULL DEFAULT '',
+    record_id  TEXT NOT NULL DEFAULT '',
+    changes    TEXT NOT NULL DEFAULT '{}',   -- {field: [old, new]}
+    prev_hash  TEXT NOT NULL,
+    hash       TEXT NOT NULL
+);
+"""
+
+# v2: warnings confirmed by a user are recorded (validation severity "warning" needs a recorded
+# confirmation), and change records get evidence files (scans, stored encrypted in the file).
+V2 = """
+CREATE TABLE warning_confirmations (
+    student_id   INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+    code         TEXT NOT NULL,
+    field        TEXT NOT NULL,
+    confirmed_by TEXT NOT NULL,
+    confirmed_at TEXT NOT NULL,
+    PRIMARY KEY (student_id, code, field)
+);
+
+CREATE TABLE evidence_files (
+    id         INTEGER PRIMARY KEY,
+    change_id  INTEGER NOT NULL REFERENCES change_records(id) ON DELETE CASCADE,
+    filename   TEXT NOT NULL,
+    mime       TEXT NOT NULL DEFAULT 'application/octet-stream',
+    content    BLOB NOT NULL,
+    sha256     TEXT NOT NULL,
+    added_at   TEXT NOT NULL
+);
+"""
+
+Migration = tuple[int, str, Callable | str]
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", V1),
+    (2, "warning confirmations and change evidence", V2),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]
+
+
+def current_version(conn) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn, target: int = LATEST_VERSION) -> list[int]:
+    """Apply every step above the file's version up to ``target``; return the versions applied."""
+    applied = []
+    version = current_version(conn)
+    if version > LATEST_VERSION:
+        from ..errors import XuejiError
+
+        raise XuejiError(f"数据文件由更新版本的程序创建（结构版本 {version}），请升级本程序后再打开。")
+    for number, _name, step in MIGRATIONS:
+        if number <= version or number > target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _split_sql(step):
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied
+
+
+def _split_sql(script: str) -> list[str]:
+    # executescript() would COMMIT our transaction first; run statement by statement instead.
+    statements, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            stmt = "\n".join(buf).strip()
+            if stmt:
+                statements.append(stmt)
+            buf = []
+    rest = "\n".join(buf).strip()
+    if rest:
+        statements.append(rest)
+    return statements

@@ -1,0 +1,177 @@
+"""Student records: create, read, update, delete, each validated and audited in one transaction.
+
+A record is a flat dict keyed by the field keys of ``resources/spec/fields.toml``
+(values are *codes* for code-table fields), plus ``members``: a list of family
+member dicts (keyed by the member field keys). ``class_code`` and ``grade`` are
+derived from the class the student is in and are not stored in ``data``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from .errors import BadInput
+from .school import ClassInfo, grade_code, school_year_of
+from .storage.audit import diff
+from .storage.store import Tx, now_iso
+from .validation import Issue, ValidationContext, status_of, validate_student
+
+CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
+DERIVED = ("class_code", "grade", "members")
+STATUS_NAMES = {"ok": "正常", "warning": "有警告", "pending": "待修正"}
+
+
+def context_for(cls: ClassInfo | None, today: date | None = None) -> ValidationContext:
+    today = today or date.today()
+    if cls is None:
+        return ValidationContext(today=today, school_year=school_year_of(today))
+    return ValidationContext(today=today, stage=cls.stage, entry_year=cls.entry_year,
+                             school_year=school_year_of(today))
+
+
+def _class_by_id(conn, class_id: int | None) -> ClassInfo | None:
+    if class_id is None:
+        return None
+    row = conn.execute("SELECT id, class_code, name, stage, entry_year, number, head_teacher FROM classes"
+                       " WHERE id = ?", (class_id,)).fetchone()
+    if row is None:
+        raise BadInput(f"班级不存在（编号 {class_id}）。")
+    return ClassInfo(*row)
+
+
+def with_class(record: dict[str, Any], cls: ClassInfo | None, today: date | None = None) -> dict[str, Any]:
+    """The record as validated and shown: with class_code and grade filled from the class."""
+    full = dict(record)
+    if cls is not None:
+        full["class_code"] = cls.class_code
+        full["grade"] = grade_code(cls.stage, cls.entry_year, today) or ""
+    return full
+
+
+def _clean_members(members: Any) -> list[dict[str, Any]]:
+    out = []
+    for m in members or []:
+        m = {k: v for k, v in dict(m).items() if v not in (None, "")}
+        if m:
+            out.append(m)
+    return out
+
+
+def _split(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    data = {k: v for k, v in record.items()
+            if k not in DERIVED and not k.startswith("_") and v not in (None, "")}
+    return data, _clean_members(record.get("members"))
+
+
+def _write_members(tx: Tx, student_id: int, members: list[dict[str, Any]]) -> None:
+    tx.execute("DELETE FROM family_members WHERE student_id = ?", (student_id,))
+    tx.executemany(
+        "INSERT INTO family_members (student_id, seq, name, relation, id_number, data) VALUES (?, ?, ?, ?, ?, ?)",
+        [(student_id, i + 1, m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
+          json.dumps(m, ensure_ascii=False)) for i, m in enumerate(members)],
+    )
+
+
+def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: str | None = None,
+                issues: list[Issue] | None = None, today: date | None = None) -> int:
+    """Insert one student; ``issues`` may be passed when the caller already validated the record."""
+    cls = _class_by_id(tx.conn, class_id)
+    data, members = _split(record)
+    if issues is None:
+        issues = validate_student(with_class({**data, "members": members}, cls, today), context_for(cls, today))
+    ts = now_iso()
+    cur = tx.execute(
+        "INSERT INTO students (uid, class_id, name, gender, birth_date, id_type, id_number, status, error_count,"
+        " warning_count, data, issues, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (uid or str(uuid.uuid4()), class_id, *(str(data.get(k, "")) for k in CORE_COLUMNS), status_of(issues),
+         sum(i.severity == "error" for i in issues), sum(i.severity == "warning" for i in issues),
+         json.dumps(data, ensure_ascii=False), json.dumps([i.to_dict() for i in issues], ensure_ascii=False),
+         ts, ts),
+    )
+    student_id = cur.lastrowid
+    _write_members(tx, student_id, members)
+    changes = diff(None, data)
+    for i, m in enumerate(members):
+        changes.update({f"members.{i}.{k}": v for k, v in diff(None, m).items()})
+    tx.audit("新增学生", "students", student_id, changes)
+    return student_id
+
+
+def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id: int | None = None,
+                   today: date | None = None) -> list[Issue]:
+    """Replace the record's fields (and optionally its class); returns the new issues."""
+    old = get_student_conn(tx.conn, student_id)
+    if old is None:
+        raise BadInput(f"学生不存在（编号 {student_id}）。")
+    new_class_id = class_id if class_id is not None else old["_class_id"]
+    cls = _class_by_id(tx.conn, new_class_id)
+    data, members = _split(record)
+    issues = validate_student(with_class({**data, "members": members}, cls, today), context_for(cls, today))
+    tx.execute(
+        "UPDATE students SET class_id = ?, name = ?, gender = ?, birth_date = ?, id_type = ?, id_number = ?,"
+        " status = ?, error_count = ?, warning_count = ?, data = ?, issues = ?, updated_at = ? WHERE id = ?",
+        (new_class_id, *(str(data.get(k, "")) for k in CORE_COLUMNS), status_of(issues),
+         sum(i.severity == "error" for i in issues), sum(i.severity == "warning" for i in issues),
+         json.dumps(data, ensure_ascii=False), json.dumps([i.to_dict() for i in issues], ensure_ascii=False),
+         now_iso(), student_id),
+    )
+    _write_members(tx, student_id, members)
+    old_data, _ = _split(old)
+    changes = diff(old_data, data)
+    old_members = old.get("members", [])
+    for i in range(max(len(old_members), len(members))):
+        a = old_members[i] if i < len(old_members) else None
+        b = members[i] if i < len(members) else None
+        changes.update({f"members.{i}.{k}": v for k, v in diff(a, b).items()})
+    if new_class_id != old["_class_id"]:
+        changes["class_id"] = [old["_class_id"], new_class_id]
+    if changes:
+        tx.audit("修改学生", "students", student_id, changes)
+    return issues
+
+
+def delete_student(tx: Tx, student_id: int) -> None:
+    old = get_student_conn(tx.conn, student_id)
+    if old is None:
+        raise BadInput(f"学生不存在（编号 {student_id}）。")
+    tx.execute("DELETE FROM students WHERE id = ?", (student_id,))
+    tx.audit("删除学生", "students", student_id, {"name": [old.get("name"), None],
+                                                   "id_number": [old.get("id_number"), None]})
+
+
+def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT s.class_id, s.uid, s.status, s.data, s.issues, c.class_code, c.stage, c.entry_year"
+        " FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ?", (student_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    class_id, uid, status, data, issues, code, stage, entry_year = row
+    record = json.loads(data)
+    record["members"] = [json.loads(m[0]) for m in conn.execute(
+        "SELECT data FROM family_members WHERE student_id = ? ORDER BY seq", (student_id,))]
+    if code:
+        record["class_code"] = code
+        record["grade"] = grade_code(stage, entry_year) or ""
+    record["_id"] = student_id
+    record["_uid"] = uid
+    record["_class_id"] = class_id
+    record["_status"] = status
+    record["_issues"] = json.loads(issues)
+    return record
+
+
+def get_student(store, student_id: int) -> dict[str, Any] | None:
+    return get_student_conn(store.conn, student_id)
+
+
+def public_record(record: dict[str, Any]) -> dict[str, Any]:
+    """Drop the bookkeeping keys (``_id``…) from a record returned by :func:`get_student`."""
+    return {k: v for k, v in record.items() if not k.startswith("_")}
+
+
+def count_students(store) -> int:
+    return store.conn.execute("SELECT count(*) FROM students").fetchone()[0]
