@@ -39,7 +39,7 @@ MEMBER_ORDER = (HEADER_NAME, PAYLOAD_NAME, SIGNATURE_NAME)
 SIGNATURE_CONTEXT = b"xueji-package-v1\n"
 MAX_FILE_SIZE = 1 << 30          # 1 GiB: a school of 10,000 students with photos is ~ 0.3 GiB
 MAX_HEADER_SIZE = 1 << 16
-OUTER_LIMITS = Limits(max_members=3, max_member_size=MAX_FILE_SIZE, max_total_size=MAX_FILE_SIZE,
+OUTER_LIMITS = Limits(max_members=16, max_member_size=MAX_FILE_SIZE, max_total_size=MAX_FILE_SIZE,
                       stored_only=True)
 
 
