@@ -34,6 +34,7 @@ class StudentRow:
     record: dict[str, Any]          # fields + members, no class_code/grade
     pending: bool = False
     photo: bytes | None = None
+    raw: str = ""                   # the JSON line as received (kept verbatim by the county)
 
 
 @dataclass
@@ -63,8 +64,7 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
         c = class_info.get(code)
         by_grade[(grade_code(c["stage"], c["entry_year"]) or "毕业") if c else "未分班"] += n
     for s in students:
-        lines.append(_json({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
-                            "issues": s.issues, "record": s.record}))
+        lines.append(student_line(s).encode("utf-8"))
         if s.photo:
             photos.append((f"photos/{s.uid}.jpg", s.photo, False))  # JPEG does not deflate
     members: list[tuple[str, bytes, bool]] = [
@@ -107,21 +107,31 @@ def parse(body: bytes, what: str) -> Submission:
     students = []
     raw = data.get("students.jsonl", b"")
     for i, line in enumerate(raw.split(b"\n") if raw else []):
-        item = _load(line, what, f"students.jsonl 第 {i + 1} 行")
-        uid = str(item.get("uid", ""))
-        if not _UID.match(uid) or not isinstance(item.get("record"), dict):
-            raise BadInput(f"{what}students.jsonl 第 {i + 1} 行格式不对。")
-        students.append(StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")),
-                                   list(item.get("issues") or []), item["record"], bool(item.get("pending")),
-                                   data.get(f"photos/{uid}.jpg")))
+        row = parse_student_line(line, f"{what}students.jsonl 第 {i + 1} 行")
+        row.photo = data.get(f"photos/{row.uid}.jpg")
+        students.append(row)
     if len(students) != manifest.get("counts", {}).get("students"):
         raise BadInput(f"{what}学生人数与数据清单不符，拒绝导入。")
     changes = _load(data["change_records.json"], what, "change_records.json") if "change_records.json" in data else []
     return Submission(manifest, school, classes, students, changes)
 
 
+def student_line(s: StudentRow) -> str:
+    return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
+                       "issues": s.issues, "record": s.record}, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_student_line(line: bytes, where: str) -> StudentRow:
+    item = _load(line, where, "")
+    uid = str(item.get("uid", "")) if isinstance(item, dict) else ""
+    if not _UID.match(uid) or not isinstance(item.get("record"), dict) or not isinstance(item.get("issues", []), list):
+        raise BadInput(f"{where}格式不对。")
+    return StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")), list(item.get("issues") or []),
+                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"))
+
+
 def _load(raw: bytes, what: str, name: str) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise BadInput(f"{what}“{name}”不是有效的 JSON。") from None
+        raise BadInput(f"{what}{'“' + name + '”' if name else ''}不是有效的 JSON。") from None

@@ -210,8 +210,8 @@ CREATE TABLE county_students (
     status      TEXT NOT NULL DEFAULT '',
     pending     INTEGER NOT NULL DEFAULT 0,    -- sent with --include-pending while errors remained
     id_problem  TEXT NOT NULL DEFAULT '',      -- why the ID number is invalid ('' = fine)
-    data        TEXT NOT NULL,                 -- the record incl. members, as sent
-    issues      TEXT NOT NULL DEFAULT '[]',
+    data        TEXT NOT NULL,                 -- the student line as sent: {uid, class_code, status, pending,
+                                               --   issues, record (fields + members)}
     UNIQUE (school_code, uid)
 );
 CREATE INDEX county_students_id_number ON county_students(id_number);
