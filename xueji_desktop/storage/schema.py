@@ -216,7 +216,6 @@ CREATE TABLE county_students (
 );
 CREATE INDEX county_students_id_number ON county_students(id_number);
 CREATE INDEX county_students_identity ON county_students(name, gender, birth_date);
-CREATE INDEX county_students_id_problem ON county_students(id_problem);
 
 CREATE TABLE county_photos (
     student_id INTEGER PRIMARY KEY REFERENCES county_students(id) ON DELETE CASCADE,
