@@ -148,10 +148,21 @@ CREATE TABLE evidence_files (
 );
 """
 
-# v3: submission packages (exchange/). Both sides: the unit's own key pairs and its peers' public keys.
+# v3: enrolment state (在校/休学/出国/离校/毕业) kept as a column so lists and rules can filter on it;
+# county_accepted marks records the county has accepted (their key fields then change only by request).
+V3 = """
+ALTER TABLE students ADD COLUMN enrolment TEXT NOT NULL DEFAULT 'enrolled';
+ALTER TABLE students ADD COLUMN county_accepted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX students_enrolment ON students(enrolment);
+CREATE INDEX change_records_status ON change_records(status);
+INSERT OR IGNORE INTO meta (key, value) SELECT 'school_year',
+    CAST(strftime('%Y', 'now', 'localtime') AS INTEGER) - (strftime('%m', 'now', 'localtime') < '08');
+"""
+
+# v4: submission packages (exchange/). Both sides: the unit's own key pairs and its peers' public keys.
 # School side: county findings received in feedback packages. County side: the registry of schools with
 # their registered signing keys and last sequence numbers, review states, and the imported school data.
-V3 = """
+V4 = """
 CREATE TABLE exchange_keys (
     name       TEXT PRIMARY KEY,             -- own_signing, own_encryption, county_signing, county_encryption
     kind       TEXT NOT NULL,                -- ed25519 | x25519
@@ -228,7 +239,8 @@ Migration = tuple[int, str, Callable | str]
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", V1),
     (2, "warning confirmations and change evidence", V2),
-    (3, "submission packages: keys, feedback findings, county registry and imported data", V3),
+    (3, "enrolment state and county acceptance", V3),
+    (4, "submission packages: keys, feedback findings, county registry and imported data", V4),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
