@@ -60,6 +60,8 @@ def test_cli_round_trip(env, tmp_path, capsys):
     fb = next((tmp_path / "fb").glob("*.xjpkg"))
     assert main(["import-feedback", "--db", school, str(fb)]) == 0
     assert "通过" in capsys.readouterr().out
+    with Store.open(school, "admin", "cli-pass-1") as store:  # accepted by the county: key fields now locked
+        assert store.query("SELECT count(*) FROM students WHERE county_accepted = 1")[0][0] == 6
     assert main(["county", "export-up", "--db", county, "--out", str(tmp_path / "up"), "--folders"]) == 0
     assert (tmp_path / "up" / "1401太原市" / "140106迎泽区" / "2114010068双塔西街小学").is_dir()
     assert main(["problems", "--db", school]) == 0

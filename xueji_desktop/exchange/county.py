@@ -323,6 +323,9 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
     body = {"school_code": code, "data_sequence": s["last_sequence"], "findings": findings,
             "review": {"state": s["review_state"], "name": REVIEW_NAMES.get(s["review_state"], ""),
                        "reason": s["review_reason"], "by": s["reviewed_by"], "at": s["reviewed_at"]}}
+    if s["review_state"] == "passed":  # the school locks the key fields of the accepted records
+        body["accepted_uids"] = [r[0] for r in store.query("SELECT uid FROM county_students WHERE school_code = ?",
+                                                           (code,))]
     data = seal(kind="feedback", sender={"code": county["code"], "name": county["name"]},
                 signing_private=keystore.require_private(store.conn, keystore.OWN_SIGNING),
                 recipient={"code": code, "name": s["name"]}, recipient_x25519=bytes(s["encryption_public"]),

@@ -197,6 +197,13 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         store.set_meta(tx, "feedback_sequence", str(env.sequence))
         store.set_meta(tx, "review_state", str(review.get("state", "")))
         store.set_meta(tx, "review_reason", str(review.get("reason", "")))
+        if review.get("state") == "passed" and body.get("accepted_uids"):
+            from ..changes import mark_county_accepted
+
+            wanted = {str(u) for u in body["accepted_uids"]}
+            ids = [sid for sid, uid in tx.execute("SELECT id, uid FROM students").fetchall() if uid in wanted]
+            if ids:
+                mark_county_accepted(tx, ids)
         tx.audit("导入县级反馈", "feedback_findings", env.sequence,
                  {"findings": [None, len(findings)], "review": [None, review.get("state", "")]})
     return {"sequence": env.sequence, "findings": len(findings), "review": review}
