@@ -256,6 +256,9 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                      s.raw or payload.student_line(s)))
         if s.photo:
             photos.append((s.uid, s.photo))
+    # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
+    # insert re-read (and re-decrypt) pages. 64 MB keeps the indexes in memory; it is per connection.
+    store.conn.execute("PRAGMA cache_size = -65536")
     with store.transaction() as tx:
         old = tx.execute("SELECT count(*) FROM county_students WHERE school_code = ?", (code,)).fetchone()[0]
         tx.execute("DELETE FROM county_photos WHERE student_id IN (SELECT id FROM county_students"
