@@ -141,3 +141,18 @@ def test_init_from_package_creates_school_with_key(county, tmp_path):
         assert store.query("SELECT code FROM school")[0][0] == "2114010077"
     finally:
         store.close()
+
+
+def test_duplicates_at_entry(demo_store):
+    from xueji_desktop.exchange.problems import duplicates_for
+    from xueji_desktop.students import get_student
+
+    sid = demo_store.query("SELECT id FROM students ORDER BY id LIMIT 1")[0][0]
+    record = get_student(demo_store, sid)
+    assert duplicates_for(demo_store.conn, record, exclude_student_id=sid) == []
+    found = duplicates_for(demo_store.conn, {**record, "id_number": record["id_number"].lower()})
+    assert [f["student_id"] for f in found] == [sid] and found[0]["kind"] == "duplicate_id"
+    demo_store.conn.execute("UPDATE students SET id_number = '' WHERE id = ?", (sid,))
+    twin = {"name": record["name"], "gender": record["gender"], "birth_date": record["birth_date"], "id_number": ""}
+    assert [f["student_id"] for f in duplicates_for(demo_store.conn, twin)] == [sid]
+    assert duplicates_for(demo_store.conn, {**twin, "gender": "2" if record["gender"] == "1" else "1"}) == []

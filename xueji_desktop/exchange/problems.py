@@ -112,3 +112,22 @@ def school_problems(store: Store) -> list[dict[str, Any]]:
         out.append({"kind": kind, "kind_name": KIND_NAMES.get(kind, kind), "source": "县级反馈", "student_id": sid,
                     "name": name or "", "class_name": cls or "", "message": message})
     return out
+
+
+def duplicates_for(conn, record: dict[str, Any], exclude_student_id: int | None = None) -> list[dict[str, Any]]:
+    """At entry: other students of this school that the record would duplicate (same ID number; or, without
+    an ID number, same name + gender + birth date). For the student form to warn before saving."""
+    number = str(record.get("id_number", "") or "").strip().upper()
+    if number:
+        sql = _SCHOOL_ROW + " WHERE upper(s.id_number) = ?"
+        params: tuple = (number,)
+        kind = "duplicate_id"
+    else:
+        sql = _SCHOOL_ROW + " WHERE s.id_number = '' AND s.name = ? AND s.gender = ? AND s.birth_date = ?"
+        params = (str(record.get("name", "")), str(record.get("gender", "")), str(record.get("birth_date", "")))
+        if not all(params):
+            return []
+        kind = "duplicate_identity"
+    rows = [dict(zip(_COLS, r, strict=True)) for r in conn.execute(sql, params).fetchall()]
+    return [{"kind": kind, "kind_name": KIND_NAMES[kind], "student_id": r["row_id"], "name": r["name"],
+             "class_name": r["class_name"]} for r in rows if r["row_id"] != exclude_student_id]
