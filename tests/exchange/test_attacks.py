@@ -186,3 +186,27 @@ def test_manifest_hash_mismatch_inside_signed_payload(county, school, tmp_path):
     members = [(n, d + b" " if n == "school.json" else d, c) for n, d, c in members]
     pkg = write(tmp_path, "h.xjpkg", school.package(county_public(county), [], body=write_zip(members)))
     _refused(county, pkg, "SHA-256", school.fingerprint)
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda m, files: files.__setitem__("school.json", b"[1, 2]"),
+    lambda m, files: files.__setitem__("classes.json", b'["x"]'),
+    lambda m, files: files.__setitem__("students.jsonl", b'{"uid": "a", "record": {}, "issues": ["x"]}'),
+    lambda m, files: m.__setitem__("counts", "many"),
+])
+def test_signed_payload_with_wrong_shapes_is_a_clear_error(county, school, tmp_path, mutate):
+    import hashlib
+
+    from xueji_desktop.exchange import payload as payload_mod
+
+    good = payload_mod.build(school=school.profile(), county_code="140106", classes=[], students=[], sequence=1,
+                             created_at="2026-01-01", include_pending=False)
+    z = zipfile.ZipFile(io.BytesIO(good))
+    manifest = json.loads(z.read("manifest.json"))
+    files = {n: z.read(n) for n in z.namelist() if n != "manifest.json"}
+    mutate(manifest, files)
+    manifest["members"] = {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}
+    body = write_zip([("manifest.json", json.dumps(manifest).encode(), True),
+                      *((n, d, True) for n, d in files.items())])
+    pkg = write(tmp_path, "shape.xjpkg", school.package(county_public(county), [], body=body))
+    _refused(county, pkg, "结构不对|格式不对|人数", school.fingerprint)

@@ -204,6 +204,9 @@ def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
     if header.get("kind") not in KINDS:
         raise BadInput(f"{what}未知的数据包类型 {header.get('kind')!r}。")
     try:
+        if not all(isinstance(header.get(k), dict) for k in ("sender", "recipient", "encryption", "payload")) \
+                or not isinstance(header.get("created_at"), str) or isinstance(header.get("sequence"), bool):
+            raise TypeError
         signing_public = keys.unb64(header["sender"]["signing_public"], "发送方公钥", 32)
         meta = header["payload"]
         size, crc, digest = int(meta["size"]), int(meta["crc32"]), str(meta["sha256"])

@@ -88,7 +88,19 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
 
 
 def parse(body: bytes, what: str) -> Submission:
-    """Check every member against the manifest's SHA-256 and parse. Raises BadInput."""
+    """Check every member against the manifest's SHA-256 and parse. Raises BadInput (also for a signed
+    payload whose JSON has the wrong shapes, so a crafted package never surfaces as a crash)."""
+    try:
+        sub = _parse(body, what)
+        if not isinstance(sub.school, dict) or not all(isinstance(c, dict) for c in sub.classes) \
+                or not isinstance(sub.manifest.get("school"), dict):
+            raise TypeError
+        return sub
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise BadInput(f"{what}数据内容的结构不对（{exc.__class__.__name__}），不是本程序写出的数据包。") from None
+
+
+def _parse(body: bytes, what: str) -> Submission:
     z = SafeZip(body, INNER_LIMITS, what)
     manifest = _load(z.read("manifest.json"), what, "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("payload_version") != PAYLOAD_VERSION:
@@ -124,7 +136,8 @@ def student_line(s: StudentRow) -> str:
 def parse_student_line(line: bytes, where: str) -> StudentRow:
     item = _load(line, where, "")
     uid = str(item.get("uid", "")) if isinstance(item, dict) else ""
-    if not _UID.match(uid) or not isinstance(item.get("record"), dict) or not isinstance(item.get("issues", []), list):
+    if not _UID.match(uid) or not isinstance(item.get("record"), dict) or not isinstance(item.get("issues", []), list) \
+            or not all(isinstance(i, dict) for i in item.get("issues") or []):
         raise BadInput(f"{where}格式不对。")
     return StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")), list(item.get("issues") or []),
                       item["record"], bool(item.get("pending")), None, line.decode("utf-8"))
