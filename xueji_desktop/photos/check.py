@@ -66,7 +66,8 @@ def check_photo_bytes(data: bytes, name: str = "", *, face: imaging.Face | None 
     if fmt != "JPEG":
         add(Problem("format.not_jpeg", f"文件实际是 {fmt} 格式（与扩展名无关），要求 JPEG。{FIX_HINT}"))
     if img.size != (rules.WIDTH, rules.HEIGHT):
-        add(Problem("size.pixels", f"尺寸为 {img.width}×{img.height} 像素，要求 {rules.WIDTH}×{rules.HEIGHT}。{FIX_HINT}"))
+        add(Problem("size.pixels",
+                    f"尺寸为 {img.width}×{img.height} 像素，要求 {rules.WIDTH}×{rules.HEIGHT}。{FIX_HINT}"))
     if len(data) >= rules.MAX_BYTES:
         add(Problem("size.bytes", f"文件大小 {len(data) / 1000:.1f} KB，要求小于 60 KB。{FIX_HINT}"))
     _check_dpi(img, add, m)
@@ -154,8 +155,10 @@ def _check_face(rgb, add, m, known: imaging.Face | None) -> None:
     m["head_top"] = round(top, 3)
     if abs(offset) > rules.CENTRE_TOLERANCE:
         side = "右" if offset > 0 else "左"
-        add(Problem("face.off_centre", f"人脸偏{side}（偏离中线 {abs(offset) * 100:.0f}% 宽度），要求左右居中。{FIX_HINT}"))
-    low, high = rules.HEAD_RATIO_TARGET - rules.HEAD_RATIO_TOLERANCE, rules.HEAD_RATIO_TARGET + rules.HEAD_RATIO_TOLERANCE
+        add(Problem("face.off_centre",
+                    f"人脸偏{side}（偏离中线 {abs(offset) * 100:.0f}% 宽度），要求左右居中。{FIX_HINT}"))
+    low = rules.HEAD_RATIO_TARGET - rules.HEAD_RATIO_TOLERANCE
+    high = rules.HEAD_RATIO_TARGET + rules.HEAD_RATIO_TOLERANCE
     if ratio < low:
         add(Problem("face.too_small", f"头部只占照片高度的 {ratio * 100:.0f}%，要求约 2/3（67%）。{FIX_HINT}"))
     elif ratio > high:
