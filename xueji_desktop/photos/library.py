@@ -204,16 +204,19 @@ def _check_worker(job: tuple[str, bool]) -> tuple[bytes | None, dict[str, Any]]:
     return data, {"ok": check.ok, "problems": [p.to_dict() for p in check.problems]}
 
 
-def import_photos(store, folder: Path, *, fix: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Check (and with ``fix`` repair geometry/format of failing photos, never the backdrop) every matched file
-    in parallel, then store them all in one audited transaction. Cancel before the end changes nothing."""
-    store.require("clerk")
-    plan = plan_import(store.conn, Path(folder))
-    report = ImportReport(plan)
+def check_files(plan: ImportPlan, *, fix: bool = False, progress: Progress | None = None) -> list:
+    """The slow, file-only part of an import (no database): check, and with ``fix`` repair, every matched
+    file on all cores. The GUI runs this on a worker thread."""
     jobs = [(str(path), fix) for path, _ in plan.matched]
-    results = parallel_map(_check_worker, jobs, progress=progress, message="检查照片")
+    return parallel_map(_check_worker, jobs, progress=progress, message="检查照片")
+
+
+def store_import(store, plan: ImportPlan, results: list, *, progress: Progress | None = None) -> ImportReport:
+    """Write the checked photos in one audited transaction (all or nothing)."""
     from .check import Problem
 
+    store.require("clerk")
+    report = ImportReport(plan)
     with store.transaction() as tx:
         for i, ((path, ref), (data, check)) in enumerate(zip(plan.matched, results, strict=True)):
             tick(progress, i, len(results), "保存照片")
@@ -237,6 +240,15 @@ def import_photos(store, folder: Path, *, fix: bool = False, progress: Progress 
     return report
 
 
+def import_photos(store, folder: Path, *, fix: bool = False, progress: Progress | None = None) -> ImportReport:
+    """Match, check (and with ``fix`` repair geometry/format of failing photos, never the backdrop) in
+    parallel, then store in one audited transaction. Cancelling before the end changes nothing."""
+    store.require("clerk")
+    plan = plan_import(store.conn, Path(folder))
+    results = check_files(plan, fix=fix, progress=progress)
+    return store_import(store, plan, results, progress=progress)
+
+
 # ---- export for upload ----------------------------------------------------------------------------
 
 @dataclass
@@ -251,42 +263,67 @@ class ExportReport:
                 "students_without_photo": [r.label for r in self.without_photo]}
 
 
-def export_photos(store, out: Path, *, progress: Progress | None = None) -> ExportReport:
-    """Write every stored photo, named by the rule: ``<年级>/<班级>/<身份证件号>.jpg``, or
-    ``无身份证号/<学校标识码>_<班号>_<姓名>.jpg``. ``out`` is a folder the user chose for upload."""
+@dataclass
+class ExportItem:
+    target: Path
+    jpeg: bytes
+    ref: StudentRef
+    problems: list[str] | None   # None when the photo passed its check
+
+
+def prepare_export(store, out: Path) -> tuple[list[ExportItem], ExportReport]:
+    """Read the photos to export (database part, quick). Targets: ``<年级>/<班级>/<身份证件号>.jpg``, or
+    ``无身份证号/<学校标识码>_<班号>_<姓名>.jpg``; ``out`` is a folder the user chose for upload."""
     from ..paths import user_data_dir
     from ..validation.spec import load_spec
 
     out = Path(out)
     if out.resolve().is_relative_to(user_data_dir().resolve()) or out.resolve() == store.path.parent.resolve():
         raise BadInput(f"不能导出到程序数据文件夹（{out}），那里不允许存放明文照片。请选择其他文件夹。")
-    profile = get_school_profile(store) or {}
+    code = (get_school_profile(store) or {}).get("code", "")
     grades = load_spec().codes["grade"]
     refs = {r.id: r for r in list_student_refs(store.conn)}
-    rows = store.query("SELECT student_id FROM photos")
-    have = {r[0] for r in rows}
+    have = {r[0] for r in store.query("SELECT student_id FROM photos")}
     report = ExportReport(without_photo=[r for sid, r in refs.items() if sid not in have])
-    total = len(rows)
-    for i, (sid,) in enumerate(rows):
-        tick(progress, i, total, "导出照片")
+    items = []
+    for sid in sorted(have):
         ref = refs.get(sid)
-        if ref is None:
-            continue
         photo = get_photo(store, sid)
+        if ref is None or photo is None:
+            continue
         if ref.id_number:
             grade = grades.name_of(ref.grade) or ref.grade or "未分年级"
             folder = out / _safe(grade) / _safe(ref.class_name or "未分班")
         else:
             folder = out / NO_ID_FOLDER
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / _safe(upload_name(profile.get("code", ""), ref))
-        target.write_bytes(photo.jpeg)
-        report.written.append(target)
-        if photo.checked_ok is False:
-            report.failing.append((ref, [p["message"] for p in photo.problems if p.get("severity") == "error"]))
-    tick(progress, total, total, "导出照片")
+        problems = None if photo.checked_ok is not False else \
+            [p["message"] for p in photo.problems if p.get("severity") == "error"]
+        items.append(ExportItem(folder / _safe(upload_name(code, ref)), photo.jpeg, ref, problems))
+    return items, report
+
+
+def write_export(items: list[ExportItem], report: ExportReport, *, progress: Progress | None = None) -> ExportReport:
+    """Write the files (no database; the GUI runs this on a worker thread)."""
+    for i, item in enumerate(items):
+        tick(progress, i, len(items), "导出照片")
+        item.target.parent.mkdir(parents=True, exist_ok=True)
+        item.target.write_bytes(item.jpeg)
+        report.written.append(item.target)
+        if item.problems is not None:
+            report.failing.append((item.ref, item.problems))
+    tick(progress, len(items), len(items), "导出照片")
+    return report
+
+
+def record_export(store, out: Path, report: ExportReport) -> None:
     with store.transaction() as tx:
         tx.audit("导出照片", "photos", "", {"count": [None, len(report.written)], "folder": [None, str(out)]})
+
+
+def export_photos(store, out: Path, *, progress: Progress | None = None) -> ExportReport:
+    items, report = prepare_export(store, out)
+    write_export(items, report, progress=progress)
+    record_export(store, out, report)
     return report
 
 
