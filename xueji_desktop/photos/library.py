@@ -340,7 +340,7 @@ def photo_overview(store) -> list[dict[str, Any]]:
     rows = []
     for ref in list_student_refs(store.conn):
         ok, problems = photos.get(ref.id, (None, []))
-        state = "无照片" if ref.id not in photos else "合格" if ok else "不合格"
+        state = "无照片" if ref.id not in photos else "未检查" if ok is None else "合格" if ok else "不合格"
         rows.append({"student_id": ref.id, "class_name": ref.class_name, "name": ref.name, "state": state,
                      "problems": "；".join(p["message"] for p in problems if p.get("severity") == "error")})
     return rows
