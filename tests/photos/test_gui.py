@@ -83,7 +83,7 @@ def test_panel_accepts_a_dropped_file(qtbot, small_school, tmp_path):
     path = tmp_path / "from_phone.jpg"
     path.write_bytes(demo_photo_jpeg(4))
     with qtbot.waitSignal(panel.photo_changed, timeout=5000):
-        enter, drop = _drop(panel, path)
+        enter, _drop_event = _drop(panel, path)
     assert enter.isAccepted()
     assert get_photo(small_school, ref.id).jpeg == demo_photo_jpeg(4)
     assert not panel.picture.pixmap().isNull() and panel.fix_button.isEnabled()

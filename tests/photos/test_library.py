@@ -187,3 +187,21 @@ def test_cli_import_export_check_fix(small_school, tmp_path, monkeypatch, capsys
     assert out["imported"] == 1 and out["unmatched"][0]["file"].endswith("nobody.jpg")
     assert main(["export-photos", str(tmp_path / "up"), "--db", db]) == 0
     assert len(list((tmp_path / "up").rglob(f"{ref.id_number}.jpg"))) == 1
+
+
+
+def test_recheck_stored_photos_updates_results(small_school):
+    from xueji_desktop.demo import store_photo
+    from xueji_desktop.photos.library import recheck_stored
+
+    refs = list_student_refs(small_school.conn)
+    with small_school.transaction() as tx:
+        store_photo(tx, refs[0].id, demo_photo_jpeg(1))             # the demo writes no check result
+        store_photo(tx, refs[1].id, phone_photo(2, (600, 800)))
+    states = {r["student_id"]: r["state"] for r in photo_overview(small_school)}
+    assert states[refs[0].id] == states[refs[1].id] == "未检查"
+    assert recheck_stored(small_school) == 2
+    states = {r["student_id"]: r["state"] for r in photo_overview(small_school)}
+    assert (states[refs[0].id], states[refs[1].id]) == ("合格", "不合格")
+    assert recheck_stored(small_school) == 0
+    assert small_school.query("SELECT count(*) FROM audit_log WHERE action = '检查照片'")[0][0] == 2

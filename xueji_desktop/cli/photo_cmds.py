@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import BadInput
@@ -35,8 +36,9 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("photo-status", help="每个学生的照片情况：无照片 / 合格 / 不合格")
+    p = sub.add_parser("photo-status", help="每个学生的照片情况：无照片 / 未检查 / 合格 / 不合格")
     add_db_args(p)
+    p.add_argument("--recheck", action="store_true", help="先重新检查所有已存照片（多核并行）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
@@ -136,10 +138,13 @@ def cmd_export(args) -> int:
 
 
 def cmd_status(args) -> int:
-    from ..photos.library import photo_overview
+    from ..photos.library import photo_overview, recheck_stored
 
     store = open_store(args)
     try:
+        if args.recheck:
+            changed = run_with_progress(recheck_stored, store)
+            print(f"已重新检查，{changed} 名学生的检查结果有变化。", file=sys.stderr)
         rows = photo_overview(store)
     finally:
         store.close()

@@ -344,3 +344,40 @@ def photo_overview(store) -> list[dict[str, Any]]:
         rows.append({"student_id": ref.id, "class_name": ref.class_name, "name": ref.name, "state": state,
                      "problems": "；".join(p["message"] for p in problems if p.get("severity") == "error")})
     return rows
+
+
+# ---- re-checking stored photos ---------------------------------------------------------------------
+
+def _check_blob_worker(item: tuple[int, bytes]) -> tuple[int, bool, list[dict[str, str]]]:
+    sid, data = item
+    check = check_photo_bytes(data)
+    return sid, check.ok, [p.to_dict() for p in check.problems]
+
+
+def stored_photos(store) -> list[tuple[int, bytes]]:
+    return [(sid, bytes(blob)) for sid, blob in store.query("SELECT student_id, jpeg FROM photos ORDER BY student_id")]
+
+
+def check_blobs(items: list[tuple[int, bytes]], *, progress: Progress | None = None) -> list:
+    """Check stored photos on all cores (no database access; GUI worker thread)."""
+    return parallel_map(_check_blob_worker, items, progress=progress, message="检查照片")
+
+
+def save_checks(store, results: list) -> int:
+    """Store fresh check results in one transaction; returns how many changed (each change audited)."""
+    changed = 0
+    with store.transaction() as tx:
+        for sid, ok, problems in results:
+            old = tx.execute("SELECT checked_ok, problems FROM photos WHERE student_id = ?", (sid,)).fetchone()
+            new_problems = json.dumps(problems, ensure_ascii=False)
+            if old is None or (old[0] == int(ok) and old[1] == new_problems):
+                continue
+            tx.execute("UPDATE photos SET checked_ok = ?, problems = ? WHERE student_id = ?",
+                       (int(ok), new_problems, sid))
+            tx.audit("检查照片", "photos", sid, {"checked_ok": [old[0], int(ok)]})
+            changed += 1
+    return changed
+
+
+def recheck_stored(store, *, progress: Progress | None = None) -> int:
+    return save_checks(store, check_blobs(stored_photos(store), progress=progress))

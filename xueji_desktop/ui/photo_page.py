@@ -32,14 +32,17 @@ from ..errors import XuejiError
 from ..photos.check import CheckResult, check_photo_bytes
 from ..photos.fix import FixResult, fix_photo_bytes
 from ..photos.library import (
+    check_blobs,
     check_files,
     get_photo,
     photo_overview,
     plan_import,
     prepare_export,
     record_export,
+    save_checks,
     save_photo,
     store_import,
+    stored_photos,
     write_export,
 )
 from ..storage import Store
@@ -236,11 +239,13 @@ class PhotoPage(QWidget):
         self.fix_box = QCheckBox(self.tr("导入时自动修正尺寸/格式（不换背景）"))
         self.export_button = QPushButton(self.tr("导出照片用于上报…"))
         self.refresh_button = QPushButton(self.tr("刷新"))
+        self.recheck_button = QPushButton(self.tr("重新检查全部照片"))
+        self.recheck_button.clicked.connect(self.start_recheck)
         self.import_button.clicked.connect(self.choose_import_folder)
         self.export_button.clicked.connect(self.choose_export_folder)
         self.refresh_button.clicked.connect(self.refresh)
         bar = QHBoxLayout()
-        for w in (self.import_button, self.fix_box, self.export_button, self.refresh_button):
+        for w in (self.import_button, self.fix_box, self.export_button, self.recheck_button, self.refresh_button):
             bar.addWidget(w)
         bar.addStretch(1)
         self.summary = QLabel()
@@ -282,6 +287,15 @@ class PhotoPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if rows:
             self.panel.set_student(self._ids[rows[0].row()])
+
+    def start_recheck(self):
+        def done(results) -> None:
+            changed = save_checks(self.store, results)
+            self.report_view.setPlainText(self.tr("已重新检查 %1 张照片，%2 张的结果有变化。")
+                                          .replace("%1", str(len(results))).replace("%2", str(changed)))
+            self.refresh()
+
+        return run_job(self, self.tr("检查照片"), check_blobs, stored_photos(self.store), on_done=done)
 
     # ---- import -----------------------------------------------------------------------------------
     def choose_import_folder(self) -> None:
