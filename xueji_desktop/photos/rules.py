@@ -17,7 +17,7 @@ MAX_BYTES = 60_000
 # Background: measured on the border (top strip + both side strips of the upper half), where a correct
 # ID photo shows only backdrop. CIEDE2000 distance of the median border colour to the standard blue.
 BORDER_FRACTION = 0.06
-BACKGROUND_MAX_DELTA_E = 7.0  # ΔE00 ≈ 2 is "just noticeable"; 7 tolerates JPEG and lighting drift
+BACKGROUND_MAX_DELTA_E = 10.0  # ΔE00 ≈ 2 is "just noticeable"; 10 tolerates studio lighting and JPEG drift
 # A backdrop is "plain" (safe to replace automatically) when most border pixels sit close to its median.
 PLAIN_PIXEL_DELTA_E = 12.0
 PLAIN_MIN_SHARE = 0.85
