@@ -112,3 +112,9 @@ def test_ciede2000_matches_published_reference_pairs():
              ([2.0776, 0.0795, -1.1350], [0.9033, -0.0636, -0.5514], 0.9082)]
     for a, b, expected in pairs:
         assert float(delta_e_2000(np.array(a), np.array(b))) == pytest.approx(expected, abs=1e-4)
+
+
+def test_heic_gets_a_specific_message():
+    fake_heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+    result = check_photo_bytes(fake_heic)
+    assert result.codes == ["format.unreadable"] and "HEIC" in result.problems[0].message

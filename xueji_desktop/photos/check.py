@@ -58,6 +58,10 @@ def check_photo_bytes(data: bytes, name: str = "", *, face: imaging.Face | None 
     try:
         img = imaging.open_image(data)
     except imaging.NotAnImage:
+        if fmt == "HEIC":
+            add(Problem("format.unreadable",
+                        "文件是 HEIC 格式（苹果手机默认），请在手机上改为“兼容性最佳”或导出为 JPEG。"))
+            return result
         add(Problem("format.unreadable", "文件不是可识别的图片（可能已损坏或不是照片），请重新拍摄或导出为 JPEG。"))
         return result
     fmt = img.format or fmt

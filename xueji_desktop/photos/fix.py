@@ -36,6 +36,8 @@ class FixResult:
 def fix_photo_bytes(data: bytes, *, replace_background: bool = False, name: str = "") -> FixResult:
     label = name or "照片"
     fmt = imaging.sniff_format(data)
+    if fmt == "HEIC":
+        raise BadInput(f"{label}：HEIC 格式（苹果手机默认）无法处理，请导出为 JPEG 后再试。")
     if fmt not in ("JPEG", "PNG", "BMP", "WEBP", "GIF"):
         raise BadInput(f"{label}：不是可处理的图片（请提供 JPEG 或 PNG 照片）。")
     try:
