@@ -22,6 +22,7 @@ SUBTITLE = "（2022年修订版）"
 SPECIAL_TITLE = "特殊教育学生信息(第16项选“是”的填报)"
 NOTE = "注：带★为必采信息项。"
 CHECK_HINT = "请家长逐项核对，如有错误或空缺，请在对应栏内更正、补填后签字。"
+BLANK_HINT = "请按填表说明如实填写；选项类信息填写名称（如“汉族”“单亲留守儿童”），日期填写为 YYYY-MM-DD。"
 FILL_HINT = "请填写"
 
 LEFT = 15.0
@@ -114,7 +115,7 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
     record = record or {}
     header = header or FormHeader()
     items = form_items()
-    _draw_heading(page, header, photo, blank)
+    _draw_heading(page, header, photo)
 
     y = 45.0
     top = y
@@ -169,7 +170,7 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
     row(36, 37)
     page.add(Box(LEFT, top, RIGHT - LEFT, y - top, FRAME_W))
 
-    _draw_footer(page, y + 3)
+    _draw_footer(page, y + 3, BLANK_HINT if blank else CHECK_HINT)
     return page
 
 
@@ -178,7 +179,7 @@ def _vlines(page: Page, xs: list[float], y: float, height: float) -> None:
         page.add(Line(x, y, x, y + height, FRAME_W if x == xs[3] else LINE_W))
 
 
-def _draw_heading(page: Page, header: FormHeader, photo: bytes | None, blank: bool) -> None:
+def _draw_heading(page: Page, header: FormHeader, photo: bytes | None) -> None:
     photo_x = RIGHT - PHOTO_W
     text_w = photo_x - 4 - LEFT
     page.add(Text(LEFT, 9, text_w, 9, TITLE, 15, "sans", "center", fit="single", padding=0),
@@ -195,7 +196,7 @@ def _draw_heading(page: Page, header: FormHeader, photo: bytes | None, blank: bo
             label_w = 5.0 + 3.9 * len(label)
             page.add(Text(x, y, label_w, 7, f"{label}：", 10.5, "serif", "left", fit="single", padding=0))
             page.add(Line(x + label_w, y + 6.3, x + width - 3, y + 6.3, 0.2))
-            if value and not blank:
+            if value:
                 page.add(Text(x + label_w, y, width - label_w - 3, 7, value, 10.5, "serif", "left",
                               fit="single", padding=0.5))
             x += width
@@ -216,8 +217,8 @@ def _class_text(header: FormHeader) -> str:
     return header.class_name or header.class_code
 
 
-def _draw_footer(page: Page, y: float) -> None:
-    page.add(Text(LEFT, y, RIGHT - LEFT, 6, CHECK_HINT, 9, "serif", "left", fit="single", padding=0))
+def _draw_footer(page: Page, y: float, hint: str) -> None:
+    page.add(Text(LEFT, y, RIGHT - LEFT, 6, hint, 9, "serif", "left", fit="single", padding=0))
     y += 8
     parts = (("学生家长签字：", 58), ("班主任签字：", 58), ("填表日期：", 64))
     x = LEFT
