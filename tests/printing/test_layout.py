@@ -55,8 +55,15 @@ def test_blank_form_has_no_values_and_no_hints():
     assert all(t.color == "#000000" or t.text.startswith(("照片", "26mm")) for t in page.items if isinstance(t, Text))
 
 
-def test_everything_stays_on_the_a4_page():
-    page = build_form(special_student())
+def test_everything_stays_on_the_a4_page_even_with_four_longest_addresses():
+    record = special_student()
+    longest = ("山西省太原市迎泽区双塔西街" * 20)[:180]
+    record["current_address"] = record["household_address"] = longest
+    for member in record["members"]:
+        member["household_address"] = longest
+    page = build_form(record)
+    tall = [t for t in page.items if isinstance(t, Text) and t.text == longest]
+    assert len(tall) == 4 and all(t.h > 12 for t in tall)  # the address rows grew into the page's slack
     for item in page.items:
         x, y = getattr(item, "x", getattr(item, "x1", 0)), getattr(item, "y", getattr(item, "y1", 0))
         w, h = getattr(item, "w", 0), getattr(item, "h", 0)

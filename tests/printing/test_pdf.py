@@ -180,3 +180,46 @@ def test_cli_print_forms_roster_and_blank(demo_path, tmp_path, monkeypatch, caps
     assert "找不到学生：99999" in capsys.readouterr().err
     assert main(["print-roster", *db, "--class", cls.class_code, "--out", str(tmp_path / "x.txt")]) == 2
     assert not (tmp_path / "x.pdf").exists() and not (tmp_path / "x.txt").exists()
+
+
+def test_longest_allowed_address_fits_without_eliding():
+    from PySide6.QtGui import QImage, QPainter
+
+    from xueji_desktop.ui.print_render import PageRenderer, load_fonts
+    from xueji_desktop.validation import load_spec
+
+    longest = load_spec().field("current_address").max_len
+    address = ("山西省太原市迎泽区双塔西街" * 20)[:longest - 6] + "1203室"
+    record = special_student()
+    record["current_address"] = address
+    load_fonts()
+    device = QImage(10, 10, QImage.Format_RGB32)
+    painter = QPainter(device)
+    try:
+        renderer = PageRenderer(painter, 300)
+        item = next(i for i in build_form(record).items if isinstance(i, Text) and i.text == address)
+        _font, lines, _em = renderer.fit(item)
+        assert "".join(lines) == address
+    finally:
+        painter.end()
+
+
+def test_printer_path_draws_the_same_pages(demo_store, tmp_path):
+    """Preview and real printers get a QPrinter: print to a PDF-format QPrinter through the GUI's print job."""
+    from PySide6.QtPrintSupport import QPrinter
+
+    from xueji_desktop.ui.print_page import _new_printer, _print_job
+
+    _cls, ids = _class_with_students(demo_store)
+    printer = _new_printer()
+    printer.setOutputFormat(QPrinter.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printer.pdf"))
+    assert _print_job(demo_store, "form", Selection(student_ids=tuple(ids[:3])), False, printer) == 3
+    texts = pdf_pages_text(tmp_path / "printer.pdf")
+    assert len(texts) == 3
+    number = demo_store.query("SELECT id_number FROM students WHERE id = ?", (ids[1],))[0][0]
+    assert number in _squash(texts[1])
+    image = render_page_gray(tmp_path / "printer.pdf", 1, tmp_path, dpi=40)
+    mm = 40 / 25.4  # full-page coordinates: the table's left border sits 15 mm from the paper edge
+    column = [image.getpixel((x, int(150 * mm))) for x in range(int(12 * mm), int(18 * mm))]
+    assert min(column) < 100

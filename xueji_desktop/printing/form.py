@@ -32,8 +32,12 @@ COLUMNS = (8.0, 27.0, 46.0, 8.0, 33.0, 58.0)
 PHOTO_W, PHOTO_H = 26.0, 32.0  # the photo standard: 26 mm x 32 mm (seed 001)
 HEADER_ROW = 7.0
 SECTION_ROW = 6.5
-ROW = 8.2
+ROW = 8.0
 TALL_ROW = 12.0  # rows holding an address
+TABLE_TOP = 45.0
+TABLE_BOTTOM_LIMIT = 263.0  # leaves room for the footer (27 mm) and a 7 mm bottom margin
+VALUE_SIZE, VALUE_MIN_SIZE = 10.0, 4.5
+COMFORT_SIZE = 7.5  # an address row grows (within the page's slack) until its text fits at this size
 LINE_W = 0.25
 FRAME_W = 0.5
 
@@ -117,7 +121,8 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
     items = form_items()
     _draw_heading(page, header, photo)
 
-    y = 45.0
+    extra = {} if blank else _address_growth(record, items)
+    y = TABLE_TOP
     top = y
     widths = list(COLUMNS)
     xs = [LEFT]
@@ -139,7 +144,7 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
 
     def row(left: int | None, right: int | None) -> None:
         nonlocal y
-        height = TALL_ROW if {left, right} & ADDRESS_ITEMS else ROW
+        height = TALL_ROW + extra.get(left, 0.0) if {left, right} & ADDRESS_ITEMS else ROW
         page.add(Line(LEFT, y, RIGHT, y, LINE_W))
         for half, number in ((0, left), (1, right)):
             c = half * 3
@@ -151,7 +156,8 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
                           min_size=6.5))
             value = "" if blank else _item_value(item, record)
             if value:
-                page.add(Text(xs[c + 2], y, widths[c + 2], height, value, 10, "serif", "left"))
+                page.add(Text(xs[c + 2], y, widths[c + 2], height, value, VALUE_SIZE, "serif", "left",
+                              min_size=VALUE_MIN_SIZE))
             elif not blank and _needs_value(item, record):
                 page.add(Text(xs[c + 2], y, widths[c + 2], height, FILL_HINT, 7, "serif", "right",
                               fit="single", color="#8c8c8c"))
@@ -172,6 +178,35 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
 
     _draw_footer(page, y + 3, BLANK_HINT if blank else CHECK_HINT)
     return page
+
+
+def estimated_height(text: str, width: float, size: float, padding: float = 1.2) -> float:
+    """Height (mm) ``text`` needs when wrapped in ``width`` mm at ``size`` pt, estimated without a font engine:
+    ideographs and full-width marks are 1 em wide, other characters at most 0.6 em (the renderer then
+    measures exactly and shrinks if the estimate was short)."""
+    em = size * 25.4 / 72
+    per_line = max(1.0, (width - 2 * padding) / em)
+    ems = sum(1.0 if ord(ch) > 0x2E7F else 0.6 for ch in text)
+    lines = max(1, -int(-ems // per_line))
+    return em * (1 + (lines - 1) * 1.28) + 2 * padding
+
+
+def _address_growth(record: dict[str, Any], items: dict[int, FormItem]) -> dict[int, float]:
+    """Extra height for the address rows (keyed by the row's left item) whose values need it, shared out of
+    the page's slack so the footer always stays on the page."""
+    rows = [(1, 10), (2, 11)] + [(18 + 9 * m + 2, 18 + 9 * m + 7) for m in (0, 1)]  # (left item, address item)
+    want = {}
+    for left, number in rows:
+        value = _item_value(items[number], record)
+        need = estimated_height(value, COLUMNS[5], COMFORT_SIZE) - TALL_ROW if value else 0.0
+        if need > 0:
+            want[left] = need
+    natural = (TABLE_TOP + HEADER_ROW + 4 * SECTION_ROW + 4 * TALL_ROW
+               + (len(STUDENT_ROWS) + 2 * len(MEMBER_ROWS) + 1 - 4) * ROW)
+    slack = max(0.0, TABLE_BOTTOM_LIMIT - natural)
+    total = sum(want.values())
+    scale = min(1.0, slack / total) if total else 1.0
+    return {left: need * scale for left, need in want.items()}
 
 
 def _vlines(page: Page, xs: list[float], y: float, height: float) -> None:
@@ -219,7 +254,7 @@ def _class_text(header: FormHeader) -> str:
 
 def _draw_footer(page: Page, y: float, hint: str) -> None:
     page.add(Text(LEFT, y, RIGHT - LEFT, 6, hint, 9, "serif", "left", fit="single", padding=0))
-    y += 8
+    y += 7
     parts = (("学生家长签字：", 58), ("班主任签字：", 58), ("填表日期：", 64))
     x = LEFT
     for label, width in parts:
@@ -231,5 +266,5 @@ def _draw_footer(page: Page, y: float, hint: str) -> None:
         else:
             page.add(Line(x + label_w, y + 7, x + width - 5, y + 7, 0.3))
         x += width
-    y += 12
+    y += 11
     page.add(Text(LEFT, y, RIGHT - LEFT, 6, NOTE, 9, "serif", "left", fit="single", padding=0))
