@@ -223,3 +223,20 @@ def test_printer_path_draws_the_same_pages(demo_store, tmp_path):
     mm = 40 / 25.4  # full-page coordinates: the table's left border sits 15 mm from the paper edge
     column = [image.getpixel((x, int(150 * mm))) for x in range(int(12 * mm), int(18 * mm))]
     assert min(column) < 100
+
+
+def test_printouts_are_audited_without_id_numbers(demo_path, tmp_path, monkeypatch):
+    from xueji_desktop.cli import main
+    from xueji_desktop.storage import Store
+
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    with Store.open(demo_path, "admin", PASSWORD) as store:
+        cls, ids = _class_with_students(store)
+    assert main(["print-roster", "--db", str(demo_path), "--class", cls.class_code, "--mask",
+                 "--out", str(tmp_path / "r.pdf")]) == 0
+    with Store.open(demo_path, "admin", PASSWORD) as store:
+        action, record_id, changes = store.query(
+            "SELECT action, record_id, changes FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+        number = store.query("SELECT id_number FROM students WHERE id = ?", (ids[0],))[0][0]
+    assert action == "打印学生信息确认名单" and record_id == cls.class_code
+    assert '"mask":[null,true]' in changes and "r.pdf" in changes and number not in changes

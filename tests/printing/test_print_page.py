@@ -33,6 +33,8 @@ def test_print_page_saves_selected_forms_as_pdf(qtbot, demo_store, tmp_path):
     texts = pdf_pages_text(out)
     assert names[0] in "".join(texts[0].split()) and names[1] in "".join(texts[1].split())
     assert "已保存" in page.count_label.text()
+    action, changes = demo_store.query("SELECT action, changes FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert action == "打印学生基本信息采集表" and "two.pdf" in changes
 
 
 def test_print_page_roster_mask_option_and_blank(qtbot, demo_store, tmp_path):

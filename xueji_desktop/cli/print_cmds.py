@@ -55,7 +55,7 @@ def _selection(conn, args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace, kind: str, mask: bool = False) -> int:
-    from ..printing.batch import Selection, pages_for
+    from ..printing.batch import Selection, pages_for, record_print
     from ..ui.print_render import write_pdf  # lazy: Qt is loaded only when a PDF is actually drawn
 
     _check_out(args.out)
@@ -67,6 +67,7 @@ def _run(args: argparse.Namespace, kind: str, mask: bool = False) -> int:
             return write_pdf(pages, args.out, total, progress, title=_title(kind))
 
         count = run_with_progress(job)
+        record_print(store, kind, selection, count, f"PDF {args.out.name}", mask)
     print(f"已生成 {args.out}（{count} 页）", file=sys.stdout)
     return 0
 

@@ -149,3 +149,22 @@ def pages_for(conn, kind: str, selection: Selection, mask: bool = False,
         pages = roster_pages(conn, ids, mask, progress)
         return len(pages), iter(pages)
     raise BadInput(f"未知的打印内容：{kind}（可选：form、roster、blank）。")
+
+
+def record_print(store, kind: str, selection: Selection, pages: int, target: str, mask: bool = False) -> None:
+    """Log a finished printout in the audit log (who printed whose data, masked or not, to a printer or a PDF).
+
+    Seed 002 makes whoever exports or prints student data responsible for it; the entry names the class or
+    the student ids, never ID numbers, and is written in its own small transaction after the output exists.
+    """
+    if kind == "blank":
+        what = "空白采集表"
+        students: list[int] = []
+    else:
+        students = list(selection.student_ids) or student_ids(store.conn, selection)
+        what = selection.class_text or f"{len(students)} 名学生"
+    changes = {"pages": [None, pages], "target": [None, target], "students": [None, students[:200]]}
+    if kind == "roster":
+        changes["mask"] = [None, bool(mask)]
+    with store.transaction() as tx:
+        tx.audit(f"打印{KINDS[kind]}", "students", what, changes)

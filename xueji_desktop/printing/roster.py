@@ -24,6 +24,7 @@ HEAD_ROW = 8.0
 ROW = 9.0
 ROWS_PER_PAGE = 25
 MASK_NOTE = "本名单已隐去身份证件号、联系电话的中间位数。"
+CHECK_NOTE = "请家长核对本人孩子的信息，无误后在“家长签字”栏签名；如有错误，请在该行旁注明正确信息。"
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def _roster_page(records: list[dict[str, Any]], offset: int, header: RosterHeade
     printed = (header.printed_on or date.today()).isoformat()
     info = f"班号：{header.class_code}    班主任：{header.head_teacher}    共 {total} 人    打印日期：{printed}"
     page.add(Text(LEFT, 21, RIGHT - LEFT, 6, info, 9.5, "serif", "left", fit="single", padding=0))
-    if mask:
-        page.add(Text(LEFT, 28, RIGHT - LEFT, 6, MASK_NOTE, 9, "serif", "left", fit="single", padding=0))
+    note = CHECK_NOTE + (MASK_NOTE if mask else "")
+    page.add(Text(LEFT, 28, RIGHT - LEFT, 6, note, 9, "serif", "left", fit="single", padding=0))
     widths = [w for _, w in COLUMNS]
     xs = [LEFT]
     for w in widths:

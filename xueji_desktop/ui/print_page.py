@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import XuejiError
-from ..printing.batch import KINDS, Selection, pages_for
+from ..printing.batch import KINDS, Selection, pages_for, record_print
 from ..school import list_classes
 from ..storage import Store
 from .jobs import Job, run_job
@@ -223,8 +223,10 @@ class PrintPage(QWidget):
         if dialog.exec() != QPrintDialog.Accepted:
             return None
         printer.setFullPage(True)
-        self.last_job = run_job(self, self.tr("打印"), _print_job, self.store, self.kind(), self.selection(),
-                                self._mask(), printer)
+        kind, selection, mask = self.kind(), self.selection(), self._mask()
+        target = f"打印机 {printer.printerName()}".strip()
+        self.last_job = run_job(self, self.tr("打印"), _print_job, self.store, kind, selection, mask, printer,
+                                on_done=lambda count: self._log(kind, selection, count, target, mask))
         self.last_job.printer = printer  # type: ignore[attr-defined]  # alive until the job ends
         return self.last_job
 
@@ -241,10 +243,20 @@ class PrintPage(QWidget):
             if not chosen:
                 return None
             path = chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf"
-        self.last_job = run_job(self, self.tr("另存为 PDF"), _pdf_job, self.store, self.kind(), self.selection(),
-                                self._mask(), Path(path), on_done=self._pdf_done)
+        kind, selection, mask = self.kind(), self.selection(), self._mask()
+
+        def done(result: tuple[Path, int]) -> None:
+            saved, count = result
+            self._log(kind, selection, count, f"PDF {saved.name}", mask)
+            self.count_label.setText(self.tr("已保存 %s（%d 页）") % (saved, count))
+
+        self.last_job = run_job(self, self.tr("另存为 PDF"), _pdf_job, self.store, kind, selection, mask, Path(path),
+                                on_done=done)
         return self.last_job
 
-    def _pdf_done(self, result: tuple[Path, int]) -> None:
-        path, count = result
-        self.count_label.setText(self.tr("已保存 %s（%d 页）") % (path, count))
+    def _log(self, kind: str, selection: Selection, pages: int, target: str, mask: bool) -> None:
+        """Audit on the UI thread (the store's connection belongs to it), once the output exists."""
+        try:
+            record_print(self.store, kind, selection, pages, target, mask)
+        except XuejiError as exc:
+            QMessageBox.warning(self, self.tr("打印"), str(exc))

@@ -350,7 +350,11 @@ def write_pdf(pages: Iterable[Page], path: Path | str, total: int | None = None,
     try:
         count = render_pages(pages, writer, total, progress)
         writer = None  # deleting the writer flushes and closes the file
-        os.replace(partial, path)
+        try:
+            os.replace(partial, path)
+        except OSError as exc:
+            raise XuejiError(f"无法写入 {path}：{exc.strerror or exc}。"
+                             "文件可能正被其他程序打开，请关闭后重试或换一个文件名。") from exc
     except BaseException:
         writer = None  # close before removing (Windows keeps open files)
         partial.unlink(missing_ok=True)
