@@ -22,6 +22,8 @@ def test_print_page_saves_selected_forms_as_pdf(qtbot, demo_store, tmp_path):
     for row in (0, 2):
         page.student_list.item(row).setCheckState(Qt.Checked)
     assert page.count_label.text() == "已选 2 名学生" and page.pdf_button.isEnabled()
+    page.refresh()  # coming back to the page re-reads the class but keeps the ticks
+    assert page.count_label.text() == "已选 2 名学生"
     names = [page.student_list.item(r).text().split("　")[0] for r in (0, 2)]
 
     out = tmp_path / "two.pdf"

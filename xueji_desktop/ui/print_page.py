@@ -113,8 +113,7 @@ class PrintPage(QWidget):
         form.addRow(self.tr("打印内容："), kinds)
 
         self.class_box = QComboBox()
-        for c in list_classes(store):
-            self.class_box.addItem(f"{c.name}（{c.class_code}）", c.id)
+        self._fill_classes()
         form.addRow(self.tr("班级："), self.class_box)
 
         self.mask_box = QCheckBox(self.tr("隐去身份证件号、联系电话的中间位数（带出学校的打印件）"))
@@ -153,6 +152,26 @@ class PrintPage(QWidget):
         self.load_students()
 
     # ---- state -----------------------------------------------------------------
+    def _fill_classes(self) -> None:
+        current = self.class_box.currentData()
+        self.class_box.blockSignals(True)
+        self.class_box.clear()
+        for c in list_classes(self.store):
+            self.class_box.addItem(f"{c.name}（{c.class_code}）", c.id)
+        index = self.class_box.findData(current)
+        self.class_box.setCurrentIndex(max(index, 0))
+        self.class_box.blockSignals(False)
+
+    def refresh(self) -> None:
+        """Re-read classes and students (other pages may have changed them); keeps the chosen class."""
+        self._fill_classes()
+        self.load_students()
+
+    def showEvent(self, event) -> None:
+        if event.spontaneous() is False and self.isVisible():
+            self.refresh()
+        super().showEvent(event)
+
     def kind(self) -> str:
         return next(k for k, b in self.kind_buttons.items() if b.isChecked())
 
@@ -160,16 +179,21 @@ class PrintPage(QWidget):
         self.kind_buttons[kind].setChecked(True)
 
     def load_students(self) -> None:
+        class_id = self.class_box.currentData()
+        unchecked: set[int] = set()
+        if class_id == getattr(self, "_loaded_class", None):  # a refresh keeps the user's ticks
+            items = (self.student_list.item(i) for i in range(self.student_list.count()))
+            unchecked = {it.data(Qt.UserRole) for it in items if it.checkState() != Qt.Checked}
+        self._loaded_class = class_id
         self.student_list.blockSignals(True)
         self.student_list.clear()
-        class_id = self.class_box.currentData()
         if class_id is not None:
             for sid, name, id_number in self.store.query(
                     "SELECT id, name, id_number FROM students WHERE class_id = ? ORDER BY id", (class_id,)):
                 item = QListWidgetItem(f"{name}　{id_number}")
                 item.setData(Qt.UserRole, sid)
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                item.setCheckState(Qt.Checked)
+                item.setCheckState(Qt.Unchecked if sid in unchecked else Qt.Checked)
                 self.student_list.addItem(item)
         self.student_list.blockSignals(False)
         self._update_state()
