@@ -53,21 +53,6 @@ _NO_LINE_START = set("，。、；：？！）》」』】〕”’…·,.;:?!)"
 _families: dict[str, str] = {}
 
 
-def top_up_none_refcount() -> None:
-    """Work around a PySide6 6.12.0 bug on Python < 3.12: every call of a void-returning Qt method
-    (QPainter.setPen, drawLine, QLabel.setText…) drops one reference to ``None`` and CPython aborts with
-    "deallocating None" once the count reaches zero — after a few ten thousand calls, i.e. within a few
-    printed pages. None is never freed, so raising its count is harmless; from Python 3.12 None is immortal
-    and nothing is done. Called before and during every render; cheap."""
-    if sys.version_info >= (3, 12):
-        return
-    import ctypes
-
-    refcount = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt is the first field of every PyObject
-    if refcount.value < 1 << 30:
-        refcount.value += 1 << 31
-
-
 def ensure_gui_app() -> None:
     """QFont needs a QGuiApplication. The CLI has none: start a headless one (offscreen where there is no display)."""
     if QGuiApplication.instance() is not None:
@@ -83,7 +68,6 @@ _cli_app: QGuiApplication | None = None
 
 def load_fonts() -> dict[str, str]:
     """Register the embedded fonts (once, on the GUI thread) and return {"serif"|"sans": family}."""
-    top_up_none_refcount()
     if _families:
         return _families
     ensure_gui_app()
@@ -311,7 +295,6 @@ def wrap(text: str, metrics: QFontMetricsF, width: float) -> list[str]:
 def render_pages(pages: Iterable[Page], device: QPagedPaintDevice, total: int | None = None,
                  progress: Progress | None = None, message: str = "正在排版") -> int:
     """Draw ``pages`` onto ``device`` (QPdfWriter or QPrinter set up for A4, full page); returns the page count."""
-    top_up_none_refcount()
     painter = QPainter()
     if not painter.begin(device):
         raise XuejiError("无法开始打印：打印机或文件不可用，请检查打印机设置或保存位置。")
@@ -319,7 +302,6 @@ def render_pages(pages: Iterable[Page], device: QPagedPaintDevice, total: int | 
     try:
         renderer = PageRenderer(painter, device.resolution() if hasattr(device, "resolution") else 1200)
         for page in pages:
-            top_up_none_refcount()
             if count:
                 device.newPage()
             renderer.draw(page)
