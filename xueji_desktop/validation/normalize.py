@@ -16,6 +16,7 @@ the engine's job, not this module's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -234,6 +235,8 @@ def _yearmonth_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None
 # ---- identifiers, phones, postcodes, regions ----------------------------------------------------------
 
 def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
+    if type(raw) is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        return raw.upper(), None  # fast path: an 18-character number typed cleanly
     if isinstance(raw, float) and (not raw.is_integer() or raw >= 2 ** 53):
         return _json_safe(raw), Issue(path, ERROR, "id.excel_number",
                                       f"{label}被 Excel 存成了数字（{raw:.0f}），末几位已丢失：请把该列设为文本格式，"
@@ -252,6 +255,8 @@ def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
 
 
 def _phone_value(raw: Any) -> str:
+    if type(raw) is str and len(raw) == 11 and raw.isdigit():
+        return raw  # fast path: a mobile number typed cleanly
     text = half_width(_text_of(raw)).strip()
     m = _LANDLINE_SPACED.match(text)
     if m:
@@ -281,29 +286,92 @@ def _region_value(raw: Any) -> str:
 
 # ---- public API ---------------------------------------------------------------------------------------
 
-def _normalize(f: Field, raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
-    if _empty(raw):
-        return "", None
-    t = f.type
-    if t == "code":
-        return _code_value(f, raw, stage, path, label)
-    if t == "date":
-        return _date_value(raw, path, label)
-    if t == "yearmonth":
-        return _yearmonth_value(raw, path, label)
-    if t == "id_number":
-        return _id_value(raw, path, label)
-    if t == "phone":
-        return _phone_value(raw), None
-    if t == "postcode":
-        return _postcode_value(raw), None
-    if t == "region":
-        return _region_value(raw), None
-    if t == "email":
-        return half_width(_text_of(raw)).strip(), None
+Handler = Callable[[Any, "int | None", str, str], "tuple[Any, Issue | None]"]
+_HAS_FULL_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+_MEMO_MAX = 20_000  # distinct spellings remembered per code field (bounded: junk input must not grow it)
+
+
+def _text_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+    if type(raw) is str:
+        s = raw.strip()
+        return (s.translate(_FULL_ALNUM).strip() if _HAS_FULL_ALNUM.search(s) else s), None
     if isinstance(raw, (date, datetime)):
         return raw.isoformat(), None
     return _text_of(raw).translate(_FULL_ALNUM).strip(), None
+
+
+def _code_handler(f: Field) -> Handler:
+    valid = load_spec().codes[f.codes].by_code  # type: ignore[index]
+    memo: dict[tuple[Any, int | None], str] = {}
+
+    def handle(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+        if type(raw) is str and raw in valid:
+            return raw, None  # already a code: the common case once data is in the store
+        k = (raw, stage)
+        code = memo.get(k) if type(raw) in (str, int) else None
+        if code is not None:
+            return code, None
+        value, issue = _code_value(f, raw, stage, path, label)
+        if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
+            memo[k] = value
+        return value, issue
+    return handle
+
+
+def _handler(f: Field) -> Handler:
+    t = f.type
+    if t == "code":
+        return _code_handler(f)
+    if t == "date":
+        memo: dict[Any, str] = {}
+
+        def handle_date(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+            hit = memo.get(raw) if type(raw) in (str, int) else None
+            if hit is not None:
+                return hit, None
+            value, issue = _date_value(raw, path, label)
+            if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
+                memo[raw] = value
+            return value, issue
+        return handle_date
+    if t == "yearmonth":
+        return lambda raw, stage, path, label: (
+            (raw, None) if type(raw) is str and len(raw) == 6 and _YM_COMPACT.match(raw) and 1 <= int(raw[4:]) <= 12
+            else _yearmonth_value(raw, path, label))
+    if t == "id_number":
+        return lambda raw, stage, path, label: _id_value(raw, path, label)
+    if t == "phone":
+        return lambda raw, stage, path, label: (_phone_value(raw), None)
+    if t == "postcode":
+        return lambda raw, stage, path, label: (_postcode_value(raw), None)
+    if t == "region":
+        return lambda raw, stage, path, label: (_region_value(raw), None)
+    if t == "email":
+        return lambda raw, stage, path, label: (half_width(_text_of(raw)).strip(), None)
+    return _text_handler
+
+
+_PRECOMPUTED_MEMBERS = 4  # the form has 2 members; paths/labels for the first few are built once
+
+
+@cache
+def _handlers() -> tuple[dict[str, tuple[Handler, str, str]], list[dict[str, tuple[Handler, str, str]]]]:
+    """(student key -> (handler, path, label)), and the same per member index."""
+    spec = load_spec()
+    student = {k: (_handler(f), k, f.label) for k, f in spec.student_by_key.items()}
+    member_handlers = {k: _handler(f) for k, f in spec.member_by_key.items()}
+    members = [{k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}")
+                for k, h in member_handlers.items()} for i in range(_PRECOMPUTED_MEMBERS)]
+    return student, members
+
+
+def _member_handlers(i: int) -> dict[str, tuple[Handler, str, str]]:
+    members = _handlers()[1]
+    if i < len(members):
+        return members[i]
+    spec = load_spec()
+    return {k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}")
+            for k, (h, _, _) in members[0].items()}
 
 
 def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tuple[Any, Issue | None]:
@@ -312,38 +380,47 @@ def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tupl
     Empty input (None, blanks) gives ``""``. ``stage`` (1 小学, 2 初中, 3 高中) resolves names that mean
     different codes in different stages (入学方式 “其他”: 12 or 99).
     """
+    if _empty(raw):
+        return "", None
     prefix = "家庭成员" if field.group == "member" else ""
-    return _normalize(field, raw, stage, field.key, prefix + field.label)
+    return _handler(field)(raw, stage, field.key, prefix + field.label)
 
 
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:
-    """Normalise every known field of a raw record (and of its ``members``); unknown keys pass unchanged."""
-    spec = load_spec()
-    fields = spec.student_by_key
+    """Normalise every known field of a raw record (and of its ``members``); unknown keys pass unchanged.
+
+    The input is not modified. Issues name the field as the engine does (``members.0.phone``).
+    """
+    student = _handlers()[0]
     out: dict[str, Any] = {}
     issues: list[Issue] = []
     for key, value in raw.items():
-        if key == "members":
+        entry = student.get(key)
+        if entry is None:
+            if key != "members":
+                out[key] = value
             continue
-        f = fields.get(key)
-        if f is None:
-            out[key] = value
+        if value is None or value == "" or (type(value) is str and value.isspace()):
+            out[key] = ""
             continue
-        value, issue = _normalize(f, value, stage, key, f.label)
+        value, issue = entry[0](value, stage, entry[1], entry[2])
         out[key] = value
         if issue is not None:
             issues.append(issue)
     if "members" in raw:
-        member_fields = spec.member_by_key
         members = []
         for i, m in enumerate(raw.get("members") or []):
             nm: dict[str, Any] = {}
+            handlers = _member_handlers(i)
             for key, value in (m or {}).items():
-                f = member_fields.get(key)
-                if f is None:
+                entry = handlers.get(key)
+                if entry is None:
                     nm[key] = value
                     continue
-                value, issue = _normalize(f, value, stage, f"members.{i}.{key}", f"家庭成员{i + 1}{f.label}")
+                if value is None or value == "" or (type(value) is str and value.isspace()):
+                    nm[key] = ""
+                    continue
+                value, issue = entry[0](value, stage, entry[1], entry[2])
                 nm[key] = value
                 if issue is not None:
                     issues.append(issue)

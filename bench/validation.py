@@ -1,0 +1,92 @@
+"""Per-record cost of normalize_record + validate_student (the Excel import's per-row work).
+
+Usage: python bench/validation.py [N]
+Records are demo records turned back into what a clerk types (option names, dates as 2015/3/7), so
+normalisation does real work. Prints the best of 5 runs (the machine is shared: the best run is the
+least disturbed one) and the ratio to a bare dict copy of the same rows as a floor.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from xueji_desktop.demo import demo_classes, generate_records  # noqa: E402
+from xueji_desktop.school import grade_code, school_year_of  # noqa: E402
+from xueji_desktop.validation import ValidationContext, normalize_record, validate_student  # noqa: E402
+from xueji_desktop.validation.spec import load_spec  # noqa: E402
+
+
+def as_typed(record: dict) -> dict:
+    """The record as a person would type it: names instead of codes, 2015/3/7 dates."""
+    spec = load_spec()
+
+    def one(fields, data):
+        out = {}
+        for k, v in data.items():
+            f = fields.get(k)
+            if f is not None and f.codes and v in spec.codes[f.codes].by_code:
+                v = spec.codes[f.codes].by_code[v]
+            elif f is not None and f.type == "date":
+                y, m, d = v.split("-")
+                v = f"{y}/{int(m)}/{int(d)}"
+            out[k] = v
+        return out
+
+    typed = one(spec.student_by_key, {k: v for k, v in record.items() if k != "members"})
+    typed["members"] = [one(spec.member_by_key, m) for m in record["members"]]
+    return typed
+
+
+def main(n: int = 20_000) -> None:
+    today = date.today()
+    rows = []
+    for cls, rec in generate_records(n, seed=7, classes=demo_classes()):
+        rec = {**rec, "class_code": cls.code, "grade": grade_code(cls.stage, cls.entry_year, today)}
+        ctx = ValidationContext(today=today, stage=cls.stage, entry_year=cls.entry_year,
+                                school_year=school_year_of(today))
+        rows.append((as_typed(rec), ctx))
+
+    def run(fn) -> float:
+        best = float("inf")
+        for _ in range(5):
+            t = time.process_time()
+            fn()
+            best = min(best, time.process_time() - t)
+        return best / n * 1e6
+
+    def floor():
+        for raw, _ in rows:
+            dict(raw)
+
+    def normalize_only():
+        for raw, ctx in rows:
+            normalize_record(raw, stage=ctx.stage)
+
+    normalized = [(normalize_record(raw, stage=ctx.stage)[0], ctx) for raw, ctx in rows]
+    errors = sum(1 for rec, ctx in normalized for i in validate_student(rec, ctx) if i.severity == "error")
+
+    def validate_only():
+        for rec, ctx in normalized:
+            validate_student(rec, ctx)
+
+    def both():
+        for raw, ctx in rows:
+            rec, _ = normalize_record(raw, stage=ctx.stage)
+            validate_student(rec, ctx)
+
+    f, a, b, c = run(floor), run(normalize_only), run(validate_only), run(both)
+    print(f"records: {n} (errors found: {errors}; expected 0)")
+    print(f"dict copy (floor):              {f:7.1f} µs/record")
+    print(f"normalize_record:               {a:7.1f} µs/record")
+    print(f"validate_student:               {b:7.1f} µs/record")
+    print(f"normalize + validate:           {c:7.1f} µs/record  ({c / f:.0f}x the floor)")
+    print(f"200,000 rows: {c * 200_000 / 1e6:.1f} s of validation work")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
