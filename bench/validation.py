@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xueji_desktop.demo import demo_classes, generate_records  # noqa: E402
-from xueji_desktop.school import grade_code, school_year_of  # noqa: E402
-from xueji_desktop.validation import ValidationContext, normalize_record, validate_student  # noqa: E402
-from xueji_desktop.validation.spec import load_spec  # noqa: E402
+from xueji_desktop.demo import demo_classes, generate_records
+from xueji_desktop.school import grade_code, school_year_of
+from xueji_desktop.validation import ValidationContext, normalize_record, validate_student
+from xueji_desktop.validation.spec import load_spec
 
 
 def as_typed(record: dict) -> dict:
