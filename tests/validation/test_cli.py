@@ -64,18 +64,18 @@ STUDENT_COLS = ["name", "gender", "birth_date", "ethnicity", "nationality", "id_
 MEMBER_COLS = ["name", "relation", "is_guardian", "id_type", "id_number", "household_address", "phone"]
 
 
-def write_book(path: Path, rows: list[dict], *, national: bool = False) -> None:
+def write_book(path: Path, rows: list[dict], *, national: bool = False, cols: list[str] = STUDENT_COLS) -> None:
     """Our template ("成员1姓名") or the national style (member headers repeat); a title row on top."""
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("学生")
     ws.write_row(0, 0, ["双塔西街小学 学生基本信息采集表"])
-    headers = [SPEC.student_by_key[k].excel + ("★" if k == "name" else "") for k in STUDENT_COLS]
+    headers = [SPEC.student_by_key[k].excel + ("★" if k == "name" else "") for k in cols]
     for i in range(2):
         headers += [(SPEC.member_by_key[k].excel if national else f"成员{i + 1}{SPEC.member_by_key[k].excel}")
                     for k in MEMBER_COLS]
     ws.write_row(1, 0, headers)
     for r, rec in enumerate(rows, start=2):
-        cells = [_typed(rec, k) for k in STUDENT_COLS]
+        cells = [_typed(rec, k) for k in cols]
         for m in rec["members"][:2]:
             cells += [_typed(m, k, True) for k in MEMBER_COLS]
         for c, v in enumerate(cells):
@@ -132,6 +132,20 @@ def test_check_excel_reports_row_column_field(tmp_path, capsys):
     assert (8, "身份证件号", "id_number", "id.duplicate") in got
     assert any(r == 7 and f in ("birth_date", "gender") for r, _, f, _ in got)  # row 8's ID does not fit row 7
     assert {r for r, *_ in got} == {3, 4, 5, 6, 7, 8}
+
+
+def test_check_excel_class_and_grade(tmp_path, capsys):
+    rows = good_rows(3)
+    rows[0]["grade"] = "11"              # 一年级, but the class is in its third year → warning
+    rows[1]["class_code"] = "三年级1班"  # cannot tell stage/entry year → warning, no grade error
+    rows[2]["political_status"] = "少先队员"
+    path = tmp_path / "cls.xlsx"
+    write_book(path, rows, cols=[*STUDENT_COLS, "grade"])
+    main(["check-excel", str(path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    got = {(i["row"], i["field"], i["severity"], i["code"]) for i in report["issues"]}
+    assert got == {(3, "grade", "warning", "grade.class_mismatch"), (4, "class_code", "warning", "class.unparsed"),
+                   (5, "political_status", "warning", "code.lossy")}
 
 
 def test_check_excel_numeric_id_cell(tmp_path, capsys):

@@ -150,3 +150,9 @@ def test_normalize_record_members_and_unknown_keys():
     assert [(i.field, i.code) for i in issues] == [("members.1.relation", "code.unknown")]
     assert issues[0].message.startswith("家庭成员2关系")
     assert raw["gender"] == "女"  # input not modified
+
+
+def test_lossy_alias_accepted_with_warning():
+    value, issue = normalize_value(field("political_status"), "少先队员")
+    assert value == "13"
+    assert issue is not None and issue.severity == "warning" and issue.code == "code.lossy"

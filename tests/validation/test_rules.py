@@ -103,7 +103,12 @@ BAD: list[tuple[str, Callable[[dict], None], tuple[str, str, str], DemoClass]] =
     ("resident ID needs 中国", set_("nationality", "USA"), ("id_type", "error", "id_type.nationality"), CLS),
     ("HK pass needs 中国香港", all_of(hk_student, set_("nationality", "CHN"), set_("hmt", "00")),
      ("id_type", "error", "id_type.nationality"), CLS),
+    ("… reported on 国籍/地区 too", set_("nationality", "USA"), ("nationality", "error", "id_type.nationality"), CLS),
     ("香港同胞 needs 中国香港", set_("hmt", "01"), ("hmt", "error", "hmt.nationality"), CLS),
+    ("… reported on 国籍/地区 too", set_("hmt", "01"), ("nationality", "error", "hmt.nationality"), CLS),
+    ("student ID area created after birth", lambda r: r.update(id_number=make_id_number(
+        random.Random(1), date.fromisoformat(r["birth_date"]), r["gender"] == "1", "140703")),  # 太谷区 since 2019
+     ("id_number", "error", "id.area_not_yet"), CLS),
     ("外国人 not 中国", set_("hmt", "51"), ("hmt", "error", "hmt.nationality"), CLS),
     ("否 needs 中国", all_of(foreign_student, set_("hmt", "00")), ("hmt", "error", "hmt.nationality"), CLS),
     ("no guardian", all_of(set_("members.0.is_guardian", "0"), set_("members.1.is_guardian", "0")),

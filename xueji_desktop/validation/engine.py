@@ -40,8 +40,9 @@ _LANDLINE = re.compile(r"^0\d{2,3}-?[1-9]\d{6,7}(?:-\d{1,6})?$")
 _POSTCODE = re.compile(r"^\d{6}$")
 _REGION = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Person names: Chinese, letters (foreign and minority names), the middle dot in its common forms, spaces.
-_NAME_BAD = re.compile(r"[0-9!-/:-@\[-`{-~，。、；：？！“”‘’（）【】《》]")
+# Person names: Chinese, letters, spaces, the middle dot in its forms, and . - ' of foreign names
+# (Jean-Luc, O'Brien); digits and other punctuation are typing slips.
+_NAME_BAD = re.compile(r"[0-9!\"#$%&()*+,/:;<=>?@\[\\\]^_`{|}~，。、；：？！“”（）【】《》]")
 _ADDRESS_KEYS = frozenset({"current_address", "household_address", "mailing_address", "home_address"})
 _ADDRESS_MIN = 5  # "同上", "太原", "无" are not addresses
 
@@ -234,6 +235,12 @@ def _country_name(code: str) -> str:
     return _REGION_NAMES.get(code) or load_spec().codes["country"].by_code.get(code, code)
 
 
+def _conflict(issues: list[Issue], fields: tuple[str, str], code: str, message: str) -> None:
+    """One inconsistency between two fields, reported on both (either may be the wrong one)."""
+    for f in fields:
+        issues.append(Issue(f, ERROR, code, message))
+
+
 def _rule_documents_fit_nationality(r: dict[str, Any], issues: list[Issue]) -> None:
     """身份证件类型 must fit 国籍/地区, and 港澳台侨外 must fit 国籍/地区."""
     t, n, h = r.get("id_type"), r.get("nationality"), r.get("hmt")
@@ -243,26 +250,27 @@ def _rule_documents_fit_nationality(r: dict[str, Any], issues: list[Issue]) -> N
             want = _PERMIT_REGION.get(number[:6], "CHN") if t == "1" else "CHN"
             if n != want:
                 what = ("港澳台居民居住证号码" if want != "CHN" else f"“{ID_TYPE_NAMES[t]}”")
-                issues.append(Issue("id_type", ERROR, "id_type.nationality",
-                                    f"身份证件类型为{what}时，国籍/地区应为“{_country_name(want)}”，"
-                                    f"现在是“{_country_name(n)}”：请核对证件类型或国籍/地区。"))
+                _conflict(issues, ("id_type", "nationality"), "id_type.nationality",
+                          f"身份证件类型为{what}时，国籍/地区应为“{_country_name(want)}”，"
+                          f"现在是“{_country_name(n)}”：请核对证件类型或国籍/地区。")
         elif t in _TYPE_REGION and n != _TYPE_REGION[t]:
-            issues.append(Issue("id_type", ERROR, "id_type.nationality",
-                                f"身份证件类型“{ID_TYPE_NAMES[t]}”只用于国籍/地区为“{_country_name(_TYPE_REGION[t])}”的学生，"
-                                f"现在是“{_country_name(n)}”：请核对证件类型或国籍/地区。"))
+            _conflict(issues, ("id_type", "nationality"), "id_type.nationality",
+                      f"身份证件类型“{ID_TYPE_NAMES[t]}”只用于国籍/地区为“{_country_name(_TYPE_REGION[t])}”的学生，"
+                      f"现在是“{_country_name(n)}”：请核对证件类型或国籍/地区。")
     if h and n:
+        hmt_names = load_spec().codes["hmt"].by_code
         want_text = None
         if h == "00" and n != "CHN":
             want_text = "“否”只用于国籍/地区为“中国”的内地学生"
         elif h in _HMT_REGION and n != _HMT_REGION[h]:
-            want_text = f"“{load_spec().codes['hmt'].by_code[h]}”的国籍/地区应为“{_country_name(_HMT_REGION[h])}”"
+            want_text = f"“{hmt_names[h]}”的国籍/地区应为“{_country_name(_HMT_REGION[h])}”"
         elif h in _MAINLAND_HMT and n != "CHN":
-            want_text = f"“{load_spec().codes['hmt'].by_code[h]}”是中国公民，国籍/地区应为“中国”"
+            want_text = f"“{hmt_names[h]}”是中国公民，国籍/地区应为“中国”"
         elif h in ("41", "51") and n in _REGION_NAMES:
-            want_text = f"“{load_spec().codes['hmt'].by_code[h]}”的国籍/地区应为外国"
+            want_text = f"“{hmt_names[h]}”的国籍/地区应为外国"
         if want_text:
-            issues.append(Issue("hmt", ERROR, "hmt.nationality",
-                                f"港澳台侨外{want_text}，现在国籍/地区是“{_country_name(n)}”：请核对这两项。"))
+            _conflict(issues, ("hmt", "nationality"), "hmt.nationality",
+                      f"港澳台侨外{want_text}，现在国籍/地区是“{_country_name(n)}”：请核对这两项。")
 
 
 def _rule_disability(r: dict[str, Any], issues: list[Issue]) -> None:
@@ -395,7 +403,7 @@ def _check_documents(r: dict[str, Any], ctx: ValidationContext, issues: list[Iss
         mt = m.get("id_type") or ""
         if not mt:
             issues.append(_required(f"members.{i}.id_type", f"家庭成员{i + 1}身份证件类型", "一般为“居民身份证”。"))
-        res = check_id(str(mn), mt, today=ctx.today, field=path, label=label)
+        res = check_id(str(mn), mt, today=ctx.today, field=path, label=label, strict_area=False)
         issues.extend(res.issues)
         if not _is_empty(number) and res.number == str(number).upper():
             issues.append(Issue(path, ERROR, "id.same_as_student",

@@ -21,7 +21,7 @@ from datetime import date
 from stdnum.cn import ric
 
 from .issues import ERROR, WARNING, Issue
-from .regions import RESIDENCE_PERMIT_AREAS, county_spans, retired_before
+from .regions import RESIDENCE_PERMIT_AREAS, county_spans, retired_before, started_after
 
 RESIDENT_TYPES = frozenset({"1", "B"})  # 户口簿 carries the same 公民身份号码
 ID_TYPE_NAMES = {
@@ -84,7 +84,7 @@ def _birth(number: str) -> date | None:
         return None
 
 
-def _resident(number: str, today: date, field: str, label: str) -> IdResult:
+def _resident(number: str, today: date, field: str, label: str, strict_area: bool) -> IdResult:
     def err(code: str, message: str) -> IdResult:
         return IdResult(number, (Issue(field, ERROR, code, message),))
 
@@ -112,6 +112,10 @@ def _resident(number: str, today: date, field: str, label: str) -> IdResult:
         if gone is not None:
             return err("id.area_retired", f"{label}前 6 位 {area}（{gone.name}）在 {gone.end} 年已撤销，"
                                           f"不会分配给 {birth.year} 年出生的人，请核对证件。")
+        late = started_after(area, birth.year) if strict_area else None
+        if late is not None:
+            return err("id.area_not_yet", f"{label}前 6 位 {area}（{late.name}）{late.start} 年才启用，"
+                                          f"与 {birth.year} 年出生不符，请核对证件。")
     expected = check_digit(number[:17])
     if number[17] != expected:
         return err("id.checksum", f"{label}校验位错误：最后一位应为 {expected}，请核对证件"
@@ -131,11 +135,13 @@ def normalize_id(number: str) -> str:
 
 
 def check_id(number: str, id_type: str | None = "1", *, today: date | None = None,
-             field: str = "id_number", label: str = "身份证件号") -> IdResult:
+             field: str = "id_number", label: str = "身份证件号", strict_area: bool = True) -> IdResult:
     """Check ``number`` as a document of ``id_type`` (JY/T 1001 code; None/"" = guess from the shape).
 
     Returns the normalised number, its issues (codes ``id.*``) and, for resident-ID-style numbers, the
     birth date and gender they encode. An empty number gives no issue: "required" is the engine's rule.
+    ``strict_area``: the birthplace code must have been in use in the birth year (as python-stdnum checks);
+    pass False for adults, whose first registration was often years after birth (see regions.started_after).
     """
     today = today or date.today()
     number = normalize_id(str(number))
@@ -149,9 +155,9 @@ def check_id(number: str, id_type: str | None = "1", *, today: date | None = Non
             return IdResult(number, (Issue(field, ERROR, "id.type_mismatch",
                                            f"{label}是{RESIDENCE_PERMIT_AREAS[number[:6]]}居民居住证号码，"
                                            f"身份证件类型应为“{ID_TYPE_NAMES[fits]}”或“居民身份证”，请核对。"),))
-        return _resident(number, today, field, label)
+        return _resident(number, today, field, label, strict_area)
     if t in RESIDENT_TYPES or (t == "" and (_RESIDENT.match(number) or (len(number) == 15 and number.isdigit()))):
-        return _resident(number, today, field, label)
+        return _resident(number, today, field, label, strict_area)
     if t in ("6", "7"):
         other = {"6": ("M", "7"), "7": ("H", "6")}[t]
         if re.match(rf"^{other[0]}\d{{8}}(\d{{2}})?$", number):

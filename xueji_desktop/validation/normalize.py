@@ -141,6 +141,12 @@ def _code_value(f: Field, raw: Any, stage: int | None, path: str, label: str) ->
                     path, ERROR, "code.mismatch",
                     f"{label}“{text}”前后不一致：代码 {by_code[0]} 是“{table.by_code[by_code[0]]}”，"
                     "请核对后只填写正确的名称。")
+    if codes is None and table.lossy:
+        code = table.lossy.get(text) or table.lossy.get(k)
+        if code is not None:
+            return code, Issue(path, WARNING, "code.lossy",
+                               f"{label}“{text}”不在国家标准代码表中，已按“{table.by_code[code]}”记录："
+                               "如需其他选项请修改。")
     if codes is None:
         return _json_safe(raw), Issue(path, ERROR, "code.unknown",
                                       f"{label}“{text}”不在代码表中，请填写：{_choices(table)}。")

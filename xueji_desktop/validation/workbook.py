@@ -185,14 +185,26 @@ def check_row(raw: dict[str, Any], today: date) -> tuple[dict[str, Any], list[Is
     """Normalise and validate one raw row. A field that could not be normalised reports only that."""
     ctx = context_for_row(raw, today)
     record, issues = normalize_record(raw, stage=ctx.stage)
-    if ctx.stage is not None and not record.get("grade"):
-        record["grade"] = grade_code(ctx.stage, ctx.entry_year, today) or ""  # type: ignore[arg-type]
-    elif record.get("class_code") and ctx.stage is None:
+    derived = grade_code(ctx.stage, ctx.entry_year, today) if ctx.stage and ctx.entry_year else None
+    grade = record.get("grade")
+    if derived and not grade:
+        record["grade"] = derived  # 年级 follows from the class (as in the store)
+    elif derived and grade and grade != derived and grade in load_spec().codes["grade"].by_code:
+        names = load_spec().codes["grade"].by_code
+        issues.append(Issue("grade", WARNING, "grade.class_mismatch",
+                            f"年级“{names[grade]}”与班级 {record.get('class_code')} 本学年的“{names[derived]}”不一致："
+                            "导入时以班级为准，请核对。"))
+    if record.get("class_code") and ctx.stage is None:
         issues.append(Issue("class_code", WARNING, "class.unparsed",
                             f"班级“{record['class_code']}”无法识别学段和入学年份：请写班号（如 2022101）或班级名称"
                             "（如 小学2022级(1)班），否则无法检查入学年月和年龄。"))
     bad = {i.field for i in issues if i.severity == ERROR}
-    issues.extend(i for i in validate_student(record, ctx) if i.field not in bad)
+    for i in validate_student(record, ctx):
+        if i.field in bad:
+            continue
+        if i.field == "grade" and i.code == "required" and record.get("class_code"):
+            continue  # derived from the class in the store; the class warning above explains a failure
+        issues.append(i)
     return record, issues
 
 
