@@ -13,7 +13,7 @@ import pytest
 import xlsxwriter
 
 from xueji_desktop.cli import main
-from xueji_desktop.demo import DemoClass, make_student
+from xueji_desktop.demo import DemoClass, make_id_number, make_student
 from xueji_desktop.school import school_year_of
 from xueji_desktop.validation.spec import load_spec
 from xueji_desktop.validation.workbook import map_header, read_workbook_rows
@@ -190,3 +190,52 @@ def test_check_excel_as_a_process(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"] == 3
+
+
+def test_check_excel_messy_but_valid_input_has_no_error(tmp_path, capsys):
+    """Real-world spellings of valid values: all normalised, none flagged as an error."""
+    rng = random.Random(11)
+    cls = _cls()
+    variants = [
+        {"gender": "男 ", "birth_date": "{y}/{m}/{d}", "ethnicity": "汉", "id_type": "身份证", "hmt": "否",
+         "left_behind": "0-非留守儿童", "rel": ("爸爸", "妈妈"), "phone": "138 1234 5678", "class": "{code}"},
+        {"gender": "２", "birth_date": "{y}.{m}.{d}", "ethnicity": "01", "id_type": "1", "hmt": "00",
+         "left_behind": "1 单亲留守儿童", "rel": ("父亲", "外婆"), "phone": "0351-4041234", "class": "{name}"},
+        {"gender": "1", "birth_date": "{y}年{m}月{d}日", "ethnicity": "汉族", "id_type": "居民身份证", "hmt": "无",
+         "left_behind": "否", "rel": ("父子", "母子"), "phone": "+86 13912345678", "class": "{code_num}"},
+        {"gender": "女", "birth_date": "{y}{m:02d}{d:02d}", "ethnicity": 1, "id_type": "1-居民身份证", "hmt": "否",
+         "left_behind": "双亲留守儿童", "rel": ("其他", "祖父母或外祖父母"), "phone": "(0351)4041234",
+         "class": "{name_fw}"},
+    ]
+    wb = xlsxwriter.Workbook(str(tmp_path / "messy.xlsx"))
+    ws = wb.add_worksheet()
+    headers = ["姓名", "性别", "出生日期", "民族", "国籍/地区", "身份证件类型", "港澳台侨外", "身份证件号", "现住址",
+               "户口所在地具体地址", "班级", "政治面貌", "是否寄宿生", "是否残疾人", "是否农村留守儿童", "入学年月",
+               "入学方式", "邮政编码"]
+    member_headers = ["姓名", "关系", "是否监护人", "身份证件类型", "身份证件号", "户口所在地", "联系电话"]
+    ws.write_row(0, 0, headers + [f"成员{i}{h}" for i in (1, 2) for h in member_headers])
+    for r, v in enumerate(variants, start=1):
+        rec = make_student(rng, cls)
+        b = date.fromisoformat(rec["birth_date"])
+        male = (v["gender"].strip() in ("男", "1"))
+        number = make_id_number(rng, b, male)
+        name = f"小学{cls.entry_year}级（1）班" if v["class"] == "{name_fw}" else f"小学{cls.entry_year}级(1)班"
+        klass = {"{code}": cls.code, "{name}": name, "{name_fw}": name, "{code_num}": int(cls.code)}[v["class"]]
+        row = [rec["name"], v["gender"], v["birth_date"].format(y=b.year, m=b.month, d=b.day), v["ethnicity"], "中国",
+               v["id_type"], v["hmt"], " ".join([number[:6], number[6:14], number[14:].lower()]),
+               rec["current_address"], rec["household_address"], klass, "少先队员" if r == 1 else "群众", "否", "否",
+               v["left_behind"],
+               [f"{cls.entry_year}-09", f"{cls.entry_year}年9月", float(f"{cls.entry_year}09"),
+                f"{cls.entry_year}09"][r - 1],
+               "就近入学" if r % 2 else "其他", 30001]
+        for i, m in enumerate(rec["members"]):
+            row += [m["name"], v["rel"][i], "是", "居民身份证", m["id_number"], m["household_address"],
+                    v["phone"] if i == 0 else m["phone"]]
+        for c, value in enumerate(row):
+            (ws.write_number if isinstance(value, (int, float)) else ws.write_string)(r, c, value)
+    wb.close()
+    main(["check-excel", str(tmp_path / "messy.xlsx"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == 4
+    assert [i for i in report["issues"] if i["severity"] == "error"] == []
+    assert [(i["row"], i["code"]) for i in report["issues"]] == [(2, "code.lossy")]

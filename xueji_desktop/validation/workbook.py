@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import XuejiError
-from ..school import grade_code, parse_class, school_year_of
+from ..school import GRADE_CODES, grade_code, parse_class, school_year_of
 from .engine import ValidationContext, validate_student
 from .issues import ERROR, WARNING, Issue
-from .normalize import normalize_record
+from .normalize import normalize_record, normalize_value
 from .spec import load_spec
 
 _HEADER_SCAN_ROWS = 10        # the header is within the first rows (a title row or hints may precede it)
@@ -172,13 +172,25 @@ def record_from_row(columns: list[Column], row: list[Any]) -> dict[str, Any]:
     return record
 
 
+def _cell_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # 班号 2022101 in a number cell
+    return "" if v is None else str(v).strip()
+
+
 def context_for_row(record: dict[str, Any], today: date) -> ValidationContext:
-    """Stage and entry year from the 班级 cell (班号 2009101 or 班级名称 小学2009级(1)班)."""
-    parsed = parse_class(str(record.get("class_code") or ""))
-    if parsed is None:
-        return ValidationContext(today=today, school_year=school_year_of(today))
-    entry_year, stage, _ = parsed
-    return ValidationContext(today=today, stage=stage, entry_year=entry_year, school_year=school_year_of(today))
+    """Stage and entry year from the 班级 cell (班号 2009101 or 班级名称 小学2009级(1)班), else from 年级."""
+    school_year = school_year_of(today)
+    parsed = parse_class(_cell_text(record.get("class_code")))
+    if parsed is not None:
+        entry_year, stage, _ = parsed
+        return ValidationContext(today=today, stage=stage, entry_year=entry_year, school_year=school_year)
+    grade, _ = normalize_value(load_spec().student_by_key["grade"], record.get("grade"))
+    for stage, codes in GRADE_CODES.items():
+        if grade in codes:  # 三年级 this school year → 小学, entered two years ago
+            return ValidationContext(today=today, stage=stage, entry_year=school_year - codes.index(grade),
+                                     school_year=school_year)
+    return ValidationContext(today=today, school_year=school_year)
 
 
 def check_row(raw: dict[str, Any], today: date) -> tuple[dict[str, Any], list[Issue]]:
@@ -194,10 +206,10 @@ def check_row(raw: dict[str, Any], today: date) -> tuple[dict[str, Any], list[Is
         issues.append(Issue("grade", WARNING, "grade.class_mismatch",
                             f"年级“{names[grade]}”与班级 {record.get('class_code')} 本学年的“{names[derived]}”不一致："
                             "导入时以班级为准，请核对。"))
-    if record.get("class_code") and ctx.stage is None:
+    if record.get("class_code") and parse_class(str(record["class_code"])) is None:
         issues.append(Issue("class_code", WARNING, "class.unparsed",
                             f"班级“{record['class_code']}”无法识别学段和入学年份：请写班号（如 2022101）或班级名称"
-                            "（如 小学2022级(1)班），否则无法检查入学年月和年龄。"))
+                            "（如 小学2022级(1)班），导入时才能对应到班级。"))
     bad = {i.field for i in issues if i.severity == ERROR}
     for i in validate_student(record, ctx):
         if i.field in bad:
