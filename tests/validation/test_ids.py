@@ -39,6 +39,7 @@ def test_active_areas_are_active():
     ("1101051949123100211", "1", "id.length"),
     ("11010519491231A02X", "1", "id.format"),
     ("110105491231002", "1", "id.legacy15"),            # not normalised: must be upgraded first
+    ("110105490231002", "1", "id.birth_date"),          # 15 digits, 1949-02-31
     (make("110105", date(2015, 2, 28), 12)[:10] + "0230" + "012" + "0", "1", "id.birth_date"),
     (make("110105", date(2030, 1, 1), 11), "1", "id.birth_future"),
     (make("999999", date(2015, 3, 7), 11), "1", "id.area"),
@@ -51,7 +52,9 @@ def test_active_areas_are_active():
     (make("110105", date(2015, 3, 7), 11), "B", None),   # 户口簿 carries the same number
     ("H12345678", "6", None),
     ("H1234567801", "6", None),
-    ("A123456(7)", "6", None),
+    ("A123456(3)", "6", None),
+    ("A1234563", "6", None),
+    ("A123456(4)", "6", "id.checksum"),                    # 香港身份证 check character
     ("M12345678", "6", "id.type_mismatch"),
     ("H12345", "6", "id.format"),
     ("M12345678", "7", None),

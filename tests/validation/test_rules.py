@@ -105,6 +105,9 @@ BAD: list[tuple[str, Callable[[dict], None], tuple[str, str, str], DemoClass]] =
      ("id_type", "error", "id_type.nationality"), CLS),
     ("… reported on 国籍/地区 too", set_("nationality", "USA"), ("nationality", "error", "id_type.nationality"), CLS),
     ("香港同胞 needs 中国香港", set_("hmt", "01"), ("hmt", "error", "hmt.nationality"), CLS),
+    ("HK pass held by a 内地 student", all_of(hk_student, set_("hmt", "00")), ("id_type", "error", "id_type.hmt"), CLS),
+    ("居民身份证 held by 香港同胞", all_of(set_("hmt", "01"), set_("nationality", "HKG")),
+     ("id_type", "error", "id_type.hmt"), CLS),
     ("… reported on 国籍/地区 too", set_("hmt", "01"), ("nationality", "error", "hmt.nationality"), CLS),
     ("student ID area created after birth", lambda r: r.update(id_number=make_id_number(
         random.Random(1), date.fromisoformat(r["birth_date"]), r["gender"] == "1", "140703")),  # 太谷区 since 2019

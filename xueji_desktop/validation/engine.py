@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from .ids import ID_TYPE_NAMES, RESIDENT_TYPES, check_id
+from .ids import ID_TYPE_NAMES, PERMIT_TYPE, RESIDENT_TYPES, check_id
 from .issues import ERROR, WARNING, Issue
 from .regions import RESIDENCE_PERMIT_AREAS, is_known
 from .spec import Field, load_spec
@@ -225,6 +225,12 @@ _MAINLAND_HMT = frozenset({"02", "04", "06", "11", "12", "13", "14", "21", "31"}
 _HMT_REGION = {"01": "HKG", "03": "MAC", "05": "TWN"}
 _REGION_NAMES = {"CHN": "中国", "HKG": "中国香港", "MAC": "中国澳门", "TWN": "中国台湾"}
 _TYPE_REGION = {"6": "HKG", "7": "MAC", "8": "TWN"}
+# 港澳台侨外 values a document type fits. A mainland 居民身份证 is never held by 港澳台同胞 themselves nor by
+# foreigners (their relatives, 华侨 and 归侨 are mainland citizens); 港澳台 documents by the compatriots.
+_TYPE_HMT = {
+    "1": frozenset({"00", "02", "04", "06", "11", "12", "13", "14", "21", "31", "99"}),
+    "6": frozenset({"01", "99"}), "7": frozenset({"03", "99"}), "8": frozenset({"05", "99"}),
+}
 _PERMIT_REGION = {"810000": "HKG", "820000": "MAC", "830000": "TWN"}
 _START_AGE = {1: 6, 2: 12, 3: 15}
 _STAGE_YEARS = {1: 6, 2: 3, 3: 3}
@@ -257,6 +263,15 @@ def _rule_documents_fit_nationality(r: dict[str, Any], issues: list[Issue]) -> N
             _conflict(issues, ("id_type", "nationality"), "id_type.nationality",
                       f"身份证件类型“{ID_TYPE_NAMES[t]}”只用于国籍/地区为“{_country_name(_TYPE_REGION[t])}”的学生，"
                       f"现在是“{_country_name(n)}”：请核对证件类型或国籍/地区。")
+    if t and h:
+        hmt_names = load_spec().codes["hmt"].by_code
+        fits = _TYPE_HMT.get(t)
+        if t == "1" and number[:6] in _PERMIT_REGION:
+            fits = _TYPE_HMT[PERMIT_TYPE[number[:6]]]
+        if fits is not None and h not in fits:
+            _conflict(issues, ("id_type", "hmt"), "id_type.hmt",
+                      f"身份证件类型“{ID_TYPE_NAMES[t]}”与港澳台侨外“{hmt_names.get(h, h)}”不符："
+                      f"持此证件的学生港澳台侨外应为“{'”或“'.join(hmt_names[c] for c in sorted(fits))}”，请核对。")
     if h and n:
         hmt_names = load_spec().codes["hmt"].by_code
         want_text = None
