@@ -300,7 +300,9 @@ _MEMO_MAX = 20_000  # distinct spellings remembered per code field (bounded: jun
 def _text_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
     if type(raw) is str:
         s = raw.strip()
-        return (s.translate(_FULL_ALNUM).strip() if _HAS_FULL_ALNUM.search(s) else s), None
+        if _HAS_FULL_ALNUM.search(s):  # rare: only such values pay for the translation
+            return s.translate(_FULL_ALNUM).strip(), None
+        return s, None
     if isinstance(raw, (date, datetime)):
         return raw.isoformat(), None
     return _text_of(raw).translate(_FULL_ALNUM).strip(), None
@@ -308,18 +310,20 @@ def _text_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[A
 
 def _code_handler(f: Field) -> Handler:
     valid = load_spec().codes[f.codes].by_code  # type: ignore[index]
-    memo: dict[tuple[Any, int | None], str] = {}
+    memos: dict[int | None, dict[Any, str]] = {}  # per stage: spelling -> code
 
     def handle(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
         if type(raw) is str and raw in valid:
             return raw, None  # already a code: the common case once data is in the store
-        k = (raw, stage)
-        code = memo.get(k) if type(raw) in (str, int) else None
+        memo = memos.get(stage)
+        if memo is None:
+            memo = memos[stage] = {}
+        code = memo.get(raw) if type(raw) in (str, int) else None
         if code is not None:
             return code, None
         value, issue = _code_value(f, raw, stage, path, label)
         if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
-            memo[k] = value
+            memo[raw] = value
         return value, issue
     return handle
 
