@@ -239,3 +239,30 @@ def test_check_excel_messy_but_valid_input_has_no_error(tmp_path, capsys):
     assert report["rows"] == 4
     assert [i for i in report["issues"] if i["severity"] == "error"] == []
     assert [(i["row"], i["code"]) for i in report["issues"]] == [(2, "code.lossy")]
+
+
+def test_map_header_of_the_excel_template_layout():
+    """Headers as the Excel area's template writes them (学校标识码, student columns, 成员1…/成员2…)."""
+    student = [f for f in SPEC.student_fields if f.key != "migrant_child"]
+    headers = ["学校标识码", *(f.excel for f in student)]
+    headers += [f"成员{i}{f.excel}" for i in (1, 2) for f in SPEC.member_fields]
+    headers.append(SPEC.student_by_key["migrant_child"].excel)
+    paths = [c.path for c in map_header(headers)]
+    assert paths == [*(f.key for f in student), *(f"members.{i}.{f.key}" for i in (0, 1) for f in SPEC.member_fields),
+                     "migrant_child"]
+
+
+def test_hint_row_under_the_header_is_skipped(tmp_path, capsys):
+    path = tmp_path / "hint.xlsx"
+    rows = good_rows(1)
+    write_book(path, rows)
+    from openpyxl import load_workbook
+    wb = load_workbook(path)
+    ws = wb.active
+    ws.insert_rows(3)
+    for c in range(1, 6):
+        ws.cell(3, c, "必填，请选择")
+    wb.save(path)
+    main(["check-excel", str(path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] == 1 and report["issues"] == []

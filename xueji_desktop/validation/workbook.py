@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -102,20 +103,34 @@ def map_header(cells: list[Any], groups: list[Any] | None = None) -> list[Column
     return columns
 
 
-def _open_rows(path: Path) -> list[list[Any]]:
+def _open_rows(path: Path) -> tuple[list[list[Any]], Iterator[list[Any]]]:
+    """(first rows, the rest as a stream) of the first sheet that has a header row.
+
+    Rows are streamed (calamine ``iter_rows``) so a 200,000-row file is not held as Python lists at once.
+    """
     from python_calamine import CalamineWorkbook
 
     if not path.is_file():
         raise XuejiError(f"找不到文件：{path}。请检查路径。")
     try:
         wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            rows = iter(wb.get_sheet_by_name(name).iter_rows())
+            head = [row for _, row in zip(range(_HEADER_SCAN_ROWS), rows, strict=False)]
+            if _find_header(head) is not None:
+                return head, rows
     except Exception as exc:  # calamine raises its own error types for every kind of damage
         raise XuejiError(f"无法读取 Excel 文件 {path.name}：{exc}。请确认是 .xlsx/.xls 文件且未损坏。") from exc
-    for name in wb.sheet_names:
-        rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        if _find_header(rows) is not None:
-            return rows
     raise XuejiError(f"{path.name} 中找不到表头行（含“姓名”“身份证件号”等列）：请使用学籍采集模板。")
+
+
+_HINT_WORDS = ("必填", "选填", "格式", "请填写", "请选择", "例如", "如：", "示例")
+
+
+def _is_hint_row(row: list[Any]) -> bool:
+    """A row of instructions under the header ("必填，格式 YYYY-MM-DD" …), not a student."""
+    cells = [v for v in row if isinstance(v, str) and v.strip()]
+    return len(cells) >= 3 and all(any(w in v for w in _HINT_WORDS) for v in cells)
 
 
 def _find_header(rows: list[list[Any]]) -> int | None:
@@ -129,16 +144,18 @@ def _find_header(rows: list[list[Any]]) -> int | None:
 
 def read_sheet(path: Path | str) -> tuple[list[Column], Iterator[tuple[int, list[Any]]]]:
     """Mapped columns and (Excel row number, cells) for every non-empty row below the header."""
-    rows = _open_rows(Path(path))
-    h = _find_header(rows)
+    head, rest = _open_rows(Path(path))
+    h = _find_header(head)
     assert h is not None  # _open_rows only returns a sheet with a header
-    columns = map_header(rows[h], rows[h - 1] if h > 0 else None)
+    columns = map_header(head[h], head[h - 1] if h > 0 else None)
 
     def data() -> Iterator[tuple[int, list[Any]]]:
-        for r in range(h + 1, len(rows)):
-            row = rows[r]
-            if any(v not in (None, "") and not (isinstance(v, str) and v.isspace()) for v in row):
-                yield r + 1, row
+        for r, row in enumerate(chain(head[h + 1:], rest), start=h + 1):
+            if not any(v not in (None, "") and not (isinstance(v, str) and v.isspace()) for v in row):
+                continue
+            if r <= h + 2 and _is_hint_row(row):
+                continue
+            yield r + 1, row
     return columns, data()
 
 
