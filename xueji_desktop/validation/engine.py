@@ -206,15 +206,20 @@ def _help(key: str, member: bool) -> str:
     return f.help if f else ""
 
 
+# A value that is all blanks starts with one: test the first character before calling isspace().
+_BLANK_START = frozenset(chr(c) for c in range(0x3001) if chr(c).isspace())
+
+
 def _check_fields(data: dict[str, Any], plans: _Plans, issues: list[Issue]) -> None:
     entries, required = plans.entries, plans.required
     for key, v in data.items():
+        if v == "" or v is None or (type(v) is str and v[0] in _BLANK_START and v.isspace()):
+            if key in required:
+                entry = entries[key]
+                issues.append(_required(entry[0], entry[1], _help(key, plans.member)))
+            continue
         entry = entries.get(key)
         if entry is None:
-            continue
-        if v is None or v == "" or (type(v) is str and v.isspace()):
-            if key in required:
-                issues.append(_required(entry[0], entry[1], _help(key, plans.member)))
             continue
         codes = entry[2]
         if codes is not None:

@@ -405,12 +405,15 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
     out: dict[str, Any] = {}
     issues: list[Issue] = []
     for key, value in raw.items():
+        if value == "" or value is None:  # most cells of a wide sheet: skip the lookups
+            out[key] = ""
+            continue
         entry = student.get(key)
         if entry is None:
             if key != "members":
                 out[key] = value
             continue
-        if value is None or value == "" or (type(value) is str and value.isspace()):
+        if type(value) is str and value.isspace():
             out[key] = ""
             continue
         value, issue = entry[0](value, stage, entry[1], entry[2])
@@ -423,11 +426,14 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
             nm: dict[str, Any] = {}
             handlers = _member_handlers(i)
             for key, value in (m or {}).items():
+                if value == "" or value is None:
+                    nm[key] = ""
+                    continue
                 entry = handlers.get(key)
                 if entry is None:
                     nm[key] = value
                     continue
-                if value is None or value == "" or (type(value) is str and value.isspace()):
+                if type(value) is str and value.isspace():
                     nm[key] = ""
                     continue
                 value, issue = entry[0](value, stage, entry[1], entry[2])

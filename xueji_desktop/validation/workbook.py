@@ -177,16 +177,32 @@ def read_workbook_rows(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]
 
 def record_from_row(columns: list[Column], row: list[Any]) -> dict[str, Any]:
     """Raw record (student keys + members) from one row's cells."""
-    record: dict[str, Any] = {}
-    members: dict[int, dict[str, Any]] = {}
-    for c in columns:
-        v = row[c.index] if c.index < len(row) else None
-        if c.member is None:
-            record[c.key] = v
-        else:
-            members.setdefault(c.member, {})[c.key] = v
-    record["members"] = [members.get(i, {}) for i in range(max(members) + 1)] if members else []
-    return record
+    return _RowPlan.of(tuple(columns)).record(row)
+
+
+@dataclass(frozen=True)
+class _RowPlan:
+    """Column positions per record part, computed once per sheet (rows are read 200,000 times)."""
+
+    width: int
+    student: tuple[tuple[int, str], ...]
+    members: tuple[tuple[tuple[int, str], ...], ...]
+
+    @staticmethod
+    @cache
+    def of(columns: tuple[Column, ...]) -> _RowPlan:
+        count = max((c.member + 1 for c in columns if c.member is not None), default=0)
+        return _RowPlan(
+            max((c.index + 1 for c in columns), default=0),
+            tuple((c.index, c.key) for c in columns if c.member is None),
+            tuple(tuple((c.index, c.key) for c in columns if c.member == m) for m in range(count)))
+
+    def record(self, row: list[Any]) -> dict[str, Any]:
+        if len(row) < self.width:
+            row = [*row, *([""] * (self.width - len(row)))]
+        record = {key: row[i] for i, key in self.student}
+        record["members"] = [{key: row[i] for i, key in member} for member in self.members]
+        return record
 
 
 def _cell_text(v: Any) -> str:
@@ -244,10 +260,11 @@ def check_workbook(path: Path | str, today: date | None = None) -> dict[str, Any
     by_path = {c.path: c.header for c in columns}
     out: list[dict[str, Any]] = []
     seen_ids: dict[str, int] = {}
+    plan = _RowPlan.of(tuple(columns))
     n = 0
     for row_number, cells in rows:
         n += 1
-        raw = record_from_row(columns, cells)
+        raw = plan.record(cells)
         record, issues = check_row(raw, today)
         number = record.get("id_number")
         if isinstance(number, str) and len(number) >= 8:
