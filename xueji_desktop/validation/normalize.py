@@ -308,16 +308,32 @@ def _text_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[A
     return _text_of(raw).translate(_FULL_ALNUM).strip(), None
 
 
+@cache
+def _memo(name: str) -> dict[Any, str]:
+    """Spelling -> canonical value, shared by every field of one code table (or all dates). Bounded."""
+    return {}
+
+
+def _memo_of(f: Field) -> dict[Any, str] | None:
+    """The memo a field's values can be looked up in directly (None: the result depends on the stage)."""
+    if f.type == "code" and f.codes and not load_spec().codes[f.codes].stages:
+        return _memo("codes:" + f.codes)
+    if f.type == "date":
+        return _memo("date")
+    return None
+
+
 def _code_handler(f: Field) -> Handler:
     valid = load_spec().codes[f.codes].by_code  # type: ignore[index]
-    memos: dict[int | None, dict[Any, str]] = {}  # per stage: spelling -> code
+    shared = _memo_of(f)
+    if shared is not None:
+        shared.update({c: c for c in valid})  # canonical codes hit the memo in normalize_record: no call
+    memos: dict[int | None, dict[Any, str]] = {}  # per stage, for tables whose names depend on it
 
     def handle(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
         if type(raw) is str and raw in valid:
             return raw, None  # already a code: the common case once data is in the store
-        memo = memos.get(stage)
-        if memo is None:
-            memo = memos[stage] = {}
+        memo = shared if shared is not None else memos.setdefault(stage, {})
         code = memo.get(raw) if type(raw) in (str, int) else None
         if code is not None:
             return code, None
@@ -328,22 +344,23 @@ def _code_handler(f: Field) -> Handler:
     return handle
 
 
+def _date_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+    memo = _memo("date")
+    hit = memo.get(raw) if type(raw) in (str, int) else None
+    if hit is not None:
+        return hit, None
+    value, issue = _date_value(raw, path, label)
+    if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
+        memo[raw] = value
+    return value, issue
+
+
 def _handler(f: Field) -> Handler:
     t = f.type
     if t == "code":
         return _code_handler(f)
     if t == "date":
-        memo: dict[Any, str] = {}
-
-        def handle_date(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
-            hit = memo.get(raw) if type(raw) in (str, int) else None
-            if hit is not None:
-                return hit, None
-            value, issue = _date_value(raw, path, label)
-            if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
-                memo[raw] = value
-            return value, issue
-        return handle_date
+        return _date_handler
     if t == "yearmonth":
         return lambda raw, stage, path, label: (
             (raw, None) if type(raw) is str and len(raw) == 6 and _YM_COMPACT.match(raw) and 1 <= int(raw[4:]) <= 12
@@ -362,26 +379,27 @@ def _handler(f: Field) -> Handler:
 
 
 _PRECOMPUTED_MEMBERS = 4  # the form has 2 members; paths/labels for the first few are built once
+Entry = tuple[Handler, str, str, "dict[Any, str] | None"]  # handler, issue path, label, direct memo
 
 
 @cache
-def _handlers() -> tuple[dict[str, tuple[Handler, str, str]], list[dict[str, tuple[Handler, str, str]]]]:
-    """(student key -> (handler, path, label)), and the same per member index."""
+def _handlers() -> tuple[dict[str, Entry], list[dict[str, Entry]]]:
+    """(student key -> entry), and the same per member index."""
     spec = load_spec()
-    student = {k: (_handler(f), k, f.label) for k, f in spec.student_by_key.items()}
-    member_handlers = {k: _handler(f) for k, f in spec.member_by_key.items()}
-    members = [{k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}")
-                for k, h in member_handlers.items()} for i in range(_PRECOMPUTED_MEMBERS)]
+    student = {k: (_handler(f), k, f.label, _memo_of(f)) for k, f in spec.student_by_key.items()}
+    member_handlers = {k: (_handler(f), _memo_of(f)) for k, f in spec.member_by_key.items()}
+    members = [{k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}", memo)
+                for k, (h, memo) in member_handlers.items()} for i in range(_PRECOMPUTED_MEMBERS)]
     return student, members
 
 
-def _member_handlers(i: int) -> dict[str, tuple[Handler, str, str]]:
+def _member_handlers(i: int) -> dict[str, Entry]:
     members = _handlers()[1]
     if i < len(members):
         return members[i]
     spec = load_spec()
-    return {k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}")
-            for k, (h, _, _) in members[0].items()}
+    return {k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}", memo)
+            for k, (h, _, _, memo) in members[0].items()}
 
 
 def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tuple[Any, Issue | None]:
@@ -413,6 +431,12 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
             if key != "members":
                 out[key] = value
             continue
+        memo = entry[3]
+        if memo is not None and type(value) is str:
+            hit = memo.get(value)
+            if hit is not None:  # a spelling seen before: no call
+                out[key] = hit
+                continue
         if type(value) is str and value.isspace():
             out[key] = ""
             continue
@@ -433,6 +457,12 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
                 if entry is None:
                     nm[key] = value
                     continue
+                memo = entry[3]
+                if memo is not None and type(value) is str:
+                    hit = memo.get(value)
+                    if hit is not None:
+                        nm[key] = hit
+                        continue
                 if type(value) is str and value.isspace():
                     nm[key] = ""
                     continue
