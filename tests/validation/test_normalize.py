@@ -156,3 +156,14 @@ def test_lossy_alias_accepted_with_warning():
     value, issue = normalize_value(field("political_status"), "少先队员")
     assert value == "13"
     assert issue is not None and issue.severity == "warning" and issue.code == "code.lossy"
+
+
+def test_member_address_same_as_student_is_written_out():
+    raw = {"household_address": "太原市迎泽区双塔西街38号", "members": [{"household_address": "同上"},
+                                                                 {"household_address": "同上"}]}
+    raw["members"][1]["household_address"] = "无"
+    record, issues = normalize_record(raw)
+    assert record["members"][0]["household_address"] == "太原市迎泽区双塔西街38号"
+    assert [(i.field, i.severity, i.code) for i in issues] == [
+        ("members.0.household_address", "warning", "address.same_as_student")]
+    assert record["members"][1]["household_address"] == "无"  # not a reference: left for the engine to flag

@@ -402,6 +402,23 @@ def _member_handlers(i: int) -> dict[str, Entry]:
             for k, (h, _, _, memo) in members[0].items()}
 
 
+# "同上" in a member's address means the student's: written out, since the national system needs the text.
+_SAME_AS_ABOVE = frozenset({"同上", "同学生", "同左", "同本人", "与学生相同", "同学生户口所在地", "同户口所在地"})
+_MEMBER_ADDRESS_SOURCE = {"household_address": "household_address", "current_address": "current_address"}
+
+
+def _same_as_student(student: dict[str, Any], member: dict[str, Any], i: int, issues: list[Issue]) -> None:
+    for key, source in _MEMBER_ADDRESS_SOURCE.items():
+        v = member.get(key)
+        if isinstance(v, str) and v in _SAME_AS_ABOVE and student.get(source):
+            member[key] = student[source]
+            label = load_spec().member_by_key[key].label
+            source_label = load_spec().student_by_key[source].label
+            issues.append(Issue(f"members.{i}.{key}", WARNING, "address.same_as_student",
+                                f"家庭成员{i + 1}{label}填的是“{v}”，已按学生的{source_label}“{student[source]}”填写，"
+                                "请核对。"))
+
+
 def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tuple[Any, Issue | None]:
     """Canonical value of ``raw`` for ``field`` and an issue when it could not be (then ``raw`` is kept).
 
@@ -470,6 +487,7 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
                 nm[key] = value
                 if issue is not None:
                     issues.append(issue)
+            _same_as_student(out, nm, i, issues)
             members.append(nm)
         out["members"] = members
     return out, issues
