@@ -38,6 +38,7 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^(\d{4,5})(?:\.0+)?$")
 _YM_SEP = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]\s*\d{1,2}\s*日?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _YM_COMPACT = re.compile(r"^(\d{4})(\d{2})(?:\d{2})?$")
+_DASHED_ID = re.compile(r"^\d+(?:-\d+){1,3}X?$")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$")
 # matched against the lookup key (spaces removed, upper case): "1-单亲留守儿童", "1单亲留守儿童", "单亲留守儿童(1)"
 _CODE_FIRST = re.compile(r"^([0-9A-Z]{1,3})[-_:.、]?([^-_:.、0-9A-Z].*)$")
@@ -252,6 +253,8 @@ def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
         return _json_safe(raw), Issue(path, ERROR, "id.excel_number",
                                       f"{label}“{text}”被 Excel 变成了科学计数法，末几位已丢失：请把该列设为文本格式，"
                                       "重新录入完整号码。")
+    if "-" in text and _DASHED_ID.match(text) and len(text.replace("-", "")) in (15, 18):
+        text = text.replace("-", "")  # 110105-19491231-002X: groups as printed on some forms
     if len(text) == 15 and text.isdigit():
         upgraded = upgrade_15(text)
         if upgraded is not None:
