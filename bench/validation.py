@@ -56,14 +56,10 @@ def main(n: int = 5_000) -> None:
                                 school_year=school_year_of(today))
         rows.append((as_typed(rec), ctx))
 
-    def run(fn) -> float:
-        # Many short runs, keep the fastest: on a shared machine it is the least disturbed one.
-        best = float("inf")
-        for _ in range(25):
-            t = time.perf_counter()
-            fn()
-            best = min(best, time.perf_counter() - t)
-        return best / BATCH * 1e6
+    def timed(fn) -> float:
+        t = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t) / BATCH * 1e6
 
     normalized = [(normalize_record(raw, stage=ctx.stage)[0], ctx) for raw, ctx in rows]
     errors = sum(1 for rec, ctx in normalized for i in validate_student(rec, ctx) if i.severity == "error")
@@ -86,11 +82,17 @@ def main(n: int = 5_000) -> None:
             rec, _ = normalize_record(raw, stage=ctx.stage)
             validate_student(rec, ctx)
 
-    f, a, b, c = run(floor), run(normalize_only), run(validate_only), run(both)
-    # Machine speed right now, to compare runs across machines/loads (a quiet 2024 laptop: ~30 ns, ~40 ns).
-    get_ns = min(timeit.repeat("d.get('a')", globals={"d": {"a": 1}}, number=200_000, repeat=9)) / 200_000 * 1e9
-    call_ns = min(timeit.repeat("f()", setup="def f(): pass", number=200_000, repeat=9)) / 200_000 * 1e9
-    print(f"machine now: dict.get {get_ns:.0f} ns, empty call {call_ns:.0f} ns")
+    # Rounds interleave all measurements (and a machine-speed probe), so each sees the same load; the
+    # fastest round of each is kept: on a shared machine it is the least disturbed one.
+    best = [float("inf")] * 6
+    for _ in range(25):
+        for k, value in enumerate((
+                timed(floor), timed(normalize_only), timed(validate_only), timed(both),
+                timeit.timeit("d.get('a')", globals={"d": {"a": 1}}, number=100_000) * 1e4,
+                timeit.timeit("f()", setup="def f(): pass", number=100_000) * 1e4)):
+            best[k] = min(best[k], value)
+    f, a, b, c, get_ns, call_ns = best
+    print(f"machine: dict.get {get_ns:.0f} ns, empty call {call_ns:.0f} ns (a quiet modern laptop: ~25 / ~35)")
     print(f"records: {n} (errors found: {errors}; expected 0)")
     print(f"dict copy (floor):              {f:7.1f} µs/record")
     print(f"normalize_record:               {a:7.1f} µs/record")
