@@ -234,6 +234,27 @@ CREATE TABLE county_photos (
 );
 """
 
+# v5: change records that need the county's approval, as received from schools, with their evidence and the
+# county's decision (sent back in the next feedback package).
+V5 = """
+CREATE TABLE county_changes (
+    school_code     TEXT NOT NULL REFERENCES county_schools(code),
+    change_id       INTEGER NOT NULL,            -- the school's own change-record id
+    student_uid     TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    school_status   TEXT NOT NULL,               -- status at the school when the package was made
+    effective_date  TEXT NOT NULL DEFAULT '',
+    reason          TEXT NOT NULL DEFAULT '',
+    data            TEXT NOT NULL DEFAULT '{}',
+    evidence        TEXT NOT NULL DEFAULT '[]',  -- [{filename, sha256, content (base64)}]
+    decision        TEXT NOT NULL DEFAULT '',    -- '' | approved | rejected
+    decision_reason TEXT NOT NULL DEFAULT '',
+    decided_by      TEXT NOT NULL DEFAULT '',
+    decided_at      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (school_code, change_id)
+);
+"""
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -241,6 +262,7 @@ MIGRATIONS: list[Migration] = [
     (2, "warning confirmations and change evidence", V2),
     (3, "enrolment state and county acceptance", V3),
     (4, "submission packages: keys, feedback findings, county registry and imported data", V4),
+    (5, "county decisions on school change records", V5),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
