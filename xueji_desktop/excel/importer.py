@@ -26,6 +26,7 @@ from ..storage import audit
 from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..validation import ERROR, Issue, status_of, validate_student
+from ..validation.spec import load_spec
 from .columns import Column
 from .normalize_adapter import normalize_record
 from .reader import cell_text, check_container, damaged_id, find_layout, iter_data_rows
@@ -83,6 +84,18 @@ def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: da
     _STATE["columns"] = columns
     _STATE["classes"] = {c.class_code: c for c in classes}
     _STATE["today"] = today
+    plan = []
+    for j, c in sorted(columns.items()):
+        if c.field is None:
+            continue  # 学校标识码: informational
+        kind = ("id" if c.key == "id_number" else "class" if c.key == "class_code" and c.member is None
+                else "skip" if c.key == "grade" and c.member is None  # 年级 follows from the class
+                else "yearmonth" if c.field.type == "yearmonth" else "")
+        plan.append((j, c.key, c.member, c.path, kind))
+    _STATE["plan"] = plan
+    spec = load_spec()
+    _STATE["coded"] = {False: {f.key for f in spec.student_fields if f.codes},
+                       True: {f.key for f in spec.member_fields if f.codes}}
 
 
 def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
@@ -96,37 +109,47 @@ def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
 
 
 def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
-    columns: dict[int, Column] = _STATE["columns"]
     raw: dict[str, Any] = {}
     members: list[dict[str, Any]] = [{}, {}]
     typed: dict[str, str] = {}
     damaged: dict[str, str] = {}
     class_text = ""
     n = len(cells)
-    for j, col in columns.items():
-        value = cells[j] if j < n else ""
-        if value == "" or value is None or col.field is None:
+    for j, key, member, path, kind in _STATE["plan"]:
+        if j >= n:
             continue
-        if col.key == "id_number":
-            why = damaged_id(value)
-            if why:
-                damaged[col.path] = why
-        text = cell_text(value, yearmonth=col.field.type == "yearmonth")
+        value = cells[j]
+        if type(value) is str:  # the common case, kept cheap: 200k rows × 45 cells
+            if not value:
+                continue
+            text = value.strip()
+            if "\u200b" in text or "\ufeff" in text:
+                text = cell_text(text)
+            if kind == "id":
+                why = damaged_id(text)
+                if why:
+                    damaged[path] = why
+        else:
+            if value is None:
+                continue
+            if kind == "id":
+                why = damaged_id(value)
+                if why:
+                    damaged[path] = why
+            text = cell_text(value, yearmonth=kind == "yearmonth")
         if not text:
             continue
-        typed[col.path] = text
-        if col.member is not None:
-            members[col.member][col.key] = text
-        elif col.key == "class_code":
+        typed[path] = text
+        if member is not None:
+            members[member][key] = text
+        elif kind == "class":
             class_text = text
-        elif col.key != "grade":  # 年级 follows from the class
-            raw[col.key] = text
+        elif kind != "skip":
+            raw[key] = text
     if not typed:
         return None  # an empty (maybe formatted) row
-    raw["members"] = [m for m in members if m]
     cls = resolve_class(class_text, _STATE["classes"]) if class_text else None
-    record, norm_issues = normalize_record(raw, stage=cls.stage if cls else None)
-    members_out = [dict(m) for m in record.pop("members", []) or []]
+    record, members_out, norm_issues = _normalize(raw, [m for m in members if m], cls.stage if cls else None)
     full = with_class({**record, "members": members_out}, cls, _STATE["today"])
     if cls is None and class_text:
         full["class_code"] = class_text  # kept as typed; the clerk assigns the class in the app
@@ -135,6 +158,60 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
     if cls is None and class_text:
         record["class_code"] = class_text
     return PreparedRow(row, record, members_out, cls.id if cls else None, class_text, issues, typed)
+
+
+_CODE_CACHE: dict[tuple[str, bool, str], str] = {}
+_CODE_CACHE_MAX = 100_000
+
+
+def _normalize(raw: dict[str, str], members: list[dict[str, str]], stage: int | None
+               ) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
+    """normalize_record, with option cells served from a cache.
+
+    Option columns repeat a handful of values (男, 汉族, 否…) over thousands of rows, so each distinct
+    value goes through the validation engine's normaliser once; unique values (names, IDs, dates,
+    addresses) and values the normaliser rejected go through it with the rest of the row every time.
+    """
+    coded = _STATE["coded"]
+    cached: dict[str, str] = {}
+    rest: dict[str, Any] = {}
+    for k, v in raw.items():
+        hit = _CODE_CACHE.get((k, False, v)) if k in coded[False] else None
+        if hit is None:
+            rest[k] = v
+        else:
+            cached[k] = hit
+    m_cached: list[dict[str, str]] = []
+    m_rest: list[dict[str, str]] = []
+    for m in members:
+        mc, mr = {}, {}
+        for k, v in m.items():
+            hit = _CODE_CACHE.get((k, True, v)) if k in coded[True] else None
+            if hit is None:
+                mr[k] = v
+            else:
+                mc[k] = hit
+        m_cached.append(mc)
+        m_rest.append(mr)
+    rest["members"] = m_rest
+    record, issues = normalize_record(rest, stage=stage)
+    out_members = list(record.pop("members", None) or [])
+    bad = {i.field for i in issues}
+    if len(_CODE_CACHE) > _CODE_CACHE_MAX:
+        _CODE_CACHE.clear()
+    for k, v in rest.items():
+        if k in coded[False] and k not in bad and k in record:
+            _CODE_CACHE[(k, False, v)] = record[k]
+    for i, mr in enumerate(m_rest):
+        for k, v in mr.items():
+            if k in coded[True] and f"members.{i}.{k}" not in bad and i < len(out_members) and k in out_members[i]:
+                _CODE_CACHE[(k, True, v)] = out_members[i][k]
+    record.update(cached)
+    while len(out_members) < len(m_cached):
+        out_members.append({})
+    members_out = [{**mr, **mc} for mr, mc in zip(out_members, m_cached, strict=False)]
+    members_out += out_members[len(m_cached):]
+    return record, [m for m in members_out if m], issues
 
 
 def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str], class_text: str,

@@ -235,6 +235,8 @@ def damaged_id(value: Any) -> str | None:
                     "请把该列设为“文本”格式后重新录入正确号码。")
         return None
     text = str(value).strip()
+    if len(text) < 5 or not text[0].isdigit():
+        return None
     if _SCIENTIFIC.match(text):
         return (f"被 Excel 显示成了科学计数法（{text}），原号码已丢失：请把该列设为“文本”格式后重新录入正确号码。")
     if re.fullmatch(r"\d{15}000", text):
