@@ -57,13 +57,17 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
     codes_ws = wb.add_worksheet(CODES_SHEET)
 
     # Code tables on the hidden sheet: one column per table, names only (cells hold names).
+    # constant_memory writes row by row: fill the sheet in row order.
+    tables = sorted(spec.codes.items())
     table_ref: dict[str, str] = {}
-    for j, (name, table) in enumerate(sorted(spec.codes.items())):
+    for j, (name, table) in enumerate(tables):
         codes_ws.write_string(0, j, name)
-        for i, value in enumerate(table.names()):
-            codes_ws.write_string(i + 1, j, value)
         letter = xl_col_to_name(j)
         table_ref[name] = f"={CODES_SHEET}!${letter}$2:${letter}${len(table.values) + 1}"
+    for i in range(max(len(t.values) for _, t in tables)):
+        for j, (_name, table) in enumerate(tables):
+            if i < len(table.values):
+                codes_ws.write_string(i + 1, j, table.values[i][1])
     codes_ws.hide()
 
     ws.set_row(0, 32)
