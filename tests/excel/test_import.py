@@ -65,7 +65,8 @@ def test_messy_sheet_title_rows_merged_cells_reordered_extra_columns_and_option_
             "成员1姓名", "成员1关系", "成员1是否监护人", "成员1身份证件类型", "成员1身份证件号", "成员1户口所在地",
             "成员1联系电话"]
     messy_header = {"姓名": "★姓 名", "身份证件号": "身份证号", "班级": "班号", "是否农村留守儿童": "是否留守儿童",
-                    "出生日期": "出生日期（YYYY-MM-DD）", "成员1姓名": "家庭成员1姓名", "成员1身份证件号": "监护人1身份证号"}
+                    "出生日期": "出生日期（YYYY-MM-DD）", "成员1姓名": "家庭成员1姓名",
+                    "成员1身份证件号": "监护人1身份证号"}
     order = list(reversed(pick))  # reordered columns
     header = ["序号"] + [messy_header.get(p, p) for p in order] + ["备注"]  # extra columns
     out_rows = []
@@ -182,9 +183,10 @@ def test_round_trip_export_then_import_changes_nothing(demo_store, tmp_path):
 
     out = tmp_path / "export.xlsx"
     count = export_students(demo_store, out)
-    before = {sid: public_record(get_student(demo_store, sid)) for (sid,) in demo_store.query("SELECT id FROM students")}
+    ids = [sid for (sid,) in demo_store.query("SELECT id FROM students")]
+    before = {sid: public_record(get_student(demo_store, sid)) for sid in ids}
     assert count == len(before) == 360
     result = import_workbook(demo_store, out)
     assert (result.rows, result.inserted, result.updated, result.unchanged) == (360, 0, 0, 360)
-    after = {sid: public_record(get_student(demo_store, sid)) for (sid,) in demo_store.query("SELECT id FROM students")}
+    after = {sid: public_record(get_student(demo_store, sid)) for sid in ids}
     assert after == before

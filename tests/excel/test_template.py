@@ -54,7 +54,7 @@ def test_template_dropdowns_and_text_format(tmp_path):
         assert text_cols.get(j) == ("@", False), col.header  # text format, unlocked under protection
         if col.field is not None and col.field.codes and col.key != "grade":
             formula = by_col[j]
-            sheet, ref = formula.split("!")
+            _sheet, ref = formula.split("!")
             cells = [c.value for row in codes_ws[ref.replace("$", "")] for c in row]
             assert cells == spec.codes[col.field.codes].names(), col.header
         elif col.key not in ("grade",):

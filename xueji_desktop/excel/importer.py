@@ -401,6 +401,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
             tick(progress, result.rows, total, "导入学生")
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
+        if progress is not None:
+            progress.check()  # a cancel pressed during the last batch still rolls everything back
         tx.audit("导入Excel", "students", "", {
             "file": [None, path.name], "rows": [None, result.rows], "inserted": [None, result.inserted],
             "updated": [None, result.updated], "pending": [None, result.pending]})

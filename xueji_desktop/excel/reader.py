@@ -50,10 +50,13 @@ def check_container(path: Path) -> None:
         with open(path, "rb") as fh:
             encrypted = ENCRYPTION_INFO in fh.read(1024 * 1024)
         if encrypted:
-            raise BadInput(f"文件 {name} 设置了打开密码：请在 Excel 或 WPS 中取消密码（文件→信息→保护工作簿）后再导入。")
-        raise BadInput(f"文件 {name} 是旧版 .xls 格式：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。")
+            raise BadInput(f"文件 {name} 设置了打开密码：请在 Excel 或 WPS 中取消密码（文件→信息→保护工作簿）"
+                           "后再导入。")
+        raise BadInput(f"文件 {name} 是旧版 .xls 格式：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
+                       "后再导入。")
     if not head.startswith(b"PK"):
-        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）后再导入。")
+        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
+                       "后再导入。")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -61,8 +64,8 @@ def check_container(path: Path) -> None:
             if len(infos) > MAX_ZIP_MEMBERS or len(set(names)) != len(names):
                 raise BadInput(f"文件 {name} 的内部结构异常（条目过多或重名），已拒绝导入。")
             if "xl/workbook.xml" not in names:
-                raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
-                               "后再导入。")
+                raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”"
+                               "Excel 工作簿（*.xlsx）后再导入。")
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED or any(i.file_size > 10 * 1024**2 and i.file_size > MAX_RATIO *
                                                max(i.compress_size, 1) for i in infos):

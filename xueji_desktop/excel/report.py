@@ -75,7 +75,8 @@ def write_error_report(source: Path, target: Path | str, layout, result) -> None
     summary = wb.create_sheet(SUMMARY_SHEET)
     bold = Font(bold=True)
     summary.append([f"文件 {source.name}：共 {result.rows} 行，正常 {result.ok}，有警告 {result.warning}，"
-                    f"待修正 {result.pending}。红色单元格为错误，黄色为警告，批注中写明了原因。改正后可直接再次导入本文件。"])
+                    f"待修正 {result.pending}。红色单元格为错误，黄色为警告，批注中写明了原因。"
+                    "改正后可直接再次导入本文件。"])
     summary.append([])
     summary.append(["按字段", "问题数"])
     summary[summary.max_row][0].font = bold

@@ -21,7 +21,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..school import grade_code
 from ..validation.spec import load_spec
-from .columns import SCHOOL_CODE_HEADER, Column, columns
+from .columns import Column, columns
 
 DATA_SHEET = "学生信息"
 CODES_SHEET = "代码表"
