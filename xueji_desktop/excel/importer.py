@@ -25,10 +25,9 @@ from ..school import ClassInfo, class_code, list_classes, parse_class
 from ..storage import audit
 from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
-from ..validation import ERROR, Issue, status_of, validate_student
+from ..validation import ERROR, Issue, normalize_record, status_of, validate_student
 from ..validation.spec import load_spec
 from .columns import Column
-from .normalize_adapter import normalize_record
 from .reader import cell_text, check_container, damaged_id, find_layout, iter_data_rows
 
 CHUNK = 1000
@@ -137,6 +136,14 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
                 if why:
                     damaged[path] = why
             text = cell_text(value, yearmonth=kind == "yearmonth")
+            if kind != "id" and kind != "class":
+                # numbers and dates go to the normaliser as they are: it knows Excel serials, 030001 → 30001…
+                typed[path] = text
+                if member is not None:
+                    members[member][key] = value
+                elif kind != "skip":
+                    raw[key] = value
+                continue
         if not text:
             continue
         typed[path] = text
@@ -222,7 +229,7 @@ def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str]
     for path, why in damaged.items():
         label = "身份证件号" if path == "id_number" else f"家庭成员{int(path.split('.')[1]) + 1}身份证件号"
         out.append(Issue(path, ERROR, "id.excel_damaged", f"{label}{why}"))
-    out += norm
+    out += [i for i in norm if i.field not in damaged]
     seen = {(i.field, i.code) for i in out}
     for i in valid:
         if i.field in specific and i.severity == ERROR:
