@@ -45,6 +45,9 @@ class PreparedRow:
     class_text: str
     issues: list[Issue]
     typed: dict[str, str]         # field path → text as typed (for the error workbook)
+    data_json: str = ""           # serialised in the worker: the main process only writes
+    issues_json: str = "[]"
+    member_jsons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -164,7 +167,10 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
     issues = _merge_issues(norm_issues, issues, damaged, class_text, cls)
     if cls is None and class_text:
         record["class_code"] = class_text
-    return PreparedRow(row, record, members_out, cls.id if cls else None, class_text, issues, typed)
+    return PreparedRow(row, record, members_out, cls.id if cls else None, class_text, issues, typed,
+                       json.dumps(_data_json(record), ensure_ascii=False),
+                       json.dumps([i.to_dict() for i in issues], ensure_ascii=False),
+                       tuple(json.dumps(m, ensure_ascii=False) for m in members_out))
 
 
 _CODE_CACHE: dict[tuple[str, bool, str], str] = {}
@@ -355,10 +361,9 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                 setattr(result, status, getattr(result, status) + 1)
                 if p.issues:
                     result.bad_rows.append(p)
-                data = _data_json(p.record)
-                data_json = json.dumps(data, ensure_ascii=False)
-                issues_json = json.dumps([i.to_dict() for i in p.issues], ensure_ascii=False)
-                core = tuple(str(data.get(k, "")) for k in CORE_COLUMNS)
+                data_json, issues_json = p.data_json, p.issues_json
+                rec = p.record
+                core = tuple("" if rec.get(k) is None else str(rec.get(k)) for k in CORE_COLUMNS)
                 sid = matcher.match(p)
                 if sid is None:
                     sid = next_id
@@ -366,12 +371,13 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                     inserts.append((sid, str(uuid.uuid4()), p.class_id, *core, status, errors, warnings,
                                     data_json, issues_json, ts, ts))
                     member_rows += [(sid, i + 1, m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
-                                     json.dumps(m, ensure_ascii=False)) for i, m in enumerate(p.members)]
+                                     p.member_jsons[i]) for i, m in enumerate(p.members)]
                     entries.append(("导入学生", "students", sid, {
-                        "source": [None, f"{path.name} 第{p.row + 1}行"], "name": [None, data.get("name")],
-                        "id_number": [None, data.get("id_number")], "status": [None, status]}))
+                        "source": [None, f"{path.name} 第{p.row + 1}行"], "name": [None, rec.get("name")],
+                        "id_number": [None, rec.get("id_number")], "status": [None, status]}))
                     result.inserted += 1
                     continue
+                data = _data_json(rec)
                 old = get_student_conn(conn, sid)
                 old_data = {k: v for k, v in old.items() if not k.startswith("_") and k not in ("members", "grade")}
                 if old["_class_id"] is not None:
@@ -390,7 +396,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                 updates.append((p.class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
                 conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
                 member_rows += [(sid, i + 1, m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
-                                 json.dumps(m, ensure_ascii=False)) for i, m in enumerate(p.members)]
+                                 p.member_jsons[i]) for i, m in enumerate(p.members)]
                 changes["source"] = [None, f"{path.name} 第{p.row + 1}行"]
                 entries.append(("导入更新学生", "students", sid, changes))
                 result.updated += 1
