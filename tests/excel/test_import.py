@@ -190,3 +190,13 @@ def test_round_trip_export_then_import_changes_nothing(demo_store, tmp_path):
     assert (result.rows, result.inserted, result.updated, result.unchanged) == (360, 0, 0, 360)
     after = {sid: public_record(get_student(demo_store, sid)) for sid in ids}
     assert after == before
+
+
+def test_worker_processes_prepare_the_same_records_as_the_main_process(class_store, tmp_path):
+    rows = demo_rows(300)
+    rows[5][headers().index("民族")] = "火星族"
+    path = save_rows(tmp_path / "in.xlsx", headers(), rows)
+    first = import_workbook(class_store, path, parallel=True)
+    assert (first.rows, first.inserted, first.pending) == (300, 300, 1)
+    again = import_workbook(class_store, path, parallel=False)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 300)
