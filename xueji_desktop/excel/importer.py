@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,7 @@ from .columns import Column
 from .reader import cell_text, check_container, damaged_id, find_layout, iter_data_rows
 
 CHUNK = 1000
+WINDOW = 6  # chunks in flight to the workers
 POOL_THRESHOLD = 4000  # below this, worker start-up costs more than it saves
 
 
@@ -289,7 +291,14 @@ def _prepared(chunks: Iterable[list[tuple[int, list[Any]]]], columns: dict[int, 
     ctx = multiprocessing.get_context("spawn")
     pool = ctx.Pool(2, initializer=_init_worker, initargs=(columns, classes, today))
     try:
-        yield from pool.imap(_prepare_chunk, chunks)
+        # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
+        window: deque = deque()
+        for chunk in chunks:
+            window.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            if len(window) >= WINDOW:
+                yield window.popleft().get()
+        while window:
+            yield window.popleft().get()
         pool.close()
     finally:
         pool.terminate()
