@@ -57,3 +57,26 @@ def test_error_workbook_marks_cells_and_reimports_after_correction(class_store, 
     assert class_store.query("SELECT count(*) FROM students")[0][0] == 6
     assert class_store.query("SELECT count(*) FROM students WHERE status = 'pending'")[0][0] < pending_before
     assert result.pending == 0
+
+
+def test_large_input_report_is_rebuilt_with_marks(class_store, tmp_path, monkeypatch):
+    from xueji_desktop.excel import report as report_mod
+
+    monkeypatch.setattr(report_mod, "LARGE_ROWS", 2)  # force the streaming path on a small file
+    rows = demo_rows(4)
+    h = headers()
+    rows[1][h.index("出生日期")] = "明天"
+    src = tmp_path / "in.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(h)
+    for r in rows:
+        wb.active.append(r)
+    wb.save(src)
+    out = tmp_path / "rep.xlsx"
+    import_workbook(class_store, src, report=out)
+    ws = openpyxl.load_workbook(out).worksheets[0]
+    cell = ws.cell(row=3, column=h.index("出生日期") + 1)
+    assert cell.value == "明天" and cell.fill.fgColor.rgb == "FFFF7C80" and "出生日期" in cell.comment.text
+    assert ws.cell(row=2, column=2).value == rows[0][1]
+    again = import_workbook(class_store, out)
+    assert again.inserted == 0 and again.rows == 4
