@@ -46,10 +46,6 @@ class PreparedRow:
     class_id: int | None
     class_text: str
     issues: list[Issue]
-    typed: dict[str, str]         # field path → text as typed (for the error workbook)
-    data_json: str = ""           # serialised in the worker: the main process only writes
-    issues_json: str = "[]"
-    member_jsons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -112,12 +108,20 @@ def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
         return None
 
 
-def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(...) builds one per call
+
+# What a worker sends back per row: only what the main process writes (pickling whole records and
+# Issue objects cost more in the main process than writing them). Issues travel only for rows that have some.
+Prepared = tuple  # (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json,
+#                    members ((name, relation, id_number, json), ...), issues or None, (name, id_number) as stored)
+
+
+def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
     raw: dict[str, Any] = {}
     members: list[dict[str, Any]] = [{}, {}]
-    typed: dict[str, str] = {}
     damaged: dict[str, str] = {}
     class_text = ""
+    filled = False
     n = len(cells)
     for j, key, member, path, kind in _STATE["plan"]:
         if j >= n:
@@ -129,7 +133,8 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
             text = value.strip()
             if "\u200b" in text or "\ufeff" in text:
                 text = cell_text(text)
-            if kind == "id":
+            # damaged_id only reports numbers, scientific notation and 15 digits + "000": skip clean IDs
+            if kind == "id" and (text.endswith("000") or "E" in text or "e" in text):
                 why = damaged_id(text)
                 if why:
                     damaged[path] = why
@@ -143,7 +148,7 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
             text = cell_text(value, yearmonth=kind == "yearmonth")
             if kind != "id" and kind != "class":
                 # numbers and dates go to the normaliser as they are: it knows Excel serials, 030001 → 30001…
-                typed[path] = text
+                filled = True
                 if member is not None:
                     members[member][key] = value
                 elif kind != "skip":
@@ -151,14 +156,14 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
                 continue
         if not text:
             continue
-        typed[path] = text
+        filled = True
         if member is not None:
             members[member][key] = text
         elif kind == "class":
             class_text = text
         elif kind != "skip":
             raw[key] = text
-    if not typed:
+    if not filled:
         return None  # an empty (maybe formatted) row
     cls = resolve_class(class_text, _STATE["classes"]) if class_text else None
     record, members_out, norm_issues = _normalize(raw, [m for m in members if m], cls.stage if cls else None)
@@ -169,10 +174,18 @@ def prepare_row(row: int, cells: list[Any]) -> PreparedRow | None:
     issues = _merge_issues(norm_issues, issues, damaged, class_text, cls)
     if cls is None and class_text:
         record["class_code"] = class_text
-    return PreparedRow(row, record, members_out, cls.id if cls else None, class_text, issues, typed,
-                       json.dumps(_data_json(record), ensure_ascii=False),
-                       json.dumps([i.to_dict() for i in issues], ensure_ascii=False),
-                       tuple(json.dumps(m, ensure_ascii=False) for m in members_out))
+    errors = warnings = 0
+    for i in issues:
+        if i.severity == ERROR:
+            errors += 1
+        else:
+            warnings += 1
+    status = status_of(issues) if issues else "ok"
+    core = tuple("" if record.get(k) is None else str(record.get(k)) for k in CORE_COLUMNS)
+    return (row, cls.id if cls else None, class_text, core, status, errors, warnings, _dumps(_data_json(record)),
+            _dumps([i.to_dict() for i in issues]) if issues else "[]",
+            tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), _dumps(m)) for m in members_out),
+            issues or None, (record.get("name"), record.get("id_number")))
 
 
 _CODE_CACHE: dict[tuple[str, bool, str], str] = {}
@@ -253,7 +266,7 @@ def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str]
     return out
 
 
-def _prepare_chunk(chunk: list[tuple[int, list[Any]]]) -> list[PreparedRow]:
+def _prepare_chunk(chunk: list[tuple[int, list[Any]]]) -> list[Prepared]:
     out = []
     for row, cells in chunk:
         p = prepare_row(row, cells)
@@ -281,7 +294,7 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int]) -> Iterator[
 
 
 def _prepared(chunks: Iterable[list[tuple[int, list[Any]]]], columns: dict[int, Column], classes: list[ClassInfo],
-              today: date, parallel: bool) -> Iterator[list[PreparedRow]]:
+              today: date, parallel: bool) -> Iterator[list[Prepared]]:
     if not parallel:
         _init_worker(columns, classes, today)
         for chunk in chunks:
@@ -318,21 +331,17 @@ class _Matcher:
             self.by_key.setdefault((name, gender, birth, class_id), []).append(sid)
         self.used: set[int] = set()
 
-    def match(self, p: PreparedRow) -> int | None:
-        id_number = str(p.record.get("id_number", ""))
+    def match(self, core: tuple[str, ...], class_id: int | None) -> int | None:
+        """``core``: the CORE_COLUMNS values (name, gender, birth_date, id_type, id_number)."""
+        name, gender, birth, _id_type, id_number = core
         candidates = self.by_id.get(id_number, []) if id_number else []
         if not candidates:
-            key = (p.record.get("name", ""), p.record.get("gender", ""), p.record.get("birth_date", ""), p.class_id)
-            candidates = self.by_key.get(key, [])
+            candidates = self.by_key.get((name, gender, birth, class_id), [])
         for sid in candidates:
             if sid not in self.used:
                 self.used.add(sid)
                 return sid
         return None
-
-
-def _issue_counts(issues: list[Issue]) -> tuple[int, int]:
-    return sum(i.severity == ERROR for i in issues), sum(i.severity != ERROR for i in issues)
 
 
 def _data_json(record: dict[str, Any]) -> dict[str, Any]:
@@ -363,50 +372,46 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         chunks = _chunks(iter_data_rows(sheet, layout), keep)
         for batch in _prepared(chunks, layout.columns, classes, today, parallel):
             inserts, member_rows, updates, entries = [], [], [], []
-            for p in batch:
+            for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
+                 issues, (name, id_number)) in batch:
                 result.rows += 1
-                errors, warnings = _issue_counts(p.issues)
-                status = status_of(p.issues)
                 setattr(result, status, getattr(result, status) + 1)
-                if p.issues:
-                    result.bad_rows.append(p)
-                data_json, issues_json = p.data_json, p.issues_json
-                rec = p.record
-                core = tuple("" if rec.get(k) is None else str(rec.get(k)) for k in CORE_COLUMNS)
-                sid = matcher.match(p)
+                if issues:
+                    result.bad_rows.append(PreparedRow(row, json.loads(data_json), [json.loads(m[3]) for m in members],
+                                                       class_id, class_text, issues))
+                sid = matcher.match(core, class_id)
                 if sid is None:
                     sid = next_id
                     next_id += 1
-                    inserts.append((sid, str(uuid.uuid4()), p.class_id, *core, status, errors, warnings,
+                    inserts.append((sid, str(uuid.uuid4()), class_id, *core, status, errors, warnings,
                                     data_json, issues_json, ts, ts))
-                    member_rows += [(sid, i + 1, m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
-                                     p.member_jsons[i]) for i, m in enumerate(p.members)]
+                    member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
                     entries.append(("导入学生", "students", sid, {
-                        "source": [None, f"{path.name} 第{p.row + 1}行"], "name": [None, rec.get("name")],
-                        "id_number": [None, rec.get("id_number")], "status": [None, status]}))
+                        "source": [None, f"{path.name} 第{row + 1}行"], "name": [None, name],
+                        "id_number": [None, id_number], "status": [None, status]}))
                     result.inserted += 1
                     continue
-                data = _data_json(rec)
+                data = json.loads(data_json)  # = _data_json(record): what the store keeps
+                new_members = [json.loads(m[3]) for m in members]
                 old = get_student_conn(conn, sid)
                 old_data = {k: v for k, v in old.items() if not k.startswith("_") and k not in ("members", "grade")}
                 if old["_class_id"] is not None:
                     old_data.pop("class_code", None)
                 changes = audit.diff(old_data, data)
                 old_members = old.get("members", [])
-                for i in range(max(len(old_members), len(p.members))):
+                for i in range(max(len(old_members), len(new_members))):
                     a = old_members[i] if i < len(old_members) else None
-                    b = p.members[i] if i < len(p.members) else None
+                    b = new_members[i] if i < len(new_members) else None
                     changes.update({f"members.{i}.{k}": v for k, v in audit.diff(a, b).items()})
-                if old["_class_id"] != p.class_id:
-                    changes["class_id"] = [old["_class_id"], p.class_id]
+                if old["_class_id"] != class_id:
+                    changes["class_id"] = [old["_class_id"], class_id]
                 if not changes and old["_issues"] == json.loads(issues_json):
                     result.unchanged += 1
                     continue
-                updates.append((p.class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
+                updates.append((class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
                 conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
-                member_rows += [(sid, i + 1, m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
-                                 p.member_jsons[i]) for i, m in enumerate(p.members)]
-                changes["source"] = [None, f"{path.name} 第{p.row + 1}行"]
+                member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
+                changes["source"] = [None, f"{path.name} 第{row + 1}行"]
                 entries.append(("导入更新学生", "students", sid, changes))
                 result.updated += 1
             conn.executemany(
