@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from ..validation import ERROR, Issue, normalize_record, status_of, validate_stu
 from ..validation.spec import load_spec
 from .columns import Column
 from .reader import cell_text, check_container, damaged_id, find_layout, iter_data_rows
+from .stream import open_stream, slice_rows
 
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
@@ -277,8 +279,9 @@ def _prepare_chunk(chunk: list[tuple[int, list[Any]]]) -> list[Prepared]:
 
 # ---- the import -------------------------------------------------------------------------------
 
-def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int]) -> Iterator[list[tuple[int, list[Any]]]]:
-    """Rows in chunks, each row trimmed to the mapped columns (less to send to workers)."""
+def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | None = CHUNK
+            ) -> Iterator[list[tuple[int, list[Any]]]]:
+    """Rows in chunks (of ``size``; None: one), each row trimmed to the mapped columns (less to send to workers)."""
     width = max(keep) + 1
     chunk: list[tuple[int, list[Any]]] = []
     for r, cells in rows:
@@ -286,19 +289,27 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int]) -> Iterator[
         if not any(cells[j] not in ("", None) for j in keep if j < len(cells)):
             continue
         chunk.append((r, cells))
-        if len(chunk) >= CHUNK:
+        if size is not None and len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
 
 
-def _prepared(chunks: Iterable[list[tuple[int, list[Any]]]], columns: dict[int, Column], classes: list[ClassInfo],
-              today: date, parallel: bool) -> Iterator[list[Prepared]]:
+def _prepare_slice(data: bytes, header_row: int, keep: list[int]) -> list[Prepared]:
+    """A slice workbook of a big sheet (see .stream): parsed and prepared in the worker."""
+    rows = ((r, cells) for r, cells in slice_rows(data) if r > header_row)
+    return [p for chunk in _chunks(rows, keep, size=None) for p in _prepare_chunk(chunk)]
+
+
+def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
+              today: date, parallel: bool, work=None) -> Iterator[list[Prepared]]:
+    """Prepared rows per chunk; ``work(chunk)`` turns one chunk into them (default: rows → _prepare_chunk)."""
+    work = work or _prepare_chunk
     if not parallel:
         _init_worker(columns, classes, today)
         for chunk in chunks:
-            yield _prepare_chunk(chunk)
+            yield work(chunk)
         return
     # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
     ctx = multiprocessing.get_context("spawn")
@@ -307,7 +318,7 @@ def _prepared(chunks: Iterable[list[tuple[int, list[Any]]]], columns: dict[int, 
         # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
         window: deque = deque()
         for chunk in chunks:
-            window.append(pool.apply_async(_prepare_chunk, (chunk,)))
+            window.append(pool.apply_async(work, (chunk,)))
             if len(window) >= WINDOW:
                 yield window.popleft().get()
         while window:
@@ -357,11 +368,18 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     today = today or date.today()
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
-    wb, sheet, layout = find_layout(path)
+    streamed = open_stream(path)  # a very big first sheet: read in slices, in bounded memory
+    wb = None
+    if streamed is not None:
+        stream, slices, _, layout = streamed
+        total = max((stream.total_rows or 0) - layout.header_row - 1, 0) or None
+        parallel = True if parallel is None else parallel
+    else:
+        wb, sheet, layout = find_layout(path)
+        total = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+        parallel = total >= POOL_THRESHOLD if parallel is None else parallel
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
                           unknown_headers=layout.unknown_headers)
-    total = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
-    parallel = total >= POOL_THRESHOLD if parallel is None else parallel
     classes = list_classes(store)
     keep = sorted(layout.columns)
     ts = now_iso()
@@ -369,8 +387,14 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         conn = tx.conn
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
-        chunks = _chunks(iter_data_rows(sheet, layout), keep)
-        for batch in _prepared(chunks, layout.columns, classes, today, parallel):
+        if streamed is not None:
+            work = partial(_prepare_slice, header_row=layout.header_row, keep=keep)
+            batches = _prepared((stream.workbook(rows) for rows in slices), layout.columns, classes, today,
+                                parallel, work)
+        else:
+            batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
+                                parallel)
+        for batch in batches:
             inserts, member_rows, updates, entries = [], [], [], []
             for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
                  issues, (name, id_number)) in batch:
@@ -433,7 +457,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         tx.audit("导入Excel", "students", "", {
             "file": [None, path.name], "rows": [None, result.rows], "inserted": [None, result.inserted],
             "updated": [None, result.updated], "pending": [None, result.pending]})
-    wb.close()
+    if wb is not None:
+        wb.close()
     if report is not None:
         from .report import write_error_report
 

@@ -162,10 +162,33 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
     return mapped, unknown
 
 
+def sheet_layout(sheet, name: str) -> Layout | None:
+    """The best header row among the first rows of ``sheet``, or None."""
+    best: tuple[int, Layout] | None = None
+    start_row, start_col = sheet.start or (0, 0)
+    previous: list[Any] = []
+    for i, row in enumerate(sheet.iter_rows()):
+        if i >= HEADER_SCAN_ROWS:
+            break
+        cells = [""] * start_col + list(row)
+        groups = _group_titles(sheet, previous, start_row + i) if previous else {}
+        mapped, unknown = map_header(cells, groups)
+        score = len(mapped)
+        has_name = any(c.key == "name" and c.member is None for c in mapped.values())
+        if has_name and score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
+            best = (score, Layout(name, start_row + i, mapped, unknown, start_col))
+        previous = cells
+    return best[1] if best else None
+
+
+def no_header(path: Path) -> BadInput:
+    return BadInput(f"文件 {path.name} 中没有找到学生信息表头（“姓名”“性别”“身份证件号”等列名）：请使用本程序导出的"
+                    "Excel 模板填写。")
+
+
 def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
     """Open the workbook and find the sheet and row holding our headers."""
     wb = _open(path)
-    best: tuple[int, Any, Layout] | None = None
     for meta in wb.sheets_metadata:
         if str(meta.typ) != str(calamine.SheetTypeEnum.WorkSheet):
             continue
@@ -173,25 +196,10 @@ def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
             sheet = wb.get_sheet_by_name(meta.name)
         except Exception:
             raise BadInput(f"文件 {path.name} 的工作表“{meta.name}”已损坏，无法读取：请重新保存后再导入。") from None
-        start_row, start_col = sheet.start or (0, 0)
-        previous: list[Any] = []
-        for i, row in enumerate(sheet.iter_rows()):
-            if i >= HEADER_SCAN_ROWS:
-                break
-            cells = [""] * start_col + list(row)
-            groups = _group_titles(sheet, previous, start_row + i) if previous else {}
-            mapped, unknown = map_header(cells, groups)
-            score = len(mapped)
-            has_name = any(c.key == "name" and c.member is None for c in mapped.values())
-            if has_name and score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
-                best = (score, sheet, Layout(meta.name, start_row + i, mapped, unknown, start_col))
-            previous = cells
-        if best is not None:
-            break  # the first sheet with a header wins (our error workbook adds a summary sheet after it)
-    if best is None:
-        raise BadInput(f"文件 {path.name} 中没有找到学生信息表头（“姓名”“性别”“身份证件号”等列名）：请使用本程序导出的"
-                       "Excel 模板填写。")
-    return wb, best[1], best[2]
+        layout = sheet_layout(sheet, meta.name)
+        if layout is not None:
+            return wb, sheet, layout  # the first sheet with a header wins (our error workbook adds a summary sheet)
+    raise no_header(path)
 
 
 def iter_data_rows(sheet, layout: Layout) -> Iterator[tuple[int, list[Any]]]:
