@@ -93,11 +93,28 @@ def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: da
         kind = ("id" if c.key == "id_number" else "class" if c.key == "class_code" and c.member is None
                 else "skip" if c.key == "grade" and c.member is None  # 年级 follows from the class
                 else "yearmonth" if c.field.type == "yearmonth" else "")
-        plan.append((j, c.key, c.member, c.path, kind))
+        memo = _memo_for(c) if kind in ("", "yearmonth") else None
+        plan.append((j, c.key, c.member, c.path, kind, memo))
     _STATE["plan"] = plan
-    spec = load_spec()
-    _STATE["coded"] = {False: {f.key for f in spec.student_fields if f.codes},
-                       True: {f.key for f in spec.member_fields if f.codes}}
+
+
+_MEMOS: dict[tuple[bool, str], dict[str, Any]] = {}
+_MEMO_MAX = 5000  # distinct spellings remembered per field: options and dates repeat, junk must not grow it
+_MEMO_TYPES = frozenset({"code", "date", "yearmonth", "region", "postcode"})
+
+
+def _memo_for(c: Column) -> dict[str, Any] | None:
+    """Text → canonical value for a column whose normalisation depends on the text alone.
+
+    Option, date and region columns repeat a handful of values (男, 汉族, 否…) over thousands of rows, so each
+    distinct spelling goes through the validation engine's normaliser once. Not memoised: free text (cheap to
+    normalise, and 同上 in a member's address depends on the student's), code tables whose names depend on
+    the stage (入学方式 其他 is 12 or 99), and spellings the normaliser reported (they must be reported per row).
+    """
+    f = c.field
+    if f is None or f.type not in _MEMO_TYPES or (f.codes and load_spec().codes[f.codes].stages):
+        return None
+    return _MEMOS.setdefault((c.member is not None, c.key), {})
 
 
 def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
@@ -125,7 +142,9 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
     class_text = ""
     filled = False
     n = len(cells)
-    for j, key, member, path, kind in _STATE["plan"]:
+    hits: dict[str, Any] = {}
+    member_hits: list[dict[str, Any]] = [{}, {}]
+    for j, key, member, path, kind, memo in _STATE["plan"]:
         if j >= n:
             continue
         value = cells[j]
@@ -133,6 +152,15 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
             if not value:
                 continue
             text = value.strip()
+            if memo is not None:
+                hit = memo.get(text)
+                if hit is not None:
+                    filled = True
+                    if member is None:
+                        hits[key] = hit
+                    else:
+                        member_hits[member][key] = hit
+                    continue
             if "\u200b" in text or "\ufeff" in text:
                 text = cell_text(text)
             # damaged_id only reports numbers, scientific notation and 15 digits + "000": skip clean IDs
@@ -168,7 +196,8 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
     if not filled:
         return None  # an empty (maybe formatted) row
     cls = resolve_class(class_text, _STATE["classes"]) if class_text else None
-    record, members_out, norm_issues = _normalize(raw, [m for m in members if m], cls.stage if cls else None)
+    pairs = [(members[i], member_hits[i]) for i in (0, 1) if members[i] or member_hits[i]]
+    record, members_out, norm_issues = _normalize(raw, hits, pairs, cls.stage if cls else None)
     full = with_class({**record, "members": members_out}, cls, _STATE["today"])
     if cls is None and class_text:
         full["class_code"] = class_text  # kept as typed; the clerk assigns the class in the app
@@ -190,57 +219,26 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
             issues or None, (record.get("name"), record.get("id_number")))
 
 
-_CODE_CACHE: dict[tuple[str, bool, str], str] = {}
-_CODE_CACHE_MAX = 100_000
-
-
-def _normalize(raw: dict[str, str], members: list[dict[str, str]], stage: int | None
-               ) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
-    """normalize_record, with option cells served from a cache.
-
-    Option columns repeat a handful of values (男, 汉族, 否…) over thousands of rows, so each distinct
-    value goes through the validation engine's normaliser once; unique values (names, IDs, dates,
-    addresses) and values the normaliser rejected go through it with the rest of the row every time.
-    """
-    coded = _STATE["coded"]
-    cached: dict[str, str] = {}
-    rest: dict[str, Any] = {}
+def _normalize(raw: dict[str, Any], hits: dict[str, Any], members: list[tuple[dict[str, Any], dict[str, Any]]],
+               stage: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
+    """normalize_record on the cells the memo did not know (``raw``, members' raw parts), merged with the
+    memo's canonical values (``hits``); the memo learns the spellings that normalised cleanly."""
+    record, issues = normalize_record({**raw, "members": [m for m, _ in members]}, stage=stage)
+    out_members = record.pop("members", None) or []
+    bad = {i.field for i in issues} if issues else ()
+    memos = _MEMOS
     for k, v in raw.items():
-        hit = _CODE_CACHE.get((k, False, v)) if k in coded[False] else None
-        if hit is None:
-            rest[k] = v
-        else:
-            cached[k] = hit
-    m_cached: list[dict[str, str]] = []
-    m_rest: list[dict[str, str]] = []
-    for m in members:
-        mc, mr = {}, {}
+        memo = memos.get((False, k))
+        if memo is not None and type(v) is str and k not in bad and len(memo) < _MEMO_MAX:
+            memo[v] = record[k]
+    for i, (m, _) in enumerate(members):
         for k, v in m.items():
-            hit = _CODE_CACHE.get((k, True, v)) if k in coded[True] else None
-            if hit is None:
-                mr[k] = v
-            else:
-                mc[k] = hit
-        m_cached.append(mc)
-        m_rest.append(mr)
-    rest["members"] = m_rest
-    record, issues = normalize_record(rest, stage=stage)
-    out_members = list(record.pop("members", None) or [])
-    bad = {i.field for i in issues}
-    if len(_CODE_CACHE) > _CODE_CACHE_MAX:
-        _CODE_CACHE.clear()
-    for k, v in rest.items():
-        if k in coded[False] and k not in bad and k in record:
-            _CODE_CACHE[(k, False, v)] = record[k]
-    for i, mr in enumerate(m_rest):
-        for k, v in mr.items():
-            if k in coded[True] and f"members.{i}.{k}" not in bad and i < len(out_members) and k in out_members[i]:
-                _CODE_CACHE[(k, True, v)] = out_members[i][k]
-    record.update(cached)
-    while len(out_members) < len(m_cached):
-        out_members.append({})
-    members_out = [{**mr, **mc} for mr, mc in zip(out_members, m_cached, strict=False)]
-    members_out += out_members[len(m_cached):]
+            memo = memos.get((True, k))
+            if (memo is not None and type(v) is str and f"members.{i}.{k}" not in bad and len(memo) < _MEMO_MAX
+                    and k in out_members[i]):
+                memo[v] = out_members[i][k]
+    record.update(hits)
+    members_out = [{**out, **mh} for out, (_, mh) in zip(out_members, members, strict=True)]
     return record, [m for m in members_out if m], issues
 
 
