@@ -31,6 +31,17 @@ def _type(qtbot, widget, text: str) -> None:
                 QApplication.sendEvent(target, QKeyEvent(kind, 0, Qt.NoModifier, ch))
 
 
+def _press(qtbot, form, key, modifier) -> None:
+    """A shortcut key as the clerk presses it: the form is the active window, a field has focus."""
+    def active() -> bool:
+        form.activateWindow()  # the main window may take activation back while it is being shown
+        return form.isActiveWindow()
+
+    qtbot.waitUntil(active, timeout=3000)
+    form.widgets["name"].setFocus()
+    qtbot.keyClick(form.widgets["name"], key, modifier)
+
+
 def _leave(qtbot, form, key: str) -> None:
     """Tab out of a field, as the clerk does."""
     form._field_left(key)  # focus events are unreliable offscreen; this is what FocusOut calls
@@ -71,7 +82,6 @@ def test_type_new_student_fix_id_save_and_find(qtbot, window, demo_store):
     page = window.page("学生信息")
     qtbot.mouseClick(page.add_button, Qt.LeftButton)
     form = next(f for k, f in window.forms.items() if k is None)
-    qtbot.addWidget(form)
     cls = demo_classes()[0]
     born = date(cls.entry_year - 7, 10, 3)
     good_id = make_id_number(random.Random(5), born, male=False, area="140106")
@@ -103,7 +113,7 @@ def test_type_new_student_fix_id_save_and_find(qtbot, window, demo_store):
                        ("members.0.household_address", "太原市迎泽区双塔西街 1 号"),
                        ("members.0.phone", "13812345678")):
         _type(qtbot, form.widgets[key], value)
-    qtbot.keyClick(form, Qt.Key_S, Qt.ControlModifier)
+    _press(qtbot, form, Qt.Key_S, Qt.ControlModifier)
     assert form.student_id is not None and not form.dirty
     row = demo_store.query("SELECT name, status, id_number FROM students WHERE id = ?", (form.student_id,))[0]
     assert row[0] == "欧阳晓雪" and row[2] == good_id
@@ -123,7 +133,6 @@ def test_type_new_student_fix_id_save_and_find(qtbot, window, demo_store):
 
 def test_invalid_input_is_saved_as_pending_not_lost(qtbot, window, demo_store):
     form = window.new_student(None)
-    qtbot.addWidget(form)
     _type(qtbot, form.widgets["name"], "只填了姓名")
     assert form.save()
     status = demo_store.query("SELECT status, error_count FROM students WHERE id = ?", (form.student_id,))[0]
@@ -131,14 +140,13 @@ def test_invalid_input_is_saved_as_pending_not_lost(qtbot, window, demo_store):
     assert form.messages["gender"].text()  # after saving, every problem is shown next to its field
 
 
-def test_ctrl_enter_saves_and_opens_next_record(qtbot, window, demo_store):
+def test_ctrl_enter_saves_and_opens_next_record(qtbot, window, demo_store, message_boxes):
     page = window.page("学生信息")
     first, second = page.model.student_id(0), page.model.student_id(1)
-    form = window.open_student(first)
-    qtbot.addWidget(form)
+    form = window.open_student(first)  # a child window of the main window: cleaned up with it
     form.widgets["former_name"].setText("曾用名甲")
-    qtbot.keyClick(form, Qt.Key_Return, Qt.ControlModifier)
-    assert form.student_id == second
+    _press(qtbot, form, Qt.Key_Return, Qt.ControlModifier)
+    assert form.student_id == second, message_boxes
     saved = demo_store.query("SELECT data FROM students WHERE id = ?", (first,))[0][0]
     assert "曾用名甲" in saved
 
@@ -148,12 +156,11 @@ def test_closing_with_unsaved_changes_asks(qtbot, window, monkeypatch):
 
     page = window.page("学生信息")
     form = window.open_student(page.model.student_id(0))
-    qtbot.addWidget(form)
     form.widgets["former_name"].setText("未保存")
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.Cancel)
     assert not form.close()
-    assert asked and form.isVisible()
+    assert asked and form.isVisible() and form.dirty
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Discard)
     assert form.close()
 

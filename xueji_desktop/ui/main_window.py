@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         try:
             form = StudentForm(self.store, student_id, class_id, self,
                                next_id=listing.next_student if listing else None)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, the window stays usable
+        except Exception as exc:
             QMessageBox.warning(self, self.tr("无法打开学籍"), str(exc))
             raise
         form.setAttribute(Qt.WA_DeleteOnClose)

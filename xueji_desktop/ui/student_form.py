@@ -11,6 +11,7 @@ under the field when the clerk leaves it. Saving goes through ``students.add_stu
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -147,7 +148,7 @@ class StudentForm(QWidget):
 
         # Tab order = paper-form order (the order the widgets were created in).
         chain = [w for w in self.widgets.values() if w.focusPolicy() != Qt.NoFocus]
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
         self.widgets["name"].textEdited.connect(self._name_edited)
