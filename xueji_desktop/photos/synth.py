@@ -1,38 +1,92 @@
-"""Synthetic ID-style photos for the demo school and for tests (no real person is depicted).
+"""Synthetic ID-style photos for the demo school, tests and benchmarks.
 
-FOUNDATION VERSION: a drawn head-and-shoulders on the standard blue. The photo
-module may replace this with something its face detector recognises.
+Every photo shows the same public-domain NASA portrait (resources/photos/README.md) so that the face
+detector has a real face to find; position, size, tint, mirroring and backdrop vary with the seed.
+No photo of any real student is involved.
 """
 
 from __future__ import annotations
 
-import io
 import random
+from functools import lru_cache
 
-from PIL import Image, ImageDraw
+import numpy as np
+from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
-STANDARD_BLUE = (67, 142, 219)
-WIDTH, HEIGHT = 358, 441
+from ..paths import resource
+from . import rules
+from .imaging import encode_jpeg, encode_under_limit
+
+STANDARD_BLUE = rules.STANDARD_BLUE
+WIDTH, HEIGHT = rules.WIDTH, rules.HEIGHT
+
+# True head geometry of the cutout (resources/photos/demo_face.png), measured by eye once: top of the hair,
+# chin, and the horizontal centre of the face, in cutout pixels.
+_HEAD_TOP, _CHIN, _FACE_CX = 14, 185, 134
+
+
+@lru_cache(maxsize=1)
+def _cutout() -> Image.Image:
+    with Image.open(resource("photos", "demo_face.png")) as img:
+        return img.convert("RGBA")
+
+
+@lru_cache(maxsize=64)
+def _scaled_cutout(scale: float, mirrored: bool) -> Image.Image:
+    person = ImageOps.mirror(_cutout()) if mirrored else _cutout()
+    return person.resize((round(person.width * scale), round(person.height * scale)), Image.LANCZOS)
+
+
+def portrait(seed: int, *, size: tuple[int, int] = (WIDTH, HEIGHT), background=STANDARD_BLUE,
+             head_ratio: float = rules.HEAD_RATIO_TARGET, centre_x: float = 0.5,
+             head_top: float = rules.HEAD_TOP_TARGET, jitter: bool = True) -> Image.Image:
+    """An RGB portrait: the cutout composed on a plain ``background`` with the head (hair top to chin) at
+    ``head_ratio`` of the height, its centre at ``centre_x`` of the width and its top at ``head_top``."""
+    rng = random.Random(seed)
+    width, height = size
+    if jitter:
+        head_ratio *= rng.uniform(0.97, 1.03)
+        centre_x += rng.uniform(-0.012, 0.012)
+        head_top += rng.uniform(-0.015, 0.015)
+    # Scale rounded to 1 % so resized cutouts can be cached: 360 demo photos cost a few resizes, not 360.
+    scale = round(head_ratio * height / (_CHIN - _HEAD_TOP), 2)
+    mirrored = jitter and rng.random() < 0.5
+    person = _scaled_cutout(scale, mirrored)
+    face_cx = (_cutout().width - _FACE_CX) if mirrored else _FACE_CX
+    if jitter:
+        r, g, b, a = person.split()
+        tint = [rng.uniform(0.9, 1.08) for _ in range(3)]
+        r, g, b = (ch.point(lambda v, t=t: min(255, int(v * t))) for ch, t in zip((r, g, b), tint, strict=True))
+        person = Image.merge("RGBA", (r, g, b, a))
+    left = round(centre_x * width - face_cx * scale)
+    top = round(head_top * height - _HEAD_TOP * scale)
+    canvas = Image.new("RGB", size, tuple(background))
+    canvas.paste(person, (left, top), person)
+    return canvas
 
 
 def demo_photo_jpeg(seed: int, *, background: tuple[int, int, int] = STANDARD_BLUE) -> bytes:
-    rng = random.Random(seed)
-    img = Image.new("RGB", (WIDTH, HEIGHT), background)
-    d = ImageDraw.Draw(img)
-    skin = (rng.randint(215, 245), rng.randint(180, 210), rng.randint(150, 180))
-    hair = (rng.randint(10, 40),) * 3
-    cx = WIDTH // 2 + rng.randint(-6, 6)
-    # shoulders, neck, head, hair, eyes, mouth: head about 2/3 of the height with hair
-    d.ellipse((cx - 170, 350, cx + 170, 560), fill=(rng.randint(20, 80), rng.randint(40, 90), rng.randint(80, 140)))
-    d.rectangle((cx - 35, 280, cx + 35, 370), fill=skin)
-    d.ellipse((cx - 105, 60, cx + 105, 330), fill=skin)
-    d.chord((cx - 112, 45, cx + 112, 230), 180, 360, fill=hair)
-    for dx in (-45, 45):
-        d.ellipse((cx + dx - 14, 175, cx + dx + 14, 193), fill=(250, 250, 250))
-        d.ellipse((cx + dx - 7, 178, cx + dx + 7, 191), fill=(30, 25, 20))
-        d.line((cx + dx - 20, 160, cx + dx + 20, 158), fill=hair, width=5)
-    d.line((cx, 195, cx - 8, 245), fill=(190, 140, 120), width=3)
-    d.arc((cx - 35, 250, cx + 35, 285), 20, 160, fill=(170, 60, 60), width=4)
+    """A photo that passes every check: 358×441, 300 dpi, standard backdrop, < 60 KB."""
+    img = portrait(seed, background=background)
+    if seed % 3 == 0:
+        img = ImageEnhance.Brightness(img).enhance(random.Random(seed).uniform(0.95, 1.05))
+    return encode_under_limit(img)[0]
+
+
+def phone_photo(seed: int, size: tuple[int, int] = (3000, 4000), *, background=(236, 234, 228),
+                head_ratio: float = 0.30, quality: int = 88) -> bytes:
+    """A typical phone snapshot for tests and the benchmark: large, off-white wall, small head, sensor noise."""
+    img = portrait(seed, size=size, background=background, head_ratio=head_ratio, head_top=0.22)
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(0, 3, (size[1] // 4, size[0] // 4, 3)).astype(np.int16)
+    noise_img = Image.fromarray(np.clip(noise + 128, 0, 255).astype(np.uint8)).resize(size, Image.BILINEAR)
+    arr = np.asarray(img, dtype=np.int16) + np.asarray(noise_img, dtype=np.int16) - 128
+    img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).filter(ImageFilter.SMOOTH)
+    import io
+
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=85, dpi=(300, 300), optimize=True)
+    img.save(buf, "JPEG", quality=quality)
     return buf.getvalue()
+
+
+__all__ = ["demo_photo_jpeg", "encode_jpeg", "phone_photo", "portrait"]

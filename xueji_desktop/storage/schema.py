@@ -148,10 +148,96 @@ CREATE TABLE evidence_files (
 );
 """
 
-# v3: one covering index with every key the student list filters on, in list order, so the GUI reads the
+# v3: enrolment state (在校/休学/出国/离校/毕业) kept as a column so lists and rules can filter on it;
+# county_accepted marks records the county has accepted (their key fields then change only by request).
+V3 = """
+ALTER TABLE students ADD COLUMN enrolment TEXT NOT NULL DEFAULT 'enrolled';
+ALTER TABLE students ADD COLUMN county_accepted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX students_enrolment ON students(enrolment);
+CREATE INDEX change_records_status ON change_records(status);
+INSERT OR IGNORE INTO meta (key, value) SELECT 'school_year',
+    CAST(strftime('%Y', 'now', 'localtime') AS INTEGER) - (strftime('%m', 'now', 'localtime') < '08');
+"""
+
+# v4: submission packages (exchange/). Both sides: the unit's own key pairs and its peers' public keys.
+# School side: county findings received in feedback packages. County side: the registry of schools with
+# their registered signing keys and last sequence numbers, review states, and the imported school data.
+V4 = """
+CREATE TABLE exchange_keys (
+    name       TEXT PRIMARY KEY,             -- own_signing, own_encryption, county_signing, county_encryption
+    kind       TEXT NOT NULL,                -- ed25519 | x25519
+    private    BLOB,                         -- NULL for a peer's public key
+    public     BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE feedback_findings (
+    id          INTEGER PRIMARY KEY,
+    sequence    INTEGER NOT NULL,            -- of the feedback package
+    student_uid TEXT NOT NULL DEFAULT '',
+    kind        TEXT NOT NULL,               -- id_invalid | duplicate_id | duplicate_identity | review
+    message     TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX feedback_findings_uid ON feedback_findings(student_uid);
+
+CREATE TABLE county_schools (
+    code              TEXT PRIMARY KEY CHECK (length(code) = 10),
+    name              TEXT NOT NULL,
+    region_code       TEXT NOT NULL,
+    signing_public    BLOB,                  -- registered on first import, after the fingerprint is confirmed
+    encryption_public BLOB,                  -- the school's X25519 key, for feedback packages
+    key_registered_at TEXT,
+    last_sequence     INTEGER NOT NULL DEFAULT 0,
+    last_created_at   TEXT NOT NULL DEFAULT '',
+    imported_at       TEXT NOT NULL DEFAULT '',
+    profile           TEXT NOT NULL DEFAULT '{}',
+    counts            TEXT NOT NULL DEFAULT '{}',
+    review_state      TEXT NOT NULL DEFAULT '',   -- '' | passed | returned
+    review_reason     TEXT NOT NULL DEFAULT '',
+    reviewed_by       TEXT NOT NULL DEFAULT '',
+    reviewed_at       TEXT NOT NULL DEFAULT '',
+    feedback_sequence INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE county_classes (
+    school_code TEXT NOT NULL REFERENCES county_schools(code),
+    class_code  TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    data        TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (school_code, class_code)
+);
+
+CREATE TABLE county_students (
+    id          INTEGER PRIMARY KEY,
+    school_code TEXT NOT NULL REFERENCES county_schools(code),
+    uid         TEXT NOT NULL,
+    class_code  TEXT NOT NULL DEFAULT '',
+    name        TEXT NOT NULL DEFAULT '',
+    gender      TEXT NOT NULL DEFAULT '',
+    birth_date  TEXT NOT NULL DEFAULT '',
+    id_type     TEXT NOT NULL DEFAULT '',
+    id_number   TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT '',
+    pending     INTEGER NOT NULL DEFAULT 0,    -- sent with --include-pending while errors remained
+    id_problem  TEXT NOT NULL DEFAULT '',      -- why the ID number is invalid ('' = fine)
+    data        TEXT NOT NULL,                 -- the student line as sent: {uid, class_code, status, pending,
+                                               --   issues, record (fields + members)}
+    UNIQUE (school_code, uid)
+);
+CREATE INDEX county_students_id_number ON county_students(id_number);
+CREATE INDEX county_students_identity ON county_students(name, gender, birth_date);
+
+CREATE TABLE county_photos (
+    student_id INTEGER PRIMARY KEY REFERENCES county_students(id) ON DELETE CASCADE,
+    jpeg       BLOB NOT NULL
+);
+"""
+
+# v5: one covering index with every key the student list filters on, in list order, so the GUI reads the
 # keys of 200,000 students in one index scan (no table rows: those carry the JSON and are slow to decrypt).
 # It starts with (class_id, name), so it replaces students_class.
-V3 = """
+V5 = """
 CREATE INDEX students_list ON students(class_id, name, status, id_number);
 DROP INDEX students_class;
 """
@@ -161,7 +247,9 @@ Migration = tuple[int, str, Callable | str]
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", V1),
     (2, "warning confirmations and change evidence", V2),
-    (3, "covering index for the student list", V3),
+    (3, "enrolment state and county acceptance", V3),
+    (4, "submission packages: keys, feedback findings, county registry and imported data", V4),
+    (5, "covering index for the student list", V5),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -35,6 +35,7 @@ SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "学校信息": "school_page:SchoolInfoPage",
     "年级班级": "classes_page:ClassesPage",
     "学生信息": "student_list:StudentListPage",
+    "学籍变动": "status_page:StatusPage",
     "照片": "photo_page:PhotoPage",
     "导入导出": [("Excel 导入导出", "excel_page:ExcelPage"), ("上报数据包", "package_page:PackageExportPage")],
     "问题学籍": "package_page:ProblemsPage",

@@ -1,0 +1,99 @@
+"""Building county stores and school packages quickly for the exchange tests (no store per school)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from xueji_desktop.demo import DEMO_COUNTY, demo_classes, make_student
+from xueji_desktop.exchange import keys, keystore, payload
+from xueji_desktop.exchange.container import seal
+from xueji_desktop.exchange.county import add_school, create_county_store
+from xueji_desktop.school import class_name
+
+PASSWORD = "test-pass-1"
+
+
+def new_county(path: Path):
+    store, _recovery, _fp = create_county_store(path, username="admin", password=PASSWORD, county=DEMO_COUNTY)
+    return store
+
+
+@dataclass
+class FakeSchool:
+    """A school's identity and keys, enough to build its submissions without a store."""
+
+    code: str
+    name: str
+    signing: keys.KeyPair
+    encryption: keys.KeyPair
+
+    @classmethod
+    def new(cls, code: str, name: str) -> FakeSchool:
+        return cls(code, name, keys.KeyPair.generate("ed25519"), keys.KeyPair.generate("x25519"))
+
+    @property
+    def region_code(self) -> str:
+        return DEMO_COUNTY["code"] + "001000"
+
+    @property
+    def fingerprint(self) -> str:
+        return keys.fingerprint(self.signing.public)
+
+    def profile(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "region_code": self.region_code}
+
+    def register(self, county) -> None:
+        add_school(county, self.code, self.name, self.region_code)
+
+    def package(self, county_public: bytes, records: list[tuple[str, dict[str, Any]]], sequence: int = 1,
+                body: bytes | None = None, header_extra: dict[str, Any] | None = None,
+                signing_private: bytes | None = None) -> bytes:
+        """records: (class_code, record). ``body`` replaces the built payload (for crafted attacks)."""
+        classes = {}
+        for code, _r in records:
+            y, st, n = int(code[:4]), int(code[4]), int(code[5:])
+            classes[code] = {"class_code": code, "name": class_name(y, st, n), "stage": st, "entry_year": y,
+                             "number": n, "head_teacher": ""}
+        rows = [payload.StudentRow(str(uuid.UUID(int=random.getrandbits(128))), code, "ok", [], r)
+                for code, r in records]
+        created = datetime.now().isoformat(timespec="seconds")
+        if body is None:
+            body = payload.build(school=self.profile(), county_code=DEMO_COUNTY["code"],
+                                 classes=list(classes.values()), students=rows, sequence=sequence,
+                                 created_at=created, include_pending=False)
+        sender = {"code": self.code, "name": self.name, "region_code": self.region_code,
+                  "encryption_public": keys.b64(self.encryption.public), **(header_extra or {})}
+        return seal(kind="submission", sender=sender, signing_private=signing_private or self.signing.private,
+                    recipient={"code": DEMO_COUNTY["code"], "name": DEMO_COUNTY["name"]},
+                    recipient_x25519=county_public, sequence=sequence, created_at=created, body=body)
+
+
+def county_public(county) -> bytes:
+    return keystore.get_public(county.conn, keystore.OWN_ENCRYPTION)
+
+
+def records(n: int, seed: int = 1) -> list[tuple[str, dict[str, Any]]]:
+    rng = random.Random(seed)
+    classes = demo_classes()
+    return [(c.code, make_student(rng, c)) for c in (classes[i % len(classes)] for i in range(n))]
+
+
+def snapshot(store) -> str:
+    """A digest of everything an import may change (county tables, keys, audit log)."""
+    h = hashlib.sha256()
+    for table in ("county_schools", "county_classes", "county_students", "county_photos", "audit_log", "meta"):
+        for row in store.query(f"SELECT * FROM {table} ORDER BY 1"):
+            h.update(repr(row).encode())
+    return h.hexdigest()
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p

@@ -1,0 +1,128 @@
+"""pytest-qt: the photo panel (fix with before/after, background only on request, drag and drop) and the
+照片 page (batch import report, export)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from xueji_desktop.photos.library import get_photo, list_student_refs, save_photo
+from xueji_desktop.photos.synth import demo_photo_jpeg, portrait
+
+from .conftest import jpeg
+
+
+@pytest.fixture
+def white_photo_student(small_school):
+    ref = list_student_refs(small_school.conn)[0]
+    data = jpeg(portrait(9, background=(250, 250, 250), centre_x=0.42, head_ratio=0.55, jitter=False))
+    with small_school.transaction() as tx:
+        save_photo(tx, ref.id, data)
+    return small_school, ref, data
+
+
+def test_panel_fix_shows_before_after_and_replaces_background_only_when_chosen(qtbot, white_photo_student):
+    from xueji_desktop.ui.photo_page import PhotoPanel
+
+    store, ref, original = white_photo_student
+    panel = PhotoPanel(store)
+    qtbot.addWidget(panel)
+    panel.set_student(ref.id)
+    assert "不合格" in panel.result_label.text() and "背景" in panel.result_label.text()
+    qtbot.mouseClick(panel.fix_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.preview_dialog is not None and panel.preview_dialog.isVisible(), timeout=30000)
+    dialog = panel.preview_dialog
+    assert not dialog.before_label.pixmap().isNull() and not dialog.after_label.pixmap().isNull()
+    assert not dialog.replace_box.isChecked() and dialog.replace_box.isEnabled()
+    assert "背景" in dialog.after_text.text()              # plain fix: size fixed, backdrop still wrong
+    plain_after = dialog.after_label.pixmap().toImage()
+    dialog.replace_box.setChecked(True)                     # the user asks for the blue backdrop
+    assert dialog.after_text.text().startswith("合格")
+    assert dialog.after_label.pixmap().toImage() != plain_after
+    assert get_photo(store, ref.id).jpeg == original        # nothing saved before the user confirms
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.Save), Qt.LeftButton)
+    stored = get_photo(store, ref.id)
+    assert stored.jpeg == dialog.replaced.jpeg and stored.checked_ok is True
+    assert panel.result_label.text().startswith("合格")
+    assert store.query("SELECT count(*) FROM audit_log WHERE action = '更换照片'")[0][0] == 1
+
+
+def test_panel_fix_cancel_keeps_the_photo(qtbot, white_photo_student):
+    from xueji_desktop.ui.photo_page import PhotoPanel
+
+    store, ref, original = white_photo_student
+    panel = PhotoPanel(store)
+    qtbot.addWidget(panel)
+    panel.set_student(ref.id)
+    panel.fix_photo()
+    qtbot.waitUntil(lambda: panel.preview_dialog is not None and panel.preview_dialog.isVisible(), timeout=30000)
+    qtbot.mouseClick(panel.preview_dialog.buttons.button(QDialogButtonBox.Cancel), Qt.LeftButton)
+    assert get_photo(store, ref.id).jpeg == original
+
+
+def _drop(widget, path) -> QDropEvent:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, enter)
+    drop = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, drop)
+    return enter, drop
+
+
+def test_panel_accepts_a_dropped_file(qtbot, small_school, tmp_path):
+    from xueji_desktop.ui.photo_page import PhotoPanel
+
+    ref = list_student_refs(small_school.conn)[1]
+    panel = PhotoPanel(small_school)
+    qtbot.addWidget(panel)
+    panel.set_student(ref.id)
+    assert "无照片" in panel.picture.text() and not panel.fix_button.isEnabled()
+    path = tmp_path / "from_phone.jpg"
+    path.write_bytes(demo_photo_jpeg(4))
+    with qtbot.waitSignal(panel.photo_changed, timeout=5000):
+        enter, _drop_event = _drop(panel, path)
+    assert enter.isAccepted()
+    assert get_photo(small_school, ref.id).jpeg == demo_photo_jpeg(4)
+    assert not panel.picture.pixmap().isNull() and panel.fix_button.isEnabled()
+    assert panel.result_label.text().startswith("合格")
+
+
+def test_panel_without_student_ignores_drops(qtbot, small_school, tmp_path):
+    from xueji_desktop.ui.photo_page import PhotoPanel
+
+    panel = PhotoPanel(small_school)
+    qtbot.addWidget(panel)
+    path = tmp_path / "x.jpg"
+    path.write_bytes(demo_photo_jpeg(4))
+    enter, _ = _drop(panel, path)
+    assert not enter.isAccepted()
+    assert small_school.query("SELECT count(*) FROM photos")[0][0] == 0
+
+
+def test_page_batch_import_report_and_export(qtbot, small_school, tmp_path):
+    from xueji_desktop.ui.photo_page import PhotoPage
+
+    refs = list_student_refs(small_school.conn)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / f"{refs[0].id_number}.jpg").write_bytes(demo_photo_jpeg(1))
+    (folder / f"{refs[1].id_number}.jpg").write_bytes(jpeg(portrait(2, background=(255, 255, 255))))
+    (folder / "unknown.jpg").write_bytes(demo_photo_jpeg(3))
+    page = PhotoPage(small_school)
+    qtbot.addWidget(page)
+    assert page.table.rowCount() == len(refs)
+    page.start_import(folder)
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=30000)
+    text = page.report_view.toPlainText()
+    assert "已导入 2 张" in text and "unknown.jpg" in text and "没有照片的学生" in text
+    states = [page.table.item(i, 2).text() for i in range(page.table.rowCount())]
+    assert states.count("合格") == 1 and states.count("不合格") == 1
+    page.table.selectRow(1)
+    assert page.panel.student_id == refs[1].id and "背景" in page.panel.result_label.text()
+
+    page.start_export(tmp_path / "upload")
+    qtbot.waitUntil(lambda: "已导出" in page.report_view.toPlainText(), timeout=30000)
+    assert len(list((tmp_path / "upload").rglob("*.jpg"))) == 2

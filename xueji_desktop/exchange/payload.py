@@ -1,0 +1,150 @@
+"""The inner payload of a submission (what the county decrypts): a deflated zip of JSON members
+plus one JPEG per photo, listed with their SHA-256 in ``manifest.json``.
+
+Building takes plain data (profile, classes, student rows), so the benchmark and tests can build
+packages from generated records without a store per school.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import __version__
+from ..errors import BadInput
+from ..school import grade_code
+from .safezip import Limits, SafeZip, write_zip
+
+PAYLOAD_VERSION = 1
+INNER_LIMITS = Limits(max_members=60_000, max_member_size=256 << 20, max_total_size=900 << 20, max_ratio=100)
+_UID = re.compile(r"^[A-Za-z0-9\-]{1,64}$")
+
+
+@dataclass
+class StudentRow:
+    uid: str
+    class_code: str
+    status: str
+    issues: list[dict[str, Any]]
+    record: dict[str, Any]          # fields + members, no class_code/grade
+    pending: bool = False
+    photo: bytes | None = None
+    raw: str = ""                   # the JSON line as received (kept verbatim by the county)
+
+
+@dataclass
+class Submission:
+    manifest: dict[str, Any]
+    school: dict[str, Any]
+    classes: list[dict[str, Any]]
+    students: list[StudentRow]
+    change_records: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, Any]], students: Iterable[StudentRow],
+          sequence: int, created_at: str, include_pending: bool,
+          change_records: list[dict[str, Any]] | None = None) -> bytes:
+    """The inner zip. ``classes``: dicts with class_code, name, stage, entry_year, number, head_teacher…"""
+    students = list(students)
+    lines = []
+    photos: list[tuple[str, bytes, bool]] = []
+    by_class = Counter(s.class_code for s in students)
+    class_info = {c["class_code"]: c for c in classes}
+    by_grade: Counter[str] = Counter()
+    for code, n in by_class.items():
+        c = class_info.get(code)
+        by_grade[(grade_code(c["stage"], c["entry_year"]) or "毕业") if c else "未分班"] += n
+    for s in students:
+        lines.append(student_line(s).encode("utf-8"))
+        if s.photo:
+            photos.append((f"photos/{s.uid}.jpg", s.photo, False))  # JPEG does not deflate
+    members: list[tuple[str, bytes, bool]] = [
+        ("school.json", _json(school), True),
+        ("classes.json", _json(classes), True),
+        ("students.jsonl", b"\n".join(lines), True),
+    ]
+    if change_records:
+        members.append(("change_records.json", _json(change_records), True))
+    members += photos
+    manifest = {
+        "payload_version": PAYLOAD_VERSION, "tool_version": __version__,
+        "school": {"code": school["code"], "name": school["name"], "region_code": school["region_code"]},
+        "county_code": county_code, "created_at": created_at, "sequence": sequence,
+        "include_pending": include_pending,
+        "counts": {"students": len(students), "pending": sum(s.pending for s in students), "photos": len(photos),
+                   "by_grade": dict(sorted(by_grade.items())), "by_class": dict(sorted(by_class.items()))},
+        "members": {name: hashlib.sha256(data).hexdigest() for name, data, _c in members},
+    }
+    return write_zip([("manifest.json", _json(manifest), True), *members])
+
+
+def parse(body: bytes, what: str) -> Submission:
+    """Check every member against the manifest's SHA-256 and parse. Raises BadInput (also for a signed
+    payload whose JSON has the wrong shapes, so a crafted package never surfaces as a crash)."""
+    try:
+        sub = _parse(body, what)
+        if not isinstance(sub.school, dict) or not all(isinstance(c, dict) for c in sub.classes) \
+                or not isinstance(sub.manifest.get("school"), dict):
+            raise TypeError
+        return sub
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise BadInput(f"{what}数据内容的结构不对（{exc.__class__.__name__}），不是本程序写出的数据包。") from None
+
+
+def _parse(body: bytes, what: str) -> Submission:
+    z = SafeZip(body, INNER_LIMITS, what)
+    manifest = _load(z.read("manifest.json"), what, "manifest.json")
+    if not isinstance(manifest, dict) or manifest.get("payload_version") != PAYLOAD_VERSION:
+        raise BadInput(f"{what}数据清单版本不受支持，请升级本程序。")
+    listed = manifest.get("members")
+    if not isinstance(listed, dict) or set(listed) != set(z.names()) - {"manifest.json"}:
+        raise BadInput(f"{what}成员与数据清单不一致（多出或缺少文件），拒绝导入。")
+    data: dict[str, bytes] = {}
+    for name, digest in listed.items():
+        content = z.read(name)
+        if hashlib.sha256(content).hexdigest() != digest:
+            raise BadInput(f"{what}成员“{name}”的 SHA-256 与数据清单不符，拒绝导入。")
+        data[name] = content
+    school = _load(data.get("school.json", b""), what, "school.json")
+    classes = _load(data.get("classes.json", b""), what, "classes.json")
+    students = []
+    raw = data.get("students.jsonl", b"")
+    for i, line in enumerate(raw.split(b"\n") if raw else []):
+        row = parse_student_line(line, f"{what}students.jsonl 第 {i + 1} 行")
+        row.photo = data.get(f"photos/{row.uid}.jpg")
+        students.append(row)
+    if len(students) != manifest.get("counts", {}).get("students"):
+        raise BadInput(f"{what}学生人数与数据清单不符，拒绝导入。")
+    changes = _load(data["change_records.json"], what, "change_records.json") if "change_records.json" in data else []
+    return Submission(manifest, school, classes, students, changes)
+
+
+def student_line(s: StudentRow) -> str:
+    return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
+                       "issues": s.issues, "record": s.record}, ensure_ascii=False, separators=(",", ":"))
+
+
+def parse_student_line(line: bytes, where: str) -> StudentRow:
+    item = _load(line, where, "")
+    uid = str(item.get("uid", "")) if isinstance(item, dict) else ""
+    if not _UID.match(uid) or not isinstance(item.get("record"), dict) or not isinstance(item.get("issues", []), list) \
+            or not all(isinstance(i, dict) for i in item.get("issues") or []):
+        raise BadInput(f"{where}格式不对。")
+    return StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")), list(item.get("issues") or []),
+                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"))
+
+
+def _load(raw: bytes, what: str, name: str) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadInput(f"{what}{'“' + name + '”' if name else ''}不是有效的 JSON。") from None

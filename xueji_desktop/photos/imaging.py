@@ -1,0 +1,255 @@
+"""Image primitives for photo checking and fixing: decoding by content, colour distance, faces, sharpness.
+
+Pillow decodes and encodes; OpenCV does colour conversion, face detection and the Laplacian.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import rules
+
+Image.MAX_IMAGE_PIXELS = 80_000_000  # phone photos are ~12-50 MP; refuse decompression bombs beyond that
+
+
+class NotAnImage(Exception):
+    """The bytes are not an image Pillow can read."""
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Format by content (magic bytes), never by file extension."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "JPEG"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "PNG"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if data[:2] == b"BM":
+        return "BMP"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        return "HEIC"
+    return None
+
+
+def open_image(data: bytes, draft_size: tuple[int, int] | None = None) -> Image.Image:
+    """Open and fully load an image. ``draft_size`` lets libjpeg decode at 1/2, 1/4 or 1/8 scale directly
+    (DCT scaling), which is several times faster than decoding 12 MP and resizing afterwards."""
+    try:
+        img = Image.open(io.BytesIO(data))
+        if draft_size and img.format == "JPEG":
+            img.draft("RGB", draft_size)
+        img.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise NotAnImage(str(exc)) from exc
+    return img
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """RGB, with transparency flattened onto white (what a viewer would show)."""
+    if img.mode == "RGB":
+        return img
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return img.convert("RGB")
+
+
+def upright(img: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation tag (phones store portrait photos sideways plus a tag)."""
+    return ImageOps.exif_transpose(img)
+
+
+def exif_orientation(img: Image.Image) -> int:
+    try:
+        return int(img.getexif().get(0x0112, 1))
+    except Exception:
+        return 1
+
+
+# ---- colour -------------------------------------------------------------------------------------
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB uint8 (...×3) to CIE L*a*b* (D65) as float32, via OpenCV's float conversion (L 0..100)."""
+    arr = np.asarray(rgb, dtype=np.float32).reshape(-1, 1, 3) / 255.0
+    return cv2.cvtColor(arr, cv2.COLOR_RGB2Lab).reshape(np.shape(rgb))
+
+
+def delta_e_2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    """CIEDE2000 colour difference (Sharma, Wu, Dalal 2005). Written out because neither Pillow nor OpenCV
+    ships it and pulling in scikit-image for ~20 lines is not worth the dependency."""
+    lab1 = np.asarray(lab1, dtype=np.float64)
+    lab2 = np.asarray(lab2, dtype=np.float64)
+    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25.0**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    dL = L2 - L1
+    dC = c2p - c1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(c1p * c2p == 0, 0, dh)
+    dH = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh / 2))
+    L_bar = (L1 + L2) / 2
+    cp_bar = (c1p + c2p) / 2
+    h_sum = h1p + h2p
+    h_bar = np.where(np.abs(h1p - h2p) > 180, (h_sum + 360) / 2, h_sum / 2)
+    h_bar = np.where(c1p * c2p == 0, h_sum, h_bar)
+    t = (1 - 0.17 * np.cos(np.radians(h_bar - 30)) + 0.24 * np.cos(np.radians(2 * h_bar))
+         + 0.32 * np.cos(np.radians(3 * h_bar + 6)) - 0.20 * np.cos(np.radians(4 * h_bar - 63)))
+    s_l = 1 + 0.015 * (L_bar - 50) ** 2 / np.sqrt(20 + (L_bar - 50) ** 2)
+    s_c = 1 + 0.045 * cp_bar
+    s_h = 1 + 0.015 * cp_bar * t
+    r_t = (-2 * np.sqrt(cp_bar**7 / (cp_bar**7 + 25.0**7))
+           * np.sin(np.radians(60 * np.exp(-(((h_bar - 275) / 25) ** 2)))))
+    return np.sqrt((dL / s_l) ** 2 + (dC / s_c) ** 2 + (dH / s_h) ** 2 + r_t * (dC / s_c) * (dH / s_h))
+
+
+STANDARD_BLUE_LAB = rgb_to_lab(np.array(rules.STANDARD_BLUE, dtype=np.uint8))
+
+
+def border_mask(height: int, width: int) -> np.ndarray:
+    """Top strip plus the side strips of the upper half: backdrop only in a correct ID photo
+    (shoulders may touch the lower sides and the bottom)."""
+    mask = np.zeros((height, width), dtype=bool)
+    bh = max(2, round(height * rules.BORDER_FRACTION))
+    bw = max(2, round(width * rules.BORDER_FRACTION))
+    mask[:bh, :] = True
+    mask[: height // 2, :bw] = True
+    mask[: height // 2, -bw:] = True
+    return mask
+
+
+@dataclass(frozen=True)
+class Backdrop:
+    rgb: tuple[int, int, int]     # median border colour
+    delta_e: float                # CIEDE2000 to the standard blue
+    plain_share: float            # share of border pixels close to the median colour
+
+    @property
+    def plain(self) -> bool:
+        return self.plain_share >= rules.PLAIN_MIN_SHARE
+
+
+def measure_backdrop(rgb: np.ndarray) -> Backdrop:
+    pixels = rgb[border_mask(*rgb.shape[:2])]
+    median = np.median(pixels, axis=0).astype(np.uint8)
+    lab = rgb_to_lab(pixels)
+    median_lab = rgb_to_lab(median)
+    # CIE76 (plain Euclidean Lab) is enough to tell "close to the median" and is much cheaper per pixel.
+    close = np.linalg.norm(lab - median_lab, axis=1) < rules.PLAIN_PIXEL_DELTA_E
+    return Backdrop(tuple(int(v) for v in median), float(delta_e_2000(median_lab, STANDARD_BLUE_LAB)),
+                    float(close.mean()))
+
+
+def colour_spread(rgb: np.ndarray) -> float:
+    """Mean (max − min) over the RGB channels: about 0 for a grey picture stored as RGB."""
+    small = rgb[::4, ::4].astype(np.int16)
+    return float((small.max(axis=2) - small.min(axis=2)).mean())
+
+
+# ---- faces --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Face:
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def centre_x(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def head_top(self) -> float:
+        return self.y - rules.HEAD_TOP_ABOVE_FACE * self.h
+
+    @property
+    def head_height(self) -> float:
+        return rules.HEAD_PER_FACE * self.h
+
+    def scaled(self, factor: float) -> Face:
+        return Face(self.x * factor, self.y * factor, self.w * factor, self.h * factor)
+
+
+@cache
+def _cascade(name: str) -> cv2.CascadeClassifier:
+    # Bundled with opencv-python(-headless); nothing is downloaded.
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + name)
+    if cascade.empty():
+        raise RuntimeError(f"OpenCV face model missing: {name}")
+    return cascade
+
+
+# Detection runs on a grey copy this small: Haar cost grows with the pixel count, and faces that matter
+# (ID photos, phone portraits) stay well above the detector's 24-px window at this size.
+DETECT_MAX_SIDE = 200
+
+
+def find_faces(rgb: np.ndarray) -> list[Face]:
+    """Frontal faces, largest first, in the coordinates of ``rgb``."""
+    h, w = rgb.shape[:2]
+    factor = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if factor < 1.0:
+        grey = cv2.resize(grey, (round(w * factor), round(h * factor)), interpolation=cv2.INTER_AREA)
+    # No histogram equalisation: on a mostly-blue backdrop it washes the face out and detection fails.
+    min_side = max(20, int(min(grey.shape) * 0.12))
+    found = ()
+    for name, neighbours in (("haarcascade_frontalface_default.xml", 4), ("haarcascade_frontalface_alt2.xml", 3)):
+        found = _cascade(name).detectMultiScale(grey, scaleFactor=1.1, minNeighbors=neighbours,
+                                                minSize=(min_side, min_side))
+        if len(found):
+            break
+    faces = [Face(*map(float, f)).scaled(1 / factor) for f in found]
+    return sorted(faces, key=lambda f: f.w * f.h, reverse=True)
+
+
+def sharpness(rgb: np.ndarray) -> float:
+    """Variance of the Laplacian of the grey image at the standard size (low = blurred)."""
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    if grey.shape != (rules.HEIGHT, rules.WIDTH):
+        grey = cv2.resize(grey, (rules.WIDTH, rules.HEIGHT), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+# ---- encoding -----------------------------------------------------------------------------------
+
+def encode_jpeg(img: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    # No exif= argument: Pillow writes no EXIF block, so phone metadata (GPS, camera) is dropped.
+    img.save(buf, "JPEG", quality=quality, dpi=(rules.MIN_DPI, rules.MIN_DPI), optimize=False,
+             subsampling="4:2:0")
+    return buf.getvalue()
+
+
+def encode_under_limit(img: Image.Image, max_bytes: int = rules.MAX_BYTES) -> tuple[bytes, int]:
+    """The highest JPEG quality (binary search over 30..95) whose file is under ``max_bytes``.
+    Returns (bytes, quality). 358×441 encodes take ~2 ms, so the 4-6 tries cost little."""
+    best = encode_jpeg(img, 95)
+    if len(best) < max_bytes:
+        return best, 95
+    low, high, best_q = 30, 94, 30
+    best = encode_jpeg(img, low)
+    while low <= high:
+        mid = (low + high) // 2
+        data = encode_jpeg(img, mid)
+        if len(data) < max_bytes:
+            best, best_q, low = data, mid, mid + 1
+        else:
+            high = mid - 1
+    return best, best_q

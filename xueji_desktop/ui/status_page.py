@@ -1,0 +1,259 @@
+"""学籍异动 page: change records with apply / approve / reject / withdraw, graduation, roll-over, report.
+
+All rules live in the core (changes.py, school_year.py); this page only collects input and shows results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import changes as ch
+from .. import school_year as sy
+from ..errors import XuejiError
+from ..school import list_classes
+
+COLUMNS = ["编号", "姓名", "异动类型", "生效日期", "状态", "原因", "申请人", "审核人"]
+
+
+class ChangeTableModel(QAbstractTableModel):
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.rows: list[tuple] = []
+        self.open_only = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        names = dict(self.store.query("SELECT id, name FROM students"))
+        self.rows = [(c.id, names.get(c.student_id, ""), "毕业" if c.kind == "graduate" else c.kind_name,
+                      c.effective_date, c.status_name, c.reason, c.applied_by, c.decided_by or "", c)
+                     for c in reversed(ch.list_changes(self.store, open_only=self.open_only))]
+        self.endResetModel()
+
+    def change_at(self, row: int) -> ch.ChangeRecord:
+        return self.rows[row][-1]
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if index.isValid() and role in (Qt.DisplayRole, Qt.ToolTipRole):
+            return self.rows[index.row()][index.column()]
+        return None
+
+
+class ApplyChangeDialog(QDialog):
+    """Collects one change application; the core checks every rule when it is submitted."""
+
+    def __init__(self, store, student_id: int | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.evidence: list[Path] = []
+        self.change_id: int | None = None
+        self.setWindowTitle(self.tr("申请学籍异动"))
+        form = QFormLayout(self)
+        self.student = QLineEdit()
+        self.student.setPlaceholderText(self.tr("身份证件号或学生编号"))
+        if student_id is not None:
+            self.student.setText(str(student_id))
+        self.kind = QComboBox()
+        for k in ch.KINDS.values():
+            if k.code != ch.KEY_FIELD_CHANGE:
+                self.kind.addItem(k.name, k.code)
+        self.date = QDateEdit(QDate.currentDate())
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        self.reason = QLineEdit()
+        self.target = QComboBox()
+        self.target.addItem(self.tr("（留级/跳级时选择）"), None)
+        for c in list_classes(store):
+            self.target.addItem(c.name, c.id)
+        self.evidence_list = QListWidget()
+        self.evidence_list.setMaximumHeight(70)
+        add = QPushButton(self.tr("添加证明材料…"))
+        add.clicked.connect(self._add_evidence)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.setWordWrap(True)
+        for label, widget in ((self.tr("学生"), self.student), (self.tr("异动类型"), self.kind),
+                              (self.tr("生效日期"), self.date), (self.tr("原因"), self.reason),
+                              (self.tr("目标班级"), self.target), (self.tr("证明材料"), self.evidence_list),
+                              ("", add)):
+            form.addRow(label, widget)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText(self.tr("提交申请"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _add_evidence(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(self, self.tr("选择证明材料扫描件"))
+        for name in names:
+            self.add_evidence_file(Path(name))
+
+    def add_evidence_file(self, path: Path) -> None:
+        self.evidence.append(path)
+        self.evidence_list.addItem(path.name)
+
+    def submit(self) -> None:
+        from ..cli.status_cmds import _student_id
+
+        try:
+            sid = _student_id(self.store, self.student.text())
+            self.change_id = ch.apply_change(
+                self.store, sid, self.kind.currentData(), effective_date=self.date.date().toString("yyyy-MM-dd"),
+                reason=self.reason.text(), evidence=ch.read_evidence(self.evidence),
+                target_class_id=self.target.currentData())
+        except XuejiError as exc:
+            self.error.setText(str(exc))  # keep everything typed; the user fixes and resubmits
+            return
+        self.accept()
+
+
+class StatusPage(QWidget):
+    open_student = Signal(int)
+
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, slot in (("apply", self.tr("申请异动"), self.apply),
+                                ("approve", self.tr("审核通过"), lambda: self.decide(True)),
+                                ("reject", self.tr("驳回"), lambda: self.decide(False)),
+                                ("withdraw", self.tr("撤回"), self.withdraw),
+                                ("graduate", self.tr("毕业…"), self.graduate),
+                                ("rollover", self.tr("学年升级…"), self.rollover),
+                                ("report", self.tr("导出异动报表…"), self.export_report)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            bar.addWidget(button)
+            self.buttons[key] = button
+        bar.addStretch(1)
+        self.open_box = QComboBox()
+        self.open_box.addItems([self.tr("全部记录"), self.tr("未办结")])
+        self.open_box.currentIndexChanged.connect(self._filter)
+        bar.addWidget(self.open_box)
+        layout.addLayout(bar)
+        self.model = ChangeTableModel(store, self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QTableView.SelectRows)
+        self.view.doubleClicked.connect(lambda idx: self.open_student.emit(self.model.change_at(idx.row()).student_id))
+        layout.addWidget(self.view)
+        self.message = QLabel()
+        layout.addWidget(self.message)
+        self.buttons["approve"].setEnabled(store.user.has("leader"))
+        self.buttons["reject"].setEnabled(store.user.has("leader"))
+
+    def _filter(self) -> None:
+        self.model.open_only = self.open_box.currentIndex() == 1
+        self.model.refresh()
+
+    def _selected(self) -> ch.ChangeRecord | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.change_at(rows[0].row()) if rows else None
+
+    def _run(self, func, *args, **kwargs):
+        try:
+            result = func(*args, **kwargs)
+        except XuejiError as exc:
+            QMessageBox.warning(self, self.tr("学籍异动"), str(exc))
+            self.message.setText(str(exc))
+            return None
+        self.model.refresh()
+        return result
+
+    def apply(self) -> None:
+        dialog = ApplyChangeDialog(self.store, parent=self)
+        if dialog.exec() == QDialog.Accepted:
+            self.model.refresh()
+            self.message.setText(self.tr("已提交申请 #%1，待主管领导审核。").replace("%1", str(dialog.change_id)))
+
+    def decide(self, approve: bool) -> None:
+        change = self._selected()
+        if change is None:
+            return
+        reason = ""
+        if not approve:
+            reason, ok = QInputDialog.getText(self, self.tr("驳回"), self.tr("驳回原因："))
+            if not ok:
+                return
+        result = self._run(ch.school_decide, self.store, change.id, approve, reason)
+        if result:
+            self.message.setText(f"#{result.id} {result.kind_name}：{result.status_name}")
+
+    def withdraw(self) -> None:
+        change = self._selected()
+        if change is not None:
+            self._run(ch.withdraw, self.store, change.id)
+
+    def graduate(self) -> None:
+        year = sy.current_school_year(self.store)
+        top = [c for c in list_classes(self.store) if year - c.entry_year == (5 if c.stage == 1 else 2)]
+        if not top:
+            QMessageBox.information(self, self.tr("毕业"), self.tr("本学年没有毕业班。"))
+            return
+        name, ok = QInputDialog.getItem(self, self.tr("毕业"), self.tr("毕业班："), [c.name for c in top], 0, False)
+        if not ok:
+            return
+        destination, ok = QInputDialog.getText(self, self.tr("毕业"), self.tr("毕业去向："), text=self.tr("升入初中"))
+        if not ok:
+            return
+        cls = next(c for c in top if c.name == name)
+        result = self._run(sy.graduate_class, self.store, cls.id, destination)
+        if result:
+            self.message.setText(self.tr("已办理毕业 %1 人。").replace("%1", str(result.graduated)))
+
+    def rollover(self) -> None:
+        count, ok = QInputDialog.getInt(self, self.tr("学年升级"), self.tr("新学年一年级新建班级数："), 0, 0, 30)
+        if not ok:
+            return
+        if QMessageBox.question(self, self.tr("学年升级"),
+                                self.tr("所有班级将升一个年级，此操作不能撤销。继续？")) != QMessageBox.Yes:
+            return
+        result = self._run(sy.rollover, self.store, new_classes={1: count} if count else None)
+        if result:
+            self.message.setText(self.tr("已升级到 %1 学年。").replace("%1", f"{result.to_year}-{result.to_year + 1}"))
+
+    def export_report(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("导出异动报表"), "学籍异动.xlsx", "Excel (*.xlsx)")
+        if name:
+            self.export_report_to(Path(name))
+
+    def export_report_to(self, path: Path, year: int | None = None) -> int:
+        rows = sy.change_report(self.store, *sy.report_window(year or sy.current_school_year(self.store)))
+        sy.write_change_report(rows, path)
+        self.message.setText(self.tr("已导出 %1 条异动。").replace("%1", str(len(rows))))
+        return len(rows)
