@@ -1,4 +1,4 @@
-"""School commands (the GUI's 学校信息, 年级班级 and 统计 pages): school, class, campus, stats."""
+"""School commands (the GUI's 学校信息, 年级班级 and 统计 pages): profile, class, campus, stats."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .common import add_db_args, open_store, print_json
 
 
 def register(sub) -> None:
-    school = sub.add_parser("school", help="学校信息：show | set")
+    school = sub.add_parser("profile", help="学校信息（学校基本信息）：show | set")
     ssub = school.add_subparsers(dest="school_command", metavar="ACTION", required=True)
     p = ssub.add_parser("show", help="显示学校信息")
     add_db_args(p)

@@ -43,7 +43,10 @@ class StatsPage(QWidget):
         layout.addLayout(self.grid, 1)
         self.class_table = QTableWidget(0, 4)
         self.class_table.setHorizontalHeaderLabels([self.tr("班级"), self.tr("人数"), self.tr("男"), self.tr("女")])
-        self.class_table.setColumnWidth(0, 160)
+        self.class_table.setColumnWidth(0, 130)
+        for column in (1, 2, 3):
+            self.class_table.setColumnWidth(column, 48)
+        self.class_table.setMaximumWidth(320)
         self.charts: list[QChartView] = []
         self.refresh()
 
@@ -111,6 +114,7 @@ def _bars(title: str, categories: list[str], series: dict[str, list[int]]) -> QC
     chart.addSeries(bars)
     axis_x = QBarCategoryAxis()
     axis_x.append(categories)
+    axis_x.setTruncateLabels(False)
     chart.addAxis(axis_x, Qt.AlignBottom)
     bars.attachAxis(axis_x)
     axis_y = QValueAxis()

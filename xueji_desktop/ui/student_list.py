@@ -76,7 +76,7 @@ class StudentListPage(QWidget):
         self.view.setEditTriggers(QTableView.NoEditTriggers)
         self.view.verticalHeader().setDefaultSectionSize(24)
         self.view.horizontalHeader().setStretchLastSection(True)
-        self.view.setColumnWidth(0, 150)
+        self._size_columns()
         layout.addWidget(self.view, 1)
         self.count_label = QLabel()
         layout.addWidget(self.count_label)
@@ -121,7 +121,14 @@ class StudentListPage(QWidget):
         if not keys:
             return
         self.model.set_columns(columns_for(keys))
+        self._size_columns()
         QSettings().setValue(COLUMNS_SETTING, keys)
+
+    def _size_columns(self) -> None:
+        widths = {"class": 140, "id_number": 170, "birth_date": 100, "current_address": 260,
+                  "household_address": 260, "name_pinyin": 140, "status": 70}
+        for n, col in enumerate(self.model.columns):
+            self.view.setColumnWidth(n, widths.get(col.key, 90))
 
     def _default_columns(self) -> None:
         for key, action in self.column_actions.items():
