@@ -5,6 +5,16 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_settings(tmp_path_factory):
+    """Remembered settings (columns, last page) go to a temporary folder, not the user's own."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("settings"))
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(fmt, QSettings.UserScope, folder)
+
+
 @pytest.fixture(autouse=True)
 def message_boxes(monkeypatch):
     from PySide6.QtWidgets import QMessageBox

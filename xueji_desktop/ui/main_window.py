@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.nav)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([170, 1100])  # no empty gap between the navigation and the page
         self.setCentralWidget(splitter)
         self.statusBar().showMessage(self.tr("当前用户：%1（%2）").replace("%1", store.user.display_name
                                      or store.user.username).replace("%2", store.user.role_names))
@@ -107,6 +108,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        if "学生信息" in self.names:
+            self.page("学生信息")  # the clerk's main page is always there (forms report saves to it)
         start = settings.value("main/page") or ("学生信息" if "学生信息" in self.names else self.names[0])
         self.go(start if start in self.names else self.names[0])
 
