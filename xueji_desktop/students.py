@@ -20,6 +20,7 @@ from .school_year import check_class_capacity
 from .storage.audit import diff
 from .storage.store import Tx, now_iso
 from .validation import Issue, ValidationContext, status_of, validate_student
+from .validation.confirm import reconcile_confirmations
 
 CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
 DERIVED = ("class_code", "grade", "members")
@@ -153,6 +154,7 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
         changes["class_id"] = [old["_class_id"], new_class_id]
     if changes:
         tx.audit("修改学生", "students", student_id, changes)
+    reconcile_confirmations(tx, student_id, issues, changes)
     return issues
 
 

@@ -76,6 +76,7 @@ def field(key: str, member: bool = False):
     ("id_number", "１１０１０５１９４９１２３１００２ｘ", "11010519491231002X"),
     ("id_number", "'11010519491231002X", "11010519491231002X"),
     ("id_number", "h12345678", "H12345678"),
+    ("id_number", "110105-19491231-002X", "11010519491231002X"),
     # phones, postcodes, regions, text
     ("phone", "138 1234 5678", "13812345678"),
     ("phone", "+86 13812345678", "13812345678"),
@@ -150,3 +151,20 @@ def test_normalize_record_members_and_unknown_keys():
     assert [(i.field, i.code) for i in issues] == [("members.1.relation", "code.unknown")]
     assert issues[0].message.startswith("家庭成员2关系")
     assert raw["gender"] == "女"  # input not modified
+
+
+def test_lossy_alias_accepted_with_warning():
+    value, issue = normalize_value(field("political_status"), "少先队员")
+    assert value == "13"
+    assert issue is not None and issue.severity == "warning" and issue.code == "code.lossy"
+
+
+def test_member_address_same_as_student_is_written_out():
+    raw = {"household_address": "太原市迎泽区双塔西街38号", "members": [{"household_address": "同上"},
+                                                                 {"household_address": "同上"}]}
+    raw["members"][1]["household_address"] = "无"
+    record, issues = normalize_record(raw)
+    assert record["members"][0]["household_address"] == "太原市迎泽区双塔西街38号"
+    assert [(i.field, i.severity, i.code) for i in issues] == [
+        ("members.0.household_address", "warning", "address.same_as_student")]
+    assert record["members"][1]["household_address"] == "无"  # not a reference: left for the engine to flag

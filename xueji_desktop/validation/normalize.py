@@ -16,6 +16,7 @@ the engine's job, not this module's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -37,6 +38,7 @@ _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _SERIAL = re.compile(r"^(\d{4,5})(?:\.0+)?$")
 _YM_SEP = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]\s*\d{1,2}\s*日?)?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _YM_COMPACT = re.compile(r"^(\d{4})(\d{2})(?:\d{2})?$")
+_DASHED_ID = re.compile(r"^\d+(?:-\d+){1,3}X?$")
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$")
 # matched against the lookup key (spaces removed, upper case): "1-单亲留守儿童", "1单亲留守儿童", "单亲留守儿童(1)"
 _CODE_FIRST = re.compile(r"^([0-9A-Z]{1,3})[-_:.、]?([^-_:.、0-9A-Z].*)$")
@@ -140,6 +142,12 @@ def _code_value(f: Field, raw: Any, stage: int | None, path: str, label: str) ->
                     path, ERROR, "code.mismatch",
                     f"{label}“{text}”前后不一致：代码 {by_code[0]} 是“{table.by_code[by_code[0]]}”，"
                     "请核对后只填写正确的名称。")
+    if codes is None and table.lossy:
+        code = table.lossy.get(text) or table.lossy.get(k)
+        if code is not None:
+            return code, Issue(path, WARNING, "code.lossy",
+                               f"{label}“{text}”不在国家标准代码表中，已按“{table.by_code[code]}”记录："
+                               "如需其他选项请修改。")
     if codes is None:
         return _json_safe(raw), Issue(path, ERROR, "code.unknown",
                                       f"{label}“{text}”不在代码表中，请填写：{_choices(table)}。")
@@ -234,6 +242,8 @@ def _yearmonth_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None
 # ---- identifiers, phones, postcodes, regions ----------------------------------------------------------
 
 def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
+    if type(raw) is str and len(raw) == 18 and raw.isascii() and raw.isalnum():
+        return raw.upper(), None  # fast path: an 18-character number typed cleanly
     if isinstance(raw, float) and (not raw.is_integer() or raw >= 2 ** 53):
         return _json_safe(raw), Issue(path, ERROR, "id.excel_number",
                                       f"{label}被 Excel 存成了数字（{raw:.0f}），末几位已丢失：请把该列设为文本格式，"
@@ -243,6 +253,8 @@ def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
         return _json_safe(raw), Issue(path, ERROR, "id.excel_number",
                                       f"{label}“{text}”被 Excel 变成了科学计数法，末几位已丢失：请把该列设为文本格式，"
                                       "重新录入完整号码。")
+    if "-" in text and _DASHED_ID.match(text) and len(text.replace("-", "")) in (15, 18):
+        text = text.replace("-", "")  # 110105-19491231-002X: groups as printed on some forms
     if len(text) == 15 and text.isdigit():
         upgraded = upgrade_15(text)
         if upgraded is not None:
@@ -252,6 +264,8 @@ def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
 
 
 def _phone_value(raw: Any) -> str:
+    if type(raw) is str and len(raw) == 11 and raw.isdigit():
+        return raw  # fast path: a mobile number typed cleanly
     text = half_width(_text_of(raw)).strip()
     m = _LANDLINE_SPACED.match(text)
     if m:
@@ -281,29 +295,131 @@ def _region_value(raw: Any) -> str:
 
 # ---- public API ---------------------------------------------------------------------------------------
 
-def _normalize(f: Field, raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
-    if _empty(raw):
-        return "", None
-    t = f.type
-    if t == "code":
-        return _code_value(f, raw, stage, path, label)
-    if t == "date":
-        return _date_value(raw, path, label)
-    if t == "yearmonth":
-        return _yearmonth_value(raw, path, label)
-    if t == "id_number":
-        return _id_value(raw, path, label)
-    if t == "phone":
-        return _phone_value(raw), None
-    if t == "postcode":
-        return _postcode_value(raw), None
-    if t == "region":
-        return _region_value(raw), None
-    if t == "email":
-        return half_width(_text_of(raw)).strip(), None
+Handler = Callable[[Any, "int | None", str, str], "tuple[Any, Issue | None]"]
+_HAS_FULL_ALNUM = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")
+_MEMO_MAX = 20_000  # distinct spellings remembered per code field (bounded: junk input must not grow it)
+
+
+def _text_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+    if type(raw) is str:
+        s = raw.strip()
+        if _HAS_FULL_ALNUM.search(s):  # rare: only such values pay for the translation
+            return s.translate(_FULL_ALNUM).strip(), None
+        return s, None
     if isinstance(raw, (date, datetime)):
         return raw.isoformat(), None
     return _text_of(raw).translate(_FULL_ALNUM).strip(), None
+
+
+@cache
+def _memo(name: str) -> dict[Any, str]:
+    """Spelling -> canonical value, shared by every field of one code table (or all dates). Bounded."""
+    return {}
+
+
+def _memo_of(f: Field) -> dict[Any, str] | None:
+    """The memo a field's values can be looked up in directly (None: the result depends on the stage)."""
+    if f.type == "code" and f.codes and not load_spec().codes[f.codes].stages:
+        return _memo("codes:" + f.codes)
+    if f.type == "date":
+        return _memo("date")
+    return None
+
+
+def _code_handler(f: Field) -> Handler:
+    valid = load_spec().codes[f.codes].by_code  # type: ignore[index]
+    shared = _memo_of(f)
+    if shared is not None:
+        shared.update({c: c for c in valid})  # canonical codes hit the memo in normalize_record: no call
+    memos: dict[int | None, dict[Any, str]] = {}  # per stage, for tables whose names depend on it
+
+    def handle(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+        if type(raw) is str and raw in valid:
+            return raw, None  # already a code: the common case once data is in the store
+        memo = shared if shared is not None else memos.setdefault(stage, {})
+        code = memo.get(raw) if type(raw) in (str, int) else None
+        if code is not None:
+            return code, None
+        value, issue = _code_value(f, raw, stage, path, label)
+        if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
+            memo[raw] = value
+        return value, issue
+    return handle
+
+
+def _date_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+    memo = _memo("date")
+    hit = memo.get(raw) if type(raw) in (str, int) else None
+    if hit is not None:
+        return hit, None
+    value, issue = _date_value(raw, path, label)
+    if issue is None and type(raw) in (str, int) and len(memo) < _MEMO_MAX:
+        memo[raw] = value
+    return value, issue
+
+
+def _handler(f: Field) -> Handler:
+    t = f.type
+    if t == "code":
+        return _code_handler(f)
+    if t == "date":
+        return _date_handler
+    if t == "yearmonth":
+        return lambda raw, stage, path, label: (
+            (raw, None) if type(raw) is str and len(raw) == 6 and _YM_COMPACT.match(raw) and 1 <= int(raw[4:]) <= 12
+            else _yearmonth_value(raw, path, label))
+    if t == "id_number":
+        return lambda raw, stage, path, label: _id_value(raw, path, label)
+    if t == "phone":
+        return lambda raw, stage, path, label: (_phone_value(raw), None)
+    if t == "postcode":
+        return lambda raw, stage, path, label: (_postcode_value(raw), None)
+    if t == "region":
+        return lambda raw, stage, path, label: (_region_value(raw), None)
+    if t == "email":
+        return lambda raw, stage, path, label: (half_width(_text_of(raw)).strip(), None)
+    return _text_handler
+
+
+_PRECOMPUTED_MEMBERS = 4  # the form has 2 members; paths/labels for the first few are built once
+Entry = tuple[Handler, str, str, "dict[Any, str] | None"]  # handler, issue path, label, direct memo
+
+
+@cache
+def _handlers() -> tuple[dict[str, Entry], list[dict[str, Entry]]]:
+    """(student key -> entry), and the same per member index."""
+    spec = load_spec()
+    student = {k: (_handler(f), k, f.label, _memo_of(f)) for k, f in spec.student_by_key.items()}
+    member_handlers = {k: (_handler(f), _memo_of(f)) for k, f in spec.member_by_key.items()}
+    members = [{k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}", memo)
+                for k, (h, memo) in member_handlers.items()} for i in range(_PRECOMPUTED_MEMBERS)]
+    return student, members
+
+
+def _member_handlers(i: int) -> dict[str, Entry]:
+    members = _handlers()[1]
+    if i < len(members):
+        return members[i]
+    spec = load_spec()
+    return {k: (h, f"members.{i}.{k}", f"家庭成员{i + 1}{spec.member_by_key[k].label}", memo)
+            for k, (h, _, _, memo) in members[0].items()}
+
+
+# "同上" in a member's address means the student's: written out, since the national system needs the text.
+_SAME_AS_ABOVE = frozenset({"同上", "同学生", "同左", "同本人", "与学生相同", "同学生户口所在地", "同户口所在地"})
+_MEMBER_ADDRESS_SOURCE = {"household_address": "household_address", "current_address": "current_address"}
+
+
+def _same_as_student(student: dict[str, Any], member: dict[str, Any], i: int, issues: list[Issue]) -> None:
+    for key, source in _MEMBER_ADDRESS_SOURCE.items():
+        v = member.get(key)
+        if isinstance(v, str) and v in _SAME_AS_ABOVE and student.get(source):
+            member[key] = student[source]
+            label = load_spec().member_by_key[key].label
+            source_label = load_spec().student_by_key[source].label
+            issues.append(Issue(f"members.{i}.{key}", WARNING, "address.same_as_student",
+                                f"家庭成员{i + 1}{label}填的是“{v}”，已按学生的{source_label}“{student[source]}”填写，"
+                                "请核对。"))
 
 
 def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tuple[Any, Issue | None]:
@@ -312,41 +428,69 @@ def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tupl
     Empty input (None, blanks) gives ``""``. ``stage`` (1 小学, 2 初中, 3 高中) resolves names that mean
     different codes in different stages (入学方式 “其他”: 12 or 99).
     """
+    if _empty(raw):
+        return "", None
     prefix = "家庭成员" if field.group == "member" else ""
-    return _normalize(field, raw, stage, field.key, prefix + field.label)
+    return _handler(field)(raw, stage, field.key, prefix + field.label)
 
 
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:
-    """Normalise every known field of a raw record (and of its ``members``); unknown keys pass unchanged."""
-    spec = load_spec()
-    fields = spec.student_by_key
+    """Normalise every known field of a raw record (and of its ``members``); unknown keys pass unchanged.
+
+    The input is not modified. Issues name the field as the engine does (``members.0.phone``).
+    """
+    student = _handlers()[0]
     out: dict[str, Any] = {}
     issues: list[Issue] = []
     for key, value in raw.items():
-        if key == "members":
+        if value == "" or value is None:  # most cells of a wide sheet: skip the lookups
+            out[key] = ""
             continue
-        f = fields.get(key)
-        if f is None:
-            out[key] = value
+        entry = student.get(key)
+        if entry is None:
+            if key != "members":
+                out[key] = value
             continue
-        value, issue = _normalize(f, value, stage, key, f.label)
+        memo = entry[3]
+        if memo is not None and type(value) is str:
+            hit = memo.get(value)
+            if hit is not None:  # a spelling seen before: no call
+                out[key] = hit
+                continue
+        if type(value) is str and value.isspace():
+            out[key] = ""
+            continue
+        value, issue = entry[0](value, stage, entry[1], entry[2])
         out[key] = value
         if issue is not None:
             issues.append(issue)
     if "members" in raw:
-        member_fields = spec.member_by_key
         members = []
         for i, m in enumerate(raw.get("members") or []):
             nm: dict[str, Any] = {}
+            handlers = _member_handlers(i)
             for key, value in (m or {}).items():
-                f = member_fields.get(key)
-                if f is None:
+                if value == "" or value is None:
+                    nm[key] = ""
+                    continue
+                entry = handlers.get(key)
+                if entry is None:
                     nm[key] = value
                     continue
-                value, issue = _normalize(f, value, stage, f"members.{i}.{key}", f"家庭成员{i + 1}{f.label}")
+                memo = entry[3]
+                if memo is not None and type(value) is str:
+                    hit = memo.get(value)
+                    if hit is not None:
+                        nm[key] = hit
+                        continue
+                if type(value) is str and value.isspace():
+                    nm[key] = ""
+                    continue
+                value, issue = entry[0](value, stage, entry[1], entry[2])
                 nm[key] = value
                 if issue is not None:
                     issues.append(issue)
+            _same_as_student(out, nm, i, issues)
             members.append(nm)
         out["members"] = members
     return out, issues

@@ -55,15 +55,24 @@ def is_known(code6: str) -> bool:
 def retired_before(code6: str, year: int) -> CountySpan | None:
     """The last use of ``code6`` when it had been retired before ``year`` (else None).
 
-    A code that came into use AFTER someone's birth is fine: numbers are assigned at registration,
-    which for parents' generation was often decades after birth (the first ID cards date from 1985).
-    A code retired before the birth year cannot have been assigned. One year of grace covers
-    mid-year changes and offices that kept the old code for a while.
+    A code retired before someone's birth year cannot have been assigned to them.
     """
     spans = county_spans(code6)
-    if not spans or any(s.end is None or s.end + 1 >= year for s in spans):
+    if not spans or any(s.end is None or s.end >= year for s in spans):
         return None
     return max(spans, key=lambda s: s.end or 0)
+
+
+def started_after(code6: str, year: int) -> CountySpan | None:
+    """The first use of ``code6`` when it only came into use after ``year`` (else None).
+
+    Numbers are assigned at first registration. For children that is the birth year, so a code created
+    later is a typing slip; for the parents' generation (first ID cards from 1985) it is normal.
+    """
+    spans = county_spans(code6)
+    if not spans or any(s.start is None or s.start <= year for s in spans):
+        return None
+    return min(spans, key=lambda s: s.start or 0)
 
 
 def region_name(code6: str) -> str:

@@ -40,6 +40,8 @@ class CodeTable:
     by_name: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
     # code -> school stages (1 小学, 2 初中, 3 高中) it belongs to; codes not listed fit every stage
     stages: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, hash=False)
+    # spellings outside the standard that are common in practice: accepted as a code, with a warning
+    lossy: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def name_of(self, code: str) -> str | None:
         return self.by_code.get(code)
@@ -97,7 +99,8 @@ def _build(raw: dict[str, Any]) -> Spec:
             if c not in by_name.get(n, ()):
                 by_name[n] = (*by_name.get(n, ()), c)
         stages = {str(c): frozenset(v) for c, v in table.get("stages", {}).items()}
-        codes[name] = CodeTable(name, table.get("source", ""), values, dict(values), by_name, stages)
+        lossy = {str(n): str(c) for c, n in table.get("lossy_aliases", ())}
+        codes[name] = CodeTable(name, table.get("source", ""), values, dict(values), by_name, stages, lossy)
     return Spec(version=raw.get("spec_version", ""), fields=tuple(fields), codes=codes,
                 student_by_key={f.key: f for f in fields if f.group != "member"},
                 member_by_key={f.key: f for f in fields if f.group == "member"})
