@@ -33,8 +33,18 @@ def _type(qtbot, widget, text: str) -> None:
 
 def _press(qtbot, form, key, modifier) -> None:
     """A shortcut key as the clerk presses it: the form is the active window, a field has focus."""
+    from PySide6.QtWidgets import QApplication
+
     def active() -> bool:
+        popup = QApplication.activePopupWidget()  # a completer list still open from the last field
+        if popup is not None:
+            popup.close()
+        form.raise_()
         form.activateWindow()  # the main window may take activation back while it is being shown
+        form.windowHandle().requestActivate()
+        if not form.isActiveWindow():
+            # The offscreen platform sometimes keeps the main window active after a completer popup closed.
+            QApplication.setActiveWindow(form)
         return form.isActiveWindow()
 
     qtbot.waitUntil(active, timeout=3000)

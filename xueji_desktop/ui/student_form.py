@@ -267,7 +267,7 @@ class StudentForm(QWidget):
                 self._set(key, "")
         # The usual values of a mainland pupil; the clerk changes them where they differ.
         for key, value in (("nationality", "CHN"), ("hmt", "00"), ("id_type", "1"),
-                           ("members.0.id_type", "1"), ("members.1.id_type", "1")):
+                           ("members.0.id_type", "1")):  # member 2 stays empty unless filled in
             self._set(key, value)
         combo = self.widgets["class_code"]
         combo.setCurrentIndex(max(0, combo.findData(class_id)) if class_id is not None else combo.currentIndex())
