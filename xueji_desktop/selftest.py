@@ -117,6 +117,8 @@ def feature(module: str, *names: str) -> Any:
     missing = [n for n in names if not hasattr(mod, n)]
     if missing:
         raise FeatureMissing(f"{module} 缺少 {', '.join(missing)}")
+    if not names:
+        return mod
     values = [getattr(mod, n) for n in names]
     return values[0] if len(values) == 1 else values
 
