@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import PASSWORD
 from xueji_desktop.cli import main
+from xueji_desktop.storage.schema import LATEST_VERSION
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_init_info_and_wrong_password(env, capsys, monkeypatch):
     assert "恢复密钥" in out
     assert main(["info", "--db", str(db), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["school"]["name"] == "测试小学" and info["students"] == 0 and info["schema_version"] == 2
+    assert info["school"]["name"] == "测试小学" and info["students"] == 0 and info["schema_version"] == LATEST_VERSION
     monkeypatch.setenv("XUEJI_PASSWORD", "wrong-one")
     assert main(["info", "--db", str(db)]) == 2
     assert "用户名或密码错误" in capsys.readouterr().err

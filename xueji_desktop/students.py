@@ -13,8 +13,10 @@ import uuid
 from datetime import date
 from typing import Any
 
+from .changes import controlled_fields, ensure_editable
 from .errors import BadInput
 from .school import ClassInfo, grade_code, school_year_of
+from .school_year import check_class_capacity
 from .storage.audit import diff
 from .storage.store import Tx, now_iso
 from .validation import Issue, ValidationContext, status_of, validate_student
@@ -24,12 +26,18 @@ DERIVED = ("class_code", "grade", "members")
 STATUS_NAMES = {"ok": "正常", "warning": "有警告", "pending": "待修正"}
 
 
-def context_for(cls: ClassInfo | None, today: date | None = None) -> ValidationContext:
+def context_for(cls: ClassInfo | None, today: date | None = None, school_year: int | None = None) -> ValidationContext:
     today = today or date.today()
+    year = school_year if school_year is not None else school_year_of(today)
     if cls is None:
-        return ValidationContext(today=today, school_year=school_year_of(today))
-    return ValidationContext(today=today, stage=cls.stage, entry_year=cls.entry_year,
-                             school_year=school_year_of(today))
+        return ValidationContext(today=today, school_year=year)
+    return ValidationContext(today=today, stage=cls.stage, entry_year=cls.entry_year, school_year=year)
+
+
+def pinned_school_year(conn) -> int | None:
+    """The school year the store is in (set at creation, advanced only by the roll-over)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'school_year'").fetchone()
+    return int(row[0]) if row else None
 
 
 def _class_by_id(conn, class_id: int | None) -> ClassInfo | None:
@@ -42,12 +50,13 @@ def _class_by_id(conn, class_id: int | None) -> ClassInfo | None:
     return ClassInfo(*row)
 
 
-def with_class(record: dict[str, Any], cls: ClassInfo | None, today: date | None = None) -> dict[str, Any]:
+def with_class(record: dict[str, Any], cls: ClassInfo | None, today: date | None = None,
+               school_year: int | None = None) -> dict[str, Any]:
     """The record as validated and shown: with class_code and grade filled from the class."""
     full = dict(record)
     if cls is not None:
         full["class_code"] = cls.class_code
-        full["grade"] = grade_code(cls.stage, cls.entry_year, today) or ""
+        full["grade"] = grade_code(cls.stage, cls.entry_year, today, school_year=school_year) or ""
     return full
 
 
@@ -79,9 +88,13 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
                 issues: list[Issue] | None = None, today: date | None = None) -> int:
     """Insert one student; ``issues`` may be passed when the caller already validated the record."""
     cls = _class_by_id(tx.conn, class_id)
+    if class_id is not None:
+        check_class_capacity(tx.store, tx.conn, class_id)
     data, members = _split(record)
     if issues is None:
-        issues = validate_student(with_class({**data, "members": members}, cls, today), context_for(cls, today))
+        year = pinned_school_year(tx.conn)
+        issues = validate_student(with_class({**data, "members": members}, cls, today, year),
+                                  context_for(cls, today, year))
     ts = now_iso()
     cur = tx.execute(
         "INSERT INTO students (uid, class_id, name, gender, birth_date, id_type, id_number, status, error_count,"
@@ -101,15 +114,26 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
 
 
 def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id: int | None = None,
-                   today: date | None = None) -> list[Issue]:
-    """Replace the record's fields (and optionally its class); returns the new issues."""
+                   today: date | None = None, key_change_approved: bool = False) -> list[Issue]:
+    """Replace the record's fields (and optionally its class); returns the new issues.
+
+    Refuses edits that must go through a change request (graduated records; key fields of records the
+    county accepted) unless ``key_change_approved`` (set only when an approved request takes effect).
+    """
     old = get_student_conn(tx.conn, student_id)
     if old is None:
         raise BadInput(f"学生不存在（编号 {student_id}）。")
     new_class_id = class_id if class_id is not None else old["_class_id"]
     cls = _class_by_id(tx.conn, new_class_id)
     data, members = _split(record)
-    issues = validate_student(with_class({**data, "members": members}, cls, today), context_for(cls, today))
+    old_data, old_members = _split(old)
+    ensure_editable(tx.conn, student_id, {**old_data, "members": old_members}, {**data, "members": members},
+                    controlled_fields(tx.store), key_change_approved)
+    if new_class_id != old["_class_id"] and new_class_id is not None:
+        check_class_capacity(tx.store, tx.conn, new_class_id)
+    year = pinned_school_year(tx.conn)
+    issues = validate_student(with_class({**data, "members": members}, cls, today, year),
+                              context_for(cls, today, year))
     tx.execute(
         "UPDATE students SET class_id = ?, name = ?, gender = ?, birth_date = ?, id_type = ?, id_number = ?,"
         " status = ?, error_count = ?, warning_count = ?, data = ?, issues = ?, updated_at = ? WHERE id = ?",
@@ -119,7 +143,6 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
          now_iso(), student_id),
     )
     _write_members(tx, student_id, members)
-    old_data, _ = _split(old)
     changes = diff(old_data, data)
     old_members = old.get("members", [])
     for i in range(max(len(old_members), len(members))):
@@ -155,7 +178,7 @@ def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
         "SELECT data FROM family_members WHERE student_id = ? ORDER BY seq", (student_id,))]
     if code:
         record["class_code"] = code
-        record["grade"] = grade_code(stage, entry_year) or ""
+        record["grade"] = grade_code(stage, entry_year, school_year=pinned_school_year(conn)) or ""
     record["_id"] = student_id
     record["_uid"] = uid
     record["_class_id"] = class_id

@@ -148,11 +148,23 @@ CREATE TABLE evidence_files (
 );
 """
 
+# v3: enrolment state (在校/休学/出国/离校/毕业) kept as a column so lists and rules can filter on it;
+# county_accepted marks records the county has accepted (their key fields then change only by request).
+V3 = """
+ALTER TABLE students ADD COLUMN enrolment TEXT NOT NULL DEFAULT 'enrolled';
+ALTER TABLE students ADD COLUMN county_accepted INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX students_enrolment ON students(enrolment);
+CREATE INDEX change_records_status ON change_records(status);
+INSERT OR IGNORE INTO meta (key, value) SELECT 'school_year',
+    CAST(strftime('%Y', 'now', 'localtime') AS INTEGER) - (strftime('%m', 'now', 'localtime') < '08');
+"""
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", V1),
     (2, "warning confirmations and change evidence", V2),
+    (3, "enrolment state and county acceptance", V3),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from .engine import ValidationContext, status_of, validate_student
 from .issues import ERROR, WARNING, Issue
+from .normalize import normalize_record, normalize_value
 from .spec import load_spec
 
-__all__ = ["ERROR", "WARNING", "Issue", "ValidationContext", "load_spec", "status_of", "validate_student"]
+__all__ = ["ERROR", "WARNING", "Issue", "ValidationContext", "load_spec", "normalize_record", "normalize_value",
+           "status_of", "validate_student"]

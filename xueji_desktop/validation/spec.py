@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from ..paths import resource
@@ -36,6 +36,10 @@ class CodeTable:
     source: str
     values: tuple[tuple[str, str], ...]
     by_code: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # name or accepted alias -> the codes it may mean (more than one: resolved by ``stages``)
+    by_name: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
+    # code -> school stages (1 小学, 2 初中, 3 高中) it belongs to; codes not listed fit every stage
+    stages: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, hash=False)
 
     def name_of(self, code: str) -> str | None:
         return self.by_code.get(code)
@@ -49,24 +53,31 @@ class Spec:
     version: str
     fields: tuple[Field, ...]
     codes: dict[str, CodeTable]
+    # lookups built once (validation runs per keystroke and per imported row: no per-call scans)
+    student_by_key: dict[str, Field] = field(default_factory=dict, compare=False, hash=False)
+    member_by_key: dict[str, Field] = field(default_factory=dict, compare=False, hash=False)
 
     def group(self, group: str) -> list[Field]:
         return [f for f in self.fields if f.group == group]
 
-    @property
+    @cached_property
     def student_fields(self) -> list[Field]:
         """Fields of the student record itself (every group except ``member``)."""
         return [f for f in self.fields if f.group != "member"]
 
-    @property
+    @cached_property
     def member_fields(self) -> list[Field]:
         return self.group("member")
 
     def field(self, key: str, group: str | None = None) -> Field:
-        for f in self.fields:
-            if f.key == key and (group is None or f.group == group or (group != "member" and f.group != "member")):
-                return f
-        raise KeyError(key)
+        if group == "member":
+            return self.member_by_key[key]
+        if group is None and key not in self.student_by_key:
+            return self.member_by_key[key]
+        f = self.student_by_key[key]
+        if group is not None and group != f.group and group not in ("student", "extra", "special"):
+            raise KeyError(key)
+        return f
 
 
 def _build(raw: dict[str, Any]) -> Spec:
@@ -81,8 +92,15 @@ def _build(raw: dict[str, Any]) -> Spec:
     codes = {}
     for name, table in raw.get("codes", {}).items():
         values = tuple((str(c), str(n)) for c, n in table["values"])
-        codes[name] = CodeTable(name, table.get("source", ""), values, {c: n for c, n in values})
-    return Spec(version=raw.get("spec_version", ""), fields=tuple(fields), codes=codes)
+        by_name: dict[str, tuple[str, ...]] = {}
+        for c, n in (*values, *((str(c), str(n)) for c, n in table.get("aliases", ()))):
+            if c not in by_name.get(n, ()):
+                by_name[n] = (*by_name.get(n, ()), c)
+        stages = {str(c): frozenset(v) for c, v in table.get("stages", {}).items()}
+        codes[name] = CodeTable(name, table.get("source", ""), values, dict(values), by_name, stages)
+    return Spec(version=raw.get("spec_version", ""), fields=tuple(fields), codes=codes,
+                student_by_key={f.key: f for f in fields if f.group != "member"},
+                member_by_key={f.key: f for f in fields if f.group == "member"})
 
 
 @cache

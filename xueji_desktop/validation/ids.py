@@ -1,0 +1,173 @@
+"""ID documents (身份证件): format, check digit, birth date and birthplace.
+
+* 居民身份证 (GB 11643-1999): 6-digit area + 8-digit birth date + 3-digit sequence (odd = male) + ISO 7064
+  MOD 11-2 check character. ``stdnum.cn.ric`` computes the check digit; we wrap it because it rejects
+  15-digit numbers and the 830000 prefix, accepts birth dates in the future, and rejects area codes that
+  came into use after the birth year (valid for people registered late, e.g. everyone born before 1985).
+* 15-digit legacy numbers (YYMMDD of 19YY, no check digit) are upgraded to 18 digits with a warning.
+* 港澳台居民居住证: same layout and checksum with area 810000 / 820000 / 830000.
+* 港澳居民来往内地通行证 (H/M + 8 digits [+ 2-digit renewal count]), 台湾居民来往大陆通行证 (8 digits; before
+  2015, 10 digits + a letter in brackets), passports and other documents: by format only. No library covers
+  these; the patterns are the published card layouts. Like python-stdnum we prefer accepting an odd but
+  possible number to rejecting a real one: a false error blocks a school's whole submission.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from stdnum.cn import ric
+
+from .issues import ERROR, WARNING, Issue
+from .regions import RESIDENCE_PERMIT_AREAS, county_spans, retired_before
+
+RESIDENT_TYPES = frozenset({"1", "B"})  # 户口簿 carries the same 公民身份号码
+ID_TYPE_NAMES = {
+    "1": "居民身份证", "2": "军官证", "3": "士兵证", "4": "文职干部证", "5": "部队离退休证",
+    "6": "香港特区护照/身份证明", "7": "澳门特区护照/身份证明", "8": "台湾居民来往大陆通行证",
+    "9": "境外永久居住证", "A": "护照", "B": "户口簿", "Z": "其他",
+}
+# Which residence-permit prefix fits which document type (the permit is also accepted as type 1).
+PERMIT_TYPE = {"810000": "6", "820000": "7", "830000": "8"}
+
+_RESIDENT = re.compile(r"^\d{17}[\dX]$")
+_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    # type: (accepted numbers, what to write)
+    "6": (re.compile(r"^(?:H\d{8}(?:\d{2})?|[A-Z]{1,2}\d{6}\(?[\dA]\)?|K\d{8})$"),
+          "港澳居民来往内地通行证号为 H 加 8 位数字（如 H12345678，新证可再加 2 位），香港身份证号如 A123456(7)，"
+          "特区护照为 K 加 8 位数字"),
+    "7": (re.compile(r"^(?:M\d{8}(?:\d{2})?|[1578]\d{6}\(?\d\)?|MA\d{7})$"),
+          "港澳居民来往内地通行证号为 M 加 8 位数字（如 M12345678，新证可再加 2 位），澳门身份证号如 1234567(8)，"
+          "特区护照为 MA 加 7 位数字"),
+    "8": (re.compile(r"^(?:\d{8}|\d{10}\(?[A-Z]\)?|[A-Z][12]\d{8})$"),
+          "台湾居民来往大陆通行证号为 8 位数字（旧证为 10 位数字加括号内 1 个字母，如 1234567890(B)）"),
+    "9": (re.compile(r"^(?:[A-Z]{3}\d{12}|9\d{16}[\dX])$"),
+          "外国人永久居留身份证号为 3 个字母加 12 位数字，或 9 开头的 18 位号码"),
+    "A": (re.compile(r"^[A-Z0-9]{5,17}$"), "护照号码为 5–17 位字母或数字，如 E12345678"),
+}
+_MAX_OTHER = 30
+
+
+@dataclass(frozen=True)
+class IdResult:
+    number: str                      # normalised (upper case, no spaces)
+    issues: tuple[Issue, ...] = ()
+    birth_date: date | None = None   # for 居民身份证 / 居住证 numbers
+    gender: str | None = None        # "1" 男 / "2" 女, from the sequence number
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == ERROR for i in self.issues)
+
+
+def check_digit(body17: str) -> str:
+    """ISO 7064 MOD 11-2 check character for the first 17 digits (via python-stdnum)."""
+    return ric.calc_check_digit(body17 + "0")  # stdnum expects a placeholder check digit
+
+
+def upgrade_15(number: str) -> str | None:
+    """15-digit legacy number → 18 digits (insert "19", add the check digit); None if the date is not real."""
+    if len(number) != 15 or not number.isdigit():
+        return None
+    try:
+        date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return None
+    body = number[:6] + "19" + number[6:]
+    return body + check_digit(body)
+
+
+def _birth(number: str) -> date | None:
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def _resident(number: str, today: date, field: str, label: str) -> IdResult:
+    def err(code: str, message: str) -> IdResult:
+        return IdResult(number, (Issue(field, ERROR, code, message),))
+
+    if len(number) == 15 and number.isdigit():
+        up = upgrade_15(number)
+        hint = f"：升级后为 {up}" if up else ""
+        return err("id.legacy15", f"{label}是 15 位旧号码，请改为 18 位新号码{hint}，并与证件核对。")
+    if not _RESIDENT.match(number):
+        if len(number) != 18:
+            return err("id.length", f"{label}应为 18 位（17 位数字加最后一位数字或 X），"
+                                    f"现在是 {len(number)} 位，请核对证件。")
+        return err("id.format", f"{label}只能由数字组成，最后一位可以是 X，请核对证件。")
+    birth = _birth(number)
+    if birth is None:
+        return err("id.birth_date", f"{label}第 7–14 位的出生日期 {number[6:14]} 不存在，请核对证件。")
+    if birth > today:
+        return err("id.birth_future", f"{label}中的出生日期 {birth.isoformat()} 晚于今天，请核对证件。")
+    if birth.year < 1900:
+        return err("id.birth_date", f"{label}中的出生年份 {birth.year} 不可能，请核对证件。")
+    area = number[:6]
+    if area not in RESIDENCE_PERMIT_AREAS:
+        if not county_spans(area):
+            return err("id.area", f"{label}前 6 位 {area} 不是有效的行政区划代码（GB/T 2260），请核对证件。")
+        gone = retired_before(area, birth.year)
+        if gone is not None:
+            return err("id.area_retired", f"{label}前 6 位 {area}（{gone.name}）在 {gone.end} 年已撤销，"
+                                          f"不会分配给 {birth.year} 年出生的人，请核对证件。")
+    expected = check_digit(number[:17])
+    if number[17] != expected:
+        return err("id.checksum", f"{label}校验位错误：最后一位应为 {expected}，请核对证件"
+                                  "（前 17 位录错也会出现此提示）。")
+    gender = "1" if int(number[16]) % 2 else "2"
+    return IdResult(number, (), birth, gender)
+
+
+def normalize_id(number: str) -> str:
+    return "".join(str(number).split()).upper().translate({cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)})
+
+
+def check_id(number: str, id_type: str | None = "1", *, today: date | None = None,
+             field: str = "id_number", label: str = "身份证件号") -> IdResult:
+    """Check ``number`` as a document of ``id_type`` (JY/T 1001 code; None/"" = guess from the shape).
+
+    Returns the normalised number, its issues (codes ``id.*``) and, for resident-ID-style numbers, the
+    birth date and gender they encode. An empty number gives no issue: "required" is the engine's rule.
+    """
+    today = today or date.today()
+    number = normalize_id(number)
+    if not number:
+        return IdResult("")
+    t = (id_type or "").strip().upper()
+    is_permit = len(number) == 18 and number[:6] in RESIDENCE_PERMIT_AREAS
+    if is_permit and t in ("1", "6", "7", "8", ""):
+        fits = PERMIT_TYPE[number[:6]]
+        if t not in ("1", "", fits):
+            return IdResult(number, (Issue(field, ERROR, "id.type_mismatch",
+                                           f"{label}是{RESIDENCE_PERMIT_AREAS[number[:6]]}居民居住证号码，"
+                                           f"身份证件类型应为“{ID_TYPE_NAMES[fits]}”或“居民身份证”，请核对。"),))
+        return _resident(number, today, field, label)
+    if t in RESIDENT_TYPES or (t == "" and (_RESIDENT.match(number) or (len(number) == 15 and number.isdigit()))):
+        return _resident(number, today, field, label)
+    if t in ("6", "7"):
+        other = {"6": ("M", "7"), "7": ("H", "6")}[t]
+        if re.match(rf"^{other[0]}\d{{8}}(\d{{2}})?$", number):
+            return IdResult(number, (Issue(field, ERROR, "id.type_mismatch",
+                                           f"{label} {number} 是{'澳门' if t == '6' else '香港'}居民的通行证号，"
+                                           f"身份证件类型应为“{ID_TYPE_NAMES[other[1]]}”，请核对。"),))
+    if t in _FORMATS:
+        pattern, hint = _FORMATS[t]
+        if not pattern.match(number):
+            if _RESIDENT.match(number) and ric.is_valid(number):
+                return IdResult(number, (Issue(field, ERROR, "id.type_mismatch",
+                                               f"{label}是居民身份证号，身份证件类型应为“居民身份证”，请核对。"),))
+            return IdResult(number, (Issue(field, ERROR, "id.format",
+                                           f"{label}不符合“{ID_TYPE_NAMES[t]}”的格式：{hint}，请核对证件。"),))
+        return IdResult(number)
+    if len(number) > _MAX_OTHER:
+        return IdResult(number, (Issue(field, ERROR, "id.length",
+                                       f"{label}超过 {_MAX_OTHER} 个字符，请核对证件。"),))
+    return IdResult(number)
+
+
+def legacy_warning(field: str, label: str, upgraded: str) -> Issue:
+    return Issue(field, WARNING, "id.legacy15", f"{label}是 15 位旧号码，已自动升级为 18 位 {upgraded}，请与证件核对。")
