@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -317,25 +319,34 @@ def school_decide(store: Store, change_id: int, approve: bool, reason: str = "")
     return _make_effective(store, change, "学校审核通过，异动生效", reason)
 
 
-def county_decide(store: Store, change_id: int, approve: bool, reason: str = "") -> ChangeRecord:
-    """Apply the county's decision (from the feedback package) to a change waiting for it."""
+def county_decide(store: Store, change_id: int, approve: bool, reason: str = "", *,
+                  tx: Tx | None = None) -> ChangeRecord:
+    """Apply the county's decision (from the feedback package) to a change waiting for it. Pass ``tx`` to
+    make it part of a larger write (the feedback import applies all decisions in one transaction)."""
     change = get_change(store.conn, change_id)
     if change.status != COUNTY_PENDING:
         raise BadInput(f"异动记录 {change_id} 当前为“{change.status_name}”，不是待县级审核。")
     if not approve:
-        return _set_status(store, change, COUNTY_REJECTED, "县级驳回异动", reason, county=True)
-    return _make_effective(store, change, "县级审核通过，异动生效", reason, county=True)
+        return _set_status(store, change, COUNTY_REJECTED, "县级驳回异动", reason, county=True, tx=tx)
+    return _make_effective(store, change, "县级审核通过，异动生效", reason, county=True, tx=tx)
+
+
+@contextmanager
+def _within(store: Store, tx: Tx | None) -> Iterator[Tx]:
+    """Use the caller's transaction, or open one."""
+    if tx is not None:
+        yield tx
+    else:
+        with store.transaction() as own:
+            yield own
 
 
 def _set_status(store: Store, change: ChangeRecord, status: str, action: str, reason: str,
                 county: bool = False, tx: Tx | None = None) -> ChangeRecord:
     data = dict(change.data)
     data["county_reason" if county else "school_reason"] = reason
-    if tx is None:
-        with store.transaction() as tx2:
-            _write_status(tx2, change, status, action, data, store.user.username)
-    else:
-        _write_status(tx, change, status, action, data, store.user.username)
+    with _within(store, tx) as t:
+        _write_status(t, change, status, action, data, store.user.username)
     return get_change(store.conn, change.id)
 
 
@@ -346,12 +357,12 @@ def _write_status(tx: Tx, change: ChangeRecord, status: str, action: str, data: 
 
 
 def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str,
-                    county: bool = False) -> ChangeRecord:
+                    county: bool = False, tx: Tx | None = None) -> ChangeRecord:
     from .school_year import check_class_capacity
     from .students import get_student_conn, update_student
 
     kind = KINDS[change.kind]
-    with store.transaction() as tx:
+    with _within(store, tx) as tx:
         _write_status(tx, change, EFFECTIVE, action,
                       {**change.data, ("county_reason" if county else "school_reason"): reason}, store.user.username)
         updates: dict[str, list[Any]] = {}

@@ -1,7 +1,80 @@
-"""CLI commands for this area (filled in by its issue)."""
+"""CLI: ``xueji template``, ``xueji export-excel``, ``xueji import-excel``."""
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
+from .common import add_db_args, open_store, print_json, run_with_progress
+
 
 def register(sub) -> None:
-    """Add this area's sub-commands to ``sub`` (an argparse subparsers object)."""
+    p = sub.add_parser("template", help="导出空白 Excel 采集模板（.xlsx，必填列红色，含下拉列表）")
+    p.add_argument("--out", type=Path, required=True, help="输出文件，如 学生信息模板.xlsx")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("export-excel", help="把本校学生导出为 Excel 模板格式（可原样再导入）")
+    add_db_args(p)
+    p.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
+    p.add_argument("--class", dest="classes", action="append", default=None, metavar="班号",
+                   help="只导出该班（可重复）；默认全校")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import-excel", help="从 Excel 导入学生（整体一个事务；有错的行标为待修正）")
+    add_db_args(p)
+    p.add_argument("file", type=Path, help="要导入的 .xlsx 文件")
+    p.add_argument("--report", type=Path, default=None,
+                   help="写出错误报告：输入文件的副本，错误单元格标红并加批注，另有汇总表")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from ..excel.template import write_template
+
+    write_template(args.out)
+    print(f"已写出模板：{args.out}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..errors import BadInput
+    from ..excel.template import export_students
+    from ..school import find_class
+
+    with open_store(args) as store:
+        store.require("clerk", "leader")
+        class_ids = None
+        if args.classes:
+            class_ids = []
+            for text in args.classes:
+                cls = find_class(store, text)
+                if cls is None:
+                    raise BadInput(f"班级“{text}”不存在：请填写班号（如 2009101）或班级名称（如 小学2009级(1)班）。")
+                class_ids.append(cls.id)
+        count = run_with_progress(export_students, store, args.out, class_ids=class_ids)
+    print(f"已导出 {count} 名学生：{args.out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from ..excel.importer import import_workbook
+
+    with open_store(args) as store:
+        store.require("clerk")
+        result = run_with_progress(import_workbook, store, args.file, report=args.report)
+    if args.json:
+        print_json({"file": result.file, "sheet": result.sheet, "header_row": result.header_row,
+                    "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
+                    "unchanged": result.unchanged, "ok": result.ok, "warning": result.warning,
+                    "pending": result.pending, "unknown_headers": result.unknown_headers,
+                    "report": result.report})
+    else:
+        print(result.summary())
+        for p in result.bad_rows[:20]:
+            for issue in p.issues:
+                print(f"  第{p.row + 1}行 {p.record.get('name', '')}：{issue.message}")
+        if len(result.bad_rows) > 20:
+            print(f"  ……另有 {len(result.bad_rows) - 20} 行有问题" + ("，详见错误报告。" if result.report else
+                                                                  "，用 --report 生成错误报告查看全部。"))
+    return 0

@@ -102,6 +102,28 @@ def register(sub) -> None:
     p = csub.add_parser("fingerprint", help="显示县级签名密钥指纹")
     add_db_args(p)
     p.set_defaults(func=cmd_fingerprint)
+    p = csub.add_parser("changes", help="学校上报的待县级审核的学籍异动（转学、关键字段变更等）")
+    add_db_args(p)
+    p.add_argument("--school")
+    p.add_argument("--undecided", action="store_true", help="只列尚未审核的")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_county_changes)
+    p = csub.add_parser("decide-change",
+                        help="审核学校的学籍异动：--approve 或 --reject（需 --reason）；结果随反馈包下发")
+    add_db_args(p)
+    p.add_argument("school")
+    p.add_argument("change_id", type=int)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--approve", action="store_true")
+    g.add_argument("--reject", action="store_true")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_county_decide_change)
+    p = csub.add_parser("change-evidence", help="把某条异动的证明材料另存到指定文件夹查看")
+    add_db_args(p)
+    p.add_argument("school")
+    p.add_argument("change_id", type=int)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_county_change_evidence)
 
 
 def _print_recovery(recovery: str) -> None:
@@ -314,6 +336,46 @@ def cmd_county_review(args) -> int:
     with open_store(args) as store:
         review(store, args.school, passed=args.passed, reason=args.reason)
     print(f"已{'通过' if args.passed else '退回'}学校 {args.school} 的数据。用 xueji county feedback 生成反馈包。")
+    return 0
+
+
+def cmd_county_changes(args) -> int:
+    from ..exchange.county import list_county_changes
+
+    with open_store(args) as store:
+        rows = list_county_changes(store, args.school, undecided_only=args.undecided)
+    if args.json:
+        print_json(rows)
+        return 0
+    decisions = {"": "待审核", "approved": "已通过", "rejected": "已驳回"}
+    for r in rows:
+        files = "、".join(e["filename"] for e in r["evidence"]) or "无"
+        print(f"{r['school_code']}{r['school_name']}\t#{r['change_id']}\t{r['student_name']}\t{r['kind_name']}\t"
+              f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t{decisions.get(r['decision'], r['decision'])}")
+    return 0
+
+
+def cmd_county_decide_change(args) -> int:
+    from ..exchange.county import decide_county_change
+
+    with open_store(args) as store:
+        decide_county_change(store, args.school, args.change_id, args.approve, args.reason)
+    print(f"已{'通过' if args.approve else '驳回'}学校 {args.school} 的异动 #{args.change_id}；"
+          "用 xueji county feedback 生成反馈包下发。")
+    return 0
+
+
+def cmd_county_change_evidence(args) -> int:
+    from ..exchange.county import county_change_evidence
+
+    with open_store(args) as store:
+        files = county_change_evidence(store, args.school, args.change_id)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, content in files:
+        # Only the base name of what the school sent: never a path taken from a package.
+        target = args.out / Path(name).name
+        target.write_bytes(content)
+        print(target)
     return 0
 
 

@@ -140,10 +140,7 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
     sequence = int(store.meta("package_sequence", "0") or 0) + 1
     created = now_iso()
     rows = _student_rows(conn, progress=progress)
-    change_records = [dict(zip(("student_uid", "kind", "status", "effective_date", "reason", "applied_at",
-                                "decided_at", "data"), r, strict=True)) for r in conn.execute(
-        "SELECT s.uid, kind, cr.status, effective_date, reason, applied_at, decided_at, cr.data"
-        " FROM change_records cr JOIN students s ON s.id = cr.student_id ORDER BY cr.id")]
+    change_records = _change_records(conn)
     tick(progress, len(rows), len(rows), "压缩并加密")
     body = payload.build(school=school, county_code=store.meta("county_code", "") or "",
                          classes=_classes(conn), students=rows, sequence=sequence, created_at=created,
@@ -165,6 +162,28 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
         tmp.write_bytes(data)  # ciphertext only: nothing readable is ever written
         tmp.replace(target)
     return target
+
+
+def _change_records(conn) -> list[dict[str, Any]]:
+    """Every change record (the county's yearly report needs them all); those waiting for the county carry
+    their evidence, which the county needs to decide."""
+    import base64
+
+    from ..changes import COUNTY_PENDING
+
+    out = []
+    for r in conn.execute(
+            "SELECT cr.id, s.uid, kind, cr.status, effective_date, reason, applied_at, decided_at, cr.data"
+            " FROM change_records cr JOIN students s ON s.id = cr.student_id ORDER BY cr.id"):
+        record = dict(zip(("change_id", "student_uid", "kind", "status", "effective_date", "reason", "applied_at",
+                           "decided_at", "data"), r, strict=True))
+        if record["status"] == COUNTY_PENDING:
+            record["evidence"] = [
+                {"filename": f, "sha256": h, "content": base64.b64encode(c).decode("ascii")}
+                for f, h, c in conn.execute("SELECT filename, sha256, content FROM evidence_files"
+                                            " WHERE change_id = ? ORDER BY id", (record["change_id"],))]
+        out.append(record)
+    return out
 
 
 # ---- feedback --------------------------------------------------------------------------------
@@ -197,6 +216,7 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         store.set_meta(tx, "feedback_sequence", str(env.sequence))
         store.set_meta(tx, "review_state", str(review.get("state", "")))
         store.set_meta(tx, "review_reason", str(review.get("reason", "")))
+        applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
         if review.get("state") == "passed" and body.get("accepted_uids"):
             from ..changes import mark_county_accepted
 
@@ -205,8 +225,28 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
             if ids:
                 mark_county_accepted(tx, ids)
         tx.audit("导入县级反馈", "feedback_findings", env.sequence,
-                 {"findings": [None, len(findings)], "review": [None, review.get("state", "")]})
-    return {"sequence": env.sequence, "findings": len(findings), "review": review}
+                 {"findings": [None, len(findings)], "review": [None, review.get("state", "")],
+                  "change_decisions": [None, applied]})
+    return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied}
+
+
+def _apply_change_decisions(store: Store, tx, decisions: list[dict[str, Any]]) -> int:
+    """County decisions on changes that wait for them; decisions already applied are skipped (a feedback
+    package repeats every decision the county has made)."""
+    from ..changes import COUNTY_PENDING, county_decide
+
+    applied = 0
+    for d in decisions:
+        try:
+            change_id = int(d["change_id"])
+        except (KeyError, TypeError, ValueError):
+            raise BadInput("反馈包中的异动审核结果缺少异动编号，文件不是本程序写出的。") from None
+        row = tx.execute("SELECT status FROM change_records WHERE id = ?", (change_id,)).fetchone()
+        if row is None or row[0] != COUNTY_PENDING:
+            continue
+        county_decide(store, change_id, d.get("decision") == "approved", str(d.get("reason", "")), tx=tx)
+        applied += 1
+    return applied
 
 
 def feedback_for_students(store: Store) -> dict[int, list[dict[str, str]]]:

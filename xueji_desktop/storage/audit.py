@@ -45,6 +45,26 @@ def append(conn, *, ts: str, username: str, action: str, table: str = "", record
     return digest
 
 
+def append_many(conn, entries: list[tuple[str, str, Any, dict[str, Any] | None]], *, ts: str,
+                username: str) -> None:
+    """Append (action, table, record_id, changes) entries in one statement: same chain as :func:`append`."""
+    if not entries:
+        return
+    row = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
+    prev = row[0] if row else GENESIS
+    rows = []
+    for action, table, record_id, changes in entries:
+        changes_json = _canonical(changes or {})
+        rid = str(record_id)
+        digest = entry_hash(prev, ts, username, action, table, rid, changes_json)
+        rows.append((ts, username, action, table, rid, changes_json, prev, digest))
+        prev = digest
+    conn.executemany(
+        "INSERT INTO audit_log (ts, username, action, table_name, record_id, changes, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)", (prev,))
+
+
 @dataclass
 class VerifyResult:
     ok: bool

@@ -234,10 +234,31 @@ CREATE TABLE county_photos (
 );
 """
 
-# v5: one covering index with every key the student list filters on, in list order, so the GUI reads the
+# v5: change records that need the county's approval, as received from schools, with their evidence and the
+# county's decision (sent back in the next feedback package).
+V5 = """
+CREATE TABLE county_changes (
+    school_code     TEXT NOT NULL REFERENCES county_schools(code),
+    change_id       INTEGER NOT NULL,            -- the school's own change-record id
+    student_uid     TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    school_status   TEXT NOT NULL,               -- status at the school when the package was made
+    effective_date  TEXT NOT NULL DEFAULT '',
+    reason          TEXT NOT NULL DEFAULT '',
+    data            TEXT NOT NULL DEFAULT '{}',
+    evidence        TEXT NOT NULL DEFAULT '[]',  -- [{filename, sha256, content (base64)}]
+    decision        TEXT NOT NULL DEFAULT '',    -- '' | approved | rejected
+    decision_reason TEXT NOT NULL DEFAULT '',
+    decided_by      TEXT NOT NULL DEFAULT '',
+    decided_at      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (school_code, change_id)
+);
+"""
+
+# v6: one covering index with every key the student list filters on, in list order, so the GUI reads the
 # keys of 200,000 students in one index scan (no table rows: those carry the JSON and are slow to decrypt).
 # It starts with (class_id, name), so it replaces students_class.
-V5 = """
+V6 = """
 CREATE INDEX students_list ON students(class_id, name, status, id_number);
 DROP INDEX students_class;
 """
@@ -249,7 +270,8 @@ MIGRATIONS: list[Migration] = [
     (2, "warning confirmations and change evidence", V2),
     (3, "enrolment state and county acceptance", V3),
     (4, "submission packages: keys, feedback findings, county registry and imported data", V4),
-    (5, "covering index for the student list", V5),
+    (5, "county decisions on school change records", V5),
+    (6, "covering index for the student list", V6),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

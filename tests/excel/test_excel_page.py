@@ -1,0 +1,77 @@
+"""The 导入导出 page driven like a clerk would: check, import, read the summary; cancel changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from xueji_desktop.ui.excel_page import ExcelPage
+
+from .conftest import demo_rows, headers, save_rows
+
+pytestmark = pytest.mark.gui
+
+
+def _count(store):
+    return store.query("SELECT count(*) FROM students")[0][0]
+
+
+def test_import_wizard_checks_imports_and_reports(qtbot, class_store, tmp_path):
+    rows = demo_rows(5)
+    rows[0][headers().index("出生日期")] = "不知道"
+    path = save_rows(tmp_path / "in.xlsx", headers(), rows)
+    page = ExcelPage(class_store)
+    qtbot.addWidget(page)
+    assert not page.import_button.isEnabled()
+    page.file_edit.setText(str(path))
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=20000)
+    assert "表头在第 1 行" in page.result_text.toPlainText()
+    with qtbot.waitSignal(page.imported, timeout=60000) as blocker:
+        qtbot.mouseClick(page.import_button, Qt.LeftButton)
+    result = blocker.args[0]
+    assert result.inserted == 5 and result.pending == 1
+    assert _count(class_store) == 5
+    text = page.result_text.toPlainText()
+    assert "新增 5 人" in text and "待修正 1 人" in text and "第2行" in text
+    assert page.open_report_button.isEnabled()
+    assert (tmp_path / "in_错误报告.xlsx").exists()
+
+
+def test_import_wizard_bad_file_shows_message(qtbot, class_store, tmp_path):
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    page = ExcelPage(class_store)
+    qtbot.addWidget(page)
+    page.file_edit.setText(str(path))
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "是空的" in page.result_text.toPlainText(), timeout=20000)
+    assert not page.import_button.isEnabled()
+
+
+def test_import_wizard_cancel_leaves_database_unchanged(qtbot, class_store, tmp_path):
+    path = save_rows(tmp_path / "big.xlsx", headers(), demo_rows(1500))
+    page = ExcelPage(class_store)
+    qtbot.addWidget(page)
+    page.file_edit.setText(str(path))
+    page.report_check.setChecked(False)
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=20000)
+    job = page.start_import()
+    # the clerk presses 取消 on the progress dialog as soon as it reports anything
+    cancel_button = job.dialog.findChild(QPushButton)
+    job.signals.progressed.connect(lambda *a: cancel_button.click())
+    qtbot.waitUntil(lambda: "取消" in page.result_text.toPlainText(), timeout=60000)
+    assert "数据未改变" in page.result_text.toPlainText()
+    assert _count(class_store) == 0
+    assert page.last_result is None
+
+
+def test_template_and_data_export_buttons(qtbot, demo_store, tmp_path):
+    page = ExcelPage(demo_store)
+    qtbot.addWidget(page)
+    page.export_template(str(tmp_path / "t.xlsx"))
+    assert (tmp_path / "t.xlsx").exists()
+    page.export_data(str(tmp_path / "d.xlsx"))
+    qtbot.waitUntil(lambda: "已导出 360 名学生" in page.result_text.toPlainText(), timeout=60000)

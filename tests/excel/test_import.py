@@ -1,0 +1,202 @@
+"""Importing real-looking workbooks: messy headers, option styles, damaged IDs, duplicates, one transaction."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from xueji_desktop.errors import Cancelled
+from xueji_desktop.excel.importer import import_workbook
+from xueji_desktop.progress import Progress
+from xueji_desktop.students import get_student, public_record
+
+from .conftest import demo_rows, headers, save_rows
+
+
+def _students(store):
+    return store.query("SELECT id, name, id_number, status, class_id, data, issues FROM students ORDER BY id")
+
+
+def _by_name(store, name):
+    (sid,) = store.query("SELECT id FROM students WHERE name = ?", (name,))[0]
+    return get_student(store, sid)
+
+
+def test_clean_template_imports_all_rows_and_reimport_creates_no_duplicates(class_store, tmp_path):
+    rows = demo_rows(30)
+    path = save_rows(tmp_path / "in.xlsx", headers(), rows)
+    result = import_workbook(class_store, path)
+    assert (result.rows, result.inserted, result.pending) == (30, 30, 0)
+    first = _students(class_store)
+    assert all(s[3] == "ok" for s in first), [json.loads(s[6]) for s in first if s[3] != "ok"][:2]
+    again = import_workbook(class_store, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 30)
+    assert _students(class_store) == first
+    # a changed cell updates the matched student in place (matched on the ID number)
+    rows[0][headers().index("现住址")] = "山西省太原市迎泽区新地址 1 号"
+    save_rows(path, headers(), rows)
+    third = import_workbook(class_store, path)
+    assert (third.inserted, third.updated) == (0, 1)
+    assert len(_students(class_store)) == 30
+    assert _by_name(class_store, rows[0][1])["current_address"] == "山西省太原市迎泽区新地址 1 号"
+    actions = [a for (a,) in class_store.query("SELECT action FROM audit_log")]
+    assert actions.count("导入学生") == 30 and actions.count("导入更新学生") == 1
+
+
+def test_student_without_id_matches_on_name_gender_birth_and_class(class_store, tmp_path):
+    rows = demo_rows(3)
+    h = headers()
+    for r in rows:
+        r[h.index("身份证件号")] = ""
+        r[h.index("身份证件类型")] = "其他"
+    path = save_rows(tmp_path / "noid.xlsx", h, rows)
+    import_workbook(class_store, path)
+    again = import_workbook(class_store, path)
+    assert again.inserted == 0 and len(_students(class_store)) == 3
+
+
+def test_messy_sheet_title_rows_merged_cells_reordered_extra_columns_and_option_styles(class_store, tmp_path):
+    rows = demo_rows(4)
+    h = headers()
+    pick = ["姓名", "性别", "民族", "身份证件号", "出生日期", "班级", "国籍/地区", "港澳台侨外", "身份证件类型",
+            "现住址", "户口所在地具体地址", "政治面貌", "是否寄宿生", "是否残疾人", "是否农村留守儿童",
+            "成员1姓名", "成员1关系", "成员1是否监护人", "成员1身份证件类型", "成员1身份证件号", "成员1户口所在地",
+            "成员1联系电话"]
+    messy_header = {"姓名": "★姓 名", "身份证件号": "身份证号", "班级": "班号", "是否农村留守儿童": "是否留守儿童",
+                    "出生日期": "出生日期（YYYY-MM-DD）", "成员1姓名": "家庭成员1姓名",
+                    "成员1身份证件号": "监护人1身份证号"}
+    order = list(reversed(pick))  # reordered columns
+    header = ["序号"] + [messy_header.get(p, p) for p in order] + ["备注"]  # extra columns
+    out_rows = []
+    for k, r in enumerate(rows):
+        values = {p: r[h.index(p)] for p in pick}
+        values["班级"] = {0: "2026101", 1: "小学2026级（1）班"}.get(k, values["班级"])  # 班号 / full-width name
+        if k == 0:
+            values["性别"] = "1-男" if values["性别"] == "男" else "2-女"   # code-name
+            values["民族"] = "01"                                         # code
+            values["出生日期"] = values["出生日期"].replace("-", "/")       # another date style
+        out_rows.append([k + 1] + [values[p] for p in order] + ["随便写的"])
+    path = tmp_path / "messy.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["双塔西街小学 2026 级新生学籍信息采集表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(["填表说明：带★为必填"])
+    ws.append(header)
+    for r in out_rows:
+        ws.append(r)
+    wb.save(path)
+    result = import_workbook(class_store, path)
+    assert result.header_row == 3
+    assert set(result.unknown_headers) == {"序号", "备注"}
+    assert result.rows == 4
+    first = _by_name(class_store, rows[0][1])
+    assert first["gender"] in ("1", "2") and first["ethnicity"] == "01"
+    assert first["birth_date"] == rows[0][h.index("出生日期")]
+    assert first["members"][0]["name"] == rows[0][h.index("成员1姓名")]
+    assert first["_class_id"] is not None
+    second = _by_name(class_store, rows[1][1])
+    assert second["class_code"] == "2026101" or second["_class_id"] is not None
+
+
+def test_two_level_member_headers_under_merged_group_titles(class_store, tmp_path):
+    rows = demo_rows(2)
+    h = headers()
+    student = ["姓名", "性别", "身份证件号", "班级"]
+    member = ["姓名", "关系", "联系电话"]
+    path = tmp_path / "groups.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["", "", "", "", "家庭成员1", "", "", "家庭成员2", "", ""])
+    ws.merge_cells("E1:G1")
+    ws.merge_cells("H1:J1")
+    ws.append(student + member + member)
+    for r in rows:
+        ws.append([r[h.index(c)] for c in student] + [r[h.index("成员1" + c)] for c in member]
+                  + [r[h.index("成员2" + c)] for c in member])
+    wb.save(path)
+    import_workbook(class_store, path)
+    rec = _by_name(class_store, rows[0][1])
+    assert [m["name"] for m in rec["members"]] == [rows[0][h.index("成员1姓名")], rows[0][h.index("成员2姓名")]]
+    assert rec["members"][1]["phone"] == rows[0][h.index("成员2联系电话")]
+
+
+def test_excel_damaged_ids_are_named_as_such_and_kept(class_store, tmp_path):
+    rows = demo_rows(3)
+    h = headers()
+    j = h.index("身份证件号")
+    real = [r[j] for r in rows]
+    rows[0][j] = float(real[0])                 # a numeric cell: Excel kept 15 significant digits
+    rows[1][j] = "3.40102E+17"                  # shown in scientific notation, then saved as text
+    rows[2][j] = real[2][:15] + "000"           # last digits turned to 0
+    path = save_rows(tmp_path / "ids.xlsx", h, rows)
+    result = import_workbook(class_store, path)
+    assert result.pending == 3 and result.inserted == 3
+    for r, typed in zip(rows, [None, "3.40102E+17", real[2][:15] + "000"], strict=True):
+        rec = _by_name(class_store, r[1])
+        assert rec["_status"] == "pending"
+        codes = [i["code"] for i in rec["_issues"] if i["field"] == "id_number"]
+        assert codes == ["id.excel_damaged"], rec["_issues"]
+        message = next(i["message"] for i in rec["_issues"] if i["field"] == "id_number")
+        assert "Excel" in message and "文本" in message
+        if typed:
+            assert rec["id_number"] == typed  # kept as typed, never dropped
+
+
+def test_rows_with_errors_are_kept_with_their_typed_values(class_store, tmp_path):
+    rows = demo_rows(3)
+    h = headers()
+    rows[0][h.index("出生日期")] = "去年春天"
+    rows[1][h.index("班级")] = "小学2001级(9)班"      # no such class: error, class text kept
+    rows[2][h.index("民族")] = "火星族"
+    path = save_rows(tmp_path / "bad.xlsx", h, rows)
+    result = import_workbook(class_store, path)
+    assert result.pending == 3 and result.rows == 3
+    a, b, c = (_by_name(class_store, r[1]) for r in rows)
+    assert a["birth_date"] == "去年春天" and any(i["field"] == "birth_date" for i in a["_issues"])
+    assert b["_class_id"] is None and b["class_code"] == "小学2001级(9)班"
+    assert [i["code"] for i in b["_issues"] if i["field"] == "class_code"] == ["class.unknown"]
+    assert c["ethnicity"] == "火星族"
+    assert class_store.query("SELECT count(*) FROM classes")[0][0] == 12  # no class created silently
+
+
+def test_cancel_rolls_back_everything(class_store, tmp_path):
+    path = save_rows(tmp_path / "in.xlsx", headers(), demo_rows(2500))
+    audit_before = class_store.query("SELECT count(*) FROM audit_log")[0][0]
+
+    class CancelLater(Progress):
+        def report(self, done, total, message):
+            if done >= 2000:
+                self.cancel()
+
+    with pytest.raises(Cancelled):
+        import_workbook(class_store, path, progress=CancelLater(), parallel=False)
+    assert class_store.query("SELECT count(*) FROM students")[0][0] == 0
+    assert class_store.query("SELECT count(*) FROM family_members")[0][0] == 0
+    assert class_store.query("SELECT count(*) FROM audit_log")[0][0] == audit_before
+
+
+def test_round_trip_export_then_import_changes_nothing(demo_store, tmp_path):
+    from xueji_desktop.excel.template import export_students
+
+    out = tmp_path / "export.xlsx"
+    count = export_students(demo_store, out)
+    ids = [sid for (sid,) in demo_store.query("SELECT id FROM students")]
+    before = {sid: public_record(get_student(demo_store, sid)) for sid in ids}
+    assert count == len(before) == 360
+    result = import_workbook(demo_store, out)
+    assert (result.rows, result.inserted, result.updated, result.unchanged) == (360, 0, 0, 360)
+    after = {sid: public_record(get_student(demo_store, sid)) for sid in ids}
+    assert after == before
+
+
+def test_worker_processes_prepare_the_same_records_as_the_main_process(class_store, tmp_path):
+    rows = demo_rows(300)
+    rows[5][headers().index("民族")] = "火星族"
+    path = save_rows(tmp_path / "in.xlsx", headers(), rows)
+    first = import_workbook(class_store, path, parallel=True)
+    assert (first.rows, first.inserted, first.pending) == (300, 300, 1)
+    again = import_workbook(class_store, path, parallel=False)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 300)

@@ -1,0 +1,139 @@
+"""The columns of our Excel template and how headers in other people's files map to them.
+
+Order: the national import template as public exporters write it (shared/spec README §9), with the
+2022 form's fields that the older list lacks inserted next to their relatives (户口所在地具体地址,
+是否寄宿生, 是否残疾人). Family members 1 and 2 follow with headers "成员1姓名", "成员1关系", …
+Headers come from ``excel``/``aliases`` in resources/spec/fields.toml; only the order lives here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from ..validation.spec import Field, load_spec
+
+SCHOOL_CODE_HEADER = "学校标识码"
+CLASS_KEY = "class_code"
+
+# Student part, national order (README §9) + the 2022-only fields where they belong.
+STUDENT_ORDER = (
+    "name", "gender", "birth_date", "birthplace", "native_place", "ethnicity", "nationality", "id_type",
+    "hmt", "health", "political_status", "id_number", "household_type", "household_region",
+    "household_address", "class_code", "enrol_date", "enrol_mode", "study_mode", "is_boarder",
+    "current_address", "mailing_address", "home_address", "phone", "postcode", "only_child", "preschool",
+    "left_behind", "needs_aid", "one_subsidy", "orphan", "martyr_child", "distance", "commute_mode",
+    "school_bus", "name_pinyin", "former_name", "id_valid_until", "blood_type", "specialty",
+    "aux_student_no", "class_seat_no", "source", "grade", "email", "is_disabled", "disability_type",
+    "govt_funded_place", "special_ed_mode",
+)
+MEMBER_ORDER = ("name", "relation", "relation_note", "current_address", "household_address", "phone",
+                "is_guardian", "id_type", "id_number", "ethnicity", "employer", "position")
+TRAILING = ("migrant_child",)
+MEMBER_COUNT = 2
+# Text format so Excel keeps leading zeros and all 18 digits (it turns long digit strings into floats).
+TEXT_TYPES = {"id_number", "phone", "postcode", "region", "code", "date", "yearmonth", "text", "int", "email"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str            # header written in our template
+    key: str               # field key (record key, or member field key when member is not None)
+    member: int | None     # 0 or 1 for 成员1 / 成员2, None for the student
+    field: Field | None    # None for 学校标识码 (informational)
+
+    @property
+    def required(self) -> bool:
+        return self.field is not None and self.field.required is True
+
+    @property
+    def path(self) -> str:
+        """Issue field path: "id_number" or "members.0.id_number"."""
+        return self.key if self.member is None else f"members.{self.member}.{self.key}"
+
+
+def member_header(index: int, text: str) -> str:
+    return f"成员{index + 1}{text}"
+
+
+@cache
+def columns() -> tuple[Column, ...]:
+    spec = load_spec()
+    students = {f.key: f for f in spec.student_fields}
+    members = {f.key: f for f in spec.member_fields}
+    cols = [Column(SCHOOL_CODE_HEADER, "school_code", None, None)]
+    cols += [Column(students[k].excel, k, None, students[k]) for k in STUDENT_ORDER]
+    for i in range(MEMBER_COUNT):
+        cols += [Column(member_header(i, members[k].excel), k, i, members[k]) for k in MEMBER_ORDER]
+    cols += [Column(students[k].excel, k, None, students[k]) for k in TRAILING]
+    listed = {(c.key, c.member is not None) for c in cols}
+    missing = [f.key for f in spec.fields if (f.key, f.group == "member") not in listed]
+    assert not missing, f"fields.toml fields missing from the Excel column order: {missing}"
+    return tuple(cols)
+
+
+_MEMBER_PREFIX = re.compile(r"^(?:家庭成员|成员|监护人|家长)(?:或监护人)?([12一二])(?:的)?")
+
+
+def clean_header(text: object) -> str:
+    """Header text compared loosely: NFKC (full-width → half-width), no ★/*/spaces/colons/trailing (hint)."""
+    t = unicodedata.normalize("NFKC", str(text or "")).strip()
+    t = re.sub(r"[★*\s:]", "", t)
+    t = re.sub(r"[(][^)]*[)]$", "", t)  # "出生日期(YYYY-MM-DD)" → "出生日期"
+    return t
+
+
+def _member_prefix(text: str) -> tuple[int | None, str]:
+    m = _MEMBER_PREFIX.match(text)
+    if not m:
+        return None, text
+    return (0 if m.group(1) in "1一" else 1), text[m.end():]
+
+
+@cache
+def _header_index() -> tuple[dict[str, Column], dict[str, str]]:
+    """(student header → Column, member sub-header → member field key)."""
+    students: dict[str, Column] = {}
+    member_names: dict[str, str] = {}
+    for c in columns():
+        if c.member is None:
+            names = [c.header] + ([c.field.label, *c.field.aliases] if c.field else [])
+            for n in names:
+                students.setdefault(clean_header(n), c)
+        elif c.member == 0 and c.field is not None:
+            for n in (c.field.excel, c.field.label, *c.field.aliases):
+                member_names.setdefault(clean_header(n), c.key)
+    # 班号/班级名称 are both the class column; 身份证号 for the student too.
+    students.setdefault("身份证号", students[clean_header("身份证件号")])
+    students.setdefault("身份证号码", students[clean_header("身份证件号")])
+    member_names.setdefault("身份证号码", "id_number")
+    member_names.setdefault("身份证件号码", "id_number")
+    member_names.setdefault("与学生关系", "relation")
+    member_names.setdefault("电话", "phone")
+    member_names.setdefault("手机号码", "phone")
+    return students, member_names
+
+
+def match_header(text: object, group: object = None) -> Column | None:
+    """The column a header cell means; ``group`` is the merged group title above it (e.g. "家庭成员1")."""
+    t = clean_header(text)
+    if not t:
+        return None
+    students, member_names = _header_index()
+    index, rest = _member_prefix(t)
+    if index is None and group is not None:
+        g_index, g_rest = _member_prefix(clean_header(group))
+        if g_index is not None and not g_rest:
+            index, rest = g_index, t
+    if index is not None:
+        key = member_names.get(rest)
+        if key is None:
+            return None
+        return next(c for c in columns() if c.member == index and c.key == key)
+    return students.get(t)
+
+
+def required_headers() -> list[str]:
+    return [c.header for c in columns() if c.required]

@@ -1,0 +1,251 @@
+"""Opening a user's .xlsx safely and finding our columns in it.
+
+python-calamine (Rust) reads the cells: ~10× faster than openpyxl and it never builds a DOM.
+Before it sees the file we check the container ourselves, because a clerk must get one plain
+sentence, not a traceback: empty file, old .xls or password-encrypted workbook (both are OLE/CFB
+containers, not zip), truncated zip, zip bomb, XML with a DOCTYPE (entity bombs; .xlsx parts never
+have one), wrong template.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from ..errors import BadInput
+from .columns import Column, clean_header, match_header
+
+HEADER_SCAN_ROWS = 30
+MIN_HEADER_MATCHES = 3
+MAX_ZIP_MEMBERS = 10_000
+MAX_UNCOMPRESSED = 4 * 1024**3        # a 200k-row template is ~0.3 GB of XML
+MAX_RATIO = 1000                       # xlsx XML compresses ~10-100×; a bomb far more
+PROLOG_SCAN = 64 * 1024
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def check_container(path: Path) -> None:
+    """Raise BadInput with one plain sentence when ``path`` is not a safe, complete .xlsx."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise BadInput(f"找不到文件：{path}") from None
+    except OSError as exc:
+        raise BadInput(f"无法读取文件 {name}：{exc.strerror or exc}") from None
+    if size == 0:
+        raise BadInput(f"文件 {name} 是空的（0 字节）：请选择填好数据的 Excel 文件。")
+    if head == CFB_MAGIC:
+        with open(path, "rb") as fh:
+            encrypted = ENCRYPTION_INFO in fh.read(1024 * 1024)
+        if encrypted:
+            raise BadInput(f"文件 {name} 设置了打开密码：请在 Excel 或 WPS 中取消密码（文件→信息→保护工作簿）"
+                           "后再导入。")
+        raise BadInput(f"文件 {name} 是旧版 .xls 格式：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
+                       "后再导入。")
+    if not head.startswith(b"PK"):
+        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
+                       "后再导入。")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            if len(infos) > MAX_ZIP_MEMBERS or len(set(names)) != len(names):
+                raise BadInput(f"文件 {name} 的内部结构异常（条目过多或重名），已拒绝导入。")
+            if "xl/workbook.xml" not in names:
+                raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”"
+                               "Excel 工作簿（*.xlsx）后再导入。")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED or any(i.file_size > 10 * 1024**2 and i.file_size > MAX_RATIO *
+                                               max(i.compress_size, 1) for i in infos):
+                raise BadInput(f"文件 {name} 解压后异常巨大（疑似压缩炸弹），已拒绝导入。")
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    _check_prolog(zf, info, name)
+    except BadInput:
+        raise
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        raise BadInput(f"文件 {name} 已损坏或不完整，无法打开：请重新保存或重新拷贝该文件后再导入。") from None
+
+
+def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
+    # Entity bombs need a DOCTYPE, which can only stand before the root element: read up to it.
+    with zf.open(info) as fh:
+        buf = fh.read(PROLOG_SCAN)
+    m = _ROOT_ELEMENT.search(buf)
+    prolog = buf[: m.start()] if m else buf
+    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+        raise BadInput(f"文件 {name} 含有不安全的 XML 内容（DOCTYPE/实体定义），已拒绝导入：请在 Excel 或 WPS 中"
+                       "另存为新的 .xlsx 文件。")
+
+
+@dataclass
+class Layout:
+    """Where the data is: sheet, header row (0-based) and which column holds which field."""
+
+    sheet_name: str
+    header_row: int
+    columns: dict[int, Column]
+    unknown_headers: list[str] = field(default_factory=list)
+    first_col: int = 0  # absolute column index of rows' element 0
+
+    def column_of(self, path: str) -> int | None:
+        for j, c in self.columns.items():
+            if c.path == path:
+                return j
+        return None
+
+
+def _open(path: Path) -> calamine.CalamineWorkbook:
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise BadInput(f"文件 {path.name} 设置了密码：请取消密码后再导入。") from None
+    except Exception:  # calamine raises several unrelated types for broken parts
+        raise BadInput(f"文件 {path.name} 已损坏或不是有效的 Excel 工作簿，无法读取：请重新保存后再导入。") from None
+
+
+def _group_titles(sheet, row_above: list[Any], header_row: int) -> dict[int, str]:
+    """Titles of merged group cells above the header ("家庭成员1" over 姓名/关系/…)."""
+    titles: dict[int, str] = {}
+    for j, v in enumerate(row_above):
+        if isinstance(v, str) and v.strip():
+            titles[j] = v
+    for (r1, c1), (r2, c2) in sheet.merged_cell_ranges or []:
+        if r1 <= header_row - 1 <= r2 and c1 in titles:
+            for j in range(c1, c2 + 1):
+                titles[j] = titles[c1]
+    return titles
+
+
+def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[dict[int, Column], list[str]]:
+    """Column index → Column for one header row; unknown header texts are returned for the report."""
+    from .columns import _header_index
+
+    groups = groups or {}
+    _students, member_names = _header_index()
+    mapped: dict[int, Column] = {}
+    taken: set[str] = set()
+    unknown: list[str] = []
+    member_cursor = -1  # unprefixed member headers (姓名 again, 关系…) go to the member being filled
+    for j, cell in enumerate(cells):
+        text = clean_header(cell)
+        if not text:
+            continue
+        col = match_header(text, groups.get(j))
+        rest = text
+        if col is not None and col.member is None and (col.path in taken or (col.key == "name" and member_cursor >= 0)):
+            col = None  # a repeated student header: a member's column without prefix
+        if col is None and rest in member_names:
+            if rest == clean_header("姓名") or member_cursor < 0:
+                member_cursor = min(member_cursor + 1, 1)
+            from .columns import columns
+
+            key = member_names[rest]
+            col = next(c for c in columns() if c.member == member_cursor and c.key == key)
+        if col is None or col.path in taken:
+            unknown.append(str(cell))
+            continue
+        mapped[j] = col
+        taken.add(col.path)
+    return mapped, unknown
+
+
+def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
+    """Open the workbook and find the sheet and row holding our headers."""
+    wb = _open(path)
+    best: tuple[int, Any, Layout] | None = None
+    for meta in wb.sheets_metadata:
+        if str(meta.typ) != str(calamine.SheetTypeEnum.WorkSheet):
+            continue
+        try:
+            sheet = wb.get_sheet_by_name(meta.name)
+        except Exception:
+            raise BadInput(f"文件 {path.name} 的工作表“{meta.name}”已损坏，无法读取：请重新保存后再导入。") from None
+        start_row, start_col = sheet.start or (0, 0)
+        previous: list[Any] = []
+        for i, row in enumerate(sheet.iter_rows()):
+            if i >= HEADER_SCAN_ROWS:
+                break
+            cells = [""] * start_col + list(row)
+            groups = _group_titles(sheet, previous, start_row + i) if previous else {}
+            mapped, unknown = map_header(cells, groups)
+            score = len(mapped)
+            has_name = any(c.key == "name" and c.member is None for c in mapped.values())
+            if has_name and score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
+                best = (score, sheet, Layout(meta.name, start_row + i, mapped, unknown, start_col))
+            previous = cells
+        if best is not None:
+            break  # the first sheet with a header wins (our error workbook adds a summary sheet after it)
+    if best is None:
+        raise BadInput(f"文件 {path.name} 中没有找到学生信息表头（“姓名”“性别”“身份证件号”等列名）：请使用本程序导出的"
+                       "Excel 模板填写。")
+    return wb, best[1], best[2]
+
+
+def iter_data_rows(sheet, layout: Layout) -> Iterator[tuple[int, list[Any]]]:
+    """(0-based sheet row, cells) for every row below the header; cells indexed by absolute column."""
+    start_row, start_col = sheet.start or (0, 0)
+    pad = [""] * start_col
+    for i, row in enumerate(sheet.iter_rows()):
+        r = start_row + i
+        if r <= layout.header_row:
+            continue
+        yield r, (pad + list(row)) if start_col else row
+
+
+# ---- cell values -------------------------------------------------------------------------
+
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+
+
+def cell_text(value: Any, *, yearmonth: bool = False) -> str:
+    """A cell as the text the user meant: numbers without ".0", dates as YYYY-MM-DD (YYYYMM for 入学年月)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value.strip().replace("\u200b", "").replace("\ufeff", "")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value:%Y%m}" if yearmonth else value.isoformat()
+    if isinstance(value, time | timedelta):
+        return str(value)
+    return str(value)
+
+
+def damaged_id(value: Any) -> str | None:
+    """Why an ID-number cell was damaged by Excel, or None. Only Excel-shaped damage is reported here."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        digits = str(int(value)) if float(value).is_integer() else repr(value)
+        if len(digits) > 15:
+            return ("在 Excel 中被存成了数字，只保留了 15 位有效数字，末尾几位已变成 0，原号码无法从文件恢复："
+                    "请把该列设为“文本”格式后重新录入正确号码。")
+        return None
+    text = str(value).strip()
+    if len(text) < 5 or not text[0].isdigit():
+        return None
+    if _SCIENTIFIC.match(text):
+        return (f"被 Excel 显示成了科学计数法（{text}），原号码已丢失：请把该列设为“文本”格式后重新录入正确号码。")
+    if re.fullmatch(r"\d{15}000", text):
+        from stdnum.cn import ric
+
+        if not ric.is_valid(text):
+            return ("末三位为 000 且校验位不符，疑似被 Excel 截断为 15 位有效数字：请核对证件后重新录入，"
+                    "并把该列设为“文本”格式。")
+    return None

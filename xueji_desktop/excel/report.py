@@ -1,0 +1,148 @@
+"""The error workbook: a copy of the input with every bad cell filled red and commented, plus a summary.
+
+openpyxl edits the user's own file (title rows, merged cells and formats stay as they were), so the
+clerk corrects the red cells in place and imports the same workbook again; the importer takes the
+first sheet with a header row, so the summary sheet we add is ignored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from ..errors import BadInput
+from ..validation.spec import load_spec
+from .columns import columns
+
+SUMMARY_SHEET = "错误汇总"
+RED = PatternFill("solid", fgColor="FFFF7C80")
+YELLOW = PatternFill("solid", fgColor="FFFFE699")
+
+
+def field_label(path: str) -> str:
+    for c in columns():
+        if c.path == path:
+            return c.header
+    if path.startswith("members."):
+        parts = path.split(".")
+        label = load_spec().field(parts[2], "member").label if len(parts) > 2 else ""
+        return f"成员{int(parts[1]) + 1}{label}"
+    if path == "members":
+        return "家庭成员"
+    try:
+        return load_spec().field(path).label
+    except KeyError:
+        return path
+
+
+LARGE_ROWS = 50_000  # above this openpyxl would need gigabytes: rebuild the copy with xlsxwriter instead
+
+
+def _marks(layout, result):
+    """(row, col) → (is_error, messages), plus the summary counts and detail lines."""
+    name_col = layout.column_of("name")
+    marks: dict[tuple[int, int], tuple[bool, list[str]]] = {}
+    per_field: Counter[str] = Counter()
+    per_class: Counter[str] = Counter()
+    details = []
+    for p in result.bad_rows:
+        per_class[p.class_text or "（未填班级）"] += 1
+        for issue in p.issues:
+            label = field_label(issue.field)
+            per_field[label] += 1
+            j = layout.column_of(issue.field)
+            if j is None:  # no such column (e.g. 家庭成员 missing): note it on the name cell
+                j = name_col if name_col is not None else min(layout.columns)
+            is_error = issue.severity == "error"
+            old_error, messages = marks.get((p.row, j), (False, []))
+            messages.append(("错误：" if is_error else "警告：") + issue.message)
+            marks[(p.row, j)] = (old_error or is_error, messages)
+            details.append((p.row + 1, p.record.get("name", ""), p.class_text, label,
+                            "错误" if is_error else "警告", issue.message))
+    return marks, per_field, per_class, details
+
+
+def _summary_rows(source: Path, result, per_field, per_class, details) -> list[list]:
+    rows: list[list] = [[f"文件 {source.name}：共 {result.rows} 行，正常 {result.ok}，有警告 {result.warning}，"
+                         f"待修正 {result.pending}。红色单元格为错误，黄色为警告，批注中写明了原因。"
+                         "改正后可直接再次导入本文件。"], [], ["按字段", "问题数"]]
+    rows += [[label, n] for label, n in per_field.most_common()]
+    rows += [[], ["按班级", "有问题的学生数"]]
+    rows += [[name, n] for name, n in sorted(per_class.items())]
+    rows += [[], ["行号", "姓名", "班级", "字段", "类别", "说明"]]
+    rows += [list(d) for d in details]
+    return rows
+
+
+def write_error_report(source: Path, target: Path | str, layout, result) -> None:
+    target = Path(target)
+    marks, per_field, per_class, details = _marks(layout, result)
+    summary_rows = _summary_rows(source, result, per_field, per_class, details)
+    if result.rows > LARGE_ROWS:
+        _write_rebuilt(source, target, layout, marks, summary_rows)
+        return
+    try:
+        wb = openpyxl.load_workbook(source)
+    except Exception as exc:  # the import already read it with calamine; openpyxl is stricter
+        raise BadInput(f"导入已完成，但无法生成错误报告（openpyxl 无法打开 {source.name}：{exc}）。") from None
+    ws = wb[layout.sheet_name]
+    for (r, j), (is_error, messages) in marks.items():
+        cell = ws.cell(row=r + 1, column=j + 1)
+        cell.fill = RED if is_error else YELLOW
+        cell.comment = Comment("\n".join(messages), "学籍采集客户端", width=320, height=40 + 30 * len(messages))
+    if SUMMARY_SHEET in wb.sheetnames:
+        del wb[SUMMARY_SHEET]
+    summary = wb.create_sheet(SUMMARY_SHEET)
+    bold = Font(bold=True)
+    for row in summary_rows:
+        summary.append(row)
+        if row and row[0] in ("按字段", "按班级", "行号"):
+            for c in summary[summary.max_row]:
+                c.font = bold
+    summary.column_dimensions["A"].width = 18
+    summary.column_dimensions["F"].width = 80
+    try:
+        wb.save(target)
+    except OSError as exc:
+        raise BadInput(f"导入已完成，但无法写入错误报告 {target}：{exc.strerror or exc}") from None
+
+
+def _write_rebuilt(source: Path, target: Path, layout, marks, summary_rows) -> None:
+    """Large inputs: the same cells (values only, as text) streamed by xlsxwriter, bad cells marked."""
+    import xlsxwriter
+
+    from .reader import cell_text, find_layout
+
+    wb_in, sheet, _ = find_layout(source)
+    try:
+        wb = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False,
+                                               "strings_to_formulas": False, "strings_to_urls": False})
+        red = wb.add_format({"bg_color": "#FF7C80", "num_format": "@"})
+        yellow = wb.add_format({"bg_color": "#FFE699", "num_format": "@"})
+        text = wb.add_format({"num_format": "@"})
+        ws = wb.add_worksheet(layout.sheet_name[:31])
+        start_row, start_col = sheet.start or (0, 0)
+        for i, row in enumerate(sheet.iter_rows()):
+            r = start_row + i
+            for k, value in enumerate(row):
+                j = start_col + k
+                mark = marks.get((r, j))
+                fmt = text if mark is None else (red if mark[0] else yellow)
+                if value not in ("", None):
+                    ws.write_string(r, j, cell_text(value), fmt)
+                elif mark is not None:
+                    ws.write_blank(r, j, None, fmt)
+                if mark is not None:
+                    ws.write_comment(r, j, "\n".join(mark[1]), {"x_scale": 3, "y_scale": 1 + len(mark[1])})
+        summary = wb.add_worksheet(SUMMARY_SHEET)
+        for i, row in enumerate(summary_rows):
+            summary.write_row(i, 0, row)
+        wb.close()
+    except OSError as exc:
+        raise BadInput(f"导入已完成，但无法写入错误报告 {target}：{exc.strerror or exc}") from None
+    finally:
+        wb_in.close()

@@ -1,0 +1,216 @@
+"""The 导入导出 page for Excel: blank template, import wizard (check → import → result), data export.
+
+All work is done by ``xueji_desktop.excel`` (the same functions the CLI calls); long work runs
+through ``ui.jobs.run_job`` with a progress dialog and cancel. The worker thread gets its own
+database connection: SQLite connections are not shared between threads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..errors import Cancelled, XuejiError
+from ..excel.importer import ImportResult, import_workbook
+from ..excel.reader import check_container, find_layout
+from ..excel.template import export_students, write_template
+from ..storage import Store
+from .jobs import run_job
+
+XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
+
+
+def _worker_store(store: Store) -> Store:
+    """The same signed-in store on a fresh connection, for use on a worker thread."""
+    return Store(store.reconnect(), store.path, store.keyring, store.user, store._key)
+
+
+def _import_job(store: Store, path: str, report: str | None, progress=None) -> ImportResult:
+    worker = _worker_store(store)
+    try:
+        return import_workbook(worker, path, report=report, progress=progress)
+    finally:
+        worker.conn.close()
+
+
+def _export_job(store: Store, path: str, progress=None) -> int:
+    worker = _worker_store(store)
+    try:
+        return export_students(worker, path, progress=progress)
+    finally:
+        worker.conn.close()
+
+
+def _check_job(path: str, progress=None) -> str:
+    check_container(Path(path))
+    wb, sheet, layout = find_layout(Path(path))
+    try:
+        rows = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+        lines = [f"工作表“{layout.sheet_name}”，表头在第 {layout.header_row + 1} 行，其下约 {rows} 行数据。",
+                 f"识别出 {len(layout.columns)} 列：" + "、".join(c.header for c in layout.columns.values())]
+        if layout.unknown_headers:
+            lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
+        return "\n".join(lines)
+    finally:
+        wb.close()
+
+
+class ExcelPage(QWidget):
+    """Template export, import wizard with result summary, data export."""
+
+    imported = Signal(object)  # ImportResult, so other pages can refresh
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.current_job = None
+        self.last_result: ImportResult | None = None
+        layout = QVBoxLayout(self)
+
+        box = QGroupBox(self.tr("采集模板"))
+        row = QHBoxLayout(box)
+        row.addWidget(QLabel(self.tr("空白模板：红色列为必填，选项列有下拉列表，身份证件号等列为文本格式。")), 1)
+        self.template_button = QPushButton(self.tr("导出空白模板…"))
+        row.addWidget(self.template_button)
+        layout.addWidget(box)
+
+        box = QGroupBox(self.tr("从 Excel 导入学生"))
+        col = QVBoxLayout(box)
+        pick = QHBoxLayout()
+        self.file_edit = QLineEdit()
+        self.file_edit.setPlaceholderText(self.tr("第 1 步：选择要导入的 .xlsx 文件"))
+        self.browse_button = QPushButton(self.tr("选择文件…"))
+        self.check_button = QPushButton(self.tr("第 2 步：检查文件"))
+        pick.addWidget(self.file_edit, 1)
+        pick.addWidget(self.browse_button)
+        pick.addWidget(self.check_button)
+        col.addLayout(pick)
+        self.report_check = QCheckBox(self.tr("生成错误报告（错误单元格标红并加批注，另有汇总表）"))
+        self.report_check.setChecked(True)
+        col.addWidget(self.report_check)
+        self.import_button = QPushButton(self.tr("第 3 步：开始导入"))
+        self.import_button.setEnabled(False)
+        col.addWidget(self.import_button)
+        self.result_text = QPlainTextEdit()
+        self.result_text.setReadOnly(True)
+        self.result_text.setPlaceholderText(self.tr("检查结果与导入结果显示在这里。整个导入是一个事务：取消或出错时数据不变。"))
+        col.addWidget(self.result_text, 1)
+        self.open_report_button = QPushButton(self.tr("打开错误报告"))
+        self.open_report_button.setEnabled(False)
+        col.addWidget(self.open_report_button)
+        layout.addWidget(box, 1)
+
+        box = QGroupBox(self.tr("导出学生数据"))
+        row = QHBoxLayout(box)
+        row.addWidget(QLabel(self.tr("全校学生按模板格式导出，可修改后原样再导入。文件含个人信息，请妥善保管。")), 1)
+        self.export_button = QPushButton(self.tr("导出为 Excel…"))
+        row.addWidget(self.export_button)
+        layout.addWidget(box)
+
+        self.template_button.clicked.connect(lambda: self.export_template())
+        self.browse_button.clicked.connect(self.browse)
+        self.check_button.clicked.connect(self.check_file)
+        self.file_edit.textChanged.connect(lambda: self.import_button.setEnabled(False))
+        self.import_button.clicked.connect(self.start_import)
+        self.open_report_button.clicked.connect(self.open_report)
+        self.export_button.clicked.connect(lambda: self.export_data())
+
+    # ---- template and export --------------------------------------------------------------
+    def _save_path(self, title: str, name: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self, title, name, XLSX_FILTER)
+        if path and not path.lower().endswith(".xlsx"):
+            path += ".xlsx"
+        return path
+
+    def export_template(self, path: str | None = None) -> None:
+        path = path or self._save_path(self.tr("导出空白模板"), "学生信息采集模板.xlsx")
+        if not path:
+            return
+        try:
+            write_template(path)
+        except XuejiError as exc:
+            self.result_text.setPlainText(str(exc))
+            return
+        self.result_text.setPlainText(self.tr("已导出空白模板：") + path)
+
+    def export_data(self, path: str | None = None):
+        path = path or self._save_path(self.tr("导出学生数据"), "学生信息.xlsx")
+        if not path:
+            return None
+        self.current_job = run_job(self, self.tr("导出 Excel"), _export_job, self.store, path,
+                                   on_done=lambda n: self.result_text.setPlainText(
+                                       self.tr("已导出 {0} 名学生：{1}").format(n, path)),
+                                   on_error=self._job_failed)
+        return self.current_job
+
+    # ---- import wizard --------------------------------------------------------------------
+    def browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 Excel 文件"), "", XLSX_FILTER)
+        if path:
+            self.file_edit.setText(path)
+            self.check_file()
+
+    def report_path(self) -> str | None:
+        if not self.report_check.isChecked():
+            return None
+        src = Path(self.file_edit.text().strip())
+        return str(src.with_name(src.stem + "_错误报告.xlsx"))
+
+    def check_file(self):
+        path = self.file_edit.text().strip()
+        if not path:
+            self.result_text.setPlainText(self.tr("请先选择要导入的 Excel 文件。"))
+            return None
+
+        def done(text: str) -> None:
+            self.result_text.setPlainText(text + "\n\n" + self.tr("确认无误后点击“开始导入”。"))
+            self.import_button.setEnabled(True)
+
+        self.import_button.setEnabled(False)
+        self.current_job = run_job(self, self.tr("检查文件"), _check_job, path, on_done=done,
+                                   on_error=self._job_failed)
+        return self.current_job
+
+    def start_import(self):
+        path = self.file_edit.text().strip()
+        self.import_button.setEnabled(False)
+        self.open_report_button.setEnabled(False)
+        self.result_text.setPlainText(self.tr("正在导入……"))
+        self.current_job = run_job(self, self.tr("导入 Excel"), _import_job, self.store, path, self.report_path(),
+                                   on_done=self._import_done, on_error=self._job_failed)
+        return self.current_job
+
+    def _import_done(self, result: ImportResult) -> None:
+        self.last_result = result
+        lines = [result.summary()]
+        for p in result.bad_rows[:200]:
+            for issue in p.issues:
+                lines.append(f"第{p.row + 1}行 {p.record.get('name', '')}：{issue.message}")
+        self.result_text.setPlainText("\n".join(lines))
+        self.open_report_button.setEnabled(bool(result.report and result.bad_rows))
+        self.imported.emit(result)
+
+    def _job_failed(self, exc: BaseException) -> None:
+        self.import_button.setEnabled(isinstance(exc, Cancelled))  # after a cancel the checked file can go again
+        if isinstance(exc, XuejiError):
+            self.result_text.setPlainText(str(exc))
+        else:
+            self.result_text.setPlainText(self.tr("程序内部错误：") + repr(exc))
+
+    def open_report(self) -> None:
+        if self.last_result and self.last_result.report:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(self.last_result.report))
