@@ -151,7 +151,17 @@ class MainWindow(QMainWindow):
             signal.connect(self.open_student)
         if hasattr(page, "new_student"):
             page.new_student.connect(self.new_student)
+        for name_ in ("imported", "classes_changed"):  # bulk changes: the list re-reads its keys and classes
+            bulk = getattr(page, name_, None)
+            if bulk is not None and hasattr(bulk, "connect"):
+                bulk.connect(self._students_changed)
         return page
+
+    def _students_changed(self, *_args) -> None:
+        listing = self._list_page()
+        if listing is not None:
+            listing.reload_classes()
+            listing.refresh()
 
     # ---- the student form ------------------------------------------------------------
     def _list_page(self):

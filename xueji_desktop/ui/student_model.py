@@ -111,7 +111,7 @@ class _TextColumn:
 class _Keys:
     """The filter keys of every student, in list order (class, name), as parallel lists.
 
-    Read once with one scan of the covering index ``students_list`` (schema v3): a few hundred ms for
+    Read once with one scan of the covering index ``students_list`` (schema v6): a few hundred ms for
     200,000 students, where filtering the same rows in SQL through SQLCipher takes 0.2-3 s per filter.
     Filtering these lists in Python takes 1-60 ms. Row contents are still read lazily, page by page.
     """
