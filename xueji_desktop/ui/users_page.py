@@ -114,6 +114,7 @@ class UsersLogPage(QWidget):
         self.users_table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.users_table.setSelectionBehavior(QTableWidget.SelectRows)
         self.users_table.setMaximumHeight(170)
+        self.users_table.setColumnWidth(1, 180)
         users_layout.addWidget(self.users_table)
         buttons = QHBoxLayout()
         self.add_user_button = QPushButton(self.tr("添加用户…"))
@@ -156,7 +157,7 @@ class UsersLogPage(QWidget):
         self.log_view.setModel(self.log_model)
         self.log_view.verticalHeader().setDefaultSectionSize(22)
         self.log_view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((170, 80, 100, 90, 70)):
+        for col, width in enumerate((200, 80, 100, 90, 70)):
             self.log_view.setColumnWidth(col, width)
         log_layout.addWidget(self.log_view)
         self.log_count = QLabel()
