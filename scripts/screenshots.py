@@ -88,6 +88,14 @@ def shoot(app, store, out: Path) -> None:
     form.dirty = False
     form.close()
     window.close()
+    from PySide6.QtCore import QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    # Tear the widgets down while the store and the application still exist (page helpers may run jobs).
+    QThreadPool.globalInstance().waitForDone()
+    for widget in (window, login, first):
+        widget.deleteLater()
+    QApplication.processEvents()
 
 
 if __name__ == "__main__":
