@@ -200,3 +200,15 @@ def test_student_model_passes_qt_model_tester(qtmodeltester, demo_store):
     qtmodeltester.check(model)
     model.set_filter(StudentFilter(status="pending"))
     qtmodeltester.check(model)
+
+
+def test_print_button_saves_then_previews_this_students_form(qtbot, window, demo_store):
+    page = window.page("学生信息")
+    sid = page.model.student_id(0)
+    form = window.open_student(sid)
+    form.widgets["former_name"].setText("打印前改名")
+    preview = form.print_form()
+    assert preview is not None and preview.isVisible()
+    assert "打印前改名" in demo_store.query("SELECT data FROM students WHERE id = ?", (sid,))[0][0]
+    assert not form.dirty
+    preview.close()

@@ -135,10 +135,12 @@ class StudentForm(QWidget):
         bar.addWidget(self.status_label, 1)
         self.save_button = QPushButton(self.tr("保存 (Ctrl+S)"))
         self.save_next_button = QPushButton(self.tr("保存并下一条 (Ctrl+Enter)"))
+        self.print_button = QPushButton(self.tr("打印采集表…"))
         self.close_button = QPushButton(self.tr("关闭"))
-        for b in (self.save_button, self.save_next_button, self.close_button):
+        for b in (self.print_button, self.save_button, self.save_next_button, self.close_button):
             bar.addWidget(b)
         outer.addLayout(bar)
+        self.print_button.clicked.connect(self.print_form)
         self.save_button.clicked.connect(self.save)
         self.save_next_button.clicked.connect(self.save_and_next)
         self.close_button.clicked.connect(self.close)
@@ -374,6 +376,19 @@ class StudentForm(QWidget):
         return self.issues
 
     # ---- saving -----------------------------------------------------------------------
+    def print_form(self):
+        """Preview (then print or save) this student's collection form for the parent's signature.
+        Unsaved edits are saved first so the paper shows what is in the record."""
+        if self.dirty and not self.save():
+            return None
+        if self.student_id is None:
+            QMessageBox.information(self, self.tr("打印采集表"), self.tr("请先保存学生信息。"))
+            return None
+        from .print_page import preview_student_form
+
+        self.preview = preview_student_form(self, self.store, self.student_id)
+        return self.preview
+
     def save(self) -> bool:
         record = self.record()
         try:
