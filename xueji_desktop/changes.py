@@ -384,6 +384,34 @@ def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str
     return get_change(store.conn, change.id)
 
 
+def enrolment_summary(store: Store, student_id: int) -> str:
+    """What the record shows about its status: 学籍状态, any open change and its step, key-field lock."""
+    row = store.conn.execute("SELECT enrolment, county_accepted FROM students WHERE id = ?", (student_id,)).fetchone()
+    if row is None:
+        return ""
+    parts = [f"学籍状态：{ENROLMENT_NAMES.get(row[0], row[0])}"]
+    parts += [f"异动 #{c.id} {c.kind_name}（{c.status_name}）"
+              for c in list_changes(store, student_id=student_id, open_only=True)]
+    if row[1]:
+        parts.append("县级已审核通过（关键字段须申请变更）")
+    return "；".join(parts)
+
+
+def get_student_fields(store: Store, student_id: int, keys: list[str]) -> dict[str, Any]:
+    from .students import get_student
+
+    record = get_student(store, student_id) or {}
+    return {k: record.get(k, "") for k in keys}
+
+
+def locked_changes(store: Store, student_id: int, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The controlled fields ``new`` changes on a record the county accepted: these need a request."""
+    row = store.conn.execute("SELECT county_accepted FROM students WHERE id = ?", (student_id,)).fetchone()
+    if not row or not row[0]:
+        return {}
+    return {f: new.get(f, "") for f in controlled_fields(store) if (old.get(f) or "") != (new.get(f) or "")}
+
+
 def enrolment_of(store: Store, student_id: int) -> str:
     return _student_row(store.conn, student_id)[2]
 

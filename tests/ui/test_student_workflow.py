@@ -212,3 +212,41 @@ def test_print_button_saves_then_previews_this_students_form(qtbot, window, demo
     assert "打印前改名" in demo_store.query("SELECT data FROM students WHERE id = ?", (sid,))[0][0]
     assert not form.dirty
     preview.close()
+
+
+def test_locked_key_field_edit_becomes_a_request_and_other_edits_save(qtbot, window, demo_store, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from xueji_desktop import changes as ch
+
+    page = window.page("学生信息")
+    sid = page.model.student_id(0)
+    with demo_store.transaction() as tx:
+        ch.mark_county_accepted(tx, [sid])
+    form = window.open_student(sid)
+    assert "县级已审核通过" in form.enrolment_label.text() and "在校" in form.enrolment_label.text()
+    old_name = form.widgets["name"].text()
+    form.widgets["name"].setText("新名字")
+    form.widgets["former_name"].setText(old_name)  # a free field edited in the same save
+    scan = tmp_path / "户籍证明.jpg"
+    scan.write_bytes(b"\xff\xd8 scan")
+
+    def fill_dialog():
+        dialog = form.key_change_dialog
+        dialog.submit()  # no reason, no evidence: refused inside the dialog, nothing lost
+        assert "原因" in dialog.error.text() or "证明材料" in dialog.error.text()
+        dialog.reason.setText("户口簿姓名已变更")
+        dialog.add_evidence_file(scan)
+        dialog.submit()
+
+    QTimer.singleShot(0, fill_dialog)
+    assert form.save()
+    stored = demo_store.query("SELECT name, data FROM students WHERE id = ?", (sid,))[0]
+    import json
+
+    assert stored[0] == old_name  # the key field waits for approval
+    assert json.loads(stored[1])["former_name"] == old_name  # the free field was saved
+    [change] = ch.list_changes(demo_store, student_id=sid, open_only=True)
+    assert change.kind == ch.KEY_FIELD_CHANGE and change.data["fields"]["name"] == [old_name, "新名字"]
+    assert "关键字段变更（待学校审核）" in form.enrolment_label.text()
+    assert form.widgets["name"].text() == old_name and not form.dirty

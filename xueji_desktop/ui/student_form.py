@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..changes import enrolment_summary, locked_changes
 from ..derive import facts_from_id, name_pinyin
 from ..errors import XuejiError
 from ..school import grade_code, list_classes
@@ -104,6 +105,9 @@ class StudentForm(QWidget):
         self.header = QLabel()
         self.header.setStyleSheet("font-size: 15px; font-weight: bold")
         outer.addWidget(self.header)
+        self.enrolment_label = QLabel()  # 学籍状态, open changes and their step, key-field lock
+        self.enrolment_label.setStyleSheet("color: #555")
+        outer.addWidget(self.enrolment_label)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         body = QWidget()
@@ -277,6 +281,7 @@ class StudentForm(QWidget):
         self._filling = False
         self._reset_state()
         self.header.setText(self.tr("新增学生"))
+        self.enrolment_label.setText("")
         self.setWindowTitle(self.tr("新增学生"))
         self.widgets["name"].setFocus()
 
@@ -302,6 +307,7 @@ class StudentForm(QWidget):
         self._reset_state()
         name = record.get("name") or self.tr("（无姓名）")
         self.header.setText(name)
+        self.enrolment_label.setText(enrolment_summary(self.store, student_id))
         self.setWindowTitle(self.tr("学生信息 - %1").replace("%1", name))
         if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
             self.photo_panel.set_student(student_id)
@@ -391,6 +397,14 @@ class StudentForm(QWidget):
 
     def save(self) -> bool:
         record = self.record()
+        locked = locked_changes(self.store, self.student_id, self.loaded, record) if self.student_id else {}
+        if locked:
+            # Key fields of a county-accepted record change only by request: save the other edits now,
+            # and file the new key values as a request (with evidence) so nothing typed is lost.
+            if not self.request_key_change(locked):
+                return False
+            record = {**record, **{f: self.loaded.get(f, "") for f in locked}}
+        filed_request = bool(locked)
         try:
             with self.store.transaction() as tx:
                 if self.student_id is None:
@@ -408,9 +422,21 @@ class StudentForm(QWidget):
         state = self.tr("已保存，状态：待修正（%1 处错误）").replace("%1", str(errors)) if errors else \
             self.tr("已保存")
         self.status_label.setText(state)
-        self.header.setText(record.get("name") or self.tr("（无姓名）"))
+        self.header.setText(self.loaded.get("name") or self.tr("（无姓名）"))
+        self.enrolment_label.setText(enrolment_summary(self.store, self.student_id))
+        if filed_request:  # show what is stored; the new key values wait in the request
+            self.load(self.student_id)
+            self.status_label.setText(self.tr("已保存；关键字段变更已提交申请，待审核"))
         self.saved.emit(self.student_id)
         return True
+
+    def request_key_change(self, fields: dict[str, Any]) -> bool:
+        """Ask for reason and evidence and file a 关键字段变更 request; False if the user cancels."""
+        from .key_change_dialog import KeyChangeDialog
+
+        dialog = KeyChangeDialog(self.store, self.student_id, fields, self)
+        self.key_change_dialog = dialog
+        return dialog.exec() == dialog.DialogCode.Accepted
 
     def save_and_next(self) -> None:
         class_id = self.class_id()
