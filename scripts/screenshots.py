@@ -75,7 +75,8 @@ def shoot(app, store, out: Path) -> None:
     window.show()
     for name, file in (("学生信息", "students"), ("学校信息", "school"), ("年级班级", "classes"),
                        ("统计", "statistics"), ("用户与日志", "users_log"), ("问题学籍", "problems"),
-                       ("照片", "photos"), ("导入导出", "import_export"), ("打印", "print")):
+                       ("照片", "photos"), ("导入导出", "import_export"), ("打印", "print"),
+                       ("学籍变动", "status_changes")):
         if name in window.names:
             window.go(name)
             _save(window, out / f"{file}.png")

@@ -172,6 +172,7 @@ class StatusPage(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QTableView.SelectRows)
+        self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda idx: self.open_student.emit(self.model.change_at(idx.row()).student_id))
         layout.addWidget(self.view)
         self.message = QLabel()
