@@ -113,3 +113,23 @@ def test_school_cli_commands(demo_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "【按年级】" in out and (demo_path.parent / "s.xlsx").exists()
     assert main(["profile", "set", "code=12", "--db", str(demo_path)]) == 2
+
+
+def test_closing_the_window_makes_a_rolling_encrypted_backup(qtbot, demo_store, tmp_path, monkeypatch):
+    from xueji_desktop.storage import Store
+    from xueji_desktop.ui.main_window import MainWindow
+
+    monkeypatch.setenv("XUEJI_DATA_DIR", str(tmp_path / "data"))
+    with demo_store.transaction() as tx:
+        demo_store.set_meta(tx, "auto_backup_count", "2")
+    for _ in range(3):
+        window = MainWindow(demo_store)
+        qtbot.addWidget(window)
+        window.show()
+        window.close()
+    backups = sorted((tmp_path / "data" / "backups" / demo_store.path.stem).glob("auto_*.xjdb"))
+    assert len(backups) == 2
+    assert not backups[-1].read_bytes().startswith(b"SQLite format 3")
+    copy = Store.open(backups[-1], "admin", "test-pass-1")
+    assert copy.query("SELECT count(*) FROM students") == demo_store.query("SELECT count(*) FROM students")
+    copy.close()

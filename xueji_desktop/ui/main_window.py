@@ -202,4 +202,27 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         QSettings().setValue("main/geometry", self.saveGeometry())
+        self.auto_backup()
         super().closeEvent(event)
+
+    def auto_backup(self):
+        """Rolling automatic backup on every close (the newest ``auto_backup_count`` are kept, default 7).
+        A failure (full disk…) is shown but never keeps the clerk from closing."""
+        from PySide6.QtGui import QCursor
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        from ..errors import XuejiError
+        from ..paths import user_data_dir
+        from ..storage.backup import DEFAULT_AUTO_BACKUPS, auto_backup
+
+        folder = user_data_dir() / "backups" / self.store.path.stem
+        keep = int(self.store.meta("auto_backup_count", str(DEFAULT_AUTO_BACKUPS)) or DEFAULT_AUTO_BACKUPS)
+        QApplication.setOverrideCursor(QCursor(Qt.WaitCursor))
+        try:
+            return auto_backup(self.store, folder, keep)
+        except (XuejiError, OSError) as exc:
+            QMessageBox.warning(self, self.tr("自动备份失败"),
+                                self.tr("关闭前的自动备份没有完成：%1").replace("%1", str(exc)))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
