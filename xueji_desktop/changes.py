@@ -108,6 +108,43 @@ def controlled_fields(store: Store) -> tuple[str, ...]:
     return KEY_FIELDS + tuple(f for f in extra if f not in KEY_FIELDS)
 
 
+def set_controlled_fields(store: Store, fields: list[str]) -> None:
+    """The county's extra controlled fields (受控字段), beyond the national key fields."""
+    from .validation import load_spec
+
+    store.require("sysadmin")
+    spec = load_spec()
+    for f in fields:
+        try:
+            spec.field(f)
+        except KeyError:
+            raise BadInput(f"没有字段 {f}（字段名见 resources/spec/fields.toml 的 key）。") from None
+    with store.transaction() as tx:
+        store.set_meta(tx, "controlled_fields", ",".join(f for f in fields if f not in KEY_FIELDS))
+
+
+# Settings a county decides for its schools. They travel in the init and feedback packages and a school
+# accepts exactly these keys from them (never any other meta key).
+COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields")
+
+
+def county_settings(store: Store) -> dict[str, str]:
+    rows = store.query("SELECT key, value FROM meta")
+    return {k: v for k, v in rows if k.startswith(COUNTY_SETTING_PREFIXES)}
+
+
+def apply_county_settings(store: Store, tx: Tx, settings: dict[str, Any]) -> int:
+    """Store the county's settings received in a package; returns how many changed."""
+    changed = 0
+    for key, value in sorted(settings.items()):
+        if not isinstance(key, str) or not key.startswith(COUNTY_SETTING_PREFIXES) or len(key) > 64:
+            raise BadInput(f"县级数据包中含有不允许的设置项 {str(key)[:40]!r}，拒绝导入。")
+        if store.meta(key) != str(value):
+            store.set_meta(tx, key, str(value))
+            changed += 1
+    return changed
+
+
 def county_required(store: Store, kind: Kind) -> bool:
     value = store.meta(f"changes.county.{kind.code}")
     return kind.county if value is None else value == "1"
@@ -382,6 +419,34 @@ def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str
         if updates:
             tx.audit(f"{kind.name}生效", "students", change.student_id, updates)
     return get_change(store.conn, change.id)
+
+
+def enrolment_summary(store: Store, student_id: int) -> str:
+    """What the record shows about its status: 学籍状态, any open change and its step, key-field lock."""
+    row = store.conn.execute("SELECT enrolment, county_accepted FROM students WHERE id = ?", (student_id,)).fetchone()
+    if row is None:
+        return ""
+    parts = [f"学籍状态：{ENROLMENT_NAMES.get(row[0], row[0])}"]
+    parts += [f"异动 #{c.id} {c.kind_name}（{c.status_name}）"
+              for c in list_changes(store, student_id=student_id, open_only=True)]
+    if row[1]:
+        parts.append("县级已审核通过（关键字段须申请变更）")
+    return "；".join(parts)
+
+
+def get_student_fields(store: Store, student_id: int, keys: list[str]) -> dict[str, Any]:
+    from .students import get_student
+
+    record = get_student(store, student_id) or {}
+    return {k: record.get(k, "") for k in keys}
+
+
+def locked_changes(store: Store, student_id: int, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The controlled fields ``new`` changes on a record the county accepted: these need a request."""
+    row = store.conn.execute("SELECT county_accepted FROM students WHERE id = ?", (student_id,)).fetchone()
+    if not row or not row[0]:
+        return {}
+    return {f: new.get(f, "") for f in controlled_fields(store) if (old.get(f) or "") != (new.get(f) or "")}
 
 
 def enrolment_of(store: Store, student_id: int) -> str:

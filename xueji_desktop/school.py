@@ -156,3 +156,75 @@ def find_class(store_or_conn, text: str) -> ClassInfo | None:
         if c.class_code == code:
             return c
     return None
+
+
+def update_class(tx, class_id: int, *, head_teacher: str | None = None, data: dict[str, Any] | None = None) -> None:
+    """Change a class's head teacher and/or extra data (建班年月, 班级类型…); 班号 and name never change."""
+    row = tx.execute("SELECT class_code, head_teacher, data FROM classes WHERE id = ?", (class_id,)).fetchone()
+    if row is None:
+        raise BadInput(f"班级不存在（编号 {class_id}）。")
+    code, old_teacher, old_data = row[0], row[1], json.loads(row[2] or "{}")
+    new_teacher = old_teacher if head_teacher is None else head_teacher.strip()
+    new_data = old_data if data is None else {**old_data, **data}
+    tx.execute("UPDATE classes SET head_teacher = ?, data = ? WHERE id = ?",
+               (new_teacher, json.dumps(new_data, ensure_ascii=False), class_id))
+    from .storage.audit import diff
+
+    changes = diff({"head_teacher": old_teacher, **old_data}, {"head_teacher": new_teacher, **new_data})
+    if changes:
+        tx.audit("修改班级", "classes", code, changes)
+
+
+# ---- campuses (校区) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Campus:
+    id: int
+    name: str
+    address: str = ""
+    region_code: str = ""
+    is_main: bool = False
+
+
+def _check_campus(name: str, region_code: str) -> None:
+    if not name.strip():
+        raise BadInput("请填写校区名称。")
+    if region_code.strip() and not re.fullmatch(r"\d{12}", region_code.strip()):
+        raise BadInput("校区所在地统计用区划代码应为 12 位数字（可不填）。")
+
+
+def add_campus(tx, name: str, address: str = "", region_code: str = "", is_main: bool = False) -> Campus:
+    _check_campus(name, region_code)
+    if tx.execute("SELECT 1 FROM campuses WHERE name = ?", (name.strip(),)).fetchone():
+        raise BadInput(f"校区“{name.strip()}”已存在。")
+    cur = tx.execute("INSERT INTO campuses (name, address, region_code, is_main) VALUES (?, ?, ?, ?)",
+                     (name.strip(), address.strip(), region_code.strip(), int(is_main)))
+    tx.audit("新建校区", "campuses", cur.lastrowid,
+             {"name": [None, name.strip()], "address": [None, address.strip()]})
+    return Campus(cur.lastrowid, name.strip(), address.strip(), region_code.strip(), is_main)
+
+
+def update_campus(tx, campus_id: int, name: str, address: str = "", region_code: str = "",
+                  is_main: bool = False) -> None:
+    _check_campus(name, region_code)
+    row = tx.execute("SELECT name, address, region_code, is_main FROM campuses WHERE id = ?", (campus_id,)).fetchone()
+    if row is None:
+        raise BadInput(f"校区不存在（编号 {campus_id}）。")
+    clash = tx.execute("SELECT 1 FROM campuses WHERE name = ? AND id != ?", (name.strip(), campus_id)).fetchone()
+    if clash:
+        raise BadInput(f"校区“{name.strip()}”已存在。")
+    new = {"name": name.strip(), "address": address.strip(), "region_code": region_code.strip(),
+           "is_main": int(is_main)}
+    tx.execute("UPDATE campuses SET name = ?, address = ?, region_code = ?, is_main = ? WHERE id = ?",
+               (*new.values(), campus_id))
+    from .storage.audit import diff
+
+    changes = diff(dict(zip(("name", "address", "region_code", "is_main"), row, strict=True)), new)
+    if changes:
+        tx.audit("修改校区", "campuses", campus_id, changes)
+
+
+def list_campuses(store_or_conn) -> list[Campus]:
+    conn = getattr(store_or_conn, "conn", store_or_conn)
+    rows = conn.execute("SELECT id, name, address, region_code, is_main FROM campuses ORDER BY is_main DESC, id")
+    return [Campus(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]

@@ -123,3 +123,26 @@ def test_county_cli_lists_and_decides(county, demo_store, leader, tmp_path, monk
     assert "原因" in capsys.readouterr().err
     assert main(["county", "decide-change", DEMO_SCHOOL["code"], str(cid), "--approve", *db]) == 0
     assert county.query("SELECT decision FROM county_changes")[0][0] == "approved"
+
+
+def test_county_settings_reach_the_school_in_init_and_feedback(county, demo_store, tmp_path):
+    from xueji_desktop.changes import apply_county_settings, controlled_fields, forbidden_kinds, set_forbidden_kinds
+
+    sy.set_class_cap(county, 1, 45, level="county")
+    set_forbidden_kinds(county, 1, ["开除"])
+    ch.set_controlled_fields(county, ["nationality"])
+    fp = _init(county, demo_store, tmp_path)
+    assert sy.class_cap(demo_store, 1) == (45, "县级")
+    assert forbidden_kinds(demo_store, 1) == {"expel"}
+    assert "nationality" in controlled_fields(demo_store)
+    with pytest.raises(BadInput, match="不能高于县级"):
+        sy.set_class_cap(demo_store, 1, 50)
+    # the county tightens the cap later: it arrives with the next feedback package
+    _send_up(county, demo_store, tmp_path, fp)
+    sy.set_class_cap(county, 1, 40, level="county")
+    _send_down(county, demo_store, tmp_path)
+    assert sy.class_cap(demo_store, 1) == (40, "县级")
+    # a package may set only the county's own settings, never other keys of the school's file
+    with pytest.raises(BadInput, match="不允许的设置项"), demo_store.transaction() as tx:
+        apply_county_settings(demo_store, tx, {"school_year": "1999"})
+    assert demo_store.meta("school_year") != "1999"

@@ -53,3 +53,27 @@ def test_clerk_cannot_approve(qtbot, demo_store):
     page = StatusPage(demo_store)
     qtbot.addWidget(page)
     assert not page.buttons["approve"].isEnabled() and not page.buttons["reject"].isEnabled()
+
+
+def test_revert_graduation_and_caps_from_the_page(qtbot, demo_store, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from xueji_desktop import changes as ch
+    from xueji_desktop import school_year as sy
+    from xueji_desktop.ui.status_page import StatusPage
+
+    year = sy.current_school_year(demo_store)
+    top = demo_store.query("SELECT id FROM classes WHERE entry_year = ? LIMIT 1", (year - 5,))[0][0]
+    sy.graduate_class(demo_store, top, "升入初中")
+    page = StatusPage(demo_store)
+    qtbot.addWidget(page)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("毕业操作有误", True))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: None)
+    page.view.selectRow(0)
+    change = page.model.change_at(0)
+    assert change.kind == "graduate"
+    page.revert_graduation()
+    assert ch.enrolment_of(demo_store, change.student_id) == ch.ENROLLED
+    sy.set_class_cap(demo_store, 1, 40, level="county")
+    assert not page.set_cap(1, 50) and "不能高于县级" in page.message.text()
+    assert page.set_cap(1, 35) and sy.class_cap(demo_store, 1) == (35, "学校")

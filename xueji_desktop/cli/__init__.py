@@ -18,6 +18,7 @@ from ..errors import Cancelled, XuejiError
 # One module per area, each with register(subparsers). Keep in this order for `xueji --help`.
 COMMAND_MODULES = [
     "xueji_desktop.cli.store_cmds",
+    "xueji_desktop.cli.school_cmds",
     "xueji_desktop.cli.validation_cmds",
     "xueji_desktop.cli.excel_cmds",
     "xueji_desktop.cli.photo_cmds",

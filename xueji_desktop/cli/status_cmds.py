@@ -63,6 +63,11 @@ def register(sub) -> None:
     p.add_argument("kinds", nargs="*")
     p.set_defaults(func=cmd_forbid)
 
+    p = csub.add_parser("controlled-fields", help="设置受控字段（县级；修改须申请，随初始化包/反馈包下发）")
+    add_db_args(p)
+    p.add_argument("fields", nargs="*", help="字段名（如 nationality ethnicity）；国家规定的关键字段总是受控")
+    p.set_defaults(func=cmd_controlled_fields)
+
     year = sub.add_parser("year", help="学年：rollover | graduate | revert-graduation")
     ysub = year.add_subparsers(dest="year_command", metavar="ACTION", required=True)
     p = ysub.add_parser("rollover", help="学年升级（8 月 1 日或之后），可同时新建一年级班级")
@@ -205,6 +210,16 @@ def cmd_forbid(args) -> int:
     with open_store(args) as store:
         set_forbidden_kinds(store, args.stage, args.kinds)
     print("已设置。")
+    return 0
+
+
+def cmd_controlled_fields(args) -> int:
+    from ..changes import controlled_fields, set_controlled_fields
+
+    with open_store(args) as store:
+        if args.fields:
+            set_controlled_fields(store, args.fields)
+        print("受控字段：" + "、".join(controlled_fields(store)))
     return 0
 
 

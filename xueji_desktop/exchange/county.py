@@ -14,6 +14,7 @@ from typing import Any
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
+from ..changes import county_settings
 from ..errors import BadInput
 from ..progress import Progress, tick
 from ..storage import Store
@@ -113,7 +114,8 @@ def make_init_packages(store: Store, codes: list[str], out_dir: Path | str) -> l
         s = _school(store, code)
         body = {"school": {"code": s["code"], "name": s["name"], "region_code": s["region_code"],
                            **json.loads(s["profile"] or "{}")},
-                "county": county, "county_encryption_public": keys.b64(enc_public)}
+                "county": county, "county_encryption_public": keys.b64(enc_public),
+                "county_settings": county_settings(store)}
         data = seal(kind="init", sender={"code": county["code"], "name": county["name"]}, signing_private=signing,
                     recipient={"code": code, "name": s["name"]}, recipient_x25519=None, sequence=1,
                     created_at=now_iso(), body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
@@ -406,6 +408,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
     body = {"school_code": code, "data_sequence": s["last_sequence"], "findings": findings,
             "review": {"state": s["review_state"], "name": REVIEW_NAMES.get(s["review_state"], ""),
                        "reason": s["review_reason"], "by": s["reviewed_by"], "at": s["reviewed_at"]}}
+    body["county_settings"] = county_settings(store)
     body["change_decisions"] = [
         {"change_id": cid, "decision": d, "reason": r, "by": by, "at": at}
         for cid, d, r, by, at in store.query(

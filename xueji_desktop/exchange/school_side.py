@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..changes import apply_county_settings
 from ..errors import BadInput
 from ..progress import Progress, tick
 from ..school import get_school_profile_conn, save_school_profile
@@ -23,6 +24,7 @@ class InitInfo:
     county: dict[str, Any]
     county_signing: bytes
     county_encryption: bytes
+    county_settings: dict[str, Any] = field(default_factory=dict)  # class caps, change switches, 受控字段
 
 
 def read_init_package(path: Path | str) -> InitInfo:
@@ -37,7 +39,10 @@ def read_init_package(path: Path | str) -> InitInfo:
         raise BadInput(f"{Path(path).name}：初始化包内容无效。")
     county_signing = env.signing_public
     county_encryption = keys.unb64(body.get("county_encryption_public", ""), "县级加密公钥", 32)
-    return InitInfo(body["school"], body["county"], county_signing, county_encryption)
+    settings = body.get("county_settings", {})
+    if not isinstance(settings, dict):
+        raise BadInput(f"{Path(path).name}：初始化包中的县级设置格式不对，文件不是本程序写出的。")
+    return InitInfo(body["school"], body["county"], county_signing, county_encryption, settings)
 
 
 def apply_init(store: Store, info: InitInfo) -> str:
@@ -58,6 +63,7 @@ def apply_init(store: Store, info: InitInfo) -> str:
         keystore.put(tx, keystore.COUNTY_ENCRYPTION, "x25519", info.county_encryption)
         for k in ("code", "name", "city_code", "city_name"):
             store.set_meta(tx, f"county_{k}", str(info.county.get(k, "")))
+        apply_county_settings(store, tx, info.county_settings)
         keystore.ensure_own_keys(tx)
     return keystore.own_fingerprint(store.conn) or ""
 
@@ -217,6 +223,7 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         store.set_meta(tx, "review_state", str(review.get("state", "")))
         store.set_meta(tx, "review_reason", str(review.get("reason", "")))
         applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
+        apply_county_settings(store, tx, body.get("county_settings", {}))
         if review.get("state") == "passed" and body.get("accepted_uids"):
             from ..changes import mark_county_accepted
 

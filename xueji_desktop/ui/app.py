@@ -28,6 +28,12 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # --- packaging (issue 9): headless self-test, no window, no QApplication ---
+    if "--self-test" in (argv if argv is not None else sys.argv[1:]):
+        from ..cli.selftest_cmds import run_self_test_cli
+
+        return run_self_test_cli(argv)
+    # --- end packaging ---
     parser = argparse.ArgumentParser(prog="xueji-desktop")
     parser.add_argument("--db", type=Path, help="数据文件")
     parser.add_argument("--demo", action="store_true", help="没有数据时直接创建并打开演示学校")

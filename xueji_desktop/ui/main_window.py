@@ -1,70 +1,78 @@
-"""Main window: navigation on the left, one page per area on the right."""
+"""Main window: navigation on the left, one page per area on the right.
+
+Pages are registered by name as "module:Class" strings and imported the first time they are shown,
+so start-up stays fast and a page whose module is not there yet shows a clear placeholder instead of
+breaking the window. A page that emits ``open_student(int)`` gets its rows opened in the student form.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from importlib import import_module
+
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QSplitter,
     QStackedWidget,
-    QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ..school import get_school_profile, list_classes
+from ..school import get_school_profile
 from ..storage import Store
-from .student_model import StudentFilter, StudentTableModel
-
-SCHOOL_PAGES = ["学校信息", "年级班级", "学生信息", "照片", "导入导出", "问题学籍", "统计", "打印", "用户与日志"]
-COUNTY_PAGES = ["学校管理", "导入学校数据", "问题学籍", "审核", "上报"]
 
 
-class StudentListPage(QWidget):
-    def __init__(self, store: Store, parent=None) -> None:
+def _t(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+# Page name -> "module:Class" (under xueji_desktop.ui), or a list of (tab title, "module:Class").
+SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
+    "学校信息": "school_page:SchoolInfoPage",
+    "年级班级": "classes_page:ClassesPage",
+    "学生信息": "student_list:StudentListPage",
+    "学籍变动": "status_page:StatusPage",
+    "照片": "photo_page:PhotoPage",
+    "导入导出": [("Excel 导入导出", "excel_page:ExcelPage"), ("上报数据包", "package_page:PackageExportPage")],
+    "问题学籍": "package_page:ProblemsPage",
+    "统计": "stats_page:StatsPage",
+    "打印": "print_page:PrintPage",
+    "用户与日志": "users_page:UsersLogPage",
+}
+COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
+    "学校管理": "package_page:CountySchoolsPage",
+    "导入学校数据": "package_page:CountyImportPage",
+    "问题学籍": "package_page:ProblemsPage",
+    "审核": "package_page:CountyReviewPage",
+    "上报": "package_page:CountyUpPage",
+    "用户与日志": "users_page:UsersLogPage",
+}
+
+
+def load_page_class(target: str):
+    """The page class for "module:Class", or None when that module/class is not available."""
+    module_name, _, class_name = target.partition(":")
+    try:
+        module = import_module(f"{__package__}.{module_name}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.endswith(module_name):
+            return None
+        raise
+    return getattr(module, class_name, None)
+
+
+class PlaceholderPage(QWidget):
+    def __init__(self, name: str, target: str, parent=None) -> None:
         super().__init__(parent)
-        self.store = store
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.class_box = QComboBox()
-        self.class_box.addItem(self.tr("全部班级"), None)
-        for c in list_classes(store):
-            self.class_box.addItem(c.name, c.id)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText(self.tr("姓名或身份证件号"))
-        self.status_box = QComboBox()
-        for text, value in ((self.tr("全部状态"), None), (self.tr("正常"), "ok"), (self.tr("待修正"), "pending"),
-                            (self.tr("有警告"), "warning")):
-            self.status_box.addItem(text, value)
-        bar.addWidget(self.class_box)
-        bar.addWidget(self.search, 1)
-        bar.addWidget(self.status_box)
-        layout.addLayout(bar)
-        self.model = StudentTableModel(store.conn, self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QTableView.SelectRows)
-        self.view.verticalHeader().setDefaultSectionSize(24)
-        layout.addWidget(self.view)
-        self.count_label = QLabel()
-        layout.addWidget(self.count_label)
-        self.class_box.currentIndexChanged.connect(self.apply_filter)
-        self.status_box.currentIndexChanged.connect(self.apply_filter)
-        self.search.textChanged.connect(self.apply_filter)
-        self._update_count()
-
-    def apply_filter(self) -> None:
-        self.model.set_filter(StudentFilter(class_id=self.class_box.currentData(), text=self.search.text(),
-                                            status=self.status_box.currentData()))
-        self._update_count()
-
-    def _update_count(self) -> None:
-        self.count_label.setText(self.tr("共 %n 名学生", "", self.model.rowCount()))
+        label = QLabel(self.tr("“%1”功能尚未安装在此版本中（%2）。").replace("%1", name).replace("%2", target))
+        label.setAlignment(Qt.AlignCenter)
+        label.setWordWrap(True)
+        layout.addWidget(label)
 
 
 class MainWindow(QMainWindow):
@@ -72,41 +80,149 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         school = get_school_profile(store) or {}
-        self.setWindowTitle(self.tr("学籍信息采集") + f" - {school.get('name', '')} [{store.user.username}]")
+        side = self.tr("县级") if store.mode == "county" else self.tr("学校")
+        self.setWindowTitle(self.tr("学籍信息采集") + f" - {school.get('name', '')}（{side}）[{store.user.username}]")
+        self.registry = COUNTY_PAGES if store.mode == "county" else SCHOOL_PAGES
+        self.names = list(self.registry)
+        self.page_by_name: dict[str, QWidget] = {}
+        self.forms: dict[int | None, QWidget] = {}
         splitter = QSplitter(Qt.Horizontal)
         self.nav = QListWidget()
+        self.nav.setMaximumWidth(170)
+        self.nav.setStyleSheet("QListWidget { font-size: 14px } QListWidget::item { padding: 8px }")
         self.pages = QStackedWidget()
-        names = COUNTY_PAGES if store.mode == "county" else SCHOOL_PAGES
-        self.page_by_name: dict[str, QWidget] = {}
-        for name in names:
-            self.nav.addItem(self.tr(name))
-            page = StudentListPage(store) if name == "学生信息" else _placeholder(name)
-            self.page_by_name[name] = page
-            self.pages.addWidget(page)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
-        self.nav.setMaximumWidth(160)
+        for name in self.names:
+            self.nav.addItem(_t(name))
+            self.pages.addWidget(QWidget())  # filled on first visit
+        self.nav.currentRowChanged.connect(self.show_page)
         splitter.addWidget(self.nav)
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([170, 1100])  # no empty gap between the navigation and the page
         self.setCentralWidget(splitter)
-        if "学生信息" in names:
-            self.nav.setCurrentRow(names.index("学生信息"))
+        self.statusBar().showMessage(self.tr("当前用户：%1（%2）").replace("%1", store.user.display_name
+                                     or store.user.username).replace("%2", store.user.role_names))
         settings = QSettings()
         geometry = settings.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1200, 760)
+            self.resize(1280, 800)
+        if "学生信息" in self.names:
+            self.page("学生信息")  # the clerk's main page is always there (forms report saves to it)
+        start = settings.value("main/page") or ("学生信息" if "学生信息" in self.names else self.names[0])
+        self.go(start if start in self.names else self.names[0])
+
+    # ---- pages ---------------------------------------------------------------------
+    def go(self, name: str) -> QWidget:
+        self.nav.setCurrentRow(self.names.index(name))
+        return self.page(name)
+
+    def page(self, name: str) -> QWidget:
+        if name not in self.page_by_name:
+            index = self.names.index(name)
+            widget = self._build_page(name, self.registry[name])
+            old = self.pages.widget(index)
+            self.pages.removeWidget(old)
+            old.deleteLater()
+            self.pages.insertWidget(index, widget)
+            self.page_by_name[name] = widget
+        return self.page_by_name[name]
+
+    def show_page(self, row: int) -> None:
+        if row < 0:
+            return
+        self.page(self.names[row])
+        self.pages.setCurrentIndex(row)
+        QSettings().setValue("main/page", self.names[row])
+
+    def _build_page(self, name: str, target) -> QWidget:
+        if isinstance(target, list):
+            tabs = QTabWidget()
+            for title, sub_target in target:
+                tabs.addTab(self._build_page(title, sub_target), _t(title))
+            return tabs
+        cls = load_page_class(target)
+        if cls is None:
+            return PlaceholderPage(_t(name), target)
+        page = cls(self.store, self)
+        signal = getattr(page, "open_student", None)
+        if signal is not None and hasattr(signal, "connect"):
+            signal.connect(self.open_student)
+        if hasattr(page, "new_student"):
+            page.new_student.connect(self.new_student)
+        for name_ in ("imported", "classes_changed"):  # bulk changes: the list re-reads its keys and classes
+            bulk = getattr(page, name_, None)
+            if bulk is not None and hasattr(bulk, "connect"):
+                bulk.connect(self._students_changed)
+        return page
+
+    def _students_changed(self, *_args) -> None:
+        listing = self._list_page()
+        if listing is not None:
+            listing.reload_classes()
+            listing.refresh()
+
+    # ---- the student form ------------------------------------------------------------
+    def _list_page(self):
+        return self.page_by_name.get("学生信息")
+
+    def open_student(self, student_id: int) -> QWidget:
+        form = self.forms.get(student_id)
+        if form is not None and form.isVisible():
+            form.raise_()
+            form.activateWindow()
+            return form
+        return self._open_form(student_id=student_id)
+
+    def new_student(self, class_id: int | None = None) -> QWidget:
+        return self._open_form(class_id=class_id)
+
+    def _open_form(self, student_id: int | None = None, class_id: int | None = None) -> QWidget:
+        from .student_form import StudentForm
+
+        listing = self._list_page()
+        try:
+            form = StudentForm(self.store, student_id, class_id, self,
+                               next_id=listing.next_student if listing else None)
+        except Exception as exc:
+            QMessageBox.warning(self, self.tr("无法打开学籍"), str(exc))
+            raise
+        form.setAttribute(Qt.WA_DeleteOnClose)
+        if listing is not None:
+            form.saved.connect(listing.student_saved)
+        self.forms[student_id] = form
+        form.destroyed.connect(lambda *_a, key=student_id: self.forms.pop(key, None))
+        form.show()
+        return form
 
     def closeEvent(self, event) -> None:
+        for form in list(self.forms.values()):
+            if form.isVisible() and not form.close():
+                event.ignore()
+                return
         QSettings().setValue("main/geometry", self.saveGeometry())
+        self.auto_backup()
         super().closeEvent(event)
 
+    def auto_backup(self):
+        """Rolling automatic backup on every close (the newest ``auto_backup_count`` are kept, default 7).
+        A failure (full disk…) is shown but never keeps the clerk from closing."""
+        from PySide6.QtGui import QCursor
+        from PySide6.QtWidgets import QApplication, QMessageBox
 
-def _placeholder(name: str) -> QWidget:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    label = QLabel(name)
-    label.setAlignment(Qt.AlignCenter)
-    layout.addWidget(label)
-    return page
+        from ..errors import XuejiError
+        from ..paths import user_data_dir
+        from ..storage.backup import DEFAULT_AUTO_BACKUPS, auto_backup
+
+        folder = user_data_dir() / "backups" / self.store.path.stem
+        keep = int(self.store.meta("auto_backup_count", str(DEFAULT_AUTO_BACKUPS)) or DEFAULT_AUTO_BACKUPS)
+        QApplication.setOverrideCursor(QCursor(Qt.WaitCursor))
+        try:
+            return auto_backup(self.store, folder, keep)
+        except (XuejiError, OSError) as exc:
+            QMessageBox.warning(self, self.tr("自动备份失败"),
+                                self.tr("关闭前的自动备份没有完成：%1").replace("%1", str(exc)))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()

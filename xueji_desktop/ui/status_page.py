@@ -154,7 +154,9 @@ class StatusPage(QWidget):
                                 ("reject", self.tr("驳回"), lambda: self.decide(False)),
                                 ("withdraw", self.tr("撤回"), self.withdraw),
                                 ("graduate", self.tr("毕业…"), self.graduate),
+                                ("revert", self.tr("退回在校生"), self.revert_graduation),
                                 ("rollover", self.tr("学年升级…"), self.rollover),
+                                ("caps", self.tr("班额…"), self.edit_caps),
                                 ("report", self.tr("导出异动报表…"), self.export_report)):
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -170,6 +172,7 @@ class StatusPage(QWidget):
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QTableView.SelectRows)
+        self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda idx: self.open_student.emit(self.model.change_at(idx.row()).student_id))
         layout.addWidget(self.view)
         self.message = QLabel()
@@ -235,6 +238,42 @@ class StatusPage(QWidget):
         result = self._run(sy.graduate_class, self.store, cls.id, destination)
         if result:
             self.message.setText(self.tr("已办理毕业 %1 人。").replace("%1", str(result.graduated)))
+
+    def revert_graduation(self) -> None:
+        """退回在校生 for the student of the selected 毕业 record (graduated in error)."""
+        change = self._selected()
+        if change is None or change.kind != "graduate" or change.status != ch.EFFECTIVE:
+            QMessageBox.information(self, self.tr("退回在校生"), self.tr("请先在列表中选中一条已生效的“毕业”记录。"))
+            return
+        reason, ok = QInputDialog.getText(self, self.tr("退回在校生"), self.tr("退回原因："))
+        if ok and self._run(sy.revert_graduation, self.store, [change.student_id], reason):
+            self.message.setText(self.tr("已退回在校生。"))
+
+    def edit_caps(self) -> None:
+        from ..school import STAGES
+
+        stages = list(STAGES.items())
+        name, ok = QInputDialog.getItem(self, self.tr("班额"), self.tr("学段："), [n for _, n in stages], 0, False)
+        if not ok:
+            return
+        stage = next(k for k, n in stages if n == name)
+        cap, who = sy.class_cap(self.store, stage)
+        value, ok = QInputDialog.getInt(self, self.tr("班额"),
+                                        self.tr("本校%1每班人数上限（现行：%2）：").replace("%1", name)
+                                        .replace("%2", f"{cap}（{who}）" if cap else self.tr("未设置")),
+                                        cap or 45, 1, 200)
+        if ok:
+            self.set_cap(stage, value)
+
+    def set_cap(self, stage: int, value: int) -> bool:
+        try:
+            sy.set_class_cap(self.store, stage, value)
+        except XuejiError as exc:
+            QMessageBox.warning(self, self.tr("班额"), str(exc))
+            self.message.setText(str(exc))
+            return False
+        self.message.setText(self.tr("班额已设置。"))
+        return True
 
     def rollover(self) -> None:
         count, ok = QInputDialog.getInt(self, self.tr("学年升级"), self.tr("新学年一年级新建班级数："), 0, 0, 30)

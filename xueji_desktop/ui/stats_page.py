@@ -1,0 +1,139 @@
+"""统计: counts by grade, class and gender, special groups and completeness, with charts (QtCharts)
+and export to Excel. The numbers come from stats.compute_stats (core, also `xueji stats`)."""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QPieSeries, QValueAxis
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..stats import SchoolStats, compute_stats, export_stats_xlsx
+from ..storage import Store
+
+
+class StatsPage(QWidget):
+    def __init__(self, store: Store, parent=None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        bar = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setStyleSheet("font-size: 14px")
+        refresh = QPushButton(self.tr("刷新"))
+        refresh.clicked.connect(self.refresh)
+        self.export_button = QPushButton(self.tr("导出到 Excel…"))
+        self.export_button.clicked.connect(self.export)
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(refresh)
+        bar.addWidget(self.export_button)
+        layout.addLayout(bar)
+        self.grid = QGridLayout()
+        layout.addLayout(self.grid, 1)
+        self.class_table = QTableWidget(0, 4)
+        self.class_table.setHorizontalHeaderLabels([self.tr("班级"), self.tr("人数"), self.tr("男"), self.tr("女")])
+        self.class_table.setColumnWidth(0, 130)
+        for column in (1, 2, 3):
+            self.class_table.setColumnWidth(column, 48)
+        self.class_table.setMaximumWidth(320)
+        self.charts: list[QChartView] = []
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.stats = compute_stats(self.store)
+        s = self.stats
+        self.summary.setText(self.tr("在校学生 %1 名").replace("%1", str(s.total)))
+        for view in self.charts:
+            self.grid.removeWidget(view)
+            view.deleteLater()
+        grade_labels = [g.label for g in s.by_grade]
+        self.charts = [
+            _bars(self.tr("各年级人数"), grade_labels, {self.tr("男"): [g.male for g in s.by_grade],
+                                                        self.tr("女"): [g.female for g in s.by_grade]}),
+            _pie(self.tr("性别"), s.by_gender),
+            _bars(self.tr("特殊群体"), list(s.special), {self.tr("人数"): list(s.special.values())}),
+            _bars(self.tr("完整性（共 %1 人）").replace("%1", str(s.total)), list(s.completeness),
+                  {self.tr("人数"): list(s.completeness.values())}),
+        ]
+        for n, view in enumerate(self.charts):
+            self.grid.addWidget(view, n // 2, n % 2)
+        self.class_table.setRowCount(len(s.by_class))
+        for r, g in enumerate(s.by_class):
+            for c, value in enumerate((g.label, g.total, g.male, g.female)):
+                item = QTableWidgetItem(str(value))
+                if c:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                self.class_table.setItem(r, c, item)
+        self.grid.addWidget(self.class_table, 0, 2, 2, 1)
+
+    def export(self, path: str | None = None) -> str | None:
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出统计"), "学生统计.xlsx",
+                                                  self.tr("Excel 工作簿 (*.xlsx)"))
+        if not path:
+            return None
+        try:
+            export_stats_xlsx(self.stats, path)
+        except OSError as exc:
+            QMessageBox.warning(self, self.tr("无法导出"), self.tr("无法写入 %1：%2").replace("%1", path)
+                                .replace("%2", exc.strerror or str(exc)))
+            return None
+        self.summary.setText(self.summary.text() + self.tr("　已导出：%1").replace("%1", path))
+        return path
+
+
+def _view(chart: QChart) -> QChartView:
+    chart.setAnimationOptions(QChart.NoAnimation)
+    chart.legend().setAlignment(Qt.AlignBottom)
+    view = QChartView(chart)
+    view.setRenderHint(QPainter.Antialiasing)
+    view.setMinimumSize(320, 240)
+    return view
+
+
+def _bars(title: str, categories: list[str], series: dict[str, list[int]]) -> QChartView:
+    chart = QChart()
+    chart.setTitle(title)
+    bars = QBarSeries()
+    for name, values in series.items():
+        bar_set = QBarSet(name)
+        bar_set.append([float(v) for v in values])
+        bars.append(bar_set)
+    bars.setLabelsVisible(True)
+    chart.addSeries(bars)
+    axis_x = QBarCategoryAxis()
+    axis_x.append(categories)
+    axis_x.setTruncateLabels(False)
+    chart.addAxis(axis_x, Qt.AlignBottom)
+    bars.attachAxis(axis_x)
+    axis_y = QValueAxis()
+    axis_y.setLabelFormat("%d")
+    axis_y.setRange(0, max([1, *(v for values in series.values() for v in values)]) * 1.15)
+    chart.addAxis(axis_y, Qt.AlignLeft)
+    bars.attachAxis(axis_y)
+    chart.legend().setVisible(len(series) > 1)
+    return _view(chart)
+
+
+def _pie(title: str, values: dict[str, int]) -> QChartView:
+    chart = QChart()
+    chart.setTitle(title)
+    pie = QPieSeries()
+    for name, count in values.items():
+        pie.append(f"{name} {count}", count).setLabelVisible(True)
+    chart.addSeries(pie)
+    return _view(chart)
+
+
+__all__ = ["SchoolStats", "StatsPage"]

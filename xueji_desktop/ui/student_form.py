@@ -1,0 +1,461 @@
+"""The student form: one record, laid out like the 2022 paper form, keyboard first.
+
+Built from the field spec (``validation.load_spec()``): items 1-17, family member 1 (18-26), family
+member 2 (27-35), special education (36-37), then 其他信息 for the long-list fields. Code-table fields
+are searchable combo boxes; the 18-digit ID number fills birth date and gender; 姓名拼音 follows the
+name until the clerk edits it. Errors come from ``validate_student`` on the current values and are shown
+under the field when the clerk leaves it. Saving goes through ``students.add_student/update_student``
+(validated and audited there); a record with errors is still saved, as 待修正, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..changes import enrolment_summary, locked_changes
+from ..derive import facts_from_id, name_pinyin
+from ..errors import XuejiError
+from ..school import grade_code, list_classes
+from ..storage import Store
+from ..students import add_student, context_for, get_student, update_student, with_class
+from ..validation import Issue, load_spec, validate_student
+from ..validation.spec import Field
+from .code_combo import CodeComboBox
+
+ERROR_STYLE = "color: #c0392b; font-size: 11px"
+WARNING_STYLE = "color: #b9770e; font-size: 11px"
+MEMBER_SLOTS = 2  # the paper form has two family members
+
+
+def _label_text(f: Field, item: int | None) -> str:
+    number = f"{item} " if item else ""
+    star = "★" if f.starred else ""
+    return f"{number}{star}{f.label}"
+
+
+class _FocusWatcher(QObject):
+    """Calls ``left(key)`` when a field widget loses focus."""
+
+    def __init__(self, left: Callable[[str], None], parent=None) -> None:
+        super().__init__(parent)
+        self.left = left
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.FocusOut:
+            key = obj.property("field_key")
+            if key:
+                self.left(str(key))
+        return False
+
+
+class StudentForm(QWidget):
+    """Edit one student. ``student_id=None`` creates a new one in ``class_id``.
+
+    ``next_id(current_id)`` gives the record Ctrl+Enter moves to (None: a new blank record).
+    """
+
+    saved = Signal(int)
+
+    def __init__(self, store: Store, student_id: int | None = None, class_id: int | None = None,
+                 parent=None, next_id: Callable[[int | None], int | None] | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowFlag(Qt.Window, True)
+        self.store = store
+        self.spec = load_spec()
+        self.next_id = next_id
+        self.student_id: int | None = None
+        self.loaded: dict[str, Any] = {}
+        self.widgets: dict[str, QWidget] = {}       # field key ("members.0.phone" for members) -> editor
+        self.messages: dict[str, QLabel] = {}
+        self.touched: set[str] = set()
+        self.issues: list[Issue] = []
+        self.dirty = False
+        self._pinyin_auto = True
+        self._filling = False
+        self._watcher = _FocusWatcher(self._field_left, self)
+        self.classes = {c.id: c for c in list_classes(store)}
+        self._build()
+        self.resize(1000, 760)
+        if student_id is not None:
+            self.load(student_id)
+        else:
+            self.new_record(class_id)
+
+    # ---- building -------------------------------------------------------------------
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        self.header = QLabel()
+        self.header.setStyleSheet("font-size: 15px; font-weight: bold")
+        outer.addWidget(self.header)
+        self.enrolment_label = QLabel()  # 学籍状态, open changes and their step, key-field lock
+        self.enrolment_label.setStyleSheet("color: #555")
+        outer.addWidget(self.enrolment_label)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        self.body_layout = QVBoxLayout(body)
+        scroll.setWidget(body)
+        top = QHBoxLayout()
+        top.addWidget(scroll, 1)
+        self.photo_panel = self._make_photo_panel()
+        if self.photo_panel is not None:
+            top.addWidget(self.photo_panel)
+        outer.addLayout(top, 1)
+
+        spec = self.spec
+        student = [f for f in spec.group("student")]
+        self._add_group(self.tr("学生基本信息（第 1-17 项）"), [(f.key, f, f.item) for f in student])
+        members = sorted(spec.member_fields, key=lambda f: (not f.items, f.items[0] if f.items else 0))
+        for slot in range(MEMBER_SLOTS):
+            title = self.tr("家庭成员或监护人 %1（第 %2-%3 项）").replace("%1", str(slot + 1)) \
+                .replace("%2", str(18 + 9 * slot)).replace("%3", str(26 + 9 * slot))
+            self._add_group(title, [(f"members.{slot}.{f.key}", f, f.items[slot] if f.items else None)
+                                    for f in members])
+        self._add_group(self.tr("特殊教育（第 36-37 项，第 16 项为“是”时填写）"),
+                        [(f.key, f, f.item) for f in spec.group("special")])
+        self._add_group(self.tr("其他信息"), [(f.key, f, None) for f in spec.group("extra")])
+        self.body_layout.addStretch(1)
+
+        bar = QHBoxLayout()
+        self.status_label = QLabel()
+        bar.addWidget(self.status_label, 1)
+        self.save_button = QPushButton(self.tr("保存 (Ctrl+S)"))
+        self.save_next_button = QPushButton(self.tr("保存并下一条 (Ctrl+Enter)"))
+        self.print_button = QPushButton(self.tr("打印采集表…"))
+        self.close_button = QPushButton(self.tr("关闭"))
+        for b in (self.print_button, self.save_button, self.save_next_button, self.close_button):
+            bar.addWidget(b)
+        outer.addLayout(bar)
+        self.print_button.clicked.connect(self.print_form)
+        self.save_button.clicked.connect(self.save)
+        self.save_next_button.clicked.connect(self.save_and_next)
+        self.close_button.clicked.connect(self.close)
+        QShortcut(QKeySequence.Save, self, activated=self.save)
+        for seq in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(seq), self, activated=self.save_and_next)
+
+        # Tab order = paper-form order (the order the widgets were created in).
+        chain = [w for w in self.widgets.values() if w.focusPolicy() != Qt.NoFocus]
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
+
+        self.widgets["name"].textEdited.connect(self._name_edited)
+        self.widgets["name_pinyin"].textEdited.connect(self._pinyin_edited)
+        self.widgets["id_number"].textEdited.connect(self._id_edited)
+        self.widgets["class_code"].currentIndexChanged.connect(self._class_changed)
+
+    def _add_group(self, title: str, fields: list[tuple[str, Field, int | None]]) -> None:
+        box = QGroupBox(title)
+        grid = QGridLayout(box)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        for n, (key, f, item) in enumerate(fields):
+            row, col = divmod(n, 2)
+            label = QLabel(_label_text(f, item))
+            label.setToolTip(f.help)
+            editor = self._make_editor(key, f)
+            label.setBuddy(editor)
+            message = QLabel()
+            message.setWordWrap(True)
+            message.hide()
+            cell = QVBoxLayout()
+            cell.setSpacing(1)
+            cell.addWidget(editor)
+            cell.addWidget(message)
+            grid.addWidget(label, row, col * 2, Qt.AlignTop)
+            grid.addLayout(cell, row, col * 2 + 1)
+            self.widgets[key] = editor
+            self.messages[key] = message
+        self.body_layout.addWidget(box)
+
+    def _make_editor(self, key: str, f: Field) -> QWidget:
+        if key == "class_code":
+            editor: QWidget = QComboBox()
+            editor.addItem("", None)
+            for c in self.classes.values():
+                editor.addItem(f"{c.name}（{c.class_code}）", c.id)
+        elif key == "grade":
+            editor = QLineEdit()
+            editor.setReadOnly(True)
+            editor.setFocusPolicy(Qt.NoFocus)
+            editor.setPlaceholderText(self.tr("由班级确定"))
+        elif f.codes:
+            editor = CodeComboBox(self.spec.codes[f.codes])
+            editor.currentTextChanged.connect(self._changed)
+        else:
+            editor = QLineEdit()
+            if f.max_len:
+                editor.setMaxLength(f.max_len * 2)  # generous: the validator reports over-long text
+            placeholder = {"date": "YYYY-MM-DD", "yearmonth": "YYYYMM", "region": self.tr("12 位区划代码")}
+            editor.setPlaceholderText(placeholder.get(f.type, ""))
+            editor.textChanged.connect(self._changed)
+        editor.setToolTip(f.help)
+        editor.setProperty("field_key", key)
+        editor.installEventFilter(self._watcher)
+        if isinstance(editor, QComboBox) and editor.lineEdit() is not None:
+            editor.lineEdit().setProperty("field_key", key)
+            editor.lineEdit().installEventFilter(self._watcher)
+        return editor
+
+    def _make_photo_panel(self) -> QWidget | None:
+        """The photos helper's PhotoPanel when it is there; otherwise no panel."""
+        try:
+            from .photo_page import PhotoPanel  # type: ignore[attr-defined]
+        except ImportError:
+            return None
+        try:
+            panel = PhotoPanel(self.store, self)
+        except Exception:  # a panel that cannot start must not cost the clerk the form
+            return None
+        panel.setMaximumWidth(320)
+        return panel
+
+    # ---- values ---------------------------------------------------------------------
+    def _get(self, key: str) -> str:
+        w = self.widgets[key]
+        if isinstance(w, CodeComboBox):
+            return w.code()
+        if isinstance(w, QComboBox):
+            return ""
+        return w.text().strip()
+
+    def _set(self, key: str, value: Any) -> None:
+        w = self.widgets[key]
+        value = "" if value is None else str(value)
+        if isinstance(w, CodeComboBox):
+            w.set_code(value)
+        elif isinstance(w, QLineEdit):
+            w.setText(value)
+
+    def class_id(self) -> int | None:
+        return self.widgets["class_code"].currentData()
+
+    def record(self) -> dict[str, Any]:
+        """The record as typed: loaded values (incl. keys the form does not show) overwritten by the form."""
+        record = {k: v for k, v in self.loaded.items() if not k.startswith("_") and k != "members"}
+        for key in self.widgets:
+            if key.startswith("members.") or key in ("class_code", "grade"):
+                continue
+            record[key] = self._get(key)
+        members = [dict(m) for m in self.loaded.get("members", [])]
+        while len(members) < MEMBER_SLOTS:
+            members.append({})
+        for slot in range(MEMBER_SLOTS):
+            for f in self.spec.member_fields:
+                members[slot][f.key] = self._get(f"members.{slot}.{f.key}")
+        record["members"] = [m for m in members if any(v not in (None, "") for v in m.values())]
+        return record
+
+    # ---- loading ----------------------------------------------------------------------
+    def new_record(self, class_id: int | None = None) -> None:
+        self._filling = True
+        self.student_id, self.loaded = None, {}
+        for key in self.widgets:
+            if key != "class_code":
+                self._set(key, "")
+        # The usual values of a mainland pupil; the clerk changes them where they differ.
+        for key, value in (("nationality", "CHN"), ("hmt", "00"), ("id_type", "1"),
+                           ("members.0.id_type", "1")):  # member 2 stays empty unless filled in
+            self._set(key, value)
+        combo = self.widgets["class_code"]
+        combo.setCurrentIndex(max(0, combo.findData(class_id)) if class_id is not None else combo.currentIndex())
+        self._pinyin_auto = True
+        self._filling = False
+        self._reset_state()
+        self.header.setText(self.tr("新增学生"))
+        self.enrolment_label.setText("")
+        self.setWindowTitle(self.tr("新增学生"))
+        self.widgets["name"].setFocus()
+
+    def load(self, student_id: int) -> None:
+        record = get_student(self.store, student_id)
+        if record is None:
+            raise XuejiError(f"学生不存在（编号 {student_id}）。")
+        self._filling = True
+        self.student_id, self.loaded = student_id, record
+        for key in self.widgets:
+            if key.startswith("members."):
+                _, slot, field_key = key.split(".", 2)
+                members = record.get("members", [])
+                self._set(key, members[int(slot)].get(field_key, "") if int(slot) < len(members) else "")
+            elif key not in ("class_code", "grade"):
+                self._set(key, record.get(key, ""))
+        combo = self.widgets["class_code"]
+        combo.setCurrentIndex(max(0, combo.findData(record.get("_class_id"))))
+        self._update_grade()
+        self._pinyin_auto = not record.get("name_pinyin") or record.get("name_pinyin") == name_pinyin(
+            record.get("name", ""))
+        self._filling = False
+        self._reset_state()
+        name = record.get("name") or self.tr("（无姓名）")
+        self.header.setText(name)
+        self.enrolment_label.setText(enrolment_summary(self.store, student_id))
+        self.setWindowTitle(self.tr("学生信息 - %1").replace("%1", name))
+        if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
+            self.photo_panel.set_student(student_id)
+        # Show the stored problems straight away: an existing record's errors are what the clerk came for.
+        self.touched = set(self.widgets)
+        self.revalidate()
+
+    def _reset_state(self) -> None:
+        self.dirty = False
+        self.touched = set()
+        self.revalidate()
+
+    # ---- live behaviour --------------------------------------------------------------
+    def _changed(self, *_args) -> None:
+        if not self._filling:
+            self.dirty = True
+
+    def _name_edited(self, text: str) -> None:
+        if self._pinyin_auto:
+            self.widgets["name_pinyin"].setText(name_pinyin(text.strip()))
+
+    def _pinyin_edited(self, _text: str) -> None:
+        self._pinyin_auto = False
+
+    def _id_edited(self, text: str) -> None:
+        facts = facts_from_id(text) if self._get("id_type") in ("", "1") else None
+        if facts:
+            birth, gender = facts
+            self._set("birth_date", birth)
+            self._set("gender", gender)
+            self.touched |= {"id_number", "birth_date", "gender"}
+            self.revalidate()
+        elif len(text.strip()) >= 18:
+            self.touched.add("id_number")
+            self.revalidate()
+
+    def _class_changed(self, _index: int) -> None:
+        self._update_grade()
+        self._changed()
+
+    def _update_grade(self) -> None:
+        cls = self.classes.get(self.class_id())
+        code = grade_code(cls.stage, cls.entry_year) if cls else None
+        self.widgets["grade"].setText(self.spec.codes["grade"].by_code.get(code, "") if code else "")
+
+    def _field_left(self, key: str) -> None:
+        self.touched.add(key)
+        self.revalidate()
+
+    def revalidate(self) -> list[Issue]:
+        cls = self.classes.get(self.class_id())
+        self.issues = validate_student(with_class(self.record(), cls), context_for(cls))
+        by_field: dict[str, list[Issue]] = {}
+        for issue in self.issues:
+            by_field.setdefault(issue.field, []).append(issue)
+        for key, label in self.messages.items():
+            found = by_field.get(key, []) if key in self.touched else []
+            if found:
+                worst = min(found, key=lambda i: i.severity != "error")
+                label.setText("；".join(i.message for i in found))
+                label.setStyleSheet(ERROR_STYLE if worst.severity == "error" else WARNING_STYLE)
+                label.show()
+                self.widgets[key].setStyleSheet("border: 1px solid #c0392b" if worst.severity == "error" else "")
+            elif label.isVisible() or label.text():
+                label.clear()
+                label.hide()
+                self.widgets[key].setStyleSheet("")
+        errors = sum(i.severity == "error" for i in self.issues)
+        warnings = len(self.issues) - errors
+        self.status_label.setText(self.tr("%1 处错误，%2 处警告").replace("%1", str(errors))
+                                  .replace("%2", str(warnings)) if self.issues else self.tr("没有发现问题"))
+        return self.issues
+
+    # ---- saving -----------------------------------------------------------------------
+    def print_form(self):
+        """Preview (then print or save) this student's collection form for the parent's signature.
+        Unsaved edits are saved first so the paper shows what is in the record."""
+        if self.dirty and not self.save():
+            return None
+        if self.student_id is None:
+            QMessageBox.information(self, self.tr("打印采集表"), self.tr("请先保存学生信息。"))
+            return None
+        from .print_page import preview_student_form
+
+        self.preview = preview_student_form(self, self.store, self.student_id)
+        return self.preview
+
+    def save(self) -> bool:
+        record = self.record()
+        locked = locked_changes(self.store, self.student_id, self.loaded, record) if self.student_id else {}
+        if locked:
+            # Key fields of a county-accepted record change only by request: save the other edits now,
+            # and file the new key values as a request (with evidence) so nothing typed is lost.
+            if not self.request_key_change(locked):
+                return False
+            record = {**record, **{f: self.loaded.get(f, "") for f in locked}}
+        filed_request = bool(locked)
+        try:
+            with self.store.transaction() as tx:
+                if self.student_id is None:
+                    self.student_id = add_student(tx, record, self.class_id())
+                else:
+                    update_student(tx, self.student_id, record, class_id=self.class_id())
+        except XuejiError as exc:
+            QMessageBox.warning(self, self.tr("无法保存"), str(exc))
+            return False
+        self.loaded = get_student(self.store, self.student_id) or {}
+        self.dirty = False
+        self.touched = set(self.widgets)
+        issues = self.revalidate()
+        errors = sum(i.severity == "error" for i in issues)
+        state = self.tr("已保存，状态：待修正（%1 处错误）").replace("%1", str(errors)) if errors else \
+            self.tr("已保存")
+        self.status_label.setText(state)
+        self.header.setText(self.loaded.get("name") or self.tr("（无姓名）"))
+        self.enrolment_label.setText(enrolment_summary(self.store, self.student_id))
+        if filed_request:  # show what is stored; the new key values wait in the request
+            self.load(self.student_id)
+            self.status_label.setText(self.tr("已保存；关键字段变更已提交申请，待审核"))
+        self.saved.emit(self.student_id)
+        return True
+
+    def request_key_change(self, fields: dict[str, Any]) -> bool:
+        """Ask for reason and evidence and file a 关键字段变更 request; False if the user cancels."""
+        from .key_change_dialog import KeyChangeDialog
+
+        dialog = KeyChangeDialog(self.store, self.student_id, fields, self)
+        self.key_change_dialog = dialog
+        return dialog.exec() == dialog.DialogCode.Accepted
+
+    def save_and_next(self) -> None:
+        class_id = self.class_id()
+        current = self.student_id
+        if not self.save():
+            return
+        following = self.next_id(current) if self.next_id and current is not None else None
+        if following is not None:
+            self.load(following)
+        else:
+            self.new_record(class_id)
+        self.status_label.setText(self.tr("上一条已保存"))
+
+    def closeEvent(self, event) -> None:
+        if self.dirty:
+            answer = QMessageBox.question(
+                self, self.tr("未保存的修改"), self.tr("这条学籍有未保存的修改。保存吗？"),
+                QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+            if answer == QMessageBox.Cancel or (answer == QMessageBox.Save and not self.save()):
+                event.ignore()
+                return
+        super().closeEvent(event)
