@@ -165,18 +165,21 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
 def sheet_layout(sheet, name: str) -> Layout | None:
     """The best header row among the first rows of ``sheet``, or None."""
     best: tuple[int, Layout] | None = None
-    start_row, start_col = sheet.start or (0, 0)
+    _start_row, start_col = sheet.start or (0, 0)
     previous: list[Any] = []
+    # python-calamine's iter_rows() yields rows from sheet row 0 (leading blank rows included) but cells from
+    # start_col on: the row index is already absolute, the columns need padding. Pinned and tested
+    # (tests/excel/test_reader_offsets.py) because a shift here misplaces every error in the report.
     for i, row in enumerate(sheet.iter_rows()):
         if i >= HEADER_SCAN_ROWS:
             break
         cells = [""] * start_col + list(row)
-        groups = _group_titles(sheet, previous, start_row + i) if previous else {}
+        groups = _group_titles(sheet, previous, i) if previous else {}
         mapped, unknown = map_header(cells, groups)
         score = len(mapped)
         has_name = any(c.key == "name" and c.member is None for c in mapped.values())
         if has_name and score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
-            best = (score, Layout(name, start_row + i, mapped, unknown, start_col))
+            best = (score, Layout(name, i, mapped, unknown, start_col))
         previous = cells
     return best[1] if best else None
 
@@ -204,10 +207,9 @@ def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
 
 def iter_data_rows(sheet, layout: Layout) -> Iterator[tuple[int, list[Any]]]:
     """(0-based sheet row, cells) for every row below the header; cells indexed by absolute column."""
-    start_row, start_col = sheet.start or (0, 0)
+    _start_row, start_col = sheet.start or (0, 0)
     pad = [""] * start_col
-    for i, row in enumerate(sheet.iter_rows()):
-        r = start_row + i
+    for r, row in enumerate(sheet.iter_rows()):  # r is the absolute sheet row (see sheet_layout)
         if r <= layout.header_row:
             continue
         yield r, (pad + list(row)) if start_col else row
