@@ -198,5 +198,21 @@ def public_record(record: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if not k.startswith("_")}
 
 
+def resolve_student(conn, text: str) -> int | None:
+    """The student a user names by 身份证件号 or by database id (CLI arguments, dialogs); None if unknown.
+    An ID number shared by several records is refused rather than guessed."""
+    token = text.strip()
+    rows = conn.execute("SELECT id FROM students WHERE id_number = ?", (token.upper(),)).fetchall()
+    if len(rows) > 1:
+        raise BadInput(f"身份证件号 {token} 对应多名学生，请用学生编号。")
+    if rows:
+        return rows[0][0]
+    if token.isdigit() and len(token) < 15:
+        row = conn.execute("SELECT id FROM students WHERE id = ?", (int(token),)).fetchone()
+        if row:
+            return row[0]
+    return None
+
+
 def count_students(store) -> int:
     return store.conn.execute("SELECT count(*) FROM students").fetchone()[0]

@@ -27,7 +27,7 @@ def test_apply_fix_and_approve(qtbot, demo_store, demo_path, tmp_path):
     assert dialog.reason.text() == "因病住院治疗"  # nothing typed is lost
     scan = tmp_path / "诊断证明.jpg"
     scan.write_bytes(b"\xff\xd8scan")
-    dialog.add_evidence_file(scan)
+    dialog.evidence.add_file(scan)
     dialog.submit()
     assert dialog.change_id is not None and dialog.result() == dialog.DialogCode.Accepted
 

@@ -236,7 +236,7 @@ def test_locked_key_field_edit_becomes_a_request_and_other_edits_save(qtbot, win
         dialog.submit()  # no reason, no evidence: refused inside the dialog, nothing lost
         assert "原因" in dialog.error.text() or "证明材料" in dialog.error.text()
         dialog.reason.setText("户口簿姓名已变更")
-        dialog.add_evidence_file(scan)
+        dialog.evidence.add_file(scan)
         dialog.submit()
 
     QTimer.singleShot(0, fill_dialog)

@@ -101,16 +101,12 @@ def register(sub) -> None:
 
 
 def _student_id(store, text: str) -> int:
-    text = text.strip()
-    if text.isdigit() and len(text) < 10:
-        if store.query("SELECT 1 FROM students WHERE id = ?", (int(text),)):
-            return int(text)
-    rows = store.query("SELECT id FROM students WHERE id_number = ?", (text.upper(),))
-    if len(rows) == 1:
-        return rows[0][0]
-    if len(rows) > 1:
-        raise BadInput(f"身份证件号 {text} 对应多名学生，请用学生编号。")
-    raise BadInput(f"找不到学生：{text}（可用学生编号或身份证件号）。")
+    from ..students import resolve_student
+
+    student_id = resolve_student(store.conn, text)
+    if student_id is None:
+        raise BadInput(f"找不到学生：{text}（可用学生编号或身份证件号）。")
+    return student_id
 
 
 def _class_id(store, code: str) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import BadInput
 from ..progress import Progress, tick
 from ..school import ClassInfo, find_class, get_school_profile_conn, list_classes
-from ..students import get_student_conn
+from ..students import get_student_conn, resolve_student
 from .form import FormHeader, build_form
 from .layout import Page
 from .roster import RosterHeader, build_roster
@@ -47,13 +47,11 @@ def parse_student_tokens(conn, text: str) -> tuple[int, ...]:
     for token in (t.strip() for t in text.replace("，", ",").split(",")):
         if not token:
             continue
-        row = conn.execute("SELECT id FROM students WHERE id_number = ?", (token.upper(),)).fetchone()
-        if row is None and token.isdigit() and len(token) < 15:
-            row = conn.execute("SELECT id FROM students WHERE id = ?", (int(token),)).fetchone()
-        if row is None:
+        student_id = resolve_student(conn, token)
+        if student_id is None:
             unknown.append(token)
         else:
-            ids.append(row[0])
+            ids.append(student_id)
     if unknown:
         raise BadInput(f"找不到学生：{'、'.join(unknown[:5])}。--students 请填写学生编号或身份证件号，用逗号分隔。")
     if not ids:

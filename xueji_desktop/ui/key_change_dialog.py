@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QPushButton,
 )
 
 from .. import changes as ch
 from ..errors import XuejiError
 from ..validation import load_spec
+from .evidence_picker import EvidencePicker
 
 
 class KeyChangeDialog(QDialog):
     def __init__(self, store, student_id: int, fields: dict[str, Any], parent=None) -> None:
         super().__init__(parent)
         self.store, self.student_id, self.fields = store, student_id, fields
-        self.evidence: list[Path] = []
         self.change_id: int | None = None
         self.setWindowTitle(self.tr("申请关键字段变更"))
         form = QFormLayout(self)
@@ -36,16 +32,12 @@ class KeyChangeDialog(QDialog):
             form.addRow(spec.field(key).label, QLabel(f"{current.get(key) or '（空）'} → {new or '（空）'}"))
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("如：户口簿姓名已变更"))
-        self.evidence_list = QListWidget()
-        self.evidence_list.setMaximumHeight(70)
-        add = QPushButton(self.tr("添加证明材料（户籍证明等扫描件）…"))
-        add.clicked.connect(self._choose_files)
+        self.evidence = EvidencePicker(self.tr("添加证明材料（户籍证明等扫描件）…"))
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b")
         self.error.setWordWrap(True)
         form.addRow(self.tr("变更原因"), self.reason)
-        form.addRow(self.tr("证明材料"), self.evidence_list)
-        form.addRow("", add)
+        form.addRow(self.tr("证明材料"), self.evidence)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.button(QDialogButtonBox.Ok).setText(self.tr("提交申请"))
@@ -53,20 +45,12 @@ class KeyChangeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
-    def _choose_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, self.tr("选择证明材料扫描件"))
-        for name in names:
-            self.add_evidence_file(Path(name))
-
-    def add_evidence_file(self, path: Path) -> None:
-        self.evidence.append(path)
-        self.evidence_list.addItem(path.name)
 
     def submit(self) -> None:
         try:
             self.change_id = ch.request_key_field_change(self.store, self.student_id, self.fields,
                                                          reason=self.reason.text(),
-                                                         evidence=ch.read_evidence(self.evidence))
+                                                         evidence=ch.read_evidence(self.evidence.paths))
         except XuejiError as exc:
             self.error.setText(str(exc))  # keep what was typed; fix and submit again
             return

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -31,6 +30,8 @@ from .. import changes as ch
 from .. import school_year as sy
 from ..errors import XuejiError
 from ..school import list_classes
+from ..students import resolve_student
+from .evidence_picker import EvidencePicker
 
 COLUMNS = ["编号", "姓名", "异动类型", "生效日期", "状态", "原因", "申请人", "审核人"]
 
@@ -77,7 +78,6 @@ class ApplyChangeDialog(QDialog):
     def __init__(self, store, student_id: int | None = None, parent=None) -> None:
         super().__init__(parent)
         self.store = store
-        self.evidence: list[Path] = []
         self.change_id: int | None = None
         self.setWindowTitle(self.tr("申请学籍异动"))
         form = QFormLayout(self)
@@ -97,17 +97,13 @@ class ApplyChangeDialog(QDialog):
         self.target.addItem(self.tr("（留级/跳级时选择）"), None)
         for c in list_classes(store):
             self.target.addItem(c.name, c.id)
-        self.evidence_list = QListWidget()
-        self.evidence_list.setMaximumHeight(70)
-        add = QPushButton(self.tr("添加证明材料…"))
-        add.clicked.connect(self._add_evidence)
+        self.evidence = EvidencePicker(self.tr("添加证明材料…"))
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b")
         self.error.setWordWrap(True)
         for label, widget in ((self.tr("学生"), self.student), (self.tr("异动类型"), self.kind),
                               (self.tr("生效日期"), self.date), (self.tr("原因"), self.reason),
-                              (self.tr("目标班级"), self.target), (self.tr("证明材料"), self.evidence_list),
-                              ("", add)):
+                              (self.tr("目标班级"), self.target), (self.tr("证明材料"), self.evidence)):
             form.addRow(label, widget)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -116,23 +112,16 @@ class ApplyChangeDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
 
-    def _add_evidence(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, self.tr("选择证明材料扫描件"))
-        for name in names:
-            self.add_evidence_file(Path(name))
-
-    def add_evidence_file(self, path: Path) -> None:
-        self.evidence.append(path)
-        self.evidence_list.addItem(path.name)
 
     def submit(self) -> None:
-        from ..cli.status_cmds import _student_id
-
         try:
-            sid = _student_id(self.store, self.student.text())
+            sid = resolve_student(self.store.conn, self.student.text())
+            if sid is None:
+                raise XuejiError(self.tr("找不到学生：%1（可用学生编号或身份证件号）。")
+                                 .replace("%1", self.student.text()))
             self.change_id = ch.apply_change(
                 self.store, sid, self.kind.currentData(), effective_date=self.date.date().toString("yyyy-MM-dd"),
-                reason=self.reason.text(), evidence=ch.read_evidence(self.evidence),
+                reason=self.reason.text(), evidence=ch.read_evidence(self.evidence.paths),
                 target_class_id=self.target.currentData())
         except XuejiError as exc:
             self.error.setText(str(exc))  # keep everything typed; the user fixes and resubmits
