@@ -120,7 +120,7 @@ def seal(*, kind: str, sender: dict[str, Any], signing_private: bytes, recipient
 @dataclass
 class Envelope:
     header: dict[str, Any]
-    payload: bytes
+    payload: bytes | memoryview   # a view into the file's bytes: copying a 100 MB payload costs as much as hashing it
     name: str
 
     @property
@@ -146,7 +146,7 @@ class Envelope:
     def decrypt(self, x25519_private: bytes) -> bytes:
         enc = self.header["encryption"]
         if enc.get("alg") == "none":
-            return self.payload
+            return bytes(self.payload)
         mine = keys.fingerprint(keys.x25519_public_of(x25519_private))
         if enc.get("recipient_fingerprint") != mine:
             raise BadInput(f"{self.name}：不是发给本单位的数据包（加密公钥指纹 {enc.get('recipient_fingerprint')}，"
@@ -178,15 +178,17 @@ def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
     if len(data) > MAX_FILE_SIZE:
         raise BadInput(f"{what}文件过大，不是有效的数据包。")
     members = _canonical_members(data)
+    canonical_layout = members is not None
     if members is None:
-        # Not laid out the way we write packages: let the zip checks say precisely what is wrong.
+        # Not laid out the way we write packages: let the zip checks say precisely what is wrong, then
+        # (if signature and hashes hold) refuse it for its framing below.
         z = SafeZip(data, OUTER_LIMITS, what)
         names = sorted(z.infos, key=lambda n: z.infos[n].header_offset)
         if set(names) != set(MEMBER_ORDER) or len(names) != 3:
             raise BadInput(f"{what}不是本程序的数据包（成员应为 {', '.join(MEMBER_ORDER)}，"
                            f"实际为 {', '.join(n[:40] for n in names[:6])}）。")
-        members = {n: z.read(n) for n in MEMBER_ORDER}
-    header_bytes = members[HEADER_NAME]
+        members = {n: (memoryview(z.read(n)), zlib.crc32(z.read(n))) for n in MEMBER_ORDER}
+    header_bytes = bytes(members[HEADER_NAME][0])
     if len(header_bytes) > MAX_HEADER_SIZE:
         raise BadInput(f"{what}包头过大，不是有效的数据包。")
     try:
@@ -214,24 +216,28 @@ def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
         header["encryption"]["alg"]
     except (KeyError, TypeError, ValueError):
         raise BadInput(f"{what}包头缺少必需的项，文件被改动或不是本程序写出的。") from None
-    signature = members[SIGNATURE_NAME]
+    signature = bytes(members[SIGNATURE_NAME][0])
     if not keys.verify(signing_public, signature, SIGNATURE_CONTEXT + header_bytes):
         raise BadInput(f"{what}签名无效：包头或签名被改动过，或不是由声明的发送方签发。未导入任何数据。")
-    payload = members[PAYLOAD_NAME]
+    payload, zip_crc = members[PAYLOAD_NAME]
     if len(payload) != size:
         raise BadInput(f"{what}数据部分长度不符（被截断或改动），请重新拷贝。")
     if _sha256(payload) != digest:
         raise BadInput(f"{what}数据部分的 SHA-256 校验值不符：内容在传递中被改动过。未导入任何数据。")
-    _check_framing(data, header_bytes, payload, crc, signature, what)
+    # The zip CRCs are framing too: they must be the ones we would have written (the payload's is signed
+    # in the header; it is not recomputed, the SHA-256 above already covers the payload).
+    if not canonical_layout or zip_crc != crc or members[HEADER_NAME][1] != zlib.crc32(header_bytes) \
+            or members[SIGNATURE_NAME][1] != zlib.crc32(signature):
+        raise BadInput(f"{what}文件结构被改动过（与签名内容不一致），拒绝导入。")
     return Envelope(header, payload, name)
 
 
-def _canonical_members(data: bytes) -> dict[str, bytes] | None:
-    """Fast path: the three members, if the file starts with our three local headers in order (no zipfile
-    parsing). Only offsets are taken from here; :func:`_check_framing` later compares every framing byte
-    with what we would have written, so a file accepted this way is exactly a canonical package."""
-    members: dict[str, bytes] = {}
-    crcs: list[tuple[str, int, int]] = []
+def _canonical_members(data: bytes) -> dict[str, tuple[memoryview, int]] | None:
+    """The three members (as views, no copy) and their zip CRC-32s, if ``data`` is laid out byte for byte
+    as :func:`_assemble` writes it for the sizes and CRCs its local headers declare; None otherwise.
+    The caller then checks those CRCs against the signed content, so every framing byte is authenticated."""
+    view = memoryview(data)
+    spans: list[tuple[str, int, int, int, int]] = []  # name, local header offset, data start, size, crc
     pos = 0
     for expected in MEMBER_ORDER:
         if len(data) < pos + _LOCAL.size:
@@ -239,29 +245,16 @@ def _canonical_members(data: bytes) -> dict[str, bytes] | None:
         fields = _LOCAL.unpack_from(data, pos)
         size, name_len, extra_len = fields[7], fields[9], fields[10]
         start = pos + _LOCAL.size + name_len + extra_len
-        if fields[0] != b"PK\x03\x04" or data[pos + _LOCAL.size:pos + _LOCAL.size + name_len] != expected.encode() \
-                or fields[7] != fields[8] or start + size > len(data):
+        if start + size > len(data):
             return None
-        members[expected] = data[start:start + size]
-        crcs.append((expected, size, fields[6]))
+        spans.append((expected, pos, start, size, fields[6]))
         pos = start + size
-    _locals, trailer = _frame(crcs)
-    return members if data[pos:] == trailer else None
-
-
-def _check_framing(data: bytes, header_bytes: bytes, payload: bytes, crc: int, signature: bytes, what: str) -> None:
-    parts = [header_bytes, None, signature]  # None: the payload, already checked by its SHA-256
-    locals_, trailer = _frame([(HEADER_NAME, len(header_bytes), zlib.crc32(header_bytes)),
-                               (PAYLOAD_NAME, len(payload), crc),
-                               (SIGNATURE_NAME, len(signature), zlib.crc32(signature))])
-    pos = 0
-    ok = True
-    for lh, part in zip(locals_, parts, strict=True):
-        ok = ok and data[pos:pos + len(lh)] == lh
-        pos += len(lh)
-        if part is not None:
-            ok = ok and data[pos:pos + len(part)] == part
-        pos += len(payload) if part is None else len(part)
-    ok = ok and data[pos:] == trailer
-    if not ok:
-        raise BadInput(f"{what}文件结构被改动过（与签名内容不一致），拒绝导入。")
+    locals_, trailer = _frame([(n, size, crc) for n, _p, _s, size, crc in spans])
+    if view[pos:] != trailer:
+        return None
+    members: dict[str, tuple[memoryview, int]] = {}
+    for lh, (n, at, start, size, crc) in zip(locals_, spans, strict=True):
+        if view[at:start] != lh:
+            return None
+        members[n] = (view[start:start + size], crc)
+    return members

@@ -32,7 +32,7 @@ def read_init_package(path: Path | str) -> InitInfo:
     if env.kind != "init":
         raise BadInput(f"{Path(path).name} 不是学校初始化包（是{env.kind}），请使用县级下发的初始化包。")
     try:
-        body = json.loads(env.payload) if env.header["encryption"]["alg"] == "none" else None
+        body = json.loads(bytes(env.payload)) if env.header["encryption"]["alg"] == "none" else None
     except ValueError:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("school"), dict):
