@@ -94,9 +94,10 @@ class SheetStream:
     def _scan_tail(self) -> None:
         """One pass over the whole part before any row is imported: the merged ranges that follow the rows,
         and proof that the part inflates to its end (a truncated file fails here, before anything is written)."""
-        tail = b""
+        last = tail = b""
         for block in self._inflate():
-            tail = (tail + block)[-(READ_BYTES * 2):]
+            last, tail = tail, block  # the last two blocks: <mergeCells> may straddle them
+        tail = last + tail
         end = tail.rfind(b"</" + self.closing[2:self.closing.index(b">") + 1])
         m = _MERGES.search(tail, max(end, 0))
         self.merges = m.group(0) if m else b""

@@ -18,13 +18,18 @@ from typing import Any
 GENESIS = "0" * 64
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+# One encoder, built once: json.dumps() builds a new one per call, and a big import writes 200,000 entries.
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode
+
+
+# For a list of strings, _canonical's output is just this (no keys to sort, no other types): the
+# C string encoder is ~5× faster, which a 200,000-entry import feels. Tested equal to _canonical.
+_encode_str = json.encoder.encode_basestring  # ensure_ascii=False
 
 
 def entry_hash(prev_hash: str, ts: str, username: str, action: str, table: str, record_id: str,
                changes_json: str) -> str:
-    payload = _canonical([prev_hash, ts, username, action, table, record_id, changes_json])
+    payload = "[" + ",".join(map(_encode_str, (prev_hash, ts, username, action, table, record_id, changes_json))) + "]"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
