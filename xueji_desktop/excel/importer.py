@@ -18,20 +18,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
 from ..progress import Progress, tick
-from ..school import ClassInfo, class_code, list_classes, parse_class
+from ..school import ClassInfo, class_code, list_classes
 from ..storage import audit
 from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column
 from .reader import below_header, check_container, find_layout, iter_data_rows
-from .rows import cell_plan, merge_issues, normalize_row, read_cells
+from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
 from .stream import open_stream, slice_rows
 
 CHUNK = 1000
@@ -91,7 +91,7 @@ def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: da
 
 
 def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
-    parsed = _parse_class(text)
+    parsed = parse_class_text(text)
     if not parsed:
         return None
     try:
@@ -99,8 +99,6 @@ def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
     except BadInput:
         return None
 
-
-_parse_class = lru_cache(maxsize=4096)(parse_class)  # a few dozen class spellings over thousands of rows
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(...) builds one per call
 

@@ -146,8 +146,11 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
         if not text:
             continue
         col = match_header(text, groups.get(j))
-        if col is not None and col.member is None and (col.path in taken or (col.key == "name" and member_cursor >= 0)):
-            col = None  # a repeated student header: a member's column without prefix
+        in_members = member_cursor >= 0 and text in member_names
+        if col is not None and col.member is None and (col.path in taken or in_members):
+            # a repeated student header, or one inside unprefixed member columns (户口所在地 after 姓名 关系 …,
+            # national template): a member's column without prefix
+            col = None
         if col is None and text in member_names:
             if text == clean_header("姓名") or block < 0:
                 block = min(block + 1, 1)

@@ -7,12 +7,16 @@ replace the generic messages: one place, so the two commands cannot disagree abo
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, NamedTuple
 
+from ..school import parse_class
 from ..validation import ERROR, Issue, normalize_record
 from ..validation.spec import load_spec
 from .columns import MEMBER_COUNT, Column
 from .reader import cell_text, damaged_id
+
+parse_class_text = lru_cache(maxsize=4096)(parse_class)  # a few dozen class spellings over thousands of rows
 
 # (column index, key, member index or None, issue path, kind, memo); kind: "id", "class", "skip" (年级 when it
 # follows from the class), "yearmonth" or "" (anything else).
