@@ -250,3 +250,49 @@ def test_locked_key_field_edit_becomes_a_request_and_other_edits_save(qtbot, win
     assert change.kind == ch.KEY_FIELD_CHANGE and change.data["fields"]["name"] == [old_name, "新名字"]
     assert "关键字段变更（待学校审核）" in form.enrolment_label.text()
     assert form.widgets["name"].text() == old_name and not form.dirty
+
+
+def _click_header(qtbot, view, column: int) -> None:
+    from PySide6.QtCore import QPoint
+
+    header = view.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(column) + 10, header.height() // 2))
+
+
+def test_header_click_sorts_names_in_pinyin_order_and_other_columns_do_not_sort(qtbot, demo_store):
+    from xueji_desktop.derive import pinyin_sort_keys
+    from xueji_desktop.ui.student_list import StudentListPage
+    from xueji_desktop.ui.student_model import columns_for
+
+    page = StudentListPage(demo_store)
+    qtbot.addWidget(page)
+    page.model.set_columns(columns_for(["class", "name", "ethnicity", "status"]))
+    page.show()
+    model, view = page.model, page.view
+
+    def names() -> list[str]:
+        return [model.index(r, 1).data() for r in range(model.rowCount())]
+
+    listed = names()  # class, then name
+    by_pinyin = sorted(listed, key=dict(zip(listed, pinyin_sort_keys(listed), strict=False)).get)
+    assert listed != by_pinyin
+
+    _click_header(qtbot, view, 1)
+    assert names() == by_pinyin
+    assert view.horizontalHeader().sortIndicatorSection() == 1
+    _click_header(qtbot, view, 1)  # again: descending
+    assert names() == by_pinyin[::-1]
+
+    _click_header(qtbot, view, 2)  # 民族 lives in the JSON: not sortable, the name order stays
+    assert view.horizontalHeader().sortIndicatorSection() == 1
+    assert names() == by_pinyin[::-1]
+
+    _click_header(qtbot, view, 3)  # 状态: students needing work first
+    statuses = [model.index(r, 3).data() for r in range(model.rowCount())]
+    rank = {"待修正": 0, "有警告": 1, "正常": 2}
+    assert [rank[s] for s in statuses] == sorted(rank[s] for s in statuses) and len(set(statuses)) > 1
+
+    page.search.setText("张")  # the filter keeps the sort
+    shown = [model.index(r, 3).data() for r in range(model.rowCount())]
+    assert [rank[s] for s in shown] == sorted(rank[s] for s in shown)

@@ -107,6 +107,9 @@ def test_normalises(key, raw, expected):
     ("birth_date", "三月七日", "date.format"),
     ("enrol_date", "202213", "yearmonth.format"),
     ("enrol_date", "九月", "yearmonth.format"),
+    ("enrol_date", 2020.1, "yearmonth.ambiguous"),   # 2020.1 or 2020.10 with the zero dropped by Excel
+    ("enrol_date", 2020.13, "yearmonth.format"),
+    ("enrol_date", 2020, "yearmonth.format"),        # a year without its month
     ("id_number", "1.10105E+17", "id.excel_number"),
     ("id_number", 1.1010519491231002e17, "id.excel_number"),
 ])
@@ -117,6 +120,14 @@ def test_unparseable_values_are_kept_and_reported(key, raw, code):
     assert SPEC.student_by_key[key].label in issue.message
     if isinstance(raw, str):
         assert value == raw  # kept verbatim: never lose what the user typed
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (2020.09, "202009"), (2019.12, "201912"), (202009, "202009"), (44075.0, "202009"),  # last: a date serial
+])
+def test_year_month_typed_into_a_number_cell(raw, expected):
+    # Excel stores 2020.09 as the number 2020.09; read as a date serial it would silently become 1905-07.
+    assert normalize_value(field("enrol_date"), raw) == (expected, None)
 
 
 def test_empty_values_give_empty_string():

@@ -75,7 +75,12 @@ class StudentListPage(QWidget):
         self.view.setSelectionMode(QTableView.SingleSelection)
         self.view.setEditTriggers(QTableView.NoEditTriggers)
         self.view.verticalHeader().setDefaultSectionSize(24)
-        self.view.horizontalHeader().setStretchLastSection(True)
+        header = self.view.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSortIndicator(-1, Qt.AscendingOrder)  # list order (class, name) until a header is clicked
+        self.view.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(self._sort_changed)
+        self._sorted_by, self._sort_order = -1, Qt.AscendingOrder
         self._size_columns()
         layout.addWidget(self.view, 1)
         self.count_label = QLabel()
@@ -119,8 +124,22 @@ class StudentListPage(QWidget):
         if not keys:
             return
         self.model.set_columns(columns_for(keys))
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)  # column numbers changed
         self._size_columns()
         QSettings().setValue(COLUMNS_SETTING, keys)
+
+    def _sort_changed(self, column: int, order) -> None:
+        """Only columns whose keys are in memory sort (see student_model.SORTABLE); a click on another
+        puts the indicator back where it was and says why in the tooltip."""
+        header = self.view.horizontalHeader()
+        if column >= 0 and not self.model.is_sortable(column):
+            header.blockSignals(True)
+            header.setSortIndicator(self._sorted_by, self._sort_order)
+            header.blockSignals(False)
+            self.model.sort(self._sorted_by, self._sort_order)  # the view already asked for the other column
+            header.setToolTip(self.tr("可按 班级、班号、姓名（拼音）、身份证件号、状态 排序"))
+            return
+        self._sorted_by, self._sort_order = column, order
 
     def _size_columns(self) -> None:
         widths = {"class": 140, "id_number": 170, "birth_date": 100, "current_address": 260,

@@ -217,6 +217,11 @@ def parse_yearmonth(raw: Any) -> tuple[int, int] | None:
         return None
     if isinstance(raw, (int, float)):
         n = int(raw)
+        if 1900 <= n < 2100:
+            # 2020.09 typed into a number cell: Excel keeps the number (read as a serial it would be 1905-07).
+            # One decimal (2020.1) is January or a 2020.10 whose zero Excel dropped: not ours to guess.
+            frac = repr(float(raw)).partition(".")[2]
+            return (n, int(frac)) if len(frac) == 2 and 1 <= int(frac) <= 12 else None
         if 100000 <= n <= 999999 or 10000000 <= n:
             raw = str(n)
         else:
@@ -233,6 +238,12 @@ def parse_yearmonth(raw: Any) -> tuple[int, int] | None:
 
 def _yearmonth_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
     ym = parse_yearmonth(raw)
+    if ym is None and isinstance(raw, float) and 1900 <= raw < 2100 and len(repr(raw).partition(".")[2]) == 1:
+        year, digit = repr(raw).split(".")
+        return _json_safe(raw), Issue(path, ERROR, "yearmonth.ambiguous",
+                                      f"{label}“{raw!r}”不明确：是 {year} 年 {digit} 月，还是 {year} 年 {digit}0 月"
+                                      f"（Excel 会把 {year}.{digit}0 存成 {raw!r}）？"
+                                      f"请按 YYYYMM 填写，如 {year}0{digit}。")
     if ym is None:
         return _json_safe(raw), Issue(path, ERROR, "yearmonth.format",
                                       f"{label}“{_text_of(raw).strip()}”格式不对，请按 YYYYMM 填写年和月，如 202209。")
