@@ -18,8 +18,8 @@ from python_calamine import CalamineWorkbook
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xueji_desktop.demo import demo_classes, make_student
+from xueji_desktop.excel.check import check_workbook
 from xueji_desktop.validation.spec import load_spec
-from xueji_desktop.validation.workbook import check_workbook
 
 
 def write(path: Path, n: int) -> None:

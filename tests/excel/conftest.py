@@ -44,3 +44,37 @@ def save_rows(path: Path, header: list[str], rows: list[list], *, title_rows: li
         ws.append(r)
     wb.save(path)
     return path
+
+
+@pytest.fixture
+def sliced(monkeypatch):
+    """Every sheet counts as big, and slices are small: a 300-row file becomes several slices."""
+    from xueji_desktop.excel import stream
+
+    monkeypatch.setattr(stream, "STREAM_MIN_BYTES", 1)
+    monkeypatch.setattr(stream, "SLICE_BYTES", 40_000)
+    monkeypatch.setattr(stream, "READ_BYTES", 16_000)
+
+
+def messy_workbook(path: Path, rows: list[list], *, hint_row: bool = False) -> Path:
+    """Title row, merged group titles over unprefixed member headers, shared strings (openpyxl writes them);
+    ``hint_row``: a row of instructions under the header, as some schools' sheets have."""
+    h = headers()
+    student = [c for c in h if not c.startswith(("成员", "学校标识码"))]
+    member = [c[3:] for c in h if c.startswith("成员1")]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["某小学学籍信息采集表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
+    ws.append([""] * len(student) + ["家庭成员1"] + [""] * (len(member) - 1) + ["家庭成员2"])
+    ws.merge_cells(start_row=2, start_column=len(student) + 1, end_row=2, end_column=len(student) + len(member))
+    ws.merge_cells(start_row=2, start_column=len(student) + len(member) + 1, end_row=2,
+                   end_column=len(student) + 2 * len(member))
+    ws.append(student + member + member)
+    if hint_row:
+        ws.append(["必填", "必填，请选择", "必填，格式 YYYY-MM-DD", "选填", "必填，请选择", "请填写 18 位号码"])
+    for r in rows:
+        ws.append([r[h.index(c)] for c in student] + [r[h.index("成员1" + c)] for c in member]
+                  + [r[h.index("成员2" + c)] for c in member])
+    wb.save(path)
+    return path

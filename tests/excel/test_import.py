@@ -123,6 +123,23 @@ def test_two_level_member_headers_under_merged_group_titles(class_store, tmp_pat
     assert rec["members"][1]["phone"] == rows[0][h.index("成员2联系电话")]
 
 
+def test_hint_row_under_the_header_is_not_a_student(class_store, tmp_path):
+    h = headers()
+    hint = [""] * len(h)
+    for text, col in [("必填", "姓名"), ("必填，请选择", "性别"), ("必填，格式 YYYY-MM-DD", "出生日期"),
+                      ("请填写 18 位号码", "身份证件号"), ("选填", "现住址")]:
+        hint[h.index(col)] = text
+    rows = demo_rows(3)
+    path = save_rows(tmp_path / "hint.xlsx", h, [hint, *rows])
+    result = import_workbook(class_store, path)
+    assert (result.rows, result.inserted, result.pending) == (3, 3, 0)
+    assert sorted(n for (_, n, *_rest) in _students(class_store)) == sorted(r[h.index("姓名")] for r in rows)
+    # a real row that happens to hold such words is still a student: only instruction-only rows are skipped
+    rows[0][h.index("现住址")] = "必填"
+    path = save_rows(tmp_path / "hint2.xlsx", h, rows)
+    assert import_workbook(class_store, path).rows == 3
+
+
 def test_excel_damaged_ids_are_named_as_such_and_kept(class_store, tmp_path):
     rows = demo_rows(3)
     h = headers()

@@ -2,42 +2,10 @@
 
 from __future__ import annotations
 
-import openpyxl
-import pytest
-
 from xueji_desktop.excel import stream
 from xueji_desktop.excel.importer import import_workbook
 
-from .conftest import demo_rows, headers
-
-
-@pytest.fixture
-def sliced(monkeypatch):
-    """Every sheet counts as big, and slices are small: a 300-row file becomes several slices."""
-    monkeypatch.setattr(stream, "STREAM_MIN_BYTES", 1)
-    monkeypatch.setattr(stream, "SLICE_BYTES", 40_000)
-    monkeypatch.setattr(stream, "READ_BYTES", 16_000)
-
-
-def _messy_workbook(path, rows):
-    """Title row, merged group titles over unprefixed member headers, shared strings (openpyxl writes them)."""
-    h = headers()
-    student = [c for c in h if not c.startswith(("成员", "学校标识码"))]
-    member = [c[3:] for c in h if c.startswith("成员1")]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["某小学学籍信息采集表"])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=6)
-    ws.append([""] * len(student) + ["家庭成员1"] + [""] * (len(member) - 1) + ["家庭成员2"])
-    ws.merge_cells(start_row=2, start_column=len(student) + 1, end_row=2, end_column=len(student) + len(member))
-    ws.merge_cells(start_row=2, start_column=len(student) + len(member) + 1, end_row=2,
-                   end_column=len(student) + 2 * len(member))
-    ws.append(student + member + member)
-    for r in rows:
-        ws.append([r[h.index(c)] for c in student] + [r[h.index("成员1" + c)] for c in member]
-                  + [r[h.index("成员2" + c)] for c in member])
-    wb.save(path)
-    return path
+from .conftest import demo_rows, headers, messy_workbook
 
 
 def test_sliced_import_equals_plain_import(class_store, tmp_path, sliced, monkeypatch):
@@ -45,7 +13,7 @@ def test_sliced_import_equals_plain_import(class_store, tmp_path, sliced, monkey
     h = headers()
     rows[7][h.index("民族")] = "火星族"
     rows[250][h.index("身份证件号")] = 3.40102201501011e17  # Excel-damaged ID, stored as a number
-    path = _messy_workbook(tmp_path / "big.xlsx", rows)
+    path = messy_workbook(tmp_path / "big.xlsx", rows)
     opened = stream.open_stream(path)
     assert opened is not None and len(list(opened[1])) > 3  # really sliced, several slices
     first = import_workbook(class_store, path, parallel=True)
@@ -62,7 +30,7 @@ def test_sliced_import_equals_plain_import(class_store, tmp_path, sliced, monkey
 
 
 def test_rows_without_numbers_are_not_sliced(tmp_path, sliced):
-    path = _messy_workbook(tmp_path / "in.xlsx", demo_rows(3))
+    path = messy_workbook(tmp_path / "in.xlsx", demo_rows(3))
     import zipfile
 
     src = zipfile.ZipFile(path)

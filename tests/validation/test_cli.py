@@ -14,9 +14,9 @@ import xlsxwriter
 
 from xueji_desktop.cli import main
 from xueji_desktop.demo import DemoClass, make_id_number, make_student
+from xueji_desktop.excel.reader import find_layout, iter_data_rows, map_header
 from xueji_desktop.school import school_year_of
 from xueji_desktop.validation.spec import load_spec
-from xueji_desktop.validation.workbook import map_header, read_workbook_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = load_spec()
@@ -155,7 +155,28 @@ def test_check_excel_numeric_id_cell(tmp_path, capsys):
     write_book(path, rows)
     main(["check-excel", str(path), "--json"])
     report = json.loads(capsys.readouterr().out)
-    assert [(i["field"], i["code"]) for i in report["issues"]] == [("id_number", "id.excel_number")]
+    assert [(i["field"], i["code"]) for i in report["issues"]] == [("id_number", "id.excel_damaged")]
+
+
+def test_check_excel_reports_excel_damaged_ids_as_the_import_does(tmp_path, capsys):
+    """A number cell (3.40102E+17 as Excel shows it, or all 18 digits), scientific text: id.excel_damaged, once,
+    instead of the generic checksum / birth-date errors; two damaged cells are not "duplicates" of each other."""
+    rows = good_rows(4)
+    rows[0]["id_number"] = 3.40102e17                                    # Excel row 3
+    rows[1]["id_number"] = float(rows[1]["id_number"][:17] + "0")        # row 4
+    rows[2]["members"][0]["id_number"] = "3.40102E+17"                   # row 5, member 1
+    rows[3]["id_number"] = 3.40102e17                                    # row 6: same damaged value as row 3
+    path = tmp_path / "damaged.xlsx"
+    write_book(path, rows)
+    assert main(["check-excel", str(path), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    errors = [(i["row"], i["column"], i["field"], i["code"]) for i in report["issues"]
+              if i["severity"] == "error" and i["field"].endswith("id_number")]
+    assert sorted(errors) == [(3, "身份证件号", "id_number", "id.excel_damaged"),
+                              (4, "身份证件号", "id_number", "id.excel_damaged"),
+                              (5, "成员1身份证件号", "members.0.id_number", "id.excel_damaged"),
+                              (6, "身份证件号", "id_number", "id.excel_damaged")]
+    assert "15 位有效数字" in report["issues"][0]["message"]
 
 
 def test_check_excel_missing_file_is_clear_error(tmp_path, capsys):
@@ -163,24 +184,37 @@ def test_check_excel_missing_file_is_clear_error(tmp_path, capsys):
     assert "找不到文件" in capsys.readouterr().err
 
 
-def test_read_workbook_rows_and_headers(tmp_path):
+def test_data_rows_and_headers_of_a_national_style_file(tmp_path):
     path = tmp_path / "b.xlsx"
     write_book(path, good_rows(2), national=True)
-    rows = list(read_workbook_rows(path))
-    assert [n for n, _ in rows] == [3, 4]
-    assert "成员2姓名" in rows[0][1] and "姓名★" in rows[0][1]
+    wb, sheet, layout = find_layout(path)
+    assert [r + 1 for r, _ in iter_data_rows(sheet, layout)] == [3, 4]  # Excel rows under the title + header
+    by_path = {c.path: layout.headers[j] for j, c in layout.columns.items()}
+    assert by_path["name"] == "姓名★"  # the header text as in the file, for check-excel's "column"
+    assert by_path["members.0.name"] == by_path["members.1.name"] == "姓名"
+    assert by_path["members.1.phone"] == "联系电话"
+    wb.close()
+
+
+def _paths(cells, groups=None) -> list[str]:
+    mapped, _unknown = map_header(cells, groups)
+    return [c.path for _, c in sorted(mapped.items())]
 
 
 def test_map_header_styles():
-    cols = map_header(["姓名", "身份证件号", "户口所在地", "姓名", "关系", "户口所在地", "姓名", "关系",
-                       "是否进城务工人员随迁子女"])
-    assert [c.path for c in cols] == ["name", "id_number", "household_region", "members.0.name", "members.0.relation",
-                                      "members.0.household_address", "members.1.name", "members.1.relation",
-                                      "migrant_child"]
-    cols = map_header(["姓名", "性别", "姓名", "关系"], ["", "", "家庭成员2", ""])
-    assert [c.path for c in cols] == ["name", "gender", "members.1.name", "members.1.relation"]
-    cols = map_header(["*姓名", "出生日期（YYYY-MM-DD）", "成员1 联系电话"])
-    assert [c.path for c in cols] == ["name", "birth_date", "members.0.phone"]
+    # national template: member columns repeat 姓名/关系/… after the student's, 成员1 then 成员2
+    assert _paths(["姓名", "身份证件号", "户口所在地", "姓名", "关系", "户口所在地", "姓名", "关系",
+                   "是否进城务工人员随迁子女"]) == [
+        "name", "id_number", "household_region", "members.0.name", "members.0.relation",
+        "members.0.household_address", "members.1.name", "members.1.relation", "migrant_child"]
+    # a group title row: 家庭成员2 over 姓名 (merged over both columns, or only over the first)
+    assert _paths(["姓名", "性别", "姓名", "关系"], {2: "家庭成员2", 3: "家庭成员2"}) == [
+        "name", "gender", "members.1.name", "members.1.relation"]
+    assert _paths(["姓名", "性别", "姓名", "关系"], {2: "家庭成员2"}) == [
+        "name", "gender", "members.1.name", "members.1.relation"]
+    # required marks and a bracketed hint
+    assert _paths(["*姓名", "出生日期（YYYY-MM-DD）", "成员1 联系电话"]) == ["name", "birth_date", "members.0.phone"]
+    assert _paths(["★姓名", "性别★", "身份证件号(18位)"]) == ["name", "gender", "id_number"]
 
 
 def test_check_excel_as_a_process(tmp_path):
@@ -247,9 +281,8 @@ def test_map_header_of_the_excel_template_layout():
     headers = ["学校标识码", *(f.excel for f in student)]
     headers += [f"成员{i}{f.excel}" for i in (1, 2) for f in SPEC.member_fields]
     headers.append(SPEC.student_by_key["migrant_child"].excel)
-    paths = [c.path for c in map_header(headers)]
-    assert paths == [*(f.key for f in student), *(f"members.{i}.{f.key}" for i in (0, 1) for f in SPEC.member_fields),
-                     "migrant_child"]
+    assert _paths(headers) == ["school_code", *(f.key for f in student),
+                               *(f"members.{i}.{f.key}" for i in (0, 1) for f in SPEC.member_fields), "migrant_child"]
 
 
 def test_hint_row_under_the_header_is_skipped(tmp_path, capsys):

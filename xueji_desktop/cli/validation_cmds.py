@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import XuejiError
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_json, run_with_progress
 
 
 def register(sub) -> None:
@@ -22,7 +22,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("check-excel", help="检查学籍 Excel 文件（不需要数据文件）",
                        description="按 2022 采集表规则检查 Excel 中每一行，列出错误和警告（行号为 Excel 行号）。")
-    p.add_argument("file", type=Path, help=".xlsx / .xls 文件")
+    p.add_argument("file", type=Path, help=".xlsx 文件（与 import-excel 读取方式相同）")
     p.add_argument("--json", action="store_true",
                    help="以 JSON 输出 {rows, issues:[{row, column, field, severity, code, message}]}")
     p.set_defaults(func=cmd_check_excel)
@@ -65,9 +65,9 @@ def cmd_check_id(args: argparse.Namespace) -> int:
 
 
 def cmd_check_excel(args: argparse.Namespace) -> int:
-    from ..validation.workbook import check_workbook
+    from ..excel.check import check_workbook
 
-    report = check_workbook(args.file)
+    report = run_with_progress(check_workbook, args.file)
     if args.json:
         print_json(report)
     else:

@@ -18,20 +18,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
 from ..progress import Progress, tick
-from ..school import ClassInfo, class_code, list_classes, parse_class
+from ..school import ClassInfo, class_code, list_classes
 from ..storage import audit
 from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
-from ..validation import ERROR, Issue, normalize_record, status_of, validate_student
-from ..validation.spec import load_spec
+from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column
-from .reader import cell_text, check_container, damaged_id, find_layout, iter_data_rows
+from .reader import below_header, check_container, find_layout, iter_data_rows
+from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
 from .stream import open_stream, slice_rows
 
 CHUNK = 1000
@@ -87,39 +87,11 @@ def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: da
     _STATE["columns"] = columns
     _STATE["classes"] = {c.class_code: c for c in classes}
     _STATE["today"] = today
-    plan = []
-    for j, c in sorted(columns.items()):
-        if c.field is None:
-            continue  # 学校标识码: informational
-        kind = ("id" if c.key == "id_number" else "class" if c.key == "class_code" and c.member is None
-                else "skip" if c.key == "grade" and c.member is None  # 年级 follows from the class
-                else "yearmonth" if c.field.type == "yearmonth" else "")
-        memo = _memo_for(c) if kind in ("", "yearmonth") else None
-        plan.append((j, c.key, c.member, c.path, kind, memo))
-    _STATE["plan"] = plan
-
-
-_MEMOS: dict[tuple[bool, str], dict[str, Any]] = {}
-_MEMO_MAX = 5000  # distinct spellings remembered per field: options and dates repeat, junk must not grow it
-_MEMO_TYPES = frozenset({"code", "date", "yearmonth", "region", "postcode"})
-
-
-def _memo_for(c: Column) -> dict[str, Any] | None:
-    """Text → canonical value for a column whose normalisation depends on the text alone.
-
-    Option, date and region columns repeat a handful of values (男, 汉族, 否…) over thousands of rows, so each
-    distinct spelling goes through the validation engine's normaliser once. Not memoised: free text (cheap to
-    normalise, and 同上 in a member's address depends on the student's), code tables whose names depend on
-    the stage (入学方式 其他 is 12 or 99), and spellings the normaliser reported (they must be reported per row).
-    """
-    f = c.field
-    if f is None or f.type not in _MEMO_TYPES or (f.codes and load_spec().codes[f.codes].stages):
-        return None
-    return _MEMOS.setdefault((c.member is not None, c.key), {})
+    _STATE["plan"] = cell_plan(columns)  # 年级 is skipped: it follows from the class
 
 
 def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
-    parsed = _parse_class(text)
+    parsed = parse_class_text(text)
     if not parsed:
         return None
     try:
@@ -127,8 +99,6 @@ def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
     except BadInput:
         return None
 
-
-_parse_class = lru_cache(maxsize=4096)(parse_class)  # a few dozen class spellings over thousands of rows
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(...) builds one per call
 
@@ -139,73 +109,17 @@ Prepared = tuple  # (row, class_id, class_text, core, status, errors, warnings, 
 
 
 def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
-    raw: dict[str, Any] = {}
-    members: list[dict[str, Any]] = [{}, {}]
-    damaged: dict[str, str] = {}
-    class_text = ""
-    filled = False
-    n = len(cells)
-    hits: dict[str, Any] = {}
-    member_hits: list[dict[str, Any]] = [{}, {}]
-    for j, key, member, path, kind, memo in _STATE["plan"]:
-        if j >= n:
-            continue
-        value = cells[j]
-        if type(value) is str:  # the common case, kept cheap: 200k rows × 45 cells
-            if not value:
-                continue
-            text = value.strip()
-            if memo is not None:
-                hit = memo.get(text)
-                if hit is not None:
-                    filled = True
-                    if member is None:
-                        hits[key] = hit
-                    else:
-                        member_hits[member][key] = hit
-                    continue
-            if "\u200b" in text or "\ufeff" in text:
-                text = cell_text(text)
-            # damaged_id only reports numbers, scientific notation and 15 digits + "000": skip clean IDs
-            if kind == "id" and (text.endswith("000") or "E" in text or "e" in text):
-                why = damaged_id(text)
-                if why:
-                    damaged[path] = why
-        else:
-            if value is None:
-                continue
-            if kind == "id":
-                why = damaged_id(value)
-                if why:
-                    damaged[path] = why
-            text = cell_text(value, yearmonth=kind == "yearmonth")
-            if kind != "id" and kind != "class":
-                # numbers and dates go to the normaliser as they are: it knows Excel serials, 030001 → 30001…
-                filled = True
-                if member is not None:
-                    members[member][key] = value
-                elif kind != "skip":
-                    raw[key] = value
-                continue
-        if not text:
-            continue
-        filled = True
-        if member is not None:
-            members[member][key] = text
-        elif kind == "class":
-            class_text = text
-        elif kind != "skip":
-            raw[key] = text
-    if not filled:
+    got = read_cells(_STATE["plan"], cells)
+    if got is None:
         return None  # an empty (maybe formatted) row
+    class_text = got.class_text
     cls = resolve_class(class_text, _STATE["classes"]) if class_text else None
-    pairs = [(members[i], member_hits[i]) for i in (0, 1) if members[i] or member_hits[i]]
-    record, members_out, norm_issues = _normalize(raw, hits, pairs, cls.stage if cls else None)
+    record, members_out, norm_issues = normalize_row(got, cls.stage if cls else None)
     full = with_class({**record, "members": members_out}, cls, _STATE["today"])
     if cls is None and class_text:
         full["class_code"] = class_text  # kept as typed; the clerk assigns the class in the app
     issues = validate_student(full, context_for(cls, _STATE["today"]))
-    issues = _merge_issues(norm_issues, issues, damaged, class_text, cls)
+    issues = _merge_issues(norm_issues, issues, got.damaged, class_text, cls)
     if cls is None and class_text:
         record["class_code"] = class_text
     errors = warnings = 0
@@ -222,50 +136,15 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
             issues or None, (record.get("name"), record.get("id_number")))
 
 
-def _normalize(raw: dict[str, Any], hits: dict[str, Any], members: list[tuple[dict[str, Any], dict[str, Any]]],
-               stage: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
-    """normalize_record on the cells the memo did not know (``raw``, members' raw parts), merged with the
-    memo's canonical values (``hits``); the memo learns the spellings that normalised cleanly."""
-    record, issues = normalize_record({**raw, "members": [m for m, _ in members]}, stage=stage)
-    out_members = record.pop("members", None) or []
-    bad = {i.field for i in issues} if issues else ()
-    memos = _MEMOS
-    for k, v in raw.items():
-        memo = memos.get((False, k))
-        if memo is not None and type(v) is str and k not in bad and len(memo) < _MEMO_MAX:
-            memo[v] = record[k]
-    for i, (m, _) in enumerate(members):
-        for k, v in m.items():
-            memo = memos.get((True, k))
-            if (memo is not None and type(v) is str and f"members.{i}.{k}" not in bad and len(memo) < _MEMO_MAX
-                    and k in out_members[i]):
-                memo[v] = out_members[i][k]
-    record.update(hits)
-    members_out = [{**out, **mh} for out, (_, mh) in zip(out_members, members, strict=True)]
-    return record, [m for m in members_out if m], issues
-
-
 def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str], class_text: str,
                   cls: ClassInfo | None) -> list[Issue]:
-    """One message per problem: the specific cause (Excel damage, unparseable value) beats the generic one."""
-    out: list[Issue] = []
-    specific = set(damaged) | {i.field for i in norm if i.severity == ERROR}
-    for path, why in damaged.items():
-        label = "身份证件号" if path == "id_number" else f"家庭成员{int(path.split('.')[1]) + 1}身份证件号"
-        out.append(Issue(path, ERROR, "id.excel_damaged", f"{label}{why}"))
-    out += [i for i in norm if i.field not in damaged]
-    seen = {(i.field, i.code) for i in out}
-    for i in valid:
-        if i.field in specific and i.severity == ERROR:
-            continue
-        if i.field == "class_code" and class_text and cls is None:
-            continue
-        if (i.field, i.code) not in seen:
-            out.append(i)
-    if class_text and cls is None:
-        out.append(Issue("class_code", ERROR, "class.unknown",
-                         f"班级“{class_text}”在本校不存在：请先在“年级班级”中建立该班级，或填写已有班级的班号"
-                         "（如 2009101）或班级名称（如 小学2009级(1)班）。"))
+    """merge_issues, plus the import's own: a class not in the store replaces the engine's class messages."""
+    if not (class_text and cls is None):
+        return merge_issues(norm, valid, damaged)
+    out = merge_issues(norm, valid, damaged, drop={"class_code"})
+    out.append(Issue("class_code", ERROR, "class.unknown",
+                     f"班级“{class_text}”在本校不存在：请先在“年级班级”中建立该班级，或填写已有班级的班号"
+                     "（如 2009101）或班级名称（如 小学2009级(1)班）。"))
     return out
 
 
@@ -299,7 +178,7 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
 
 def _prepare_slice(data: bytes, header_row: int, keep: list[int]) -> list[Prepared]:
     """A slice workbook of a big sheet (see .stream): parsed and prepared in the worker."""
-    rows = ((r, cells) for r, cells in slice_rows(data) if r > header_row)
+    rows = below_header(slice_rows(data), header_row)
     return [p for chunk in _chunks(rows, keep, size=None) for p in _prepare_chunk(chunk)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -99,6 +99,7 @@ class Layout:
     columns: dict[int, Column]
     unknown_headers: list[str] = field(default_factory=list)
     first_col: int = 0  # absolute column index of rows' element 0
+    headers: dict[int, str] = field(default_factory=dict)  # column index → header text as in the file
 
     def column_of(self, path: str) -> int | None:
         for j, c in self.columns.items():
@@ -138,25 +139,31 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
     mapped: dict[int, Column] = {}
     taken: set[str] = set()
     unknown: list[str] = []
-    member_cursor = -1  # unprefixed member headers (姓名 again, 关系…) go to the member being filled
+    member_cursor = -1  # the member of the last unprefixed member header (姓名 again, 关系…)
+    block = -1          # the member whose columns we are in: unprefixed 关系… after "成员2姓名" are member 2's
     for j, cell in enumerate(cells):
         text = clean_header(cell)
         if not text:
             continue
         col = match_header(text, groups.get(j))
-        rest = text
-        if col is not None and col.member is None and (col.path in taken or (col.key == "name" and member_cursor >= 0)):
-            col = None  # a repeated student header: a member's column without prefix
-        if col is None and rest in member_names:
-            if rest == clean_header("姓名") or member_cursor < 0:
-                member_cursor = min(member_cursor + 1, 1)
+        in_members = member_cursor >= 0 and text in member_names
+        if col is not None and col.member is None and (col.path in taken or in_members):
+            # a repeated student header, or one inside unprefixed member columns (户口所在地 after 姓名 关系 …,
+            # national template): a member's column without prefix
+            col = None
+        if col is None and text in member_names:
+            if text == clean_header("姓名") or block < 0:
+                block = min(block + 1, 1)
+            member_cursor = block
             from .columns import columns
 
-            key = member_names[rest]
-            col = next(c for c in columns() if c.member == member_cursor and c.key == key)
+            key = member_names[text]
+            col = next(c for c in columns() if c.member == block and c.key == key)
         if col is None or col.path in taken:
             unknown.append(str(cell))
             continue
+        if col.member is not None:
+            block = col.member
         mapped[j] = col
         taken.add(col.path)
     return mapped, unknown
@@ -179,7 +186,8 @@ def sheet_layout(sheet, name: str) -> Layout | None:
         score = len(mapped)
         has_name = any(c.key == "name" and c.member is None for c in mapped.values())
         if has_name and score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
-            best = (score, Layout(name, i, mapped, unknown, start_col))
+            best = (score, Layout(name, i, mapped, unknown, start_col,
+                                  {j: str(cells[j]).strip() for j in mapped}))
         previous = cells
     return best[1] if best else None
 
@@ -205,14 +213,31 @@ def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
     raise no_header(path)
 
 
+HINT_ROWS = 2  # instruction rows are looked for this many rows under the header
+_HINT_WORDS = ("必填", "选填", "格式", "请填写", "请选择", "例如", "如：", "示例")
+
+
+def is_hint_row(cells: list[Any]) -> bool:
+    """A row of instructions under the header ("必填，请选择", "格式 YYYY-MM-DD" …), not a student."""
+    texts = [v for v in cells if isinstance(v, str) and v.strip()]
+    return len(texts) >= 3 and all(any(w in v for w in _HINT_WORDS) for v in texts)
+
+
+def below_header(rows: Iterable[tuple[int, list[Any]]], header_row: int) -> Iterator[tuple[int, list[Any]]]:
+    """The data rows of (0-based sheet row, cells): those under the header, without a hint row right under it."""
+    for r, cells in rows:
+        if r <= header_row or (r <= header_row + HINT_ROWS and is_hint_row(cells)):
+            continue
+        yield r, cells
+
+
 def iter_data_rows(sheet, layout: Layout) -> Iterator[tuple[int, list[Any]]]:
-    """(0-based sheet row, cells) for every row below the header; cells indexed by absolute column."""
+    """(0-based sheet row, cells) for every data row below the header; cells indexed by absolute column."""
     _start_row, start_col = sheet.start or (0, 0)
     pad = [""] * start_col
-    for r, row in enumerate(sheet.iter_rows()):  # r is the absolute sheet row (see sheet_layout)
-        if r <= layout.header_row:
-            continue
-        yield r, (pad + list(row)) if start_col else row
+    # r is the absolute sheet row (see sheet_layout)
+    rows = ((r, (pad + list(row)) if start_col else row) for r, row in enumerate(sheet.iter_rows()))
+    return below_header(rows, layout.header_row)
 
 
 # ---- cell values -------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""Checking a filled workbook without a database (``xueji check-excel``).
+
+The file is read exactly as the import reads it (same container checks, header detection, hint-row skipping,
+cell → record rules and Excel-damaged ID detection: .reader, .rows), so check-excel and import-excel cannot
+disagree about which column is which. What differs: there is no class table, so the 班级 cell only tells
+the stage and entry year (for the rules that depend on them), and 年级 is checked against it instead of
+being taken from the store's class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..progress import Progress, tick
+from ..school import GRADE_CODES, grade_code, school_year_of
+from ..validation import ERROR, WARNING, Issue, ValidationContext, validate_student
+from ..validation.normalize import normalize_value
+from ..validation.spec import load_spec
+from .reader import Layout, below_header, check_container, find_layout, iter_data_rows
+from .rows import RawRow, cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
+from .stream import open_stream, slice_rows
+
+PROGRESS_EVERY = 1000  # rows between progress updates
+
+
+def context_for_row(class_text: str, grade: Any, today: date) -> ValidationContext:
+    """Stage and entry year from the 班级 cell (班号 2009101 or 班级名称 小学2009级(1)班), else from 年级."""
+    school_year = school_year_of(today)
+    parsed = parse_class_text(class_text) if class_text else None
+    if parsed is not None:
+        entry_year, stage, _ = parsed
+        return ValidationContext(today=today, stage=stage, entry_year=entry_year, school_year=school_year)
+    grade, _ = normalize_value(load_spec().student_by_key["grade"], grade)
+    for stage, codes in GRADE_CODES.items():
+        if grade in codes:  # 三年级 this school year → 小学, entered two years ago
+            return ValidationContext(today=today, stage=stage, entry_year=school_year - codes.index(grade),
+                                     school_year=school_year)
+    return ValidationContext(today=today, school_year=school_year)
+
+
+def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
+    """Normalise and validate one row read by ``read_cells`` (with 年级 kept: ``cell_plan(..., grade=True)``).
+
+    A field that could not be normalised (or an ID Excel damaged) reports only that, as in the import."""
+    ctx = context_for_row(row.class_text, row.hits.get("grade", row.raw.get("grade")), today)
+    if row.class_text:
+        row.raw["class_code"] = row.class_text
+    record, members, issues = normalize_row(row, ctx.stage)
+    record["members"] = members
+    names = load_spec().codes["grade"].by_code
+    derived = grade_code(ctx.stage, ctx.entry_year, today) if ctx.stage and ctx.entry_year else None
+    grade = record.get("grade")
+    if derived and not grade:
+        record["grade"] = derived  # 年级 follows from the class (as in the store)
+    elif derived and grade and grade != derived and grade in names:
+        issues.append(Issue("grade", WARNING, "grade.class_mismatch",
+                            f"年级“{names[grade]}”与班级 {record.get('class_code')} 本学年的“{names[derived]}”不一致："
+                            "导入时以班级为准，请核对。"))
+    klass = record.get("class_code")
+    if klass and parse_class_text(str(klass)) is None:
+        issues.append(Issue("class_code", WARNING, "class.unparsed",
+                            f"班级“{klass}”无法识别学段和入学年份：请写班号（如 2022101）或班级名称"
+                            "（如 小学2022级(1)班），导入时才能对应到班级。"))
+    valid = [i for i in validate_student(record, ctx)
+             # 年级 comes from the class in the store; the class warning above explains a failure
+             if not (i.field == "grade" and i.code == "required" and klass)]
+    return record, merge_issues(issues, valid, row.damaged)
+
+
+def _data_rows(path: Path) -> tuple[Layout, Iterator[tuple[int, list[Any]]], int | None]:
+    """(layout, (0-based sheet row, cells) of every data row, row count estimate), read like the import does:
+    a very large first sheet in slices (bounded memory, see .stream), anything else through calamine."""
+    streamed = open_stream(path)
+    if streamed is not None:
+        stream, slices, _, layout = streamed
+        total = max((stream.total_rows or 0) - layout.header_row - 1, 0) or None
+
+        def sliced() -> Iterator[tuple[int, list[Any]]]:
+            for data in slices:
+                yield from below_header(slice_rows(stream.workbook(data)), layout.header_row)
+        return layout, sliced(), total
+    wb, sheet, layout = find_layout(path)
+    total = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+
+    def plain() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            yield from iter_data_rows(sheet, layout)
+        finally:
+            wb.close()
+    return layout, plain(), total
+
+
+def check_workbook(path: Path | str, today: date | None = None,
+                   progress: Progress | None = None) -> dict[str, Any]:
+    """{"rows": N, "issues": [{row, column, field, severity, code, message}]} for a workbook.
+
+    ``row`` is the Excel row number (1-based), ``column`` the header text as in the file ("" when the issue
+    is about a column the file lacks)."""
+    path = Path(path)
+    today = today or date.today()
+    check_container(path)
+    tick(progress, 0, None, "读取 Excel")
+    layout, rows, total = _data_rows(path)
+    plan = cell_plan(layout.columns, grade=True)
+    header_of = {c.path: layout.headers.get(j, c.header) for j, c in layout.columns.items()}
+    out: list[dict[str, Any]] = []
+    seen_ids: dict[str, int] = {}
+    n = 0
+    for r, cells in rows:
+        raw = read_cells(plan, cells)
+        if raw is None:
+            continue  # an empty (maybe formatted) row
+        n += 1
+        if n % PROGRESS_EVERY == 0:
+            tick(progress, n, total, "检查")
+        row_number = r + 1
+        record, issues = check_row(raw, today)
+        number = record.get("id_number")
+        if isinstance(number, str) and len(number) >= 8 and "id_number" not in raw.damaged:
+            first = seen_ids.setdefault(number, row_number)
+            if first != row_number:
+                issues.append(Issue("id_number", ERROR, "id.duplicate",
+                                    f"身份证件号与第 {first} 行重复：同一学生只能登记一次，请核对。"))
+        for i in issues:
+            out.append({"row": row_number, "column": header_of.get(i.field, ""), "field": i.field,
+                        "severity": i.severity, "code": i.code, "message": i.message})
+    tick(progress, n, total, "检查")
+    return {"rows": n, "issues": out}
