@@ -217,3 +217,18 @@ def test_worker_processes_prepare_the_same_records_as_the_main_process(class_sto
     assert (first.rows, first.inserted, first.pending) == (300, 300, 1)
     again = import_workbook(class_store, path, parallel=False)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 300)
+
+
+def test_a_damaged_id_does_not_accuse_the_birth_date_and_gender_cells():
+    # Excel's rounding can leave an 18-digit number that passes the checksum yet encodes another birth
+    # date or gender: the clerk must fix the ID, not the two cells that are right.
+    from xueji_desktop.excel.rows import merge_issues
+    from xueji_desktop.validation import Issue
+
+    engine = [Issue("gender", "error", "gender.id_mismatch", "性别与身份证件号不一致"),
+              Issue("birth_date", "error", "birth_date.id_mismatch", "出生日期与身份证件号不一致"),
+              Issue("phone", "error", "phone.format", "联系电话格式不对")]
+    damaged = merge_issues([], engine, {"id_number": "在 Excel 中被存成了数字"})
+    assert [i.code for i in damaged] == ["id.excel_damaged", "phone.format"]
+    intact = merge_issues([], engine, {})
+    assert [i.code for i in intact] == ["gender.id_mismatch", "birth_date.id_mismatch", "phone.format"]

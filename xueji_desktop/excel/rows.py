@@ -168,8 +168,11 @@ def merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str],
         out.append(Issue(path, ERROR, "id.excel_damaged", f"{label}{why}"))
     out += [i for i in norm if i.field not in damaged]
     seen = {(i.field, i.code) for i in out}
+    # A damaged student ID no longer says the birth date and gender: comparing them with it only
+    # sends the clerk to fix two cells that are right.
+    followers = {"birth_date.id_mismatch", "gender.id_mismatch"} if "id_number" in damaged else set()
     for i in valid:
-        if i.field in specific and i.severity == ERROR:
+        if (i.field in specific and i.severity == ERROR) or i.code in followers:
             continue
         if i.field in drop:
             continue
