@@ -187,7 +187,7 @@ def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
         if set(names) != set(MEMBER_ORDER) or len(names) != 3:
             raise BadInput(f"{what}不是本程序的数据包（成员应为 {', '.join(MEMBER_ORDER)}，"
                            f"实际为 {', '.join(n[:40] for n in names[:6])}）。")
-        members = {n: (memoryview(z.read(n)), zlib.crc32(z.read(n))) for n in MEMBER_ORDER}
+        members = {n: (memoryview(z.read(n)), z.infos[n].CRC) for n in MEMBER_ORDER}
     header_bytes = bytes(members[HEADER_NAME][0])
     if len(header_bytes) > MAX_HEADER_SIZE:
         raise BadInput(f"{what}包头过大，不是有效的数据包。")
