@@ -136,7 +136,6 @@ class StudentListPage(QWidget):
             header.blockSignals(True)
             header.setSortIndicator(self._sorted_by, self._sort_order)
             header.blockSignals(False)
-            self.model.sort(self._sorted_by, self._sort_order)  # the view already asked for the other column
             header.setToolTip(self.tr("可按 班级、班号、姓名（拼音）、身份证件号、状态 排序"))
             return
         self._sorted_by, self._sort_order = column, order

@@ -221,9 +221,11 @@ class StudentTableModel(QAbstractTableModel):
         self._apply()
 
     def sort(self, column: int, order=Qt.AscendingOrder) -> None:
-        """Qt's sort request (a header click). Columns outside SORTABLE, and -1, give the list order."""
-        key = self.columns[column].key if 0 <= column < len(self.columns) else None
-        self.sort_key = key if key in SORTABLE else None
+        """Qt's sort request (a header click); -1 gives the list order. A column outside SORTABLE changes
+        nothing: the list page puts the header's indicator back."""
+        if column >= 0 and not self.is_sortable(column):
+            return
+        self.sort_key = self.columns[column].key if column >= 0 else None
         self.sort_descending = order == Qt.DescendingOrder
         self._apply()
 
