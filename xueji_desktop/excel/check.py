@@ -19,7 +19,7 @@ from ..school import GRADE_CODES, grade_code, school_year_of
 from ..validation import ERROR, WARNING, Issue, ValidationContext, validate_student
 from ..validation.normalize import normalize_value
 from ..validation.spec import load_spec
-from .reader import Layout, below_header, check_container, find_layout, iter_data_rows
+from .reader import Layout, below_header, check_container, data_row_estimate, find_layout, iter_data_rows
 from .rows import RawRow, cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
 from .stream import open_stream, slice_rows
 
@@ -76,14 +76,14 @@ def _data_rows(path: Path) -> tuple[Layout, Iterator[tuple[int, list[Any]]], int
     streamed = open_stream(path)
     if streamed is not None:
         stream, slices, _, layout = streamed
-        total = max((stream.total_rows or 0) - layout.header_row - 1, 0) or None
+        total = stream.data_row_estimate()
 
         def sliced() -> Iterator[tuple[int, list[Any]]]:
             for data in slices:
                 yield from below_header(slice_rows(stream.workbook(data)), layout.header_row)
         return layout, sliced(), total
     wb, sheet, layout = find_layout(path)
-    total = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+    total = data_row_estimate(sheet, layout)
 
     def plain() -> Iterator[tuple[int, list[Any]]]:
         try:

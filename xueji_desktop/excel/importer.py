@@ -30,7 +30,7 @@ from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column
-from .reader import below_header, check_container, find_layout, iter_data_rows
+from .reader import below_header, check_container, data_row_estimate, find_layout, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
 from .stream import open_stream, slice_rows
 
@@ -279,11 +279,11 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     wb = None
     if streamed is not None:
         stream, slices, _, layout = streamed
-        total = max((stream.total_rows or 0) - layout.header_row - 1, 0) or None
+        total = stream.data_row_estimate()
         parallel = True if parallel is None else parallel
     else:
         wb, sheet, layout = find_layout(path)
-        total = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+        total = data_row_estimate(sheet, layout)
         parallel = total >= POOL_THRESHOLD if parallel is None else parallel
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
                           unknown_headers=layout.unknown_headers)

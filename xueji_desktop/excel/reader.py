@@ -231,6 +231,11 @@ def below_header(rows: Iterable[tuple[int, list[Any]]], header_row: int) -> Iter
         yield r, cells
 
 
+def data_row_estimate(sheet, layout: Layout) -> int:
+    """Rows under the header, for progress (hint and empty rows included)."""
+    return max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+
+
 def iter_data_rows(sheet, layout: Layout) -> Iterator[tuple[int, list[Any]]]:
     """(0-based sheet row, cells) for every data row below the header; cells indexed by absolute column."""
     _start_row, start_col = sheet.start or (0, 0)

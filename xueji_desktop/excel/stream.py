@@ -172,6 +172,12 @@ class SheetStream:
                 return pos
             # "<rowBreaks" or similar: keep looking
 
+    def data_row_estimate(self) -> int | None:
+        """Rows under the header from the sheet's <dimension>, for progress; None when the file has none."""
+        if self.layout is None or not self.total_rows:
+            return None
+        return max(self.total_rows - self.layout.header_row - 1, 0) or None
+
     def workbook(self, rows: bytes, *, merges: bool = False) -> bytes:
         """A complete .xlsx (ZIP_STORED, nothing compressed) holding only ``rows`` of the sheet."""
         xml = self.prefix + rows + self.closing
