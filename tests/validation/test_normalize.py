@@ -110,6 +110,7 @@ def test_normalises(key, raw, expected):
     ("enrol_date", 2020.1, "yearmonth.ambiguous"),   # 2020.1 or 2020.10 with the zero dropped by Excel
     ("enrol_date", 2020.13, "yearmonth.format"),
     ("enrol_date", 2020, "yearmonth.format"),        # a year without its month
+    ("enrol_date", 2020.0, "yearmonth.format"),      # the same, as calamine reads a number cell
     ("id_number", "1.10105E+17", "id.excel_number"),
     ("id_number", 1.1010519491231002e17, "id.excel_number"),
 ])

@@ -210,6 +210,14 @@ def _date_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
     return d.isoformat(), None
 
 
+def _year_dot_month(raw: int | float) -> tuple[int, str] | None:
+    """(year, the digits after the point) of a number such as 2020.09 typed into a number cell, which Excel
+    keeps as a number (read as a date serial it would be 1905-07); None for numbers outside 1900–2099."""
+    if not 1900 <= raw < 2100:
+        return None
+    return int(raw), "" if float(raw).is_integer() else repr(float(raw)).partition(".")[2]
+
+
 def parse_yearmonth(raw: Any) -> tuple[int, int] | None:
     if isinstance(raw, (date, datetime)):
         return raw.year, raw.month
@@ -217,10 +225,10 @@ def parse_yearmonth(raw: Any) -> tuple[int, int] | None:
         return None
     if isinstance(raw, (int, float)):
         n = int(raw)
-        if 1900 <= n < 2100:
-            # 2020.09 typed into a number cell: Excel keeps the number (read as a serial it would be 1905-07).
+        typed = _year_dot_month(raw)
+        if typed is not None:
             # One decimal (2020.1) is January or a 2020.10 whose zero Excel dropped: not ours to guess.
-            frac = repr(float(raw)).partition(".")[2]
+            frac = typed[1]
             return (n, int(frac)) if len(frac) == 2 and 1 <= int(frac) <= 12 else None
         if 100000 <= n <= 999999 or 10000000 <= n:
             raw = str(n)
@@ -238,8 +246,9 @@ def parse_yearmonth(raw: Any) -> tuple[int, int] | None:
 
 def _yearmonth_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
     ym = parse_yearmonth(raw)
-    if ym is None and isinstance(raw, float) and 1900 <= raw < 2100 and len(repr(raw).partition(".")[2]) == 1:
-        year, digit = repr(raw).split(".")
+    typed = _year_dot_month(raw) if ym is None and type(raw) is float else None
+    if typed is not None and len(typed[1]) == 1:
+        year, digit = typed
         return _json_safe(raw), Issue(path, ERROR, "yearmonth.ambiguous",
                                       f"{label}“{raw!r}”不明确：是 {year} 年 {digit} 月，还是 {year} 年 {digit}0 月"
                                       f"（Excel 会把 {year}.{digit}0 存成 {raw!r}）？"
