@@ -24,9 +24,10 @@ PlanEntry = tuple[int, str, int | None, str, str, dict[str, Any] | None]
 
 
 class RawRow(NamedTuple):
-    raw: dict[str, Any]                  # student cells the memo did not know (text, or numbers/dates as read)
+    raw: dict[str, Any]                  # student cells in column order (text, numbers/dates as read; memo hits
+    #                                      already canonical, also in ``hits``)
     members: list[dict[str, Any]]        # the same per family member (MEMBER_COUNT dicts)
-    hits: dict[str, Any]                 # student cells already canonical (memo)
+    hits: dict[str, Any]                 # student cells already canonical (memo): not normalised again
     member_hits: list[dict[str, Any]]
     damaged: dict[str, str]              # ID path → why Excel damaged it
     class_text: str                      # the 班级 cell as text ("" when empty)
@@ -86,11 +87,13 @@ def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
             if memo is not None:
                 hit = memo.get(text)
                 if hit is not None:
+                    # kept in ``raw`` too, so that the record's keys follow the columns whether or not the memo
+                    # knew the value (the stored JSON must not depend on which rows a worker saw first)
                     filled = True
                     if member is None:
-                        hits[key] = hit
+                        hits[key] = raw[key] = hit
                     else:
-                        member_hits[member][key] = hit
+                        member_hits[member][key] = members[member][key] = hit
                     continue
             if "\u200b" in text or "\ufeff" in text:
                 text = cell_text(text)
@@ -131,10 +134,11 @@ def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
 
 def normalize_row(row: RawRow, stage: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
     """(record without members, members, normaliser issues): normalize_record on the cells the memo did not
-    know, merged with the memo's canonical values; the memo learns the spellings that normalised cleanly."""
-    pairs = [(row.members[i], row.member_hits[i]) for i in range(MEMBER_COUNT)
-             if row.members[i] or row.member_hits[i]]
-    raw = row.raw
+    know, merged with the memo's canonical values in column order; the memo learns the spellings that
+    normalised cleanly."""
+    pairs = [(_unknown(row.members[i], row.member_hits[i]), row.members[i]) for i in range(MEMBER_COUNT)
+             if row.members[i]]
+    raw = _unknown(row.raw, row.hits)
     record, issues = normalize_record({**raw, "members": [m for m, _ in pairs]}, stage=stage)
     out_members = record.pop("members", None) or []
     bad = {i.field for i in issues} if issues else ()
@@ -149,9 +153,16 @@ def normalize_row(row: RawRow, stage: int | None) -> tuple[dict[str, Any], list[
             if (memo is not None and type(v) is str and f"members.{i}.{k}" not in bad and len(memo) < _MEMO_MAX
                     and k in out_members[i]):
                 memo[v] = out_members[i][k]
-    record.update(row.hits)
-    members_out = [{**out, **mh} for out, (_, mh) in zip(out_members, pairs, strict=True)]
+    if row.hits:
+        record = {**row.raw, **record}  # column order (row.raw's), normalised values
+    members_out = [{**cells, **out} if len(m) < len(cells) else out
+                   for out, (m, cells) in zip(out_members, pairs, strict=True)]
     return record, [m for m in members_out if m], issues
+
+
+def _unknown(cells: dict[str, Any], hits: dict[str, Any]) -> dict[str, Any]:
+    """The cells the memo did not know (the ones normalize_record still has to do)."""
+    return {k: v for k, v in cells.items() if k not in hits} if hits else cells
 
 
 def merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str],

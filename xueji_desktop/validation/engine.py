@@ -481,12 +481,49 @@ def validate_student(record: dict[str, Any], ctx: ValidationContext | None = Non
     issues: list[Issue] = []
     _check_fields(record, _student_plans(), issues)
     _check_members(record, issues)
+    _check_across(record, ctx, issues)
+    return issues
+
+
+def _check_across(record: dict[str, Any], ctx: ValidationContext, issues: list[Issue]) -> None:
+    """The checks between fields: ID documents against the record, and the cross-field rules."""
     birth = _check_documents(record, ctx, issues)
     _rule_documents_fit_nationality(record, issues)
     _rule_disability(record, issues)
     _rule_dates(record, ctx, birth, issues)
     _rule_age_for_grade(ctx, birth, issues)
     _rule_stage_fields(record, ctx, issues)
+
+
+# ---- validate_student in pieces, for the Excel import's per-column fast path --------------------------
+# For a record whose every value is non-blank and passes value_issues, whose required_keys are all present,
+# and whose members (each non-empty, same conditions) include a guardian, validate_student returns exactly
+# across_issues(record, ctx): _check_fields and _check_members have nothing left to report. The import checks
+# each distinct spelling of a column once instead of every cell (tests/excel/test_fast_prepare.py).
+
+@cache
+def _optional_plans(member: bool) -> _Plans:
+    plans = _member_plans(0) if member else _student_plans()
+    return _Plans(plans.entries, frozenset(), plans.member)
+
+
+def value_issues(key: str, value: Any, *, member: bool = False) -> list[Issue]:
+    """What validate_student says about one value of field ``key`` by itself (format, code, length), as it
+    would for family member 1 when ``member``. Not "required" (see required_keys) nor the cross-field rules."""
+    issues: list[Issue] = []
+    _check_fields({key: value}, _optional_plans(member), issues)
+    return issues
+
+
+def required_keys(*, member: bool = False) -> frozenset[str]:
+    """Fields validate_student requires in every record (or member); the conditional ones are rules."""
+    return (_member_plans(0) if member else _student_plans()).required
+
+
+def across_issues(record: dict[str, Any], ctx: ValidationContext | None = None) -> list[Issue]:
+    """validate_student's checks between fields only (ID documents, cross-field rules)."""
+    issues: list[Issue] = []
+    _check_across(record, ctx or ValidationContext(), issues)
     return issues
 
 

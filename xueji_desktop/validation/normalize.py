@@ -426,14 +426,14 @@ def _member_handlers(i: int) -> dict[str, Entry]:
 
 
 # "同上" in a member's address means the student's: written out, since the national system needs the text.
-_SAME_AS_ABOVE = frozenset({"同上", "同学生", "同左", "同本人", "与学生相同", "同学生户口所在地", "同户口所在地"})
-_MEMBER_ADDRESS_SOURCE = {"household_address": "household_address", "current_address": "current_address"}
+SAME_AS_ABOVE = frozenset({"同上", "同学生", "同左", "同本人", "与学生相同", "同学生户口所在地", "同户口所在地"})
+MEMBER_ADDRESS_SOURCE = {"household_address": "household_address", "current_address": "current_address"}
 
 
 def _same_as_student(student: dict[str, Any], member: dict[str, Any], i: int, issues: list[Issue]) -> None:
-    for key, source in _MEMBER_ADDRESS_SOURCE.items():
+    for key, source in MEMBER_ADDRESS_SOURCE.items():
         v = member.get(key)
-        if isinstance(v, str) and v in _SAME_AS_ABOVE and student.get(source):
+        if isinstance(v, str) and v in SAME_AS_ABOVE and student.get(source):
             member[key] = student[source]
             label = load_spec().member_by_key[key].label
             source_label = load_spec().student_by_key[source].label
@@ -452,6 +452,26 @@ def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tupl
         return "", None
     prefix = "家庭成员" if field.group == "member" else ""
     return _handler(field)(raw, stage, field.key, prefix + field.label)
+
+
+def normalize_field(key: str, value: Any, *, member: bool = False, stage: int | None = None
+                    ) -> tuple[Any, Issue | None]:
+    """What :func:`normalize_record` makes of one value of field ``key`` (of family member 1 when ``member``),
+    apart from member addresses written 同上 (the student's address replaces them there). Unknown keys pass."""
+    if value == "" or value is None:
+        return "", None
+    entry = (_member_handlers(0) if member else _handlers()[0]).get(key)
+    if entry is None:
+        return value, None
+    # the same steps as in normalize_record's loop below
+    memo = entry[3]
+    if memo is not None and type(value) is str:
+        hit = memo.get(value)
+        if hit is not None:
+            return hit, None
+    if type(value) is str and value.isspace():
+        return "", None
+    return entry[0](value, stage, entry[1], entry[2])
 
 
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:

@@ -1,0 +1,202 @@
+"""The import workers' fast path: a chunk of rows checked column by column, clean rows assembled directly.
+
+Preparing a row the exact way (``importer.prepare_row``: rows.read_cells → normalize_row → validate_student →
+merge_issues) costs ~200 µs, and most of it re-checks spellings seen thousands of times (男, 汉族, 2015-03-07).
+Here each distinct cell text of a column is normalised and checked once, with the validation engine's own
+per-field steps (``normalize_field``, ``value_issues``), and remembered. A row whose every cell is a clean
+text and whose class is known then needs only the checks between fields (``across_issues``: ID documents,
+cross-field rules). When those find nothing, validate_student would return nothing either (see the note
+above ``value_issues`` in validation/engine.py): the row is 正常, and its record is what the exact path builds.
+
+Any doubt sends the row down the exact path, which writes the messages: a cell that is not text (numbers and
+dates: read_cells hands those to the normaliser as they are), a text with an issue of its own, an ID in a
+shape Excel damages, 同上 in a member's address, a missing required field, an unknown class, or any issue
+between fields. tests/excel/test_fast_prepare.py holds the two paths together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from itertools import compress
+from typing import Any
+
+from ..school import ClassInfo
+from ..students import CORE_COLUMNS, DERIVED, context_for, with_class
+from ..validation.engine import ValidationContext, across_issues, required_keys, value_issues
+from ..validation.normalize import MEMBER_ADDRESS_SOURCE, SAME_AS_ABOVE, normalize_field
+from .columns import MEMBER_COUNT
+from .rows import PlanEntry
+
+Prepared = tuple  # see importer.Prepared
+ExactPath = Callable[[int, list[Any]], "Prepared | None"]
+
+_REJECT = object()   # a cell (or class) that sends its row down the exact path
+_MEMO_MAX = 4096     # distinct texts remembered per column: codes and dates repeat, names and IDs never do
+_EMPTY = ("",) * len(CORE_COLUMNS)
+
+
+class _ClassState:
+    """What a row's class adds: the engine's context, class_code and grade as with_class sets them, and the
+    required fields the record itself must hold (class_code and grade come from the class)."""
+
+    __slots__ = ("cls", "ctx", "fields", "required")
+
+    def __init__(self, cls: ClassInfo, ctx: ValidationContext, fields: dict[str, Any], required: frozenset[str]):
+        self.cls, self.ctx, self.fields, self.required = cls, ctx, fields, required
+
+
+def _blank(v: Any) -> bool:
+    return v is None or v == "" or (type(v) is str and v.isspace())
+
+
+class FastPrep:
+    """Per worker: the plan's columns, each with its memo of cell text → canonical value ("" for a blank cell,
+    _REJECT for a text the exact path must see)."""
+
+    def __init__(self, plan: list[PlanEntry], resolve: Callable[[str], ClassInfo | None], today: date) -> None:
+        self.resolve, self.today = resolve, today
+        student: list[tuple[int, str, Callable[[Any], Any], dict[Any, Any]]] = []
+        members: list[list[tuple[int, str, Callable[[Any], Any], dict[Any, Any]]]] = [[] for _ in range(MEMBER_COUNT)]
+        self.class_column: int | None = None
+        for j, key, member, _path, kind, _memo in plan:
+            if kind == "skip":
+                continue  # 年级: the record takes it from the class
+            if kind == "class":
+                self.class_column = j
+                continue
+            col = (j, key, _verdict(key, member is not None, kind), {})
+            (student if member is None else members[member]).append(col)
+        self.columns = student + [c for m in members for c in m]
+        self.student_keys = tuple(c[1] for c in student)
+        self.member_spans: list[tuple[int, int, tuple[str, ...]]] = []
+        start = len(student)
+        for m in members:
+            if m:
+                self.member_spans.append((start, start + len(m), tuple(c[1] for c in m)))
+            start += len(m)
+        self.width = max((c[0] for c in self.columns), default=-1) + 1
+        if self.class_column is not None:
+            self.width = max(self.width, self.class_column + 1)
+        self.class_memo: dict[Any, Any] = {}
+        self.class_states: dict[int, _ClassState | None] = {}
+        self.member_required = required_keys(member=True)
+        # record == _data_json(record) for an accepted row only when no column lands on a key the store drops
+        self.enabled = (self.class_column is not None and bool(self.member_spans)
+                        and not any(k in DERIVED or k.startswith("_") for k in self.student_keys))
+
+    def prepare(self, chunk: list[tuple[int, list[Any]]], exact: ExactPath) -> list[Prepared]:
+        """The Prepared rows of ``chunk`` (as ``exact`` makes them), clean rows without the exact path."""
+        if not self.enabled or not chunk:
+            return [p for p in (exact(r, cells) for r, cells in chunk) if p is not None]
+        width = self.width
+        rows = [cells if len(cells) >= width else [*cells, *([""] * (width - len(cells)))] for _, cells in chunk]
+        cells_by_column = list(zip(*rows, strict=False))
+        doubt: set[int] = set()
+        mapped = [_map(cells_by_column[j], verdict, memo, doubt) for j, _, verdict, memo in self.columns]
+        classes = _map(cells_by_column[self.class_column], self._class_verdict, self.class_memo, doubt)
+
+        from .importer import _dumps  # one encoder for both paths: the bytes must match
+
+        keys, n_student, spans = self.student_keys, len(self.student_keys), self.member_spans
+        member_required = self.member_required
+        out: list[Prepared] = []
+        for i, ((row, cells), values, klass) in enumerate(zip(chunk, zip(*mapped, strict=True), classes,
+                                                              strict=True)):
+            p = None
+            if i not in doubt:
+                p = self._accept(row, values, klass, keys, n_student, spans, member_required, _dumps)
+            if p is None:
+                p = exact(row, cells)
+                if p is None:
+                    continue
+            out.append(p)
+        return out
+
+    def _accept(self, row: int, values: tuple[Any, ...], klass: tuple[str, _ClassState], keys: tuple[str, ...],
+                n_student: int, spans: list[tuple[int, int, tuple[str, ...]]], member_required: frozenset[str],
+                dumps: Callable[[Any], str]) -> Prepared | None:
+        """The row's Prepared when it is clean (every cell already is), else None."""
+        student = values[:n_student]
+        record = dict(compress(zip(keys, student, strict=True), student))
+        class_text, state = klass
+        if not state.required <= record.keys():
+            return None
+        members = []
+        for a, b, member_keys in spans:
+            cells = values[a:b]
+            m = dict(compress(zip(member_keys, cells, strict=True), cells))
+            if m:
+                if not member_required <= m.keys():
+                    return None
+                members.append(m)
+        if not any(m.get("is_guardian") == "1" for m in members):
+            return None  # (no member at all included)
+        if across_issues({**record, "members": members, **state.fields}, state.ctx):
+            return None
+        get = record.get
+        return (row, state.cls.id, class_text, tuple(map(get, CORE_COLUMNS, _EMPTY)), "ok", 0, 0, dumps(record),
+                "[]", tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), dumps(m))
+                            for m in members),
+                None, (get("name"), get("id_number")))
+
+    def _class_verdict(self, value: Any) -> Any:
+        """(class text, its state) for a 班级 cell naming a class of the school, else _REJECT."""
+        if type(value) is not str:
+            return _REJECT  # empty or not text: the exact path decides
+        text = value.strip()
+        if not text or "\u200b" in text or "\ufeff" in text:
+            return _REJECT
+        cls = self.resolve(text)
+        if cls is None:
+            return _REJECT
+        if cls.id not in self.class_states:
+            self.class_states[cls.id] = self._class_state(cls)
+        state = self.class_states[cls.id]
+        return _REJECT if state is None else (text, state)
+
+    def _class_state(self, cls: ClassInfo) -> _ClassState | None:
+        fields = with_class({}, cls, self.today)  # class_code, grade: what prepare_row's record gets
+        filled = {k for k, v in fields.items() if not _blank(v)}
+        if any(value_issues(k, fields[k]) for k in filled):
+            return None
+        return _ClassState(cls, context_for(cls, self.today), fields, required_keys() - filled)
+
+
+def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
+    """cell → its canonical value when clean on its own, "" when blank, else _REJECT (see the module doc)."""
+    same_as_above = member and key in MEMBER_ADDRESS_SOURCE
+
+    def verdict(value: Any) -> Any:
+        if value is None or value == "":
+            return ""
+        if type(value) is not str:
+            return _REJECT
+        text = value.strip()  # as read_cells
+        if not text:
+            return ""
+        if "\u200b" in text or "\ufeff" in text:
+            return _REJECT
+        if kind == "id" and (text.endswith("000") or "E" in text or "e" in text):
+            return _REJECT  # the shapes read_cells asks damaged_id about
+        canonical, issue = normalize_field(key, text, member=member)
+        if (issue is not None or type(canonical) is not str or _blank(canonical)
+                or (same_as_above and canonical in SAME_AS_ABOVE) or value_issues(key, canonical, member=member)):
+            return _REJECT
+        return canonical
+    return verdict
+
+
+def _map(cells: tuple[Any, ...], verdict: Callable[[Any], Any], memo: dict[Any, Any], doubt: set[int]) -> list[Any]:
+    """One column's verdicts; the rows with a _REJECT are added to ``doubt``."""
+    out = list(map(memo.get, cells))
+    if None in out:
+        for i, v in enumerate(out):
+            if v is None:
+                cell = cells[i]
+                out[i] = v = verdict(cell)
+                if type(cell) is str and len(memo) < _MEMO_MAX:  # str only: 1 == 1.0 == True as dict keys
+                    memo[cell] = v
+    if _REJECT in out:
+        doubt.update(i for i, v in enumerate(out) if v is _REJECT)
+    return out
