@@ -172,7 +172,7 @@ def check_id(number: str, id_type: str | None = "1", *, today: date | None = Non
     number = normalize_id(str(number))
     if not number:
         return IdResult("")
-    t = (id_type or "").strip().upper()
+    t = str(id_type or "").strip().upper()  # str: an unknown number typed in the type cell is kept as a number
     is_permit = len(number) == 18 and number[:6] in RESIDENCE_PERMIT_AREAS
     if is_permit and t in ("1", "6", "7", "8", ""):
         fits = PERMIT_TYPE[number[:6]]
