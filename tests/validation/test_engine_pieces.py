@@ -6,16 +6,17 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xueji_desktop.demo import demo_classes, make_student
 from xueji_desktop.students import context_for
-from xueji_desktop.validation import validate_student
+from xueji_desktop.validation import load_spec, validate_student
 from xueji_desktop.validation.engine import across_issues, required_keys, value_issues
 
 TODAY = date.today()
-_VALUES = ["", " ", "1", "2", "0", "01", "99", "X", "CHN", "HKG", "00", "2015-03-07", "2015-02-30", "202209",
+_VALUES = ["", " ", "1", "2", "0", "3", "6", "Z", "11", "12", "41", "01", "99", "X", "CHN", "HKG", "00", "2015-03-07",
+           "2015-02-30", "202209",
            "202213", "13812345678", "1381234", "030001", "140105000000", "abc", "太原", "同上",
            "山西省太原市小店区平阳路30号", "王小明", "王小明1", "x" * 80, "140105202007305792"]
 
@@ -32,18 +33,26 @@ def _pieces_clean(record: dict) -> bool:
             and any(m.get("is_guardian") == "1" for m in members))
 
 
-@settings(max_examples=150, deadline=None)
+_STUDENT_KEYS = sorted(k for k in load_spec().student_by_key if k not in ("class_code", "grade"))
+_MEMBER_KEYS = sorted(load_spec().member_by_key)
+
+
+@settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 10**6), spoil=st.booleans(),
-       edits=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 60), st.sampled_from(_VALUES)), max_size=4))
+       edits=st.lists(st.one_of(st.tuples(st.just(None), st.sampled_from(_STUDENT_KEYS), st.sampled_from(_VALUES)),
+                                st.tuples(st.integers(0, 1), st.sampled_from(_MEMBER_KEYS), st.sampled_from(_VALUES))),
+                      max_size=4))
+@example(seed=1, spoil=False, edits=[(None, "is_disabled", "0")])   # a rule (disability)
+@example(seed=1, spoil=False, edits=[(None, "hmt", "41")])          # a rule (nationality)
+@example(seed=1, spoil=False, edits=[(None, "birth_date", "2015-03-07")])  # documents (birth vs ID)
+@example(seed=1, spoil=False, edits=[(0, "relation", "2")])         # documents (member's ID vs relation)
 def test_clean_values_leave_only_cross_field_issues(seed, spoil, edits):
     rng = random.Random(seed)
     cls = rng.choice(demo_classes(TODAY))
     record = make_student(rng, cls, with_errors=spoil)
     record["class_code"], record["grade"] = "2024101", "11"
-    for where, k, value in edits:
-        target = record if where == 2 else record["members"][where]
-        keys = sorted(target)
-        target[keys[k % len(keys)]] = value  # an existing field gets another value, maybe a blank or bad one
+    for member, key, value in edits:
+        (record if member is None else record["members"][member])[key] = value
     ctx = context_for(None, TODAY)
     across = across_issues(record, ctx)
     everything = validate_student(record, ctx)
