@@ -63,9 +63,9 @@ def main() -> None:
     importer._init_worker(layout.columns, classes(), date.today())
     keep = sorted(layout.columns)
 
-    t = time.perf_counter()
+    t = time.process_time()
     parsed = [list(below_header(slice_rows(d), layout.header_row)) for d in data]
-    parse = time.perf_counter() - t
+    parse = time.process_time() - t
     n = sum(map(len, parsed))
 
     def exact() -> list:
@@ -79,13 +79,14 @@ def main() -> None:
     timings = {}
     for name, work in (("exact", exact), ("fast", fast)):
         work()  # warm the memos and caches, as the first of a worker's ~100 slices does
-        t = time.perf_counter()
-        timings[name] = work(), time.perf_counter() - t
+        t = time.process_time()
+        timings[name] = work(), time.process_time() - t
     (reference, a), (prepared, b) = timings["exact"], timings["fast"]
     accepted = sum(1 for rows in parsed for chunk in importer._chunks(iter(rows), keep, size=None)
                    for _ in importer._STATE["fast"].prepare(chunk, lambda r, cells: None))
     print(f"{n:,} rows ({len(prepared):,} prepared, {accepted:,} on the fast path) from {len(data)} slices "
-          f"of {args.file.name}; machine shared: timings are noisy")
+          f"of {args.file.name}")
+    print("CPU time of this process (less sensitive than wall time to a shared machine, still noisy):")
     print(f"parse (calamine)          : {parse / n * 1e6:6.1f} µs/row")
     print(f"prepare, exact path       : {a / n * 1e6:6.1f} µs/row  (prepare_row on every row: before)")
     print(f"prepare, _prepare_chunk   : {b / n * 1e6:6.1f} µs/row  (fast path, exact path for the rest)")

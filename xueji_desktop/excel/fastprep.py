@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from itertools import compress
+from json.encoder import encode_basestring  # the C one: what json.JSONEncoder(ensure_ascii=False) uses
 from typing import Any
 
 from ..school import ClassInfo
 from ..students import CORE_COLUMNS, DERIVED, context_for, with_class
-from ..validation.engine import ValidationContext, across_issues, required_keys, value_issues
-from ..validation.normalize import MEMBER_ADDRESS_SOURCE, SAME_AS_ABOVE, normalize_field
+from ..validation.engine import ValidationContext, across_issues, required_keys, value_check, value_issues
+from ..validation.normalize import MEMBER_ADDRESS_SOURCE, SAME_AS_ABOVE, field_normalizer
 from .columns import MEMBER_COUNT
 from .rows import PlanEntry
 
@@ -56,8 +57,8 @@ class FastPrep:
 
     def __init__(self, plan: list[PlanEntry], resolve: Callable[[str], ClassInfo | None], today: date) -> None:
         self.resolve, self.today = resolve, today
-        student: list[tuple[int, str, Callable[[Any], Any], dict[Any, Any]]] = []
-        members: list[list[tuple[int, str, Callable[[Any], Any], dict[Any, Any]]]] = [[] for _ in range(MEMBER_COUNT)]
+        student: list[_Column] = []
+        members: list[list[_Column]] = [[] for _ in range(MEMBER_COUNT)]
         self.class_column: int | None = None
         for j, key, member, _path, kind, _memo in plan:
             if kind == "skip":
@@ -65,20 +66,20 @@ class FastPrep:
             if kind == "class":
                 self.class_column = j
                 continue
-            col = (j, key, _verdict(key, member is not None, kind), {})
+            col = _Column(j, key, _verdict(key, member is not None, kind))
             (student if member is None else members[member]).append(col)
         self.columns = student + [c for m in members for c in m]
-        self.student_keys = tuple(c[1] for c in student)
+        self.student_keys = tuple(c.key for c in student)
         self.member_spans: list[tuple[int, int, tuple[str, ...]]] = []
         start = len(student)
         for m in members:
             if m:
-                self.member_spans.append((start, start + len(m), tuple(c[1] for c in m)))
+                self.member_spans.append((start, start + len(m), tuple(c.key for c in m)))
             start += len(m)
-        self.width = max((c[0] for c in self.columns), default=-1) + 1
+        self.width = max((c.j for c in self.columns), default=-1) + 1
         if self.class_column is not None:
             self.width = max(self.width, self.class_column + 1)
-        self.class_memo: dict[Any, Any] = {}
+        self.class_column_ = _Column(self.class_column or 0, "class_code", self._class_verdict)
         self.class_states: dict[int, _ClassState | None] = {}
         self.member_required = required_keys(member=True)
         # record == _data_json(record) for an accepted row only when no column lands on a key the store drops
@@ -93,19 +94,19 @@ class FastPrep:
         rows = [cells if len(cells) >= width else [*cells, *([""] * (width - len(cells)))] for _, cells in chunk]
         cells_by_column = list(zip(*rows, strict=False))
         doubt: set[int] = set()
-        mapped = [_map(cells_by_column[j], verdict, memo, doubt) for j, _, verdict, memo in self.columns]
-        classes = _map(cells_by_column[self.class_column], self._class_verdict, self.class_memo, doubt)
-
-        from .importer import _dumps  # one encoder for both paths: the bytes must match
-
-        keys, n_student, spans = self.student_keys, len(self.student_keys), self.member_spans
+        values, fragments = [], []
+        for c in self.columns:
+            v, f = c.map(cells_by_column[c.j], doubt)
+            values.append(v)
+            fragments.append(f)
+        classes, _ = self.class_column_.map(cells_by_column[self.class_column], doubt)
         member_required = self.member_required
         out: list[Prepared] = []
-        for i, ((row, cells), values, klass) in enumerate(zip(chunk, zip(*mapped, strict=True), classes,
-                                                              strict=True)):
+        for i, ((row, cells), row_values, row_fragments, klass) in enumerate(
+                zip(chunk, zip(*values, strict=True), zip(*fragments, strict=True), classes, strict=True)):
             p = None
             if i not in doubt:
-                p = self._accept(row, values, klass, keys, n_student, spans, member_required, _dumps)
+                p = self._accept(row, row_values, row_fragments, klass, member_required)
             if p is None:
                 p = exact(row, cells)
                 if p is None:
@@ -113,31 +114,35 @@ class FastPrep:
             out.append(p)
         return out
 
-    def _accept(self, row: int, values: tuple[Any, ...], klass: tuple[str, _ClassState], keys: tuple[str, ...],
-                n_student: int, spans: list[tuple[int, int, tuple[str, ...]]], member_required: frozenset[str],
-                dumps: Callable[[Any], str]) -> Prepared | None:
-        """The row's Prepared when it is clean (every cell already is), else None."""
-        student = values[:n_student]
-        record = dict(compress(zip(keys, student, strict=True), student))
+    def _accept(self, row: int, values: tuple[str, ...], fragments: tuple[str, ...], klass: tuple[str, _ClassState],
+                member_required: frozenset[str]) -> Prepared | None:
+        """The row's Prepared when it is clean (its cells each are), else None. ``values``: canonical values by
+        column ("" for a blank cell), ``fragments``: their '"key": "value"' JSON."""
+        n = len(self.student_keys)
+        student = values[:n]
+        record = dict(compress(zip(self.student_keys, student, strict=True), student))
         class_text, state = klass
         if not state.required <= record.keys():
             return None
         members = []
-        for a, b, member_keys in spans:
+        member_json = []
+        for a, b, member_keys in self.member_spans:
             cells = values[a:b]
             m = dict(compress(zip(member_keys, cells, strict=True), cells))
             if m:
                 if not member_required <= m.keys():
                     return None
                 members.append(m)
+                member_json.append(_object(fragments[a:b]))
         if not any(m.get("is_guardian") == "1" for m in members):
             return None  # (no member at all included)
         if across_issues({**record, "members": members, **state.fields}, state.ctx):
             return None
         get = record.get
-        return (row, state.cls.id, class_text, tuple(map(get, CORE_COLUMNS, _EMPTY)), "ok", 0, 0, dumps(record),
-                "[]", tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), dumps(m))
-                            for m in members),
+        return (row, state.cls.id, class_text, tuple(map(get, CORE_COLUMNS, _EMPTY)), "ok", 0, 0,
+                _object(fragments[:n]), "[]",
+                tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), j)
+                      for m, j in zip(members, member_json, strict=True)),
                 None, (get("name"), get("id_number")))
 
     def _class_verdict(self, value: Any) -> Any:
@@ -166,6 +171,7 @@ class FastPrep:
 def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
     """cell → its canonical value when clean on its own, "" when blank, else _REJECT (see the module doc)."""
     same_as_above = member and key in MEMBER_ADDRESS_SOURCE
+    normalize, check = field_normalizer(key, member=member), value_check(key, member=member)
 
     def verdict(value: Any) -> Any:
         if value is None or value == "":
@@ -179,24 +185,47 @@ def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
             return _REJECT
         if kind == "id" and (text.endswith("000") or "E" in text or "e" in text):
             return _REJECT  # the shapes read_cells asks damaged_id about
-        canonical, issue = normalize_field(key, text, member=member)
+        canonical, issue = normalize(text)
         if (issue is not None or type(canonical) is not str or _blank(canonical)
-                or (same_as_above and canonical in SAME_AS_ABOVE) or value_issues(key, canonical, member=member)):
+                or (same_as_above and canonical in SAME_AS_ABOVE) or not check(canonical)):
             return _REJECT
         return canonical
     return verdict
 
 
-def _map(cells: tuple[Any, ...], verdict: Callable[[Any], Any], memo: dict[Any, Any], doubt: set[int]) -> list[Any]:
-    """One column's verdicts; the rows with a _REJECT are added to ``doubt``."""
-    out = list(map(memo.get, cells))
-    if None in out:
-        for i, v in enumerate(out):
-            if v is None:
-                cell = cells[i]
-                out[i] = v = verdict(cell)
-                if type(cell) is str and len(memo) < _MEMO_MAX:  # str only: 1 == 1.0 == True as dict keys
-                    memo[cell] = v
-    if _REJECT in out:
-        doubt.update(i for i, v in enumerate(out) if v is _REJECT)
-    return out
+def _object(fragments: tuple[str, ...]) -> str:
+    """A JSON object from its members' '"key": "value"' texts, "" for absent ones: what importer._dumps writes
+    for the dict of the present ones (same C string encoder, same separators), ~10× cheaper."""
+    return "{" + ", ".join(filter(None, fragments)) + "}"
+
+
+class _Column:
+    """One mapped column: its memos of cell → verdict ("" blank, canonical value, or _REJECT) and cell → JSON
+    fragment of the canonical value ('"gender": "1"'; "" when blank or rejected)."""
+
+    __slots__ = ("fragments", "j", "key", "prefix", "values", "verdict")
+
+    def __init__(self, j: int, key: str, verdict: Callable[[Any], Any]) -> None:
+        self.j, self.key, self.verdict = j, key, verdict
+        self.values: dict[Any, Any] = {}
+        self.fragments: dict[Any, str] = {}
+        self.prefix = encode_basestring(key) + ": "
+
+    def map(self, cells: tuple[Any, ...], doubt: set[int]) -> tuple[list[Any], list[str]]:
+        """(verdicts, fragments) of a column's cells; the rows with a _REJECT are added to ``doubt``."""
+        memo = self.values
+        out = list(map(memo.get, cells))
+        fragments = list(map(self.fragments.get, cells))
+        if None in out:
+            verdict, prefix = self.verdict, self.prefix
+            for i, v in enumerate(out):
+                if v is None:
+                    cell = cells[i]
+                    out[i] = v = verdict(cell)
+                    fragments[i] = f = prefix + encode_basestring(v) if type(v) is str and v else ""
+                    if type(cell) is str and len(memo) < _MEMO_MAX:  # str only: 1 == 1.0 == True as dict keys
+                        memo[cell] = v
+                        self.fragments[cell] = f
+        if _REJECT in out:
+            doubt.update(i for i, v in enumerate(out) if v is _REJECT)
+        return out, fragments

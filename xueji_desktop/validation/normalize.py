@@ -454,24 +454,25 @@ def normalize_value(field: Field, raw: Any, *, stage: int | None = None) -> tupl
     return _handler(field)(raw, stage, field.key, prefix + field.label)
 
 
-def normalize_field(key: str, value: Any, *, member: bool = False, stage: int | None = None
-                    ) -> tuple[Any, Issue | None]:
-    """What :func:`normalize_record` makes of one value of field ``key`` (of family member 1 when ``member``),
-    apart from member addresses written 同上 (the student's address replaces them there). Unknown keys pass."""
-    if value == "" or value is None:
-        return "", None
+def field_normalizer(key: str, *, member: bool = False, stage: int | None = None
+                     ) -> Callable[[Any], tuple[Any, Issue | None]]:
+    """What :func:`normalize_record` does to a non-empty value of field ``key`` (of family member 1 when
+    ``member``), as a function of the value; apart from member addresses written 同上, which take the student's
+    address there. Unknown keys pass unchanged."""
     entry = (_member_handlers(0) if member else _handlers()[0]).get(key)
     if entry is None:
-        return value, None
-    # the same steps as in normalize_record's loop below
-    memo = entry[3]
-    if memo is not None and type(value) is str:
-        hit = memo.get(value)
-        if hit is not None:
-            return hit, None
-    if type(value) is str and value.isspace():
-        return "", None
-    return entry[0](value, stage, entry[1], entry[2])
+        return lambda value: (value, None)
+    handler, path, label, memo = entry
+
+    def normalize(value: Any) -> tuple[Any, Issue | None]:  # the steps of normalize_record's loop below
+        if memo is not None and type(value) is str:
+            hit = memo.get(value)
+            if hit is not None:
+                return hit, None
+        if type(value) is str and value.isspace():
+            return "", None
+        return handler(value, stage, path, label)
+    return normalize
 
 
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:
