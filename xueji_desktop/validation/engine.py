@@ -402,6 +402,13 @@ def _rule_stage_fields(r: dict[str, Any], ctx: ValidationContext, issues: list[I
                                 f"入学方式“{name}”（{mode}）不适用于{_STAGE_NAMES[ctx.stage]}，请填写：{fit}。"))
 
 
+@cache
+def _member_id_names(i: int) -> tuple[str, str, str, str]:
+    """(path, label) of member i's ID number, then of its document type."""
+    label = f"家庭成员{i + 1}身份证件"
+    return f"members.{i}.id_number", label + "号", f"members.{i}.id_type", label + "类型"
+
+
 def _check_documents(r: dict[str, Any], ctx: ValidationContext, issues: list[Issue]) -> date | None:
     """Student and member ID numbers; birth date and gender vs ID; the no-ID rule. Returns the birth date."""
     t = r.get("id_type") or ""
@@ -434,10 +441,10 @@ def _check_documents(r: dict[str, Any], ctx: ValidationContext, issues: list[Iss
         mn = m.get("id_number") if m else None
         if _is_empty(mn):
             continue
-        path, label = f"members.{i}.id_number", f"家庭成员{i + 1}身份证件号"
+        path, label, type_path, type_label = _member_id_names(i)
         mt = m.get("id_type") or ""
         if not mt:
-            issues.append(_required(f"members.{i}.id_type", f"家庭成员{i + 1}身份证件类型", "一般为“居民身份证”。"))
+            issues.append(_required(type_path, type_label, "一般为“居民身份证”。"))
         res = check_id(str(mn), mt, today=ctx.today, field=path, label=label, strict_area=False)
         issues.extend(res.issues)
         if not _is_empty(number) and res.number == str(number).upper():

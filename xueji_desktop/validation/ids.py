@@ -114,36 +114,46 @@ def _birth(number: str) -> date | None:
         return None
 
 
-def _resident(number: str, today: date, field: str, label: str, strict_area: bool) -> IdResult:
-    def err(code: str, message: str) -> IdResult:
-        return IdResult(number, (Issue(field, ERROR, code, message),))
+@lru_cache(maxsize=65536)
+def _head_problem(head: str, today: date, strict_area: bool) -> date | tuple[str, str]:
+    """The birth date in the first 14 characters of a resident ID (area + birth date), or (issue code, message
+    tail) when they cannot be right. Cached: on an import, areas × birth dates repeat over many numbers."""
+    birth = _birth(head)
+    if birth is None:
+        return "id.birth_date", f"第 7–14 位的出生日期 {head[6:14]} 不存在，请核对证件。"
+    if birth > today:
+        return "id.birth_future", f"中的出生日期 {birth.isoformat()} 晚于今天，请核对证件。"
+    if birth.year < 1900:
+        return "id.birth_date", f"中的出生年份 {birth.year} 不可能，请核对证件。"
+    problem = _area_problem(head[:6], birth.year, strict_area)
+    return birth if problem is None else problem
 
+
+def _error(number: str, field: str, code: str, message: str) -> IdResult:
+    return IdResult(number, (Issue(field, ERROR, code, message),))
+
+
+def _resident(number: str, today: date, field: str, label: str, strict_area: bool) -> IdResult:
     if len(number) == 15 and number.isdigit():
         up = upgrade_15(number)
         if up is None:
-            return err("id.birth_date", f"{label}是 15 位旧号码，其中的出生日期 19{number[6:12]} 不存在，请核对证件。")
-        return err("id.legacy15", f"{label}是 15 位旧号码，请改为 18 位新号码 {up}，并与证件核对。")
+            return _error(number, field, "id.birth_date",
+                          f"{label}是 15 位旧号码，其中的出生日期 19{number[6:12]} 不存在，请核对证件。")
+        return _error(number, field, "id.legacy15", f"{label}是 15 位旧号码，请改为 18 位新号码 {up}，并与证件核对。")
     if not _RESIDENT.match(number):
         if len(number) != 18:
-            return err("id.length", f"{label}应为 18 位（17 位数字加最后一位数字或 X），"
-                                    f"现在是 {len(number)} 位，请核对证件。")
-        return err("id.format", f"{label}只能由数字组成，最后一位可以是 X，请核对证件。")
-    birth = _birth(number)
-    if birth is None:
-        return err("id.birth_date", f"{label}第 7–14 位的出生日期 {number[6:14]} 不存在，请核对证件。")
-    if birth > today:
-        return err("id.birth_future", f"{label}中的出生日期 {birth.isoformat()} 晚于今天，请核对证件。")
-    if birth.year < 1900:
-        return err("id.birth_date", f"{label}中的出生年份 {birth.year} 不可能，请核对证件。")
-    problem = _area_problem(number[:6], birth.year, strict_area)
-    if problem is not None:
-        return err(problem[0], label + problem[1])
+            return _error(number, field, "id.length", f"{label}应为 18 位（17 位数字加最后一位数字或 X），"
+                                                      f"现在是 {len(number)} 位，请核对证件。")
+        return _error(number, field, "id.format", f"{label}只能由数字组成，最后一位可以是 X，请核对证件。")
+    birth = _head_problem(number[:14], today, strict_area)
+    if type(birth) is tuple:
+        return _error(number, field, birth[0], label + birth[1])
     expected = check_digit(number[:17])
     if number[17] != expected:
-        return err("id.checksum", f"{label}校验位错误：最后一位应为 {expected}，请核对证件"
-                                  "（前 17 位录错也会出现此提示）。")
+        return _error(number, field, "id.checksum", f"{label}校验位错误：最后一位应为 {expected}，请核对证件"
+                                                    "（前 17 位录错也会出现此提示）。")
     gender = "1" if int(number[16]) % 2 else "2"
-    return IdResult(number, (), birth, gender)
+    return IdResult(number, (), birth, gender)  # type: ignore[arg-type]  # a date here
 
 
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
