@@ -225,3 +225,14 @@ def test_fast_path_takes_clean_rows():
     data[0][INDEX["id_number"]] = "3.40102E+17"
     prepared = importer._prepare_chunk([(5, data[0])])
     assert prepared[0][4] == "pending" and "id.excel_damaged" in prepared[0][8]
+
+
+def test_chunk_where_a_whole_part_is_blank():
+    """No row of the chunk names a second family member (that part of the record is left out of the zip)."""
+    _start()
+    data = _demo(40, 13, 0.1)
+    for row in data:
+        for j, c in enumerate(COLUMNS):
+            if c.member == 1:
+                row[j] = ""
+    assert assert_same(data) > 0

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from itertools import compress
+from itertools import compress, repeat
 from json.encoder import encode_basestring  # the C one: what json.JSONEncoder(ensure_ascii=False) uses
 from typing import Any
 
@@ -69,13 +69,8 @@ class FastPrep:
             col = _Column(j, key, _verdict(key, member is not None, kind))
             (student if member is None else members[member]).append(col)
         self.columns = student + [c for m in members for c in m]
+        self.parts = [student, *(m for m in members if m)]  # the record, then each member, as read
         self.student_keys = tuple(c.key for c in student)
-        self.member_spans: list[tuple[int, int, tuple[str, ...]]] = []
-        start = len(student)
-        for m in members:
-            if m:
-                self.member_spans.append((start, start + len(m), tuple(c.key for c in m)))
-            start += len(m)
         self.width = max((c.j for c in self.columns), default=-1) + 1
         if self.class_column is not None:
             self.width = max(self.width, self.class_column + 1)
@@ -83,7 +78,7 @@ class FastPrep:
         self.class_states: dict[int, _ClassState | None] = {}
         self.member_required = required_keys(member=True)
         # record == _data_json(record) for an accepted row only when no column lands on a key the store drops
-        self.enabled = (self.class_column is not None and bool(self.member_spans)
+        self.enabled = (self.class_column is not None and len(self.parts) > 1
                         and not any(k in DERIVED or k.startswith("_") for k in self.student_keys))
 
     def prepare(self, chunk: list[tuple[int, list[Any]]], exact: ExactPath) -> list[Prepared]:
@@ -94,19 +89,23 @@ class FastPrep:
         rows = [cells if len(cells) >= width else [*cells, *([""] * (width - len(cells)))] for _, cells in chunk]
         cells_by_column = list(zip(*rows, strict=False))
         doubt: set[int] = set()
-        values, fragments = [], []
-        for c in self.columns:
-            v, f = c.map(cells_by_column[c.j], doubt)
-            values.append(v)
-            fragments.append(f)
+        keys: list[tuple[str, ...]] = []   # per part of the record (student, member 1, member 2)
+        by_row: list[Any] = []             # per part: its values by row, then its JSON fragments by row
+        for part in self.parts:
+            part_keys, values, fragments = [], [], []
+            for c in part:
+                v, f = c.map(cells_by_column[c.j], doubt)
+                if any(v):  # a column blank all through the chunk adds nothing to any row: left out of the zip
+                    part_keys.append(c.key)
+                    values.append(v)
+                    fragments.append(f)
+            keys.append(tuple(part_keys))
+            # (a part with no value in the whole chunk: repeat(()), endless, hence strict=False below)
+            by_row += [zip(*values, strict=True), zip(*fragments, strict=True)] if values else [repeat(())] * 2
         classes, _ = self.class_column_.map(cells_by_column[self.class_column], doubt)
-        member_required = self.member_required
         out: list[Prepared] = []
-        for i, ((row, cells), row_values, row_fragments, klass) in enumerate(
-                zip(chunk, zip(*values, strict=True), zip(*fragments, strict=True), classes, strict=True)):
-            p = None
-            if i not in doubt:
-                p = self._accept(row, row_values, row_fragments, klass, member_required)
+        for i, ((row, cells), klass, *parts) in enumerate(zip(chunk, classes, *by_row, strict=False)):
+            p = None if i in doubt else self._accept(row, klass, keys, parts)
             if p is None:
                 p = exact(row, cells)
                 if p is None:
@@ -114,36 +113,32 @@ class FastPrep:
             out.append(p)
         return out
 
-    def _accept(self, row: int, values: tuple[str, ...], fragments: tuple[str, ...], klass: tuple[str, _ClassState],
-                member_required: frozenset[str]) -> Prepared | None:
-        """The row's Prepared when it is clean (its cells each are), else None. ``values``: canonical values by
-        column ("" for a blank cell), ``fragments``: their '"key": "value"' JSON."""
-        n = len(self.student_keys)
-        student = values[:n]
-        record = dict(compress(zip(self.student_keys, student, strict=True), student))
+    def _accept(self, row: int, klass: tuple[str, _ClassState], keys: list[tuple[str, ...]],
+                parts: list[tuple[str, ...]]) -> Prepared | None:
+        """The row's Prepared when it is clean (its cells each are), else None. ``parts``: for the student and
+        each member, the canonical values ("" for a blank cell) of the ``keys``, then their '"key": "value"' JSON."""
         class_text, state = klass
+        values = parts[0]
+        record = dict(compress(zip(keys[0], values, strict=True), values))
         if not state.required <= record.keys():
             return None
-        members = []
-        member_json = []
-        for a, b, member_keys in self.member_spans:
-            cells = values[a:b]
-            m = dict(compress(zip(member_keys, cells, strict=True), cells))
+        members, member_rows = [], []
+        for k in range(1, len(keys)):
+            values = parts[2 * k]
+            m = dict(compress(zip(keys[k], values, strict=True), values))
             if m:
-                if not member_required <= m.keys():
+                if not self.member_required <= m.keys():
                     return None
                 members.append(m)
-                member_json.append(_object(fragments[a:b]))
+                member_rows.append((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
+                                    _object(parts[2 * k + 1])))
         if not any(m.get("is_guardian") == "1" for m in members):
             return None  # (no member at all included)
         if across_issues({**record, "members": members, **state.fields}, state.ctx):
             return None
         get = record.get
         return (row, state.cls.id, class_text, tuple(map(get, CORE_COLUMNS, _EMPTY)), "ok", 0, 0,
-                _object(fragments[:n]), "[]",
-                tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), j)
-                      for m, j in zip(members, member_json, strict=True)),
-                None, (get("name"), get("id_number")))
+                _object(parts[1]), "[]", tuple(member_rows), None, (get("name"), get("id_number")))
 
     def _class_verdict(self, value: Any) -> Any:
         """(class text, its state) for a 班级 cell naming a class of the school, else _REJECT."""
@@ -203,29 +198,37 @@ class _Column:
     """One mapped column: its memos of cell → verdict ("" blank, canonical value, or _REJECT) and cell → JSON
     fragment of the canonical value ('"gender": "1"'; "" when blank or rejected)."""
 
-    __slots__ = ("fragments", "j", "key", "prefix", "values", "verdict")
+    __slots__ = ("fragments", "j", "key", "prefix", "rejects", "values", "verdict")
 
     def __init__(self, j: int, key: str, verdict: Callable[[Any], Any]) -> None:
         self.j, self.key, self.verdict = j, key, verdict
         self.values: dict[Any, Any] = {}
         self.fragments: dict[Any, str] = {}
         self.prefix = encode_basestring(key) + ": "
+        self.rejects = 0
 
     def map(self, cells: tuple[Any, ...], doubt: set[int]) -> tuple[list[Any], list[str]]:
         """(verdicts, fragments) of a column's cells; the rows with a _REJECT are added to ``doubt``."""
         memo = self.values
         out = list(map(memo.get, cells))
         fragments = list(map(self.fragments.get, cells))
+        rejects = self.rejects  # in the memo: only then can a hit be one
         if None in out:
             verdict, prefix = self.verdict, self.prefix
             for i, v in enumerate(out):
                 if v is None:
                     cell = cells[i]
                     out[i] = v = verdict(cell)
-                    fragments[i] = f = prefix + encode_basestring(v) if type(v) is str and v else ""
+                    if v is _REJECT:
+                        doubt.add(i)
+                        f = ""
+                    else:
+                        f = prefix + encode_basestring(v) if type(v) is str and v else ""
+                    fragments[i] = f
                     if type(cell) is str and len(memo) < _MEMO_MAX:  # str only: 1 == 1.0 == True as dict keys
                         memo[cell] = v
                         self.fragments[cell] = f
-        if _REJECT in out:
+                        self.rejects += v is _REJECT
+        if rejects and _REJECT in out:
             doubt.update(i for i, v in enumerate(out) if v is _REJECT)
         return out, fragments
