@@ -67,6 +67,16 @@ def test_demo_rows_same_on_both_paths(seed, error_rate):
         assert taken < len(data) * 0.75  # …and spoiled rows do go the exact way
 
 
+def test_small_memos_same_on_both_paths(monkeypatch):
+    """Memos that fill up: columns of values that never repeat stop using theirs (names, IDs, phones)."""
+    monkeypatch.setattr(fastprep, "_MEMO_MAX", 16)
+    _start()
+    for seed in (21, 22, 23):  # a few chunks: the memos fill in the first
+        assert_same(_demo(120, seed, 0.2))
+    fast = importer._STATE["fast"]
+    assert any(c.values is None for c in fast.columns) and any(c.values is not None for c in fast.columns)
+
+
 def test_reordered_columns_same_on_both_paths():
     order = list(range(len(COLUMNS)))
     random.Random(5).shuffle(order)

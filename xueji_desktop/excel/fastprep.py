@@ -169,10 +169,8 @@ def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
     normalize, check = field_normalizer(key, member=member), value_check(key, member=member)
 
     def verdict(value: Any) -> Any:
-        if value is None or value == "":
-            return ""
         if type(value) is not str:
-            return _REJECT
+            return "" if value is None else _REJECT
         text = value.strip()  # as read_cells
         if not text:
             return ""
@@ -181,7 +179,7 @@ def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
         if kind == "id" and (text.endswith("000") or "E" in text or "e" in text):
             return _REJECT  # the shapes read_cells asks damaged_id about
         canonical, issue = normalize(text)
-        if (issue is not None or type(canonical) is not str or _blank(canonical)
+        if (issue is not None or type(canonical) is not str or not canonical or canonical.isspace()
                 or (same_as_above and canonical in SAME_AS_ABOVE) or not check(canonical)):
             return _REJECT
         return canonical
@@ -202,7 +200,7 @@ class _Column:
 
     def __init__(self, j: int, key: str, verdict: Callable[[Any], Any]) -> None:
         self.j, self.key, self.verdict = j, key, verdict
-        self.values: dict[Any, Any] = {}
+        self.values: dict[Any, Any] | None = {}  # None: turned off (see map)
         self.fragments: dict[Any, str] = {}
         self.prefix = encode_basestring(key) + ": "
         self.rejects = 0
@@ -210,10 +208,18 @@ class _Column:
     def map(self, cells: tuple[Any, ...], doubt: set[int]) -> tuple[list[Any], list[str]]:
         """(verdicts, fragments) of a column's cells; the rows with a _REJECT are added to ``doubt``."""
         memo = self.values
+        if memo is None:  # a column of values that never repeat (names, IDs, phones): no memo to keep up
+            out = list(map(self.verdict, cells))
+            prefix = self.prefix
+            fragments = [prefix + encode_basestring(v) if type(v) is str and v else "" for v in out]
+            if _REJECT in out:
+                doubt.update(i for i, v in enumerate(out) if v is _REJECT)
+            return out, fragments
         out = list(map(memo.get, cells))
         fragments = list(map(self.fragments.get, cells))
         rejects = self.rejects  # in the memo: only then can a hit be one
-        if None in out:
+        misses = out.count(None)
+        if misses:
             verdict, prefix = self.verdict, self.prefix
             for i, v in enumerate(out):
                 if v is None:
@@ -229,6 +235,8 @@ class _Column:
                         memo[cell] = v
                         self.fragments[cell] = f
                         self.rejects += v is _REJECT
+            if len(memo) >= _MEMO_MAX and misses > 0.9 * len(cells):
+                self.values = None  # full, and hardly ever hit: stop looking
         if rejects and _REJECT in out:
             doubt.update(i for i, v in enumerate(out) if v is _REJECT)
         return out, fragments
