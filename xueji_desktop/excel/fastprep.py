@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from itertools import compress, repeat
 from json.encoder import encode_basestring  # the C one: what json.JSONEncoder(ensure_ascii=False) uses
 from typing import Any
@@ -66,10 +67,14 @@ class FastPrep:
             if kind == "class":
                 self.class_column = j
                 continue
-            col = _Column(j, key, _verdict(key, member is not None, kind))
+            # 同上 in a member's address: normalize_record writes the student's address there, with a warning
+            same_as_above = SAME_AS_ABOVE if member is not None and key in MEMBER_ADDRESS_SOURCE else frozenset()
+            col = _Column(j, key, _verdict(key, member is not None, kind), same_as_above)
             (student if member is None else members[member]).append(col)
         self.columns = student + [c for m in members for c in m]
         self.parts = [student, *(m for m in members if m)]  # the record, then each member, as read
+        verdicts = [c.verdict for c in self.columns]
+        self.shared = {v for v in verdicts if verdicts.count(v) > 1}  # columns that can share what they learn
         self.student_keys = tuple(c.key for c in student)
         self.width = max((c.j for c in self.columns), default=-1) + 1
         if self.class_column is not None:
@@ -91,18 +96,23 @@ class FastPrep:
         doubt: set[int] = set()
         keys: list[tuple[str, ...]] = []   # per part of the record (student, member 1, member 2)
         by_row: list[Any] = []             # per part: its values by row, then its JSON fragments by row
+        learnt: dict[Any, dict[Any, Any]] = {}
+        n = len(rows)
         for part in self.parts:
             part_keys, values, fragments = [], [], []
             for c in part:
-                v, f = c.map(cells_by_column[c.j], doubt)
-                if any(v):  # a column blank all through the chunk adds nothing to any row: left out of the zip
+                cells = cells_by_column[c.j]
+                if cells.count("") + cells.count(None) == n:
+                    continue  # blank all through the chunk: adds nothing to any row
+                v, f = c.map(cells, doubt, learnt if c.verdict in self.shared else None)
+                if any(v):  # (blanks, spaces)
                     part_keys.append(c.key)
                     values.append(v)
                     fragments.append(f)
             keys.append(tuple(part_keys))
             # (a part with no value in the whole chunk: repeat(()), endless, hence strict=False below)
             by_row += [zip(*values, strict=True), zip(*fragments, strict=True)] if values else [repeat(())] * 2
-        classes, _ = self.class_column_.map(cells_by_column[self.class_column], doubt)
+        classes, _ = self.class_column_.map(cells_by_column[self.class_column], doubt, None)
         out: list[Prepared] = []
         for i, ((row, cells), klass, *parts) in enumerate(zip(chunk, classes, *by_row, strict=False)):
             p = None if i in doubt else self._accept(row, klass, keys, parts)
@@ -164,10 +174,14 @@ class FastPrep:
 
 
 def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
-    """cell → its canonical value when clean on its own, "" when blank, else _REJECT (see the module doc)."""
-    same_as_above = member and key in MEMBER_ADDRESS_SOURCE
-    normalize, check = field_normalizer(key, member=member), value_check(key, member=member)
+    """cell → its canonical value when clean on its own, "" when blank, else _REJECT (see the module doc).
+    Columns normalised and checked alike get the same function (student and member addresses…)."""
+    return _verdict_of(field_normalizer(key, member=member), value_check(key, member=member), kind == "id")
 
+
+@cache
+def _verdict_of(normalize: Callable[[Any], tuple[Any, Any]], check: Callable[[Any], bool], is_id: bool
+                ) -> Callable[[Any], Any]:
     def verdict(value: Any) -> Any:
         if type(value) is not str:
             return "" if value is None else _REJECT
@@ -176,11 +190,11 @@ def _verdict(key: str, member: bool, kind: str) -> Callable[[Any], Any]:
             return ""
         if "\u200b" in text or "\ufeff" in text:
             return _REJECT
-        if kind == "id" and (text.endswith("000") or "E" in text or "e" in text):
+        if is_id and (text.endswith("000") or "E" in text or "e" in text):
             return _REJECT  # the shapes read_cells asks damaged_id about
         canonical, issue = normalize(text)
         if (issue is not None or type(canonical) is not str or not canonical or canonical.isspace()
-                or (same_as_above and canonical in SAME_AS_ABOVE) or not check(canonical)):
+                or not check(canonical)):
             return _REJECT
         return canonical
     return verdict
@@ -196,47 +210,54 @@ class _Column:
     """One mapped column: its memos of cell → verdict ("" blank, canonical value, or _REJECT) and cell → JSON
     fragment of the canonical value ('"gender": "1"'; "" when blank or rejected)."""
 
-    __slots__ = ("fragments", "j", "key", "prefix", "rejects", "values", "verdict")
+    __slots__ = ("fragments", "j", "key", "prefix", "refuse", "rejects", "values", "verdict")
 
-    def __init__(self, j: int, key: str, verdict: Callable[[Any], Any]) -> None:
-        self.j, self.key, self.verdict = j, key, verdict
+    def __init__(self, j: int, key: str, verdict: Callable[[Any], Any], refuse: frozenset[str] = frozenset()) -> None:
+        self.j, self.key, self.verdict, self.refuse = j, key, verdict, refuse  # refuse: values clean in general,
+        #                                                                       not in this column
         self.values: dict[Any, Any] | None = {}  # None: turned off (see map)
         self.fragments: dict[Any, str] = {}
         self.prefix = encode_basestring(key) + ": "
         self.rejects = 0
 
-    def map(self, cells: tuple[Any, ...], doubt: set[int]) -> tuple[list[Any], list[str]]:
-        """(verdicts, fragments) of a column's cells; the rows with a _REJECT are added to ``doubt``."""
-        memo = self.values
-        if memo is None:  # a column of values that never repeat (names, IDs, phones): no memo to keep up
-            out = list(map(self.verdict, cells))
-            prefix = self.prefix
+    def map(self, cells: tuple[Any, ...], doubt: set[int], learnt: dict[Any, dict[Any, Any]] | None
+            ) -> tuple[list[Any], list[str]]:
+        """(verdicts, fragments) of a column's cells; the rows with a _REJECT are added to ``doubt``.
+        ``learnt``: this chunk's verdicts by cell, to share with the columns that have the same verdict
+        function (a family's address is typed four times a row); None when no other column has it."""
+        memo, verdict, prefix = self.values, self.verdict, self.prefix
+        seen = learnt.get(verdict) if learnt is not None else None
+        fragments: list[str] | None = None
+        if memo is None and seen is None:  # values that never repeat (names, IDs, phones): no memo to keep up
+            out = list(map(verdict, cells))
+        else:
+            out = list(map(memo.get if memo is not None else seen.get, cells))  # type: ignore[union-attr]
+            if memo is not None:
+                fragments = list(map(self.fragments.get, cells))
+            misses = out.count(None)
+            if misses:
+                rejects = self.rejects
+                for i, v in enumerate(out):
+                    if v is None:
+                        cell = cells[i]
+                        v = seen.get(cell) if seen is not None else None
+                        out[i] = v = verdict(cell) if v is None else v
+                        if fragments is not None:
+                            fragments[i] = f = prefix + encode_basestring(v) if type(v) is str and v else ""
+                            if type(cell) is str and len(memo) < _MEMO_MAX:  # type: ignore[arg-type]  # str: 1 == 1.0
+                                memo[cell] = v  # type: ignore[index]
+                                self.fragments[cell] = f
+                                self.rejects += v is _REJECT
+                if memo is not None and len(memo) >= _MEMO_MAX and misses > 0.9 * len(cells) and rejects == 0:
+                    self.values = None  # full, and hardly ever hit: stop looking
+        if learnt is not None:
+            learnt.setdefault(verdict, {}).update(zip(cells, out, strict=True))
+        if fragments is None:
             fragments = [prefix + encode_basestring(v) if type(v) is str and v else "" for v in out]
-            if _REJECT in out:
-                doubt.update(i for i, v in enumerate(out) if v is _REJECT)
-            return out, fragments
-        out = list(map(memo.get, cells))
-        fragments = list(map(self.fragments.get, cells))
-        rejects = self.rejects  # in the memo: only then can a hit be one
-        misses = out.count(None)
-        if misses:
-            verdict, prefix = self.verdict, self.prefix
+        if self.refuse and not self.refuse.isdisjoint(out):
             for i, v in enumerate(out):
-                if v is None:
-                    cell = cells[i]
-                    out[i] = v = verdict(cell)
-                    if v is _REJECT:
-                        doubt.add(i)
-                        f = ""
-                    else:
-                        f = prefix + encode_basestring(v) if type(v) is str and v else ""
-                    fragments[i] = f
-                    if type(cell) is str and len(memo) < _MEMO_MAX:  # str only: 1 == 1.0 == True as dict keys
-                        memo[cell] = v
-                        self.fragments[cell] = f
-                        self.rejects += v is _REJECT
-            if len(memo) >= _MEMO_MAX and misses > 0.9 * len(cells):
-                self.values = None  # full, and hardly ever hit: stop looking
-        if rejects and _REJECT in out:
+                if v in self.refuse:
+                    out[i], fragments[i] = _REJECT, ""
+        if _REJECT in out:
             doubt.update(i for i, v in enumerate(out) if v is _REJECT)
         return out, fragments

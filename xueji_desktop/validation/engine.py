@@ -126,6 +126,7 @@ def _code_checker(f: Field) -> Checker:
     return check
 
 
+@cache  # one checker per (inner, max_len): fields checked alike share it (see value_check)
 def _length_checker(inner: Checker | None, max_len: int) -> Checker:
     def check(v: str, path: str, label: str) -> Issue | None:
         if len(v) > max_len:
@@ -524,16 +525,20 @@ def value_issues(key: str, value: Any, *, member: bool = False) -> list[Issue]:
 
 def value_check(key: str, *, member: bool = False) -> Callable[[Any], bool]:
     """A predicate, for one field: ``value_issues(key, v, member=member) == []`` for a non-blank ``v``, without
-    building the list (the import calls it once per distinct cell text). Mirrors _check_fields' branch."""
+    building the list (the import calls it once per distinct cell text). Fields checked alike (addresses,
+    person names, one code table) get the same predicate object, so a caller may share what it learnt."""
     entry = _optional_plans(member).entries.get(key)
-    if entry is None:
-        return lambda v: True
-    path, label, codes, checker = entry
+    return _value_predicate(None, None) if entry is None else _value_predicate(entry[2], entry[3])
+
+
+@cache
+def _value_predicate(codes: frozenset[str] | None, checker: Checker | None) -> Callable[[Any], bool]:
+    # Mirrors _check_fields' per-value branch. Path and label only go into an issue's message: "" here.
     if codes is not None:
-        return lambda v: v in codes or checker(str(v), path, label) is None  # type: ignore[misc]
+        return lambda v: v in codes or checker(str(v), "", "") is None  # type: ignore[misc]
     if checker is None:
         return lambda v: True
-    return lambda v: checker(v if type(v) is str else str(v), path, label) is None
+    return lambda v: checker(v if type(v) is str else str(v), "", "") is None
 
 
 def required_keys(*, member: bool = False) -> frozenset[str]:

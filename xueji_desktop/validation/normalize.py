@@ -458,12 +458,28 @@ def field_normalizer(key: str, *, member: bool = False, stage: int | None = None
                      ) -> Callable[[Any], tuple[Any, Issue | None]]:
     """What :func:`normalize_record` does to a non-empty value of field ``key`` (of family member 1 when
     ``member``), as a function of the value; apart from member addresses written 同上, which take the student's
-    address there. Unknown keys pass unchanged."""
+    address there. Unknown keys pass unchanged. Fields normalised alike (free text: names, addresses…) get the
+    same function object, so a caller may share what it learnt."""
     entry = (_member_handlers(0) if member else _handlers()[0]).get(key)
     if entry is None:
-        return lambda value: (value, None)
+        return _unchanged
     handler, path, label, memo = entry
+    if memo is None and handler is _text_handler:
+        return _text_normalizer(stage)  # path and label only go into an issue's message, and text has none
+    return _normalizer(handler, path, label, memo, stage)
 
+
+def _unchanged(value: Any) -> tuple[Any, Issue | None]:
+    return value, None
+
+
+@cache
+def _text_normalizer(stage: int | None) -> Callable[[Any], tuple[Any, Issue | None]]:
+    return _normalizer(_text_handler, "", "", None, stage)
+
+
+def _normalizer(handler: Handler, path: str, label: str, memo: dict[Any, str] | None, stage: int | None
+                ) -> Callable[[Any], tuple[Any, Issue | None]]:
     def normalize(value: Any) -> tuple[Any, Issue | None]:  # the steps of normalize_record's loop below
         if memo is not None and type(value) is str:
             hit = memo.get(value)
