@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +26,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..school import ClassInfo, class_code, list_classes
 from ..storage import audit
+from ..storage.audit import created_json
 from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..validation import ERROR, Issue, status_of, validate_student
@@ -220,6 +221,9 @@ class _Matcher:
             self.by_key.setdefault((name, gender, birth, class_id), []).append(sid)
         self.used: set[int] = set()
 
+    def __bool__(self) -> bool:
+        return bool(self.by_key)  # every student is in by_key
+
     def match(self, core: tuple[str, ...], class_id: int | None) -> int | None:
         """``core``: the CORE_COLUMNS values (name, gender, birth_date, id_type, id_number)."""
         name, gender, birth, _id_type, id_number = core
@@ -288,6 +292,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     classes = list_classes(store)
     keep = sorted(layout.columns)
     ts = now_iso()
+    file_name = path.name
     with store.transaction() as tx, _big_cache(tx.conn):
         conn = tx.conn
         matcher = _Matcher(conn)
@@ -299,26 +304,27 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         else:
             batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
                                 parallel)
+        match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         for batch in batches:
             inserts, member_rows, updates, entries = [], [], [], []
             uids = _uuid4s(len(batch))
+            statuses = Counter()
             for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
                  issues, (name, id_number)) in batch:
-                result.rows += 1
-                setattr(result, status, getattr(result, status) + 1)
+                statuses[status] += 1
                 if issues:
                     result.bad_rows.append(PreparedRow(row, json.loads(data_json), [json.loads(m[3]) for m in members],
                                                        class_id, class_text, issues))
-                sid = matcher.match(core, class_id)
+                sid = match(core, class_id) if match else None
                 if sid is None:
                     sid = next_id
                     next_id += 1
                     inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
                                     data_json, issues_json, ts, ts))
                     member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                    entries.append(("导入学生", "students", sid, {
-                        "source": [None, f"{path.name} 第{row + 1}行"], "name": [None, name],
-                        "id_number": [None, id_number], "status": [None, status]}))
+                    entries.append(("导入学生", "students", sid, created_json({
+                        "source": f"{file_name} 第{row + 1}行", "name": name, "id_number": id_number,
+                        "status": status})))
                     result.inserted += 1
                     continue
                 data = json.loads(data_json)  # = _data_json(record): what the store keeps
@@ -341,7 +347,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                 updates.append((class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
                 conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
                 member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                changes["source"] = [None, f"{path.name} 第{row + 1}行"]
+                changes["source"] = [None, f"{file_name} 第{row + 1}行"]
                 entries.append(("导入更新学生", "students", sid, changes))
                 result.updated += 1
             conn.executemany(
@@ -355,6 +361,9 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
             conn.executemany("INSERT INTO family_members (student_id, seq, name, relation, id_number, data)"
                              " VALUES (?, ?, ?, ?, ?, ?)", member_rows)
             audit.append_many(conn, entries, ts=tx.ts, username=store.user.username)
+            result.rows += len(batch)
+            for status, n in statuses.items():
+                setattr(result, status, getattr(result, status) + n)
             tick(progress, result.rows, total, "导入学生")
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")

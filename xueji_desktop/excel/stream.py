@@ -27,7 +27,7 @@ import defusedxml.ElementTree as ET
 import python_calamine as calamine
 
 from ..errors import BadInput
-from .reader import Layout, sheet_layout
+from .reader import HEADER_SCAN_ROWS, Layout, sheet_layout
 
 STREAM_MIN_BYTES = 48 * 1024**2   # sheet XML above this (~15,000 template rows) is read in slices
 SLICE_BYTES = 6 * 1024**2         # ~2,000 template rows per slice
@@ -38,6 +38,7 @@ _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 _ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)\b")
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s+ref=\"[A-Z]*\d*:?[A-Z]*(\d+)\"")
+_ROW_NUMBER = re.compile(rb"\sr\s*=")
 _MERGES = re.compile(rb"<(?:[\w.-]+:)?mergeCells\b.*?</(?:[\w.-]+:)?mergeCells>", re.S)
 # Parts a slice workbook leaves out: other sheets and what hangs off them (drawings, comments, media…).
 _SKIP_PREFIXES = ("xl/worksheets/", "xl/drawings/", "xl/comments", "xl/media/", "xl/charts/", "xl/pivot",
@@ -92,8 +93,9 @@ class SheetStream:
                            ) from None
 
     def _scan_tail(self) -> None:
-        """One pass over the whole part before any row is imported: the merged ranges that follow the rows,
-        and proof that the part inflates to its end (a truncated file fails here, before anything is written)."""
+        """One pass over the whole part for the merged ranges that follow the rows (only when there are titles
+        above the header: inflating 400 MB of XML twice costs seconds). A truncated part fails here, or else
+        at the end of :meth:`slices`, inside the import's transaction, which then rolls back."""
         last = tail = b""
         for block in self._inflate():
             last, tail = tail, block  # the last two blocks: <mergeCells> may straddle them
@@ -133,9 +135,11 @@ class SheetStream:
             return
         end_tag = b"</" + ns + b"sheetData>"
         buf = buf[m.end():]
+        searched = 0  # buf[:searched] holds no end tag: each block is searched once, not the whole buffer again
         done = False
         while not done:
-            end = buf.find(end_tag)
+            end = buf.find(end_tag, max(searched - len(end_tag), 0))
+            searched = len(buf)
             if end >= 0:
                 done = True
                 rows, buf = buf[:end], b""
@@ -148,6 +152,7 @@ class SheetStream:
                     buf += block
                     continue
                 rows, buf = buf[:cut], buf[cut:]
+                searched = len(buf)
             else:
                 block = next(blocks, None)
                 if block is None:
@@ -192,9 +197,18 @@ class SheetStream:
         return buf.getvalue()
 
     def check_numbered(self, rows: bytes) -> bool:
-        """Every row carries its number (``r``): otherwise calamine would count each slice from row 1."""
-        tag = re.escape(self.row_tag)
-        return re.search(tag + rb"(?=[\s>/])(?![^>]*\sr=)", rows) is None
+        """The slice's first row carries its number (``r``).
+
+        calamine numbers a row without ``r`` as the one before it plus one (tested): within a slice that is what
+        a whole-sheet read gives, but a slice starting without one would be counted from row 1."""
+        tag = self.row_tag
+        pos = rows.find(tag)
+        while pos >= 0 and rows[pos + len(tag):pos + len(tag) + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            pos = rows.find(tag, pos + 1)  # <rowBreaks…: not a row
+        if pos < 0:
+            return True  # no row at all: nothing to misnumber
+        end = rows.find(b">", pos)
+        return _ROW_NUMBER.search(rows, pos + len(tag), end if end >= 0 else len(rows)) is not None
 
 
 def open_stream(path: Path) -> tuple[SheetStream, Iterator[bytes], Any, Layout] | None:
@@ -214,10 +228,14 @@ def open_stream(path: Path) -> tuple[SheetStream, Iterator[bytes], Any, Layout] 
     head = next(slices, None)
     if head is None or not stream.check_numbered(head):
         return None
-    stream._scan_tail()
-    wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(stream.workbook(head, merges=True)))
-    sheet = wb.get_sheet_by_index(0)
+    sheet = _slice_sheet(stream.workbook(head))
     layout = sheet_layout(sheet, stream.name)
+    if _text_above_header(sheet, layout):
+        # Group titles above the header may be merged over several columns, and the merges follow the rows:
+        # read the sheet to its end once to find them, then look for the header again.
+        stream._scan_tail()
+        sheet = _slice_sheet(stream.workbook(head, merges=True))
+        layout = sheet_layout(sheet, stream.name)
     if layout is None:
         return None  # the plain reader looks at the other sheets and gives the usual message
     stream.layout = layout
@@ -229,6 +247,22 @@ def open_stream(path: Path) -> tuple[SheetStream, Iterator[bytes], Any, Layout] 
                 raise BadInput(f"文件 {path.name} 的部分行缺少行号，无法可靠读取：请在 Excel 或 WPS 中另存为后再导入。")
             yield rows
     return stream, all_slices(), sheet, layout
+
+
+def _slice_sheet(data: bytes) -> Any:
+    return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+
+
+def _text_above_header(sheet: Any, layout: Layout | None) -> bool:
+    """Whether any row above the header (none found: above row 20 or so) has text: titles that a merged range
+    could spread over the header's columns."""
+    limit = layout.header_row if layout is not None else None
+    for i, row in enumerate(sheet.iter_rows()):
+        if limit is not None and i >= limit:
+            return False
+        if any(isinstance(v, str) and v.strip() for v in row):
+            return limit is not None or i < HEADER_SCAN_ROWS
+    return False
 
 
 def slice_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
