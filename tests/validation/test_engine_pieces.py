@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from xueji_desktop.demo import demo_classes, make_student
 from xueji_desktop.students import context_for
 from xueji_desktop.validation import load_spec, validate_student
-from xueji_desktop.validation.engine import across_issues, required_keys, value_issues
+from xueji_desktop.validation.engine import across_issues, required_keys, value_check, value_issues
+from xueji_desktop.validation.normalize import field_normalizer, normalize_record
 
 TODAY = date.today()
 _VALUES = ["", " ", "1", "2", "0", "3", "6", "Z", "11", "12", "41", "01", "99", "X", "CHN", "HKG", "00", "2015-03-07",
@@ -67,3 +68,39 @@ def test_value_issues_is_per_value():
     assert [i.field for i in value_issues("phone", "1381234", member=True)] == ["members.0.phone"]
     assert value_issues("phone", "") == []  # blank: only "required" could apply, and that is required_keys'
     assert "name" in required_keys() and "name" in required_keys(member=True)
+
+
+_ANY_VALUE = st.one_of(st.sampled_from(_VALUES), st.text(max_size=12), st.integers(-3, 10**6))
+
+
+@settings(max_examples=200, deadline=None)
+@given(member=st.booleans(), data=st.data(), value=_ANY_VALUE)
+def test_value_check_agrees_with_value_issues(member, data, value):
+    key = data.draw(st.sampled_from(_MEMBER_KEYS if member else _STUDENT_KEYS))
+    if value in ("", None) or (isinstance(value, str) and value.isspace()):
+        return  # blank values are the required rule's
+    assert value_check(key, member=member)(value) == (not value_issues(key, value, member=member))
+
+
+@settings(max_examples=200, deadline=None)
+@given(member=st.booleans(), data=st.data(), value=_ANY_VALUE)
+def test_field_normalizer_agrees_with_normalize_record(member, data, value):
+    key = data.draw(st.sampled_from(_MEMBER_KEYS if member else _STUDENT_KEYS))
+    if value in ("", None):
+        return  # not a value: normalize_record just writes ""
+    got, issue = field_normalizer(key, member=member)(value)
+    if member:
+        out, issues = normalize_record({"members": [{key: value}]})
+        want = out["members"][0][key]
+    else:
+        out, issues = normalize_record({key: value})
+        want = out[key]
+    assert (got, issue is None) == (want, not issues)
+    assert issue is None or issue.code == issues[0].code
+
+
+def test_fields_checked_alike_share_their_functions():
+    """What lets the import share a chunk's verdicts between columns: same checks, same objects."""
+    assert value_check("household_address") is value_check("household_address", member=True)
+    assert field_normalizer("current_address") is field_normalizer("household_address", member=True)
+    assert value_check("gender") is not value_check("household_address")
