@@ -129,20 +129,20 @@ class FastPrep:
         each member, the canonical values ("" for a blank cell) of the ``keys``, then their '"key": "value"' JSON."""
         class_text, state = klass
         values = parts[0]
-        record = dict(compress(zip(keys[0], values, strict=True), values))
+        record = dict(compress(zip(keys[0], values, strict=False), values))  # (same lengths: built so)
         if not state.required <= record.keys():
             return None
         members, member_rows = [], []
         for k in range(1, len(keys)):
             values = parts[2 * k]
-            m = dict(compress(zip(keys[k], values, strict=True), values))
+            m = dict(compress(zip(keys[k], values, strict=False), values))
             if m:
                 if not self.member_required <= m.keys():
                     return None
                 members.append(m)
                 member_rows.append((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""),
                                     _object(parts[2 * k + 1])))
-        if not any(m.get("is_guardian") == "1" for m in members):
+        if "1" not in [m.get("is_guardian") for m in members]:
             return None  # (no member at all included)
         if across_issues({**record, "members": members, **state.fields}, state.ctx):
             return None
