@@ -144,10 +144,13 @@ class FastPrep:
                                     _object(parts[2 * k + 1])))
         if "1" not in [m.get("is_guardian") for m in members]:
             return None  # (no member at all included)
-        if across_issues({**record, "members": members, **state.fields}, state.ctx):
-            return None
         get = record.get
-        return (row, state.cls.id, class_text, tuple(map(get, CORE_COLUMNS, _EMPTY)), "ok", 0, 0,
+        core = tuple(map(get, CORE_COLUMNS, _EMPTY))
+        record["members"] = members  # the record as prepare_row validates it (with_class: class_code, grade)
+        record.update(state.fields)
+        if across_issues(record, state.ctx):
+            return None
+        return (row, state.cls.id, class_text, core, "ok", 0, 0,
                 _object(parts[1]), "[]", tuple(member_rows), None, (get("name"), get("id_number")))
 
     def _class_verdict(self, value: Any) -> Any:
