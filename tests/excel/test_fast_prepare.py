@@ -246,3 +246,11 @@ def test_chunk_where_a_whole_part_is_blank():
             if c.member == 1:
                 row[j] = ""
     assert assert_same(data) > 0
+
+
+def test_unhashable_cell_goes_the_exact_way():
+    _start()
+    data = _demo(5, 14, 0.0)
+    data[2][INDEX["specialty"]] = ["篮球"]  # not something calamine yields, but no crash of its own
+    exact = [importer.prepare_row(i, list(cells)) for i, cells in enumerate(data)]
+    assert importer._prepare_chunk(list(enumerate(data))) == exact

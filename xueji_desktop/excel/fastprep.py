@@ -1,17 +1,18 @@
 """The import workers' fast path: a chunk of rows checked column by column, clean rows assembled directly.
 
 Preparing a row the exact way (``importer.prepare_row``: rows.read_cells → normalize_row → validate_student →
-merge_issues) costs ~200 µs, and most of it re-checks spellings seen thousands of times (男, 汉族, 2015-03-07).
-Here each distinct cell text of a column is normalised and checked once, with the validation engine's own
-per-field steps (``normalize_field``, ``value_issues``), and remembered. A row whose every cell is a clean
-text and whose class is known then needs only the checks between fields (``across_issues``: ID documents,
-cross-field rules). When those find nothing, validate_student would return nothing either (see the note
-above ``value_issues`` in validation/engine.py): the row is 正常, and its record is what the exact path builds.
+merge_issues → JSON) re-checks spellings seen thousands of times (男, 汉族, 2015-03-07) on every row. Here each
+distinct cell text of a column is normalised and checked once, with the validation engine's own per-field
+steps (``normalize.field_normalizer``, ``engine.value_check``), and remembered. A row whose every cell is a
+clean text, with its required fields, a family member who is guardian and a known class, then needs only the
+checks between fields (``engine.across_issues``: ID documents, cross-field rules). When those find nothing,
+validate_student would return nothing either (see the note above ``value_issues`` in validation/engine.py):
+the row is 正常, with the record the exact path builds, its JSON joined from per-cell pieces.
 
 Any doubt sends the row down the exact path, which writes the messages: a cell that is not text (numbers and
-dates: read_cells hands those to the normaliser as they are), a text with an issue of its own, an ID in a
-shape Excel damages, 同上 in a member's address, a missing required field, an unknown class, or any issue
-between fields. tests/excel/test_fast_prepare.py holds the two paths together.
+dates: read_cells hands those to the normaliser as they are), a text with an issue of its own (warnings too),
+an ID in a shape Excel damages, 同上 in a member's address, a missing required field, an unknown class, or any
+issue between fields. tests/excel/test_fast_prepare.py holds the two paths together, byte for byte.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def _blank(v: Any) -> bool:
 
 
 class FastPrep:
-    """Per worker: the plan's columns, each with its memo of cell text → canonical value ("" for a blank cell,
-    _REJECT for a text the exact path must see)."""
+    """Per worker (importer._init_worker): the plan's columns, each with its memo of cell text → canonical value
+    ("" for a blank cell, _REJECT for a text the exact path must see), and the classes seen so far."""
 
     def __init__(self, plan: list[PlanEntry], resolve: Callable[[str], ClassInfo | None], today: date) -> None:
         self.resolve, self.today = resolve, today
@@ -90,6 +91,12 @@ class FastPrep:
         """The Prepared rows of ``chunk`` (as ``exact`` makes them), clean rows without the exact path."""
         if not self.enabled or not chunk:
             return [p for p in (exact(r, cells) for r, cells in chunk) if p is not None]
+        try:
+            return self._prepare(chunk, exact)
+        except TypeError:  # an unhashable cell (calamine gives none): the memos cannot hold it
+            return [p for p in (exact(r, cells) for r, cells in chunk) if p is not None]
+
+    def _prepare(self, chunk: list[tuple[int, list[Any]]], exact: ExactPath) -> list[Prepared]:
         width = self.width
         rows = [cells if len(cells) >= width else [*cells, *([""] * (width - len(cells)))] for _, cells in chunk]
         cells_by_column = list(zip(*rows, strict=False))
@@ -171,7 +178,7 @@ class FastPrep:
     def _class_state(self, cls: ClassInfo) -> _ClassState | None:
         fields = with_class({}, cls, self.today)  # class_code, grade: what prepare_row's record gets
         filled = {k for k, v in fields.items() if not _blank(v)}
-        if any(value_issues(k, fields[k]) for k in filled):
+        if any(value_issues(k, fields[k]) for k in filled):  # (a guard: with_class writes valid values)
             return None
         return _ClassState(cls, context_for(cls, self.today), fields, required_keys() - filled)
 
@@ -213,7 +220,7 @@ class _Column:
     """One mapped column: its memos of cell → verdict ("" blank, canonical value, or _REJECT) and cell → JSON
     fragment of the canonical value ('"gender": "1"'; "" when blank or rejected)."""
 
-    __slots__ = ("fragments", "j", "key", "prefix", "refuse", "rejects", "values", "verdict")
+    __slots__ = ("fragments", "j", "key", "prefix", "refuse", "values", "verdict")
 
     def __init__(self, j: int, key: str, verdict: Callable[[Any], Any], refuse: frozenset[str] = frozenset()) -> None:
         self.j, self.key, self.verdict, self.refuse = j, key, verdict, refuse  # refuse: values clean in general,
@@ -221,7 +228,6 @@ class _Column:
         self.values: dict[Any, Any] | None = {}  # None: turned off (see map)
         self.fragments: dict[Any, str] = {}
         self.prefix = encode_basestring(key) + ": "
-        self.rejects = 0
 
     def map(self, cells: tuple[Any, ...], doubt: set[int], learnt: dict[Any, dict[Any, Any]] | None
             ) -> tuple[list[Any], list[str]]:
@@ -239,7 +245,6 @@ class _Column:
                 fragments = list(map(self.fragments.get, cells))
             misses = out.count(None)
             if misses:
-                rejects = self.rejects
                 for i, v in enumerate(out):
                     if v is None:
                         cell = cells[i]
@@ -250,8 +255,7 @@ class _Column:
                             if type(cell) is str and len(memo) < _MEMO_MAX:  # type: ignore[arg-type]  # str: 1 == 1.0
                                 memo[cell] = v  # type: ignore[index]
                                 self.fragments[cell] = f
-                                self.rejects += v is _REJECT
-                if memo is not None and len(memo) >= _MEMO_MAX and misses > 0.9 * len(cells) and rejects == 0:
+                if memo is not None and len(memo) >= _MEMO_MAX and misses > 0.9 * len(cells):
                     self.values = None  # full, and hardly ever hit: stop looking
         if learnt is not None:
             learnt.setdefault(verdict, {}).update(zip(cells, out, strict=True))
