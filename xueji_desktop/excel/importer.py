@@ -34,7 +34,7 @@ from .columns import Column
 from .fastprep import FastPrep
 from .reader import below_header, check_container, data_row_estimate, find_layout, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
-from .stream import open_stream, slice_rows
+from .stream import SliceBook, open_stream, slice_rows
 
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
@@ -175,9 +175,9 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
         yield chunk
 
 
-def _prepare_slice(data: bytes, header_row: int, keep: list[int]) -> list[Prepared]:
-    """A slice workbook of a big sheet (see .stream): parsed and prepared in the worker."""
-    rows = below_header(slice_rows(data), header_row)
+def _prepare_slice(xml: bytes, book: SliceBook, header_row: int, keep: list[int]) -> list[Prepared]:
+    """A slice of a big sheet's XML (see .stream): made a workbook, parsed and prepared in the worker."""
+    rows = below_header(slice_rows(book.workbook(xml)), header_row)
     return [p for chunk in _chunks(rows, keep, size=None) for p in _prepare_chunk(chunk)]
 
 
@@ -298,9 +298,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         if streamed is not None:
-            work = partial(_prepare_slice, header_row=layout.header_row, keep=keep)
-            batches = _prepared((stream.workbook(rows) for rows in slices), layout.columns, classes, today,
-                                parallel, work)
+            work = partial(_prepare_slice, book=stream.book(), header_row=layout.header_row, keep=keep)
+            batches = _prepared(slices, layout.columns, classes, today, parallel, work)
         else:
             batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
                                 parallel)

@@ -20,6 +20,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -62,6 +63,32 @@ def _first_sheet_part(zf: zipfile.ZipFile) -> tuple[str, str] | None:
             part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
             return sheet.get("name", ""), part
     return None
+
+
+@dataclass(frozen=True)
+class SliceBook:
+    """What turns a slice of sheet XML into a small workbook calamine can open. Picklable and small (the
+    workbook's little parts), so the worker that parses a slice builds it: zip writing and its CRC cost the
+    main process, which writes the database, ~1.5 s of a 200,000-row import."""
+
+    part: str                    # the sheet's part name
+    prefix: bytes                # the sheet XML up to and including <sheetData>
+    closing: bytes               # </sheetData></worksheet>
+    parts: dict[str, bytes]      # the other parts a slice workbook needs
+    merges: bytes = b""          # the sheet's <mergeCells>
+
+    def workbook(self, rows: bytes, *, merges: bool = False) -> bytes:
+        """A complete .xlsx (ZIP_STORED, nothing compressed) holding only ``rows`` of the sheet."""
+        xml = self.prefix + rows + self.closing
+        if merges and self.merges:
+            end = self.closing.index(b">") + 1  # </sheetData>: the merges follow it
+            xml = self.prefix + rows + self.closing[:end] + self.merges + self.closing[end:]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+            for name, data in self.parts.items():
+                out.writestr(name, data)
+            out.writestr(self.part, xml)
+        return buf.getvalue()
 
 
 class SheetStream:
@@ -183,18 +210,12 @@ class SheetStream:
             return None
         return max(self.total_rows - self.layout.header_row - 1, 0) or None
 
+    def book(self) -> SliceBook:
+        """What makes a slice a workbook, once the prolog has been read (after the first slice)."""
+        return SliceBook(self.part, self.prefix, self.closing, self.parts, self.merges)
+
     def workbook(self, rows: bytes, *, merges: bool = False) -> bytes:
-        """A complete .xlsx (ZIP_STORED, nothing compressed) holding only ``rows`` of the sheet."""
-        xml = self.prefix + rows + self.closing
-        if merges and self.merges:
-            xml = xml[:-len(self.closing)] + self.closing[:self.closing.index(b">") + 1] + self.merges + \
-                self.closing[self.closing.index(b">") + 1:]
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-            for name, data in self.parts.items():
-                out.writestr(name, data)
-            out.writestr(self.part, xml)
-        return buf.getvalue()
+        return self.book().workbook(rows, merges=merges)
 
     def check_numbered(self, rows: bytes) -> bool:
         """The slice's first row carries its number (``r``).
