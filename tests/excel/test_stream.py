@@ -126,3 +126,37 @@ def test_calamine_numbers_a_row_without_r_after_the_one_before(tmp_path):
     assert s.check_numbered(b'<row r="7" spans="1:2"><c/></row><row><c/></row>')
     assert s.check_numbered(b'<row spans="1:2" r="7"><c/></row>')
     assert not s.check_numbered(b'<row spans="1:2"><c r="A7"/></row><row r="8"></row>')
+
+
+def test_prefetched_keeps_order_passes_errors_and_stops_with_its_consumer():
+    import threading
+
+    assert list(stream.prefetched(iter(range(50)))) == list(range(50))
+
+    def failing():
+        yield 1
+        yield 2
+        raise BadInput("坏了")
+
+    got = []
+    with pytest.raises(BadInput, match="坏了"):
+        for x in stream.prefetched(failing()):
+            got.append(x)
+    assert got == [1, 2]  # what came before the damage, in order, then the error
+
+    closed = threading.Event()
+
+    def endless():
+        try:
+            n = 0
+            while True:
+                yield n
+                n += 1
+        finally:
+            closed.set()
+
+    it = stream.prefetched(endless())
+    assert [next(it) for _ in range(3)] == [0, 1, 2]
+    it.close()  # the consumer stops early (cancel): the producer stops and its generator is closed
+    assert closed.wait(5)
+    assert not any(t.name == "xueji-slices" for t in threading.enumerate())

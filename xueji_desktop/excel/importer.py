@@ -34,7 +34,7 @@ from .columns import Column
 from .fastprep import FastPrep
 from .reader import below_header, check_container, data_row_estimate, find_layout, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
-from .stream import SliceBook, open_stream, slice_rows
+from .stream import SliceBook, open_stream, prefetched, slice_rows
 
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
@@ -299,7 +299,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         if streamed is not None:
             work = partial(_prepare_slice, book=stream.book(), header_row=layout.header_row, keep=keep)
-            batches = _prepared(slices, layout.columns, classes, today, parallel, work)
+            batches = _prepared(prefetched(slices), layout.columns, classes, today, parallel, work)
         else:
             batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
                                 parallel)

@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from queue import Empty, Full, Queue
+from typing import Any, TypeVar
 
 import defusedxml.ElementTree as ET
 import python_calamine as calamine
 
 from ..errors import BadInput
 from .reader import HEADER_SCAN_ROWS, Layout, sheet_layout
+
+T = TypeVar("T")
 
 STREAM_MIN_BYTES = 48 * 1024**2   # sheet XML above this (~15,000 template rows) is read in slices
 SLICE_BYTES = 6 * 1024**2         # ~2,000 template rows per slice
@@ -284,6 +288,55 @@ def _text_above_header(sheet: Any, layout: Layout | None) -> bool:
         if any(isinstance(v, str) and v.strip() for v in row):
             return limit is not None or i < HEADER_SCAN_ROWS
     return False
+
+
+def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``items`` produced by a thread, up to ``depth`` ahead of the consumer.
+
+    Inflating the sheet (zlib and CRC release the GIL) then overlaps the database writes of the main thread,
+    the import's critical path. The producer's exceptions (a damaged file) reach the consumer in order; a
+    consumer that stops early (cancel, error) stops the producer."""
+    queue: Queue = Queue(depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put((item, None), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put((done, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            queue.put((done, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # a generator's files (the zip) close now, in its own thread
+
+    thread = threading.Thread(target=produce, name="xueji-slices", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = queue.get()
+            if item is done:
+                if exc is not None:
+                    raise exc
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting to put
+            try:
+                queue.get_nowait()
+            except Empty:
+                pass
+            thread.join(0.05)
 
 
 def slice_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
