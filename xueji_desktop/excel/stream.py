@@ -279,8 +279,8 @@ def _slice_sheet(data: bytes) -> Any:
 
 
 def _text_above_header(sheet: Any, layout: Layout | None) -> bool:
-    """Whether any row above the header (none found: above row 20 or so) has text: titles that a merged range
-    could spread over the header's columns."""
+    """Whether any row above the header (no header found: any of the first HEADER_SCAN_ROWS rows) has text:
+    titles that a merged range could spread over the header's columns."""
     limit = layout.header_row if layout is not None else None
     for i, row in enumerate(sheet.iter_rows()):
         if limit is not None and i >= limit:
