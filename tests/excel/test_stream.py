@@ -160,3 +160,23 @@ def test_prefetched_keeps_order_passes_errors_and_stops_with_its_consumer():
     it.close()  # the consumer stops early (cancel): the producer stops and its generator is closed
     assert closed.wait(5)
     assert not any(t.name == "xueji-slices" for t in threading.enumerate())
+
+
+def test_cancel_mid_import_stops_the_reading_thread_at_once(class_store, tmp_path, sliced):
+    """A cancelled import rolls back and stops its slice reader then, not when the held traceback is freed."""
+    import threading
+
+    from xueji_desktop.errors import Cancelled
+
+    path = save_rows(tmp_path / "big.xlsx", headers(), demo_rows(150))
+
+    class CancelAfterFirstBatch(Progress):
+        def report(self, done, total, message):
+            if message == "导入学生" and done:
+                self.cancel()
+
+    with pytest.raises(Cancelled) as info:
+        import_workbook(class_store, path, parallel=False, progress=CancelAfterFirstBatch())
+    assert info.traceback  # the traceback (and the import's frames) are still held here
+    assert not any(t.name == "xueji-slices" for t in threading.enumerate())
+    assert class_store.query("SELECT count(*) FROM students") == [(0,)]

@@ -187,8 +187,11 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
     work = work or _prepare_chunk
     if not parallel:
         _init_worker(columns, classes, today)
-        for chunk in chunks:
-            yield work(chunk)
+        try:
+            for chunk in chunks:
+                yield work(chunk)
+        finally:
+            _close(chunks)
         return
     # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
     ctx = multiprocessing.get_context("spawn")
@@ -206,6 +209,14 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
     finally:
         pool.terminate()
         pool.join()
+        _close(chunks)
+
+
+def _close(items: Iterable[Any]) -> None:
+    """Close a generator (the slice reader: its thread and the zip) when its consumer stops early."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
 
 
 class _Matcher:
@@ -304,66 +315,71 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
             batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
                                 parallel)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
-        for batch in batches:
-            inserts, member_rows, updates, entries = [], [], [], []
-            uids = _uuid4s(len(batch))
-            statuses = Counter()
-            for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
-                 issues, (name, id_number)) in batch:
-                statuses[status] += 1
-                if issues:
-                    result.bad_rows.append(PreparedRow(row, json.loads(data_json), [json.loads(m[3]) for m in members],
-                                                       class_id, class_text, issues))
-                sid = match(core, class_id) if match else None
-                if sid is None:
-                    sid = next_id
-                    next_id += 1
-                    inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
-                                    data_json, issues_json, ts, ts))
+        try:
+            for batch in batches:
+                inserts, member_rows, updates, entries = [], [], [], []
+                uids = _uuid4s(len(batch))
+                statuses = Counter()
+                for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
+                     issues, (name, id_number)) in batch:
+                    statuses[status] += 1
+                    if issues:
+                        result.bad_rows.append(PreparedRow(row, json.loads(data_json),
+                                                           [json.loads(m[3]) for m in members],
+                                                           class_id, class_text, issues))
+                    sid = match(core, class_id) if match else None
+                    if sid is None:
+                        sid = next_id
+                        next_id += 1
+                        inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
+                                        data_json, issues_json, ts, ts))
+                        member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
+                        entries.append(("导入学生", "students", sid, created_json({
+                            "source": f"{file_name} 第{row + 1}行", "name": name, "id_number": id_number,
+                            "status": status})))
+                        result.inserted += 1
+                        continue
+                    data = json.loads(data_json)  # = _data_json(record): what the store keeps
+                    new_members = [json.loads(m[3]) for m in members]
+                    old = get_student_conn(conn, sid)
+                    old_data = {k: v for k, v in old.items() if not k.startswith("_") and k not in ("members", "grade")}
+                    if old["_class_id"] is not None:
+                        old_data.pop("class_code", None)
+                    changes = audit.diff(old_data, data)
+                    old_members = old.get("members", [])
+                    for i in range(max(len(old_members), len(new_members))):
+                        a = old_members[i] if i < len(old_members) else None
+                        b = new_members[i] if i < len(new_members) else None
+                        changes.update({f"members.{i}.{k}": v for k, v in audit.diff(a, b).items()})
+                    if old["_class_id"] != class_id:
+                        changes["class_id"] = [old["_class_id"], class_id]
+                    if not changes and old["_issues"] == json.loads(issues_json):
+                        result.unchanged += 1
+                        continue
+                    updates.append((class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
+                    conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
                     member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                    entries.append(("导入学生", "students", sid, created_json({
-                        "source": f"{file_name} 第{row + 1}行", "name": name, "id_number": id_number,
-                        "status": status})))
-                    result.inserted += 1
-                    continue
-                data = json.loads(data_json)  # = _data_json(record): what the store keeps
-                new_members = [json.loads(m[3]) for m in members]
-                old = get_student_conn(conn, sid)
-                old_data = {k: v for k, v in old.items() if not k.startswith("_") and k not in ("members", "grade")}
-                if old["_class_id"] is not None:
-                    old_data.pop("class_code", None)
-                changes = audit.diff(old_data, data)
-                old_members = old.get("members", [])
-                for i in range(max(len(old_members), len(new_members))):
-                    a = old_members[i] if i < len(old_members) else None
-                    b = new_members[i] if i < len(new_members) else None
-                    changes.update({f"members.{i}.{k}": v for k, v in audit.diff(a, b).items()})
-                if old["_class_id"] != class_id:
-                    changes["class_id"] = [old["_class_id"], class_id]
-                if not changes and old["_issues"] == json.loads(issues_json):
-                    result.unchanged += 1
-                    continue
-                updates.append((class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
-                conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
-                member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                changes["source"] = [None, f"{file_name} 第{row + 1}行"]
-                entries.append(("导入更新学生", "students", sid, changes))
-                result.updated += 1
-            conn.executemany(
-                "INSERT INTO students (id, uid, class_id, name, gender, birth_date, id_type, id_number, status,"
-                " error_count, warning_count, data, issues, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
-            conn.executemany(
-                "UPDATE students SET class_id = ?, name = ?, gender = ?, birth_date = ?, id_type = ?, id_number = ?,"
-                " status = ?, error_count = ?, warning_count = ?, data = ?, issues = ?, updated_at = ? WHERE id = ?",
-                updates)
-            conn.executemany("INSERT INTO family_members (student_id, seq, name, relation, id_number, data)"
-                             " VALUES (?, ?, ?, ?, ?, ?)", member_rows)
-            audit.append_many(conn, entries, ts=tx.ts, username=store.user.username)
-            result.rows += len(batch)
-            for status, n in statuses.items():
-                setattr(result, status, getattr(result, status) + n)
-            tick(progress, result.rows, total, "导入学生")
+                    changes["source"] = [None, f"{file_name} 第{row + 1}行"]
+                    entries.append(("导入更新学生", "students", sid, changes))
+                    result.updated += 1
+                conn.executemany(
+                    "INSERT INTO students (id, uid, class_id, name, gender, birth_date, id_type, id_number, status,"
+                    " error_count, warning_count, data, issues, created_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
+                conn.executemany(
+                    "UPDATE students SET class_id = ?, name = ?, gender = ?, birth_date = ?, id_type = ?,"
+                    " id_number = ?, status = ?, error_count = ?, warning_count = ?, data = ?, issues = ?,"
+                    " updated_at = ? WHERE id = ?",
+                    updates)
+                conn.executemany("INSERT INTO family_members (student_id, seq, name, relation, id_number, data)"
+                                 " VALUES (?, ?, ?, ?, ?, ?)", member_rows)
+                audit.append_many(conn, entries, ts=tx.ts, username=store.user.username)
+                result.rows += len(batch)
+                for status, n in statuses.items():
+                    setattr(result, status, getattr(result, status) + n)
+                tick(progress, result.rows, total, "导入学生")
+        finally:
+            batches.close()  # now, not when a traceback lets go of it: stops the workers and the reading thread
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
         if progress is not None:
