@@ -480,15 +480,39 @@ def _text_normalizer(stage: int | None) -> Callable[[Any], tuple[Any, Issue | No
 
 def _normalizer(handler: Handler, path: str, label: str, memo: dict[Any, str] | None, stage: int | None
                 ) -> Callable[[Any], tuple[Any, Issue | None]]:
-    def normalize(value: Any) -> tuple[Any, Issue | None]:  # the steps of normalize_record's loop below
-        if memo is not None and type(value) is str:
-            hit = memo.get(value)
-            if hit is not None:
-                return hit, None
-        if type(value) is str and value.isspace():
-            return "", None
-        return handler(value, stage, path, label)
-    return normalize
+    entry = (handler, path, label, memo)
+    return lambda value: _normalize_entry(entry, value, stage)
+
+
+def _normalize_entry(entry: Entry, value: Any, stage: int | None) -> tuple[Any, Issue | None]:
+    """A non-empty value through its field's entry: a spelling seen before (no call), blanks, the handler."""
+    handler, path, label, memo = entry
+    if memo is not None and type(value) is str:
+        hit = memo.get(value)
+        if hit is not None:
+            return hit, None
+    if type(value) is str and value.isspace():
+        return "", None
+    return handler(value, stage, path, label)
+
+
+def _normalize_part(values: dict[str, Any], handlers: dict[str, Entry], stage: int | None, issues: list[Issue],
+                    *, drop: str | None = None) -> dict[str, Any]:
+    """The student's fields or one member's; unknown keys pass unchanged, except ``drop``."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if value == "" or value is None:  # most cells of a wide sheet: skip the lookups
+            out[key] = ""
+            continue
+        entry = handlers.get(key)
+        if entry is None:
+            if key != drop:
+                out[key] = value
+            continue
+        out[key], issue = _normalize_entry(entry, value, stage)
+        if issue is not None:
+            issues.append(issue)
+    return out
 
 
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:
@@ -496,57 +520,12 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
 
     The input is not modified. Issues name the field as the engine does (``members.0.phone``).
     """
-    student = _handlers()[0]
-    out: dict[str, Any] = {}
     issues: list[Issue] = []
-    for key, value in raw.items():
-        if value == "" or value is None:  # most cells of a wide sheet: skip the lookups
-            out[key] = ""
-            continue
-        entry = student.get(key)
-        if entry is None:
-            if key != "members":
-                out[key] = value
-            continue
-        memo = entry[3]
-        if memo is not None and type(value) is str:
-            hit = memo.get(value)
-            if hit is not None:  # a spelling seen before: no call
-                out[key] = hit
-                continue
-        if type(value) is str and value.isspace():
-            out[key] = ""
-            continue
-        value, issue = entry[0](value, stage, entry[1], entry[2])
-        out[key] = value
-        if issue is not None:
-            issues.append(issue)
+    out = _normalize_part(raw, _handlers()[0], stage, issues, drop="members")
     if "members" in raw:
         members = []
         for i, m in enumerate(raw.get("members") or []):
-            nm: dict[str, Any] = {}
-            handlers = _member_handlers(i)
-            for key, value in (m or {}).items():
-                if value == "" or value is None:
-                    nm[key] = ""
-                    continue
-                entry = handlers.get(key)
-                if entry is None:
-                    nm[key] = value
-                    continue
-                memo = entry[3]
-                if memo is not None and type(value) is str:
-                    hit = memo.get(value)
-                    if hit is not None:
-                        nm[key] = hit
-                        continue
-                if type(value) is str and value.isspace():
-                    nm[key] = ""
-                    continue
-                value, issue = entry[0](value, stage, entry[1], entry[2])
-                nm[key] = value
-                if issue is not None:
-                    issues.append(issue)
+            nm = _normalize_part(m or {}, _member_handlers(i), stage, issues)
             _same_as_student(out, nm, i, issues)
             members.append(nm)
         out["members"] = members
