@@ -53,3 +53,13 @@ def demo_store(demo_path):
     store = Store.open(demo_path, "admin", PASSWORD)
     yield store
     store.close()
+
+
+@pytest.fixture
+def county(tmp_path):
+    """The demo county's new store (no schools yet), closed after the test."""
+    from tests.exchange.helpers import new_county
+
+    store = new_county(tmp_path / "county.xjdb")
+    yield store
+    store.close()

@@ -8,19 +8,12 @@ import zipfile
 
 import pytest
 
-from tests.exchange.helpers import FakeSchool, county_public, new_county, records, snapshot, write
+from tests.exchange.helpers import FakeSchool, county_public, records, snapshot, write
 from xueji_desktop.errors import BadInput
 from xueji_desktop.exchange import keys
 from xueji_desktop.exchange.container import HEADER_NAME, PAYLOAD_NAME, SIGNATURE_NAME, canonical
 from xueji_desktop.exchange.county import import_package
 from xueji_desktop.exchange.safezip import write_zip
-
-
-@pytest.fixture
-def county(tmp_path):
-    store = new_county(tmp_path / "county.xjdb")
-    yield store
-    store.close()
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ from xueji_desktop.ui.package_page import (
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def county(tmp_path):
-    store = new_county(tmp_path / "county.xjdb")
-    yield store
-    store.close()
-
-
 def _answer_dialog(qtbot, typed_first: str, typed_then: str | None, seen: dict) -> None:
     def act():
         dialog = QApplication.activeModalWidget()

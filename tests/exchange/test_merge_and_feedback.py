@@ -12,13 +12,6 @@ from xueji_desktop.exchange import school_side
 from xueji_desktop.exchange.problems import county_problems, school_problems
 
 
-@pytest.fixture
-def county(tmp_path):
-    store = new_county(tmp_path / "county.xjdb")
-    yield store
-    store.close()
-
-
 def test_merge_of_three_schools_finds_planted_problems(county, tmp_path):
     a, b, c = (FakeSchool.new(f"21140100{i:02d}", f"第{i}小学") for i in (1, 2, 3))
     for s in (a, b, c):

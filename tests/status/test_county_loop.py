@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.exchange.helpers import new_county
 from xueji_desktop import changes as ch
 from xueji_desktop import school_year as sy
 from xueji_desktop.demo import DEMO_SCHOOL, generate_records
@@ -19,13 +18,6 @@ from xueji_desktop.exchange import county as county_mod
 from xueji_desktop.exchange import school_side
 from xueji_desktop.storage import Store
 from xueji_desktop.students import add_student
-
-
-@pytest.fixture
-def county(tmp_path):
-    store = new_county(tmp_path / "county.xjdb")
-    yield store
-    store.close()
 
 
 @pytest.fixture
