@@ -63,3 +63,15 @@ def county(tmp_path):
     store = new_county(tmp_path / "county.xjdb")
     yield store
     store.close()
+
+
+@pytest.fixture
+def class_store(empty_store):
+    """The demo school's 12 primary classes, no students."""
+    from xueji_desktop import school
+    from xueji_desktop.demo import demo_classes
+
+    with empty_store.transaction() as tx:
+        for c in demo_classes():
+            school.add_class(tx, c.entry_year, c.stage, c.number)
+    return empty_store

@@ -8,18 +8,9 @@ import openpyxl
 import pytest
 
 from xueji_desktop import school
-from xueji_desktop.demo import DEMO_SCHOOL, demo_classes, generate_records
+from xueji_desktop.demo import DEMO_SCHOOL, generate_records
 from xueji_desktop.excel.columns import columns
 from xueji_desktop.excel.template import record_row
-
-
-@pytest.fixture
-def class_store(empty_store):
-    """The demo school's 12 primary classes, no students."""
-    with empty_store.transaction() as tx:
-        for c in demo_classes():
-            school.add_class(tx, c.entry_year, c.stage, c.number)
-    return empty_store
 
 
 def demo_rows(count: int, seed: int = 3) -> list[list[str]]:

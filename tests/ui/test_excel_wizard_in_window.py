@@ -11,17 +11,6 @@ from tests.excel.conftest import demo_rows, headers, save_rows
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def school_with_classes(empty_store):
-    from xueji_desktop import school
-    from xueji_desktop.demo import demo_classes
-
-    with empty_store.transaction() as tx:
-        for c in demo_classes():
-            school.add_class(tx, c.entry_year, c.stage, c.number)
-    return empty_store
-
-
 def _excel_page(window):
     tabs = window.go("导入导出")
     from xueji_desktop.ui.excel_page import ExcelPage
@@ -31,13 +20,13 @@ def _excel_page(window):
     return page
 
 
-def test_import_through_wizard_then_find_in_list(qtbot, school_with_classes, tmp_path):
+def test_import_through_wizard_then_find_in_list(qtbot, class_store, tmp_path):
     from xueji_desktop.ui.main_window import MainWindow
 
     rows = demo_rows(6, seed=11)
     name = rows[2][headers().index("姓名")]
     path = save_rows(tmp_path / "新生.xlsx", headers(), rows)
-    window = MainWindow(school_with_classes)
+    window = MainWindow(class_store)
     qtbot.addWidget(window)
     window.show()
     listing = window.page("学生信息")
