@@ -34,7 +34,7 @@ from .columns import Column
 from .fastprep import FastPrep
 from .reader import below_header, check_container, data_row_estimate, find_layout, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
-from .stream import SliceBook, open_stream, prefetched, slice_rows
+from .stream import SliceBook, close_source, open_stream, prefetched, slice_rows
 
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
@@ -191,7 +191,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
             for chunk in chunks:
                 yield work(chunk)
         finally:
-            _close(chunks)
+            close_source(chunks)
         return
     # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
     ctx = multiprocessing.get_context("spawn")
@@ -209,14 +209,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
     finally:
         pool.terminate()
         pool.join()
-        _close(chunks)
-
-
-def _close(items: Iterable[Any]) -> None:
-    """Close a generator (the slice reader: its thread and the zip) when its consumer stops early."""
-    close = getattr(items, "close", None)
-    if close is not None:
-        close()
+        close_source(chunks)
 
 
 class _Matcher:

@@ -203,10 +203,14 @@ class SheetStream:
             pos = buf.rfind(tag, 0, pos)
             if pos < 0:
                 return -1
-            nxt = buf[pos + len(tag):pos + len(tag) + 1]
-            if nxt in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            if self._is_row_tag(buf, pos):
                 return pos
             # "<rowBreaks" or similar: keep looking
+
+    def _is_row_tag(self, buf: bytes, pos: int) -> bool:
+        """Whether the row tag name found at ``pos`` ends there (``<row …``, not ``<rowBreaks``)."""
+        end = pos + len(self.row_tag)
+        return buf[end:end + 1] in (b" ", b">", b"/", b"\t", b"\n", b"\r")
 
     def data_row_estimate(self) -> int | None:
         """Rows under the header from the sheet's <dimension>, for progress; None when the file has none."""
@@ -228,7 +232,7 @@ class SheetStream:
         a whole-sheet read gives, but a slice starting without one would be counted from row 1."""
         tag = self.row_tag
         pos = rows.find(tag)
-        while pos >= 0 and rows[pos + len(tag):pos + len(tag) + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+        while pos >= 0 and not self._is_row_tag(rows, pos):
             pos = rows.find(tag, pos + 1)  # <rowBreaks…: not a row
         if pos < 0:
             return True  # no row at all: nothing to misnumber
@@ -290,6 +294,13 @@ def _text_above_header(sheet: Any, layout: Layout | None) -> bool:
     return False
 
 
+def close_source(items: Any) -> None:
+    """Close a generator that a consumer stops reading early (its files, its thread); other iterables: nothing."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
+
+
 def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     """``items`` produced by a thread, up to ``depth`` ahead of the consumer.
 
@@ -315,9 +326,7 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
         except BaseException as exc:  # handed to the consumer, which raises it
             queue.put((done, exc))
         finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # a generator's files (the zip) close now, in its own thread
+            close_source(items)  # a generator's files (the zip) close now, in its own thread
 
     thread = threading.Thread(target=produce, name="xueji-slices", daemon=True)
     thread.start()
