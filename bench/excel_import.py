@@ -77,17 +77,16 @@ def full_import(path: str, db: str, queue) -> None:
     store.close()
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     queue.put((elapsed, result.rows, _peak_mb(), result.inserted, result.pending,
-               (main_cpu, kids.ru_utime + kids.ru_stime)))
+               (main_cpu, kids.ru_utime + kids.ru_stime), os.path.getsize(db) / 1e6))
 
 
-def floor_prepare_slice(xml: bytes, book, header_row: int, keep: list[int]) -> list[tuple]:
-    """importer._prepare_slice without normalising or validating: each row's cells stored as read, as 正常.
+def floor_prepare_chunk(chunk: list[tuple[int, list]]) -> list[tuple]:
+    """importer._prepare_chunk without normalising or validating: each row's cells stored as read, as 正常.
 
-    Same slicing, calamine parse, trimming and Prepared tuples as the real path, so the main process writes the
-    same tables, indexes and audit entries; only the per-row Python of rows/normalize/validation is gone."""
+    Same Prepared tuples as the real path, so the main process writes the same tables, indexes and audit
+    entries; only the per-row Python of rows/normalize/validation is gone. Option cells keep their names
+    (汉族 where the real path stores 01), which makes the database a little bigger (both sizes are printed)."""
     from xueji_desktop.excel import importer
-    from xueji_desktop.excel.reader import below_header
-    from xueji_desktop.excel.stream import slice_rows
     from xueji_desktop.students import CORE_COLUMNS
 
     plan = [(j, key, member) for j, key, member, _path, kind, _memo in importer._STATE["plan"]
@@ -96,23 +95,33 @@ def floor_prepare_slice(xml: bytes, book, header_row: int, keep: list[int]) -> l
     members = sorted({m for _, _, m in plan if m is not None})
     member_cols = [[(j, key) for j, key, m in plan if m == i] for i in members]
     dumps, out = importer._dumps, []
-    for chunk in importer._chunks(below_header(slice_rows(book.workbook(xml)), header_row), keep, size=None):
-        for row, cells in chunk:
-            record = {key: cells[j] for j, key in student if j < len(cells) and cells[j] != ""}
-            kin = [{key: cells[j] for j, key in cols if j < len(cells) and cells[j] != ""} for cols in member_cols]
-            core = tuple(str(record.get(k, "")) for k in CORE_COLUMNS)
-            out.append((row, None, "", core, "ok", 0, 0, dumps(record), "[]",
-                        tuple((str(m.get("name", "")), str(m.get("relation", "")), str(m.get("id_number", "")),
-                               dumps(m)) for m in kin if m),
-                        None, (record.get("name"), record.get("id_number"))))
+    for row, cells in chunk:
+        record = {key: cells[j] for j, key in student if j < len(cells) and cells[j] != ""}
+        kin = [{key: cells[j] for j, key in cols if j < len(cells) and cells[j] != ""} for cols in member_cols]
+        core = tuple(str(record.get(k, "")) for k in CORE_COLUMNS)
+        out.append((row, None, "", core, "ok", 0, 0, dumps(record), "[]",
+                    tuple((str(m.get("name", "")), str(m.get("relation", "")), str(m.get("id_number", "")),
+                           dumps(m)) for m in kin if m),
+                    None, (record.get("name"), record.get("id_number"))))
     return out
+
+
+def floor_prepare_slice(xml: bytes, book, header_row: int, keep: list[int]) -> list[tuple]:
+    """importer._prepare_slice (same slicing, parse and trimming) with floor_prepare_chunk."""
+    from xueji_desktop.excel import importer
+    from xueji_desktop.excel.reader import below_header
+    from xueji_desktop.excel.stream import slice_rows
+
+    rows = below_header(slice_rows(book.workbook(xml)), header_row)
+    return [p for chunk in importer._chunks(rows, keep, size=None) for p in floor_prepare_chunk(chunk)]
 
 
 def floor_import(path: str, db: str, queue) -> None:
     """(c): full_import with floor_prepare_slice in place of the real per-slice work (workers look it up here)."""
     from xueji_desktop.excel import importer
 
-    importer._prepare_slice = floor_prepare_slice  # pickled by reference: the spawned workers import this module
+    # Pickled by reference: the spawned workers import this module to find them.
+    importer._prepare_slice, importer._prepare_chunk = floor_prepare_slice, floor_prepare_chunk
     full_import(path, db, queue)
 
 
@@ -151,23 +160,25 @@ def main() -> None:
         make_store(db)
         a, cells, (a_mem, _) = run(bare_read, str(xlsx))
         print(f"(a) bare calamine read : {a:7.2f} s  {cells:,} cells  peak {a_mem:.0f} MB")
-        b, rows, (main_mem, worker_mem), inserted, pending, (main_cpu, worker_cpu) = run(full_import, str(xlsx),
-                                                                                         str(db))
+        b, rows, (main_mem, worker_mem), inserted, pending, (main_cpu, worker_cpu), b_size = run(
+            full_import, str(xlsx), str(db))
         b_mem = main_mem + 2 * worker_mem  # upper bound: both workers at the largest worker's peak
         print(f"(b) import-excel       : {b:7.2f} s  {rows:,} rows ({inserted:,} new, {pending:,} 待修正)"
               f"  peak main {main_mem:.0f} MB + 2 × worker {worker_mem:.0f} MB = {b_mem:.0f} MB")
         print(f"    CPU: main process {main_cpu:.1f} s (read, write, audit) + workers {worker_cpu:.1f} s (normalise, "
-              f"validate; big sheets: parse too) = {main_cpu + worker_cpu:.1f} s on {os.cpu_count()} cores")
+              f"validate; big sheets: parse too) = {main_cpu + worker_cpu:.1f} s on {os.cpu_count()} cores;"
+              f" database {b_size:.0f} MB")
         ratio = b / a
         print(f"ratio (b)/(a) = {ratio:.2f}  (bar ≤ 1.5)   peak memory bar < 1024 MB")
         if args.floor:
             floor_db = work / "floor.xjdb"
             make_store(floor_db)
-            c, c_rows, _, c_inserted, _, (c_main_cpu, c_worker_cpu) = run(floor_import, str(xlsx), str(floor_db))
+            c, c_rows, _, c_inserted, _, (c_main_cpu, c_worker_cpu), c_size = run(floor_import, str(xlsx),
+                                                                                  str(floor_db))
             print(f"(c) the same import, cells stored as read (no normalising or validation): {c:7.2f} s"
                   f"  {c_inserted:,} of {c_rows:,} rows  ratio (c)/(a) = {c / a:.2f}")
             print(f"    CPU: main process {c_main_cpu:.1f} s + workers {c_worker_cpu:.1f} s"
-                  f" = {c_main_cpu + c_worker_cpu:.1f} s")
+                  f" = {c_main_cpu + c_worker_cpu:.1f} s; database {c_size:.0f} MB")
         print("PASS" if ratio <= 1.5 and b_mem < 1024 else "FAIL")
     finally:
         shutil.rmtree(work, ignore_errors=True)
