@@ -26,3 +26,7 @@ class Cancelled(XuejiError):
 
 class BadInput(XuejiError):
     """A file or value the user gave us cannot be used (bad Excel, photo, package…)."""
+
+
+class DiskFull(XuejiError):
+    """The disk holding the data file is full; the transaction was rolled back."""

@@ -205,6 +205,9 @@ def change_report(store: Store, start: str, end: str) -> list[dict[str, Any]]:
 def write_change_report(rows: list[dict[str, Any]], out: Path) -> Path:
     from openpyxl import Workbook
 
+    from .excel.xlsx_memory import openpyxl_bytes
+    from .outfiles import write_file
+
     wb = Workbook()
     ws = wb.active
     ws.title = "学籍异动"
@@ -214,6 +217,4 @@ def write_change_report(rows: list[dict[str, Any]], out: Path) -> Path:
         ws.append([r[h] for h in headers])
     for cell in ws["C"]:
         cell.number_format = "@"
-    out = Path(out)
-    wb.save(out)
-    return out
+    return write_file(out, openpyxl_bytes(wb))  # in memory: the report lists names and ID numbers

@@ -94,11 +94,12 @@ def compute_stats(store_or_conn, today: date | None = None) -> SchoolStats:
 
 
 def export_stats_xlsx(stats: SchoolStats, path: Path | str) -> Path:
-    """One sheet per table, plus a column chart of students per grade."""
-    import xlsxwriter
+    """One sheet per table, plus a column chart of students per grade (built in memory: see excel.xlsx_memory)."""
+    from .excel.xlsx_memory import xlsxwriter_book
+    from .outfiles import write_file
 
     path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path))
+    workbook, buffer = xlsxwriter_book({})
     bold = workbook.add_format({"bold": True})
     try:
         for sheet_name, rows in stats.rows().items():
@@ -114,4 +115,4 @@ def export_stats_xlsx(stats: SchoolStats, path: Path | str) -> Path:
                 sheet.insert_chart("F2", chart)
     finally:
         workbook.close()
-    return path
+    return write_file(path, buffer.getvalue())

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BadInput, XuejiError
+from ..outfiles import write_file
 from .common import add_db_args, db_path, open_store, password, print_json, run_with_progress
 
 
@@ -374,7 +375,7 @@ def cmd_county_change_evidence(args) -> int:
     for name, content in files:
         # Only the base name of what the school sent: never a path taken from a package.
         target = args.out / Path(name).name
-        target.write_bytes(content)
+        write_file(target, content)
         print(target)
     return 0
 

@@ -2,7 +2,7 @@
 
 openpyxl edits the user's own file (title rows, merged cells and formats stay as they were), so the
 clerk corrects the red cells in place and imports the same workbook again; the importer takes the
-first sheet with a header row, so the summary sheet we add is ignored.
+first sheet with a header row, so the summary sheet we add is ignored. Built in memory (see .xlsx_memory).
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from ..errors import BadInput
+from ..outfiles import write_file
 from ..validation.spec import load_spec
 from .columns import columns
+from .xlsx_memory import StreamingWorksheet, openpyxl_bytes, xlsxwriter_book
 
 SUMMARY_SHEET = "错误汇总"
 RED = PatternFill("solid", fgColor="FFFF7C80")
@@ -105,26 +107,28 @@ def write_error_report(source: Path, target: Path | str, layout, result) -> None
                 c.font = bold
     summary.column_dimensions["A"].width = 18
     summary.column_dimensions["F"].width = 80
+    _write(target, openpyxl_bytes(wb))
+
+
+def _write(target: Path, data: bytes) -> None:
     try:
-        wb.save(target)
-    except OSError as exc:
-        raise BadInput(f"导入已完成，但无法写入错误报告 {target}：{exc.strerror or exc}") from None
+        write_file(target, data)
+    except BadInput as exc:
+        raise BadInput(f"导入已完成，但未能保存错误报告。{exc}") from None
 
 
 def _write_rebuilt(source: Path, target: Path, layout, marks, summary_rows) -> None:
     """Large inputs: the same cells (values only, as text) streamed by xlsxwriter, bad cells marked."""
-    import xlsxwriter
-
     from .reader import cell_text, find_layout
 
     wb_in, sheet, _ = find_layout(source)
     try:
-        wb = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False,
-                                               "strings_to_formulas": False, "strings_to_urls": False})
+        wb, buffer = xlsxwriter_book({"strings_to_numbers": False, "strings_to_formulas": False,
+                                      "strings_to_urls": False})
         red = wb.add_format({"bg_color": "#FF7C80", "num_format": "@"})
         yellow = wb.add_format({"bg_color": "#FFE699", "num_format": "@"})
         text = wb.add_format({"num_format": "@"})
-        ws = wb.add_worksheet(layout.sheet_name[:31])
+        ws = wb.add_worksheet(layout.sheet_name[:31], worksheet_class=StreamingWorksheet)
         start_row, start_col = sheet.start or (0, 0)
         for i, row in enumerate(sheet.iter_rows()):
             r = start_row + i
@@ -138,11 +142,10 @@ def _write_rebuilt(source: Path, target: Path, layout, marks, summary_rows) -> N
                     ws.write_blank(r, j, None, fmt)
                 if mark is not None:
                     ws.write_comment(r, j, "\n".join(mark[1]), {"x_scale": 3, "y_scale": 1 + len(mark[1])})
-        summary = wb.add_worksheet(SUMMARY_SHEET)
+        summary = wb.add_worksheet(SUMMARY_SHEET, worksheet_class=StreamingWorksheet)
         for i, row in enumerate(summary_rows):
             summary.write_row(i, 0, row)
         wb.close()
-    except OSError as exc:
-        raise BadInput(f"导入已完成，但无法写入错误报告 {target}：{exc.strerror or exc}") from None
     finally:
         wb_in.close()
+    _write(target, buffer.getvalue())

@@ -1,7 +1,7 @@
 """Writing our template: the empty template and the data export share one writer.
 
-xlsxwriter (streaming, ``constant_memory``) writes plain .xlsx without macros, which WPS and Excel
-both open: required headers in red, header row locked (sheet protection with every data cell
+xlsxwriter (streaming row by row, in memory: see .xlsx_memory) writes plain .xlsx without macros, which WPS
+and Excel both open: required headers in red, header row locked (sheet protection with every data cell
 unlocked), a comment on each header with the expected format, drop-down lists of option *names*
 from a hidden sheet, and every data column formatted as text so Excel cannot turn ID numbers into
 floats or drop leading zeros.
@@ -14,14 +14,15 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from ..errors import BadInput
+from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import grade_code
 from ..validation.spec import load_spec
 from .columns import Column, columns
+from .xlsx_memory import StreamingWorksheet, xlsxwriter_book
 
 DATA_SHEET = "学生信息"
 CODES_SHEET = "代码表"
@@ -41,23 +42,22 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
                    progress: Progress | None = None) -> int:
     """Write the template with ``rows`` (lists of cell strings in :func:`columns` order); returns rows written."""
     path = Path(path)
+    if not path.parent.is_dir():  # before the work, not after it
+        raise BadInput(f"保存位置不存在：{path.parent}。请选择已有的文件夹。")
     spec = load_spec()
     cols = columns()
-    try:
-        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                             "strings_to_formulas": False, "strings_to_urls": False})
-    except OSError as exc:
-        raise BadInput(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+    wb, buffer = xlsxwriter_book({"strings_to_numbers": False, "strings_to_formulas": False,
+                                  "strings_to_urls": False})
     text = wb.add_format({"num_format": "@", "locked": False})
     head_req = wb.add_format({"bold": True, "font_color": "#C00000", "bg_color": "#F2F2F2", "border": 1,
                               "locked": True, "text_wrap": True, "valign": "vcenter"})
     head_opt = wb.add_format({"bold": True, "font_color": "#000000", "bg_color": "#F2F2F2", "border": 1,
                               "locked": True, "text_wrap": True, "valign": "vcenter"})
-    ws = wb.add_worksheet(DATA_SHEET)
-    codes_ws = wb.add_worksheet(CODES_SHEET)
+    ws = wb.add_worksheet(DATA_SHEET, worksheet_class=StreamingWorksheet)
+    codes_ws = wb.add_worksheet(CODES_SHEET, worksheet_class=StreamingWorksheet)
 
     # Code tables on the hidden sheet: one column per table, names only (cells hold names).
-    # constant_memory writes row by row: fill the sheet in row order.
+    # Streaming worksheets are written row by row: fill the sheet in row order.
     tables = sorted(spec.codes.items())
     table_ref: dict[str, str] = {}
     for j, (name, table) in enumerate(tables):
@@ -93,10 +93,8 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
         if count % 2000 == 0:
             tick(progress, count, total, "写入 Excel")
     tick(progress, count, total or count, "保存文件")
-    try:
-        wb.close()
-    except OSError as exc:
-        raise BadInput(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+    wb.close()
+    write_file(path, buffer.getvalue())
     return count
 
 

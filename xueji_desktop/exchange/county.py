@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError
 
 from ..changes import county_settings
 from ..errors import BadInput
+from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..storage import Store
 from ..storage.store import now_iso
@@ -120,7 +121,7 @@ def make_init_packages(store: Store, codes: list[str], out_dir: Path | str) -> l
                     recipient={"code": code, "name": s["name"]}, recipient_x25519=None, sequence=1,
                     created_at=now_iso(), body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
         target = out_dir / naming.init_package_name(code, s["name"])
-        target.write_bytes(data)
+        write_file(target, data)
         written.append(target)
     with store.transaction() as tx:
         tx.audit("生成初始化包", "county_schools", ",".join(codes), {"files": [None, len(written)]})
@@ -428,7 +429,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
         tx.execute("UPDATE county_schools SET feedback_sequence = ? WHERE code = ?", (sequence, code))
         tx.audit("生成反馈包", "county_schools", code,
                  {"feedback_sequence": [s["feedback_sequence"], sequence], "findings": [None, len(findings)]})
-        target.write_bytes(data)
+        write_file(target, data)  # a failed write rolls the sequence back
     return target
 
 
@@ -465,7 +466,7 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
             folder = base / naming.unit_folder(s["code"], s["name"])
             folder.mkdir(parents=True, exist_ok=True)
             target = naming.unique(folder / naming.school_package_name(s["code"], s["name"], when))
-            target.write_bytes(seal(kind="aggregate", sender={"code": county["code"], "name": county["name"]},
+            write_file(target, seal(kind="aggregate", sender={"code": county["code"], "name": county["name"]},
                                     signing_private=signing, recipient={"level": "city", "code": county["city_code"]},
                                     recipient_x25519=recipient, sequence=s["last_sequence"],
                                     created_at=now_iso(), body=body))
@@ -482,7 +483,7 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
     with store.transaction() as tx:
         store.set_meta(tx, "aggregate_sequence", str(sequence))
         tx.audit("县级汇总上报", "county_schools", "", {"schools": [None, len(schools)], "file": [None, target.name]})
-        target.write_bytes(data)
+        write_file(target, data)
     written.append(target)
     tick(progress, len(schools), len(schools), "完成")
     return written

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..changes import apply_county_settings
 from ..errors import BadInput
+from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import get_school_profile_conn, save_school_profile
 from ..storage import Store
@@ -164,9 +165,7 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
         tx.audit("导出上报数据包", "packages", sequence,
                  {"file": [None, target.name], "students": [None, len(rows)],
                   "pending": [None, sum(r.pending for r in rows)]})
-        tmp = target.with_name(target.name + ".part")
-        tmp.write_bytes(data)  # ciphertext only: nothing readable is ever written
-        tmp.replace(target)
+        write_file(target, data)  # ciphertext only; a failed write rolls the sequence back
     return target
 
 

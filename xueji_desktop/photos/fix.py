@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import BadInput
+from ..outfiles import write_file
 from . import imaging, rules
 from .background import replace_backdrop
 from .check import CheckResult, check_photo_bytes
@@ -141,5 +142,5 @@ def fix_photo_file(src, dst, *, replace_background: bool = False) -> FixResult:
         raise BadInput(f"无法读取 {src}：{exc.strerror or exc}。") from exc
     result = fix_photo_bytes(data, replace_background=replace_background, name=str(src))
     result.check.file = str(dst)
-    dst.write_bytes(result.jpeg)
+    write_file(dst, result.jpeg)
     return result

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
+from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import get_school_profile, get_school_profile_conn
 from ..storage.store import Tx, now_iso
@@ -307,7 +308,7 @@ def write_export(items: list[ExportItem], report: ExportReport, *, progress: Pro
     for i, item in enumerate(items):
         tick(progress, i, len(items), "导出照片")
         item.target.parent.mkdir(parents=True, exist_ok=True)
-        item.target.write_bytes(item.jpeg)
+        write_file(item.target, item.jpeg)
         report.written.append(item.target)
         if item.problems is not None:
             report.failing.append((item.ref, item.problems))

@@ -19,10 +19,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput, PermissionDenied, StoreNotFound, WrongPassword, XuejiError
+from ..errors import BadInput, DiskFull, PermissionDenied, StoreNotFound, WrongPassword, XuejiError
 from . import audit, schema
-from .connection import connect, integrity_ok
+from .connection import DatabaseError, connect, integrity_ok
 from .keyring import Keyring, keyring_path, new_database_key, new_recovery_key
+
+SQLITE_FULL = 13  # sqlite3.h: the disk (or max_page_count) is full
 
 ROLE_NAMES = {"clerk": "学籍管理员", "leader": "主管领导", "sysadmin": "系统管理员"}
 
@@ -185,10 +187,16 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Tx(self)
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute("COMMIT")
+            except BaseException as exc:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except DatabaseError:
+                    pass  # a failed COMMIT may have ended the transaction already
+                if isinstance(exc, DatabaseError) and getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL:
+                    raise DiskFull(f"磁盘空间不足，本次操作没有保存，已全部撤销（数据文件 {self.path} 未改变）："
+                                   "请清理该磁盘后重试。") from None
                 raise
-            self.conn.execute("COMMIT")
 
     def require(self, *roles: str) -> None:
         if not any(self.user.has(r) for r in roles):

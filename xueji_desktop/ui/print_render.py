@@ -36,6 +36,7 @@ from PySide6.QtGui import (
 )
 
 from ..errors import XuejiError
+from ..outfiles import write_error
 from ..paths import resource
 from ..printing.layout import Box, Image, Line, Page, Text
 from ..progress import Progress, tick
@@ -316,6 +317,17 @@ def a4_layout() -> QPageLayout:
     return QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(0, 0, 0, 0))
 
 
+def _pdf_complete(path: Path) -> bool:
+    """Whether ``path`` is a whole PDF: it ends with the %%EOF marker (within the last bytes)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(fh.tell() - 64, 0))
+            return b"%%EOF" in fh.read()
+    except OSError:
+        return False
+
+
 def write_pdf(pages: Iterable[Page], path: Path | str, total: int | None = None, progress: Progress | None = None,
               title: str = "学生基本信息采集表") -> int:
     """Write the pages to a PDF. The file appears only when complete: a cancelled or failed job leaves nothing."""
@@ -332,11 +344,12 @@ def write_pdf(pages: Iterable[Page], path: Path | str, total: int | None = None,
     try:
         count = render_pages(pages, writer, total, progress)
         writer = None  # deleting the writer flushes and closes the file
+        if not _pdf_complete(partial):  # QPdfWriter reports no write errors: a full disk shows as a cut file
+            raise XuejiError(f"无法完整写入 {path}：磁盘空间不足或没有写入权限。请清理磁盘或换一个位置后重试。")
         try:
             os.replace(partial, path)
         except OSError as exc:
-            raise XuejiError(f"无法写入 {path}：{exc.strerror or exc}。"
-                             "文件可能正被其他程序打开，请关闭后重试或换一个文件名。") from exc
+            raise XuejiError(write_error(path, exc)) from exc
     except BaseException:
         writer = None  # close before removing (Windows keeps open files)
         partial.unlink(missing_ok=True)
