@@ -90,7 +90,7 @@ def floor_prepare_chunk(chunk: list[tuple[int, list]]) -> list[tuple]:
     from xueji_desktop.students import CORE_COLUMNS
 
     plan = [(j, key, member) for j, key, member, _path, kind, _memo in importer._STATE["plan"]
-            if kind not in ("skip", "class")]
+            if kind not in ("grade", "class")]
     student = [(j, key) for j, key, member in plan if member is None]
     members = sorted({m for _, _, m in plan if m is not None})
     member_cols = [[(j, key) for j, key, m in plan if m == i] for i in members]

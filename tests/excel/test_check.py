@@ -70,3 +70,17 @@ def test_check_excel_refuses_what_the_import_refuses(tmp_path):
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     with pytest.raises(BadInput, match=r"旧版 \.xls"):
         check_workbook(old)
+
+
+def test_check_excel_reads_school_class_spellings(tmp_path):
+    """三年级(2)班, or 2班 beside 年级 三年级: a class with a stage and entry year; 2班 alone is flagged."""
+    from .conftest import save_rows
+
+    h = headers()
+    rows = demo_rows(3)
+    rows[0][h.index("班级")], rows[0][h.index("年级")] = "三年级（2）班", ""
+    rows[1][h.index("班级")], rows[1][h.index("年级")] = "2班", "三年级"
+    rows[2][h.index("班级")], rows[2][h.index("年级")] = "2班", ""
+    check = check_workbook(save_rows(tmp_path / "school.xlsx", h, rows))
+    unparsed = {i["row"] for i in check["issues"] if i["code"] == "class.unparsed"}
+    assert unparsed == {4}  # header in row 1: the third student

@@ -254,3 +254,44 @@ def test_unhashable_cell_goes_the_exact_way():
     data[2][INDEX["specialty"]] = ["篮球"]  # not something calamine yields, but no crash of its own
     exact = [importer.prepare_row(i, list(cells)) for i, cells in enumerate(data)]
     assert importer._prepare_chunk(list(enumerate(data))) == exact
+
+
+def _school_spellings(data: list[list], rng: random.Random) -> list[list]:
+    """The class cells rewritten the way schools write them (一年级(1)班, 初一3班, a bare 1班 beside 年级 …)."""
+    from xueji_desktop.school import grade_code, parse_class
+    from xueji_desktop.validation.spec import load_spec
+
+    names = load_spec().codes["grade"].by_code
+    short = {"21": "初一", "22": "初二", "23": "初三"}
+    out = []
+    for cells in data:
+        cells = list(cells)
+        entry_year, stage, number = parse_class(cells[INDEX["class_code"]])
+        grade = names[grade_code(stage, entry_year, TODAY)]
+        code = grade_code(stage, entry_year, TODAY)
+        style = rng.randrange(7)
+        if style == 0:
+            cells[INDEX["class_code"]] = f"{grade}（{number}）班"
+        elif style == 1:
+            cells[INDEX["class_code"]], cells[INDEX["grade"]] = f"{number}班", grade
+        elif style == 2:
+            cells[INDEX["class_code"]], cells[INDEX["grade"]] = str(number), short.get(code, grade)
+        elif style == 3:
+            cells[INDEX["class_code"]] = f"{entry_year}级{number}班"  # stage left open: ambiguous in this school
+        elif style == 4:
+            cells[INDEX["class_code"]], cells[INDEX["grade"]] = f"{number}班", ""  # no 年级: unknown
+        elif style == 5:
+            cells[INDEX["class_code"]], cells[INDEX["grade"]] = f"({number})班", 7  # 年级 a number: exact path
+        out.append(cells)
+    return out
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_school_class_spellings_same_on_both_paths(seed):
+    _start()
+    rng = random.Random(seed)
+    data = _school_spellings(_demo(300, seed, 0.05), rng)
+    taken = assert_same(data)
+    assert taken > 100  # 一年级(1)班 and 1班 + 年级 rows are placed on the fast path too
+    placed = [p for p in importer._prepare_chunk([(i + 2, c) for i, c in enumerate(data)]) if p[1] is not None]
+    assert len(placed) > len(data) / 2

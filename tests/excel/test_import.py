@@ -232,3 +232,38 @@ def test_a_damaged_id_does_not_accuse_the_birth_date_and_gender_cells():
     assert [i.code for i in damaged] == ["id.excel_damaged", "phone.format"]
     intact = merge_issues([], engine, {})
     assert [i.code for i in intact] == ["gender.id_mismatch", "birth_date.id_mismatch", "phone.format"]
+
+
+def test_school_sheet_with_grade_and_class_columns_places_every_student(class_store, tmp_path):
+    """年级 一年级 / 班级 1班, or 三年级(2)班 in one cell: how schools' own sheets name classes."""
+    from xueji_desktop.school import grade_code, list_classes, parse_class
+    from xueji_desktop.school_year import current_school_year
+    from xueji_desktop.validation.spec import load_spec
+
+    names = load_spec().codes["grade"].by_code
+    year = current_school_year(class_store)
+    h = headers()
+    rows = demo_rows(40)
+    wanted = {}
+    for i, cells in enumerate(rows):
+        entry_year, stage, number = parse_class(cells[h.index("班级")])
+        grade = names[grade_code(stage, entry_year, school_year=year)]
+        if i % 2:
+            cells[h.index("班级")], cells[h.index("年级")] = f"{number}班", grade
+        else:
+            cells[h.index("班级")], cells[h.index("年级")] = f"{grade}（{number}）班", ""
+        wanted[cells[h.index("姓名")]] = (entry_year, stage, number)
+    rows[0][h.index("班级")], rows[0][h.index("年级")] = "9班", "一年级"  # no such class in the demo school
+    path = save_rows(tmp_path / "school.xlsx", h, rows)
+
+    result = import_workbook(class_store, path)
+    assert result.rows == 40 and result.pending == 1
+    classes = {c.id: (c.entry_year, c.stage, c.number) for c in list_classes(class_store)}
+    placed = dict(class_store.conn.execute("SELECT name, class_id FROM students").fetchall())
+    first = rows[0][h.index("姓名")]
+    assert {name: classes[cid] for name, cid in placed.items() if name != first} == \
+        {name: want for name, want in wanted.items() if name != first}
+    assert placed[first] is None
+    bad = _by_name(class_store, first)
+    assert bad["class_code"] == "一年级 9班"  # kept as the sheet gave it, for the clerk to assign
+    assert any(i["code"] == "class.unknown" and "一年级 9班" in i["message"] for i in bad["_issues"])

@@ -14,22 +14,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..class_text import unambiguous
 from ..progress import Progress, tick
 from ..school import GRADE_CODES, grade_code, school_year_of
 from ..validation import ERROR, WARNING, Issue, ValidationContext, validate_student
 from ..validation.normalize import normalize_value
 from ..validation.spec import load_spec
 from .reader import Layout, below_header, check_container, data_row_estimate, find_layout, iter_data_rows
-from .rows import RawRow, cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
+from .rows import RawRow, cell_plan, merge_issues, normalize_row, read_cells
 from .stream import open_stream, slice_rows
 
 PROGRESS_EVERY = 1000  # rows between progress updates
 
 
 def context_for_row(class_text: str, grade: Any, today: date) -> ValidationContext:
-    """Stage and entry year from the 班级 cell (班号 2009101 or 班级名称 小学2009级(1)班), else from 年级."""
+    """Stage and entry year from the 班级 cell (班号 2009101, 班级名称 小学2009级(1)班, 三年级(1)班, or 1班 with the
+    年级 cell: see class_text.py), else from 年级."""
     school_year = school_year_of(today)
-    parsed = parse_class_text(class_text) if class_text else None
+    parsed = unambiguous(class_text, _text(grade), school_year) if class_text else None
     if parsed is not None:
         entry_year, stage, _ = parsed
         return ValidationContext(today=today, stage=stage, entry_year=entry_year, school_year=school_year)
@@ -39,6 +41,10 @@ def context_for_row(class_text: str, grade: Any, today: date) -> ValidationConte
             return ValidationContext(today=today, stage=stage, entry_year=school_year - codes.index(grade),
                                      school_year=school_year)
     return ValidationContext(today=today, school_year=school_year)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
 
 
 def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
@@ -60,10 +66,11 @@ def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
                             f"年级“{names[grade]}”与班级 {record.get('class_code')} 本学年的“{names[derived]}”不一致："
                             "导入时以班级为准，请核对。"))
     klass = record.get("class_code")
-    if klass and parse_class_text(str(klass)) is None:
+    if klass and unambiguous(str(klass), _text(row.hits.get("grade", row.raw.get("grade"))),
+                             school_year_of(today)) is None:
         issues.append(Issue("class_code", WARNING, "class.unparsed",
-                            f"班级“{klass}”无法识别学段和入学年份：请写班号（如 2022101）或班级名称"
-                            "（如 小学2022级(1)班），导入时才能对应到班级。"))
+                            f"班级“{klass}”无法识别学段和入学年份：请写班号（如 2022101）、班级名称"
+                            "（如 小学2022级(1)班）或本学年的年级和班（如 三年级(1)班），导入时才能对应到班级。"))
     valid = [i for i in validate_student(record, ctx)
              # 年级 comes from the class in the store; the class warning above explains a failure
              if not (i.field == "grade" and i.code == "required" and klass)]

@@ -24,6 +24,7 @@ from itertools import compress, repeat
 from json.encoder import encode_basestring  # the C one: what json.JSONEncoder(ensure_ascii=False) uses
 from typing import Any
 
+from ..class_text import class_label
 from ..school import ClassInfo
 from ..students import CORE_COLUMNS, DERIVED, context_for, with_class
 from ..validation.engine import ValidationContext, across_issues, required_keys, value_check, value_issues
@@ -57,14 +58,16 @@ class FastPrep:
     """Per worker (importer._init_worker): the plan's columns, each with its memo of cell text → canonical value
     ("" for a blank cell, _REJECT for a text the exact path must see), and the classes seen so far."""
 
-    def __init__(self, plan: list[PlanEntry], resolve: Callable[[str], ClassInfo | None], today: date) -> None:
-        self.resolve, self.today = resolve, today
+    def __init__(self, plan: list[PlanEntry], resolve: Callable[[str, str], ClassInfo | None], today: date) -> None:
+        self.resolve, self.today = resolve, today  # resolve(班级 text, 年级 text)
         student: list[_Column] = []
         members: list[list[_Column]] = [[] for _ in range(MEMBER_COUNT)]
         self.class_column: int | None = None
+        self.grade_column: int | None = None
         for j, key, member, _path, kind, _memo in plan:
-            if kind == "skip":
-                continue  # 年级: the record takes it from the class
+            if kind == "grade":
+                self.grade_column = j  # the record takes 年级 from the class; it only places a bare 班 number
+                continue
             if kind == "class":
                 self.class_column = j
                 continue
@@ -78,8 +81,9 @@ class FastPrep:
         self.shared = {v for v in verdicts if verdicts.count(v) > 1}  # columns that can share what they learn
         self.student_keys = tuple(c.key for c in student)
         self.width = max((c.j for c in self.columns), default=-1) + 1
-        if self.class_column is not None:
-            self.width = max(self.width, self.class_column + 1)
+        for j in (self.class_column, self.grade_column):
+            if j is not None:
+                self.width = max(self.width, j + 1)
         self.class_column_ = _Column(self.class_column or 0, "class_code", self._class_verdict)
         self.class_states: dict[int, _ClassState | None] = {}
         self.member_required = required_keys(member=True)
@@ -119,7 +123,10 @@ class FastPrep:
             keys.append(tuple(part_keys))
             # (a part with no value in the whole chunk: repeat(()), endless, hence strict=False below)
             by_row += [zip(*values, strict=True), zip(*fragments, strict=True)] if values else [repeat(())] * 2
-        classes, _ = self.class_column_.map(cells_by_column[self.class_column], doubt, None)
+        class_cells = cells_by_column[self.class_column]
+        if self.grade_column is not None:  # (年级, 班级) pairs: 1班 is a class only with its 年级
+            class_cells = tuple(zip(cells_by_column[self.grade_column], class_cells, strict=True))
+        classes, _ = self.class_column_.map(class_cells, doubt, None)
         out: list[Prepared] = []
         for i, ((row, cells), klass, *parts) in enumerate(zip(chunk, classes, *by_row, strict=False)):
             p = None if i in doubt else self._accept(row, klass, keys, parts)
@@ -161,15 +168,25 @@ class FastPrep:
                 _object(parts[1]), "[]", tuple(member_rows), None, (get("name"), get("id_number")))
 
     def _class_verdict(self, value: Any) -> Any:
-        """(class text, its state) for a 班级 cell naming a class of the school, else _REJECT."""
+        """(class text, its state) for a 班级 cell (or a (年级, 班级) pair of cells) naming a class of the school,
+        else _REJECT."""
+        grade = ""
+        if type(value) is tuple:
+            grade, value = value
+            if grade is None:
+                grade = ""
+            elif type(grade) is not str or "\u200b" in grade or "\ufeff" in grade:
+                return _REJECT  # a number or odd text in 年级: the exact path reads it
+            grade = grade.strip()
         if type(value) is not str:
             return _REJECT  # empty or not text: the exact path decides
         text = value.strip()
         if not text or "\u200b" in text or "\ufeff" in text:
             return _REJECT
-        cls = self.resolve(text)
+        cls = self.resolve(text, grade)
         if cls is None:
             return _REJECT
+        text = class_label(text, grade)  # as prepare_row gives it
         if cls.id not in self.class_states:
             self.class_states[cls.id] = self._class_state(cls)
         state = self.class_states[cls.id]
@@ -252,7 +269,8 @@ class _Column:
                         out[i] = v = verdict(cell) if v is None else v
                         if fragments is not None:
                             fragments[i] = f = prefix + encode_basestring(v) if type(v) is str and v else ""
-                            if type(cell) is str and len(memo) < _MEMO_MAX:  # type: ignore[arg-type]  # str: 1 == 1.0
+                            # str and (年级, 班级) pairs only: a number key would also match 1.0
+                            if type(cell) in (str, tuple) and len(memo) < _MEMO_MAX:  # type: ignore[arg-type]
                                 memo[cell] = v  # type: ignore[index]
                                 self.fragments[cell] = f
                 if memo is not None and len(memo) >= _MEMO_MAX and misses > 0.9 * len(cells):

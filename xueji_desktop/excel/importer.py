@@ -22,9 +22,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..class_text import ClassResolver, class_label
 from ..errors import BadInput
 from ..progress import Progress, tick
-from ..school import ClassInfo, class_code, list_classes
+from ..school import ClassInfo, list_classes, school_year_of
+from ..school_year import current_school_year
 from ..storage import audit
 from ..storage.audit import created_json
 from ..storage.store import now_iso
@@ -33,7 +35,7 @@ from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column
 from .fastprep import FastPrep
 from .reader import below_header, check_container, data_row_estimate, find_layout, iter_data_rows
-from .rows import cell_plan, merge_issues, normalize_row, parse_class_text, read_cells
+from .rows import cell_plan, merge_issues, normalize_row, read_cells
 from .stream import SliceBook, close_source, open_stream, prefetched, slice_rows
 
 CHUNK = 1000
@@ -85,22 +87,14 @@ class ImportResult:
 _STATE: dict[str, Any] = {}
 
 
-def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: date) -> None:
+def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: date,
+                 school_year: int | None = None) -> None:
+    """``school_year``: the store's (school_year.current_school_year), which places 一年级(1)班; default: today's."""
     _STATE["columns"] = columns
-    _STATE["classes"] = {c.class_code: c for c in classes}
     _STATE["today"] = today
-    _STATE["plan"] = cell_plan(columns)  # 年级 is skipped: it follows from the class
-    _STATE["fast"] = FastPrep(_STATE["plan"], partial(resolve_class, classes=_STATE["classes"]), today)
-
-
-def resolve_class(text: str, classes: dict[str, ClassInfo]) -> ClassInfo | None:
-    parsed = parse_class_text(text)
-    if not parsed:
-        return None
-    try:
-        return classes.get(class_code(*parsed))
-    except BadInput:
-        return None
+    _STATE["plan"] = cell_plan(columns)  # 年级 only places a bare class number: it follows from the class
+    _STATE["resolve"] = ClassResolver(classes, school_year_of(today) if school_year is None else school_year)
+    _STATE["fast"] = FastPrep(_STATE["plan"], _STATE["resolve"], today)
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(...) builds one per call
@@ -115,8 +109,8 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
     got = read_cells(_STATE["plan"], cells)
     if got is None:
         return None  # an empty (maybe formatted) row
-    class_text = got.class_text
-    cls = resolve_class(class_text, _STATE["classes"]) if class_text else None
+    cls = _STATE["resolve"](got.class_text, got.grade_text) if got.class_text else None
+    class_text = class_label(got.class_text, got.grade_text)
     record, members_out, norm_issues = normalize_row(got, cls.stage if cls else None)
     full = with_class({**record, "members": members_out}, cls, _STATE["today"])
     if cls is None and class_text:
@@ -147,7 +141,7 @@ def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str]
     out = merge_issues(norm, valid, damaged, drop={"class_code"})
     out.append(Issue("class_code", ERROR, "class.unknown",
                      f"班级“{class_text}”在本校不存在：请先在“年级班级”中建立该班级，或填写已有班级的班号"
-                     "（如 2009101）或班级名称（如 小学2009级(1)班）。"))
+                     "（如 2009101）、班级名称（如 小学2009级(1)班）或本学年的年级和班（如 三年级(1)班）。"))
     return out
 
 
@@ -182,11 +176,11 @@ def _prepare_slice(xml: bytes, book: SliceBook, header_row: int, keep: list[int]
 
 
 def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
-              today: date, parallel: bool, work=None) -> Iterator[list[Prepared]]:
+              today: date, parallel: bool, work=None, school_year: int | None = None) -> Iterator[list[Prepared]]:
     """Prepared rows per chunk; ``work(chunk)`` turns one chunk into them (default: rows → _prepare_chunk)."""
     work = work or _prepare_chunk
     if not parallel:
-        _init_worker(columns, classes, today)
+        _init_worker(columns, classes, today, school_year)
         try:
             for chunk in chunks:
                 yield work(chunk)
@@ -195,7 +189,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
         return
     # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
     ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(2, initializer=_init_worker, initargs=(columns, classes, today))
+    pool = ctx.Pool(2, initializer=_init_worker, initargs=(columns, classes, today, school_year))
     try:
         # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
         window: deque = deque()
@@ -294,6 +288,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
                           unknown_headers=layout.unknown_headers)
     classes = list_classes(store)
+    school_year = current_school_year(store, today)
     keep = sorted(layout.columns)
     ts = now_iso()
     file_name = path.name
@@ -303,10 +298,10 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         if streamed is not None:
             work = partial(_prepare_slice, book=stream.book(), header_row=layout.header_row, keep=keep)
-            batches = _prepared(prefetched(slices), layout.columns, classes, today, parallel, work)
+            batches = _prepared(prefetched(slices), layout.columns, classes, today, parallel, work, school_year)
         else:
             batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
-                                parallel)
+                                parallel, school_year=school_year)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         try:
             for batch in batches:

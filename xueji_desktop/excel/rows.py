@@ -7,19 +7,16 @@ replace the generic messages: one place, so the two commands cannot disagree abo
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, NamedTuple
 
-from ..school import parse_class
 from ..validation import ERROR, Issue, normalize_record
 from ..validation.spec import load_spec
 from .columns import MEMBER_COUNT, Column
 from .reader import cell_text, damaged_id
 
-parse_class_text = lru_cache(maxsize=4096)(parse_class)  # a few dozen class spellings over thousands of rows
-
-# (column index, key, member index or None, issue path, kind, memo); kind: "id", "class", "skip" (年级 when it
-# follows from the class), "yearmonth" or "" (anything else).
+# (column index, key, member index or None, issue path, kind, memo); kind: "id", "class", "grade" (年级 when it
+# follows from the class: read only to place a 班级 cell that is a bare number, see class_text.py),
+# "yearmonth" or "" (anything else).
 PlanEntry = tuple[int, str, int | None, str, str, dict[str, Any] | None]
 
 
@@ -31,6 +28,7 @@ class RawRow(NamedTuple):
     member_hits: list[dict[str, Any]]
     damaged: dict[str, str]              # ID path → why Excel damaged it
     class_text: str                      # the 班级 cell as text ("" when empty)
+    grade_text: str = ""                 # the 年级 cell as text, when the plan reads it as kind "grade"
 
 
 def cell_plan(columns: dict[int, Column], *, grade: bool = False) -> list[PlanEntry]:
@@ -40,7 +38,7 @@ def cell_plan(columns: dict[int, Column], *, grade: bool = False) -> list[PlanEn
         if c.field is None:
             continue  # 学校标识码: informational
         kind = ("id" if c.key == "id_number" else "class" if c.key == "class_code" and c.member is None
-                else "skip" if c.key == "grade" and c.member is None and not grade
+                else "grade" if c.key == "grade" and c.member is None and not grade
                 else "yearmonth" if c.field.type == "yearmonth" else "")
         memo = _memo_for(c) if kind in ("", "yearmonth") else None
         plan.append((j, c.key, c.member, c.path, kind, memo))
@@ -71,7 +69,7 @@ def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
     raw: dict[str, Any] = {}
     members: list[dict[str, Any]] = [{} for _ in range(MEMBER_COUNT)]
     damaged: dict[str, str] = {}
-    class_text = ""
+    class_text = grade_text = ""
     filled = False
     n = len(cells)
     hits: dict[str, Any] = {}
@@ -115,7 +113,9 @@ def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
                 filled = True
                 if member is not None:
                     members[member][key] = value
-                elif kind != "skip":
+                elif kind == "grade":
+                    grade_text = text
+                else:
                     raw[key] = value
                 continue
         if not text:
@@ -125,11 +125,13 @@ def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
             members[member][key] = text
         elif kind == "class":
             class_text = text
-        elif kind != "skip":
+        elif kind == "grade":
+            grade_text = text
+        else:
             raw[key] = text
     if not filled:
         return None  # an empty (maybe formatted) row
-    return RawRow(raw, members, hits, member_hits, damaged, class_text)
+    return RawRow(raw, members, hits, member_hits, damaged, class_text, grade_text)
 
 
 def normalize_row(row: RawRow, stage: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
