@@ -135,10 +135,11 @@ def test_check_excel_reports_row_column_field(tmp_path, capsys):
 
 
 def test_check_excel_class_and_grade(tmp_path, capsys):
-    rows = good_rows(3)
+    rows = good_rows(4)
     rows[0]["grade"] = "11"              # 一年级, but the class is in its third year → warning
-    rows[1]["class_code"] = "三年级1班"  # cannot tell stage/entry year → warning, no grade error
+    rows[1]["class_code"] = "实验班"     # cannot tell stage/entry year → warning, no grade error
     rows[2]["political_status"] = "少先队员"
+    rows[3]["class_code"], rows[3]["grade"] = "1班", "三年级"  # a class number beside its 年级: fine
     path = tmp_path / "cls.xlsx"
     write_book(path, rows, cols=[*STUDENT_COLS, "grade"])
     main(["check-excel", str(path), "--json"])

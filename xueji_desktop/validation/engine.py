@@ -87,7 +87,8 @@ def _check_postcode(v: str, path: str, label: str) -> Issue | None:
 def _check_region(v: str, path: str, label: str) -> Issue | None:
     if not _REGION.match(v):
         return Issue(path, ERROR, "region.format",
-                     f"{label}“{v}”应为 12 位行政区划代码：县级代码（身份证号前 6 位）后加 000000。")
+                     f"{label}“{v}”应为 12 位行政区划代码（县级代码即身份证号前 6 位，后加 000000），"
+                     "或写明省、市、县（如 山西省太原市小店区）。")
     if not is_known(v[:6]):
         return Issue(path, WARNING, "region.unknown",
                      f"{label}前 6 位 {v[:6]} 不是已知的县级行政区划代码（GB/T 2260），请核对。")

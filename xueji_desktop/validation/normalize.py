@@ -3,6 +3,9 @@
 Canonical: code-table fields hold CODES ("1", "01", "CHN"), dates "YYYY-MM-DD", 入学年月 "YYYYMM",
 ID numbers upper-case without spaces, region codes 12 digits. Accepted input, for example:
 
+* regions by code (6 or 12 digits) or by a county's name, from the province down or not (山西省太原市小店区,
+  太原市小店区, 小店区; trailing address text is ignored): GB/T 2260 names via python-stdnum (see regions.py);
+
 * options by code, by name, by an accepted alias, or both: ``1``, ``单亲留守儿童``, ``1-单亲留守儿童``,
   ``1 单亲留守儿童``, ``单亲留守儿童(1)``; Excel-stripped leading zeros (民族 ``1`` → ``01``);
 * dates ``2015-03-07``, ``2015/3/7``, ``2015.3.7``, ``20150307``, ``2015年3月7日``, Excel serials, date objects;
@@ -23,6 +26,7 @@ from typing import Any
 
 from .ids import upgrade_15
 from .issues import ERROR, WARNING, Issue
+from .regions import counties_named, full_name
 from .spec import CodeTable, Field, load_spec
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space. Text fields only get digits and
@@ -313,6 +317,23 @@ def _region_value(raw: Any) -> str:
     return text
 
 
+def _region_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple[Any, Issue | None]:
+    """A region code, or a county's name (山西省太原市小店区, 太原市小店区, 小店区…) as its 12-digit code when one
+    county fits; a name that fits several is kept as typed, with the candidates named."""
+    text = _region_value(raw)
+    if not text or text.isdigit():
+        return text, None
+    codes = sorted(counties_named(text))
+    if len(codes) == 1:
+        return codes[0] + "000000", None
+    if codes:
+        names = "、".join(f"{full_name(c)}（{c}）" for c in codes[:4]) + ("等" if len(codes) > 4 else "")
+        return text, Issue(path, ERROR, "region.ambiguous",
+                           f"{label}“{text}”可能是{names}：请写明省、市（如 {full_name(codes[0])}），"
+                           "或填写 12 位行政区划代码。")
+    return text, None
+
+
 # ---- public API ---------------------------------------------------------------------------------------
 
 Handler = Callable[[Any, "int | None", str, str], "tuple[Any, Issue | None]"]
@@ -395,7 +416,7 @@ def _handler(f: Field) -> Handler:
     if t == "postcode":
         return lambda raw, stage, path, label: (_postcode_value(raw), None)
     if t == "region":
-        return lambda raw, stage, path, label: (_region_value(raw), None)
+        return _region_handler
     if t == "email":
         return lambda raw, stage, path, label: (half_width(_text_of(raw)).strip(), None)
     return _text_handler

@@ -78,3 +78,60 @@ def started_after(code6: str, year: int) -> CountySpan | None:
 def region_name(code6: str) -> str:
     spans = county_spans(code6)
     return spans[-1].name if spans else ""
+
+
+# ---- names → codes ------------------------------------------------------------------------------------
+# People write 户口所在地 / 出生地 / 籍贯 as names (山西省太原市小店区), the form wants the county's code. Only
+# current names (no end year) count, at county level (codes not ending in 00); a name is indexed under the
+# forms a writer may use: 省+市+县, 省+县 (直辖市, or the city left out), 市+县 and the county alone.
+
+_NO_PREFECTURE = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级行政单位",
+                            "自治区直辖县级行政单位"})
+
+
+def _current_name(code6: str) -> str | None:
+    return next((s.name for s in county_spans(code6) if s.end is None), None)
+
+
+@cache
+def _name_index() -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for _length, low, high, props, children in numdb.get("cn/loc").prefixes:
+        province = props.get("province", "")
+        if low != high or not province:
+            continue
+        codes = [low + c_low for _l, c_low, c_high, _props, _children in children if c_low == c_high]
+        counties = [c for c in codes if not c.endswith("00") and _current_name(c) not in (None, *_NO_PREFECTURE)]
+        with_counties = {c[:4] for c in counties}
+        # A city without counties (东莞市, 儋州市) is itself the county level: its own code is what IDs carry.
+        cities = [c for c in codes if c.endswith("00") and not c.endswith("0000") and c[:4] not in with_counties
+                  and _current_name(c) not in (None, *_NO_PREFECTURE)]
+        for code6 in counties + cities:
+            name = _current_name(code6) or ""
+            keys = {name, province + name}
+            prefecture = _current_name(code6[:4] + "00")
+            if code6 in counties and prefecture and prefecture not in _NO_PREFECTURE:
+                keys |= {prefecture + name, province + prefecture + name}
+            for key in keys:
+                index.setdefault(key, set()).add(code6)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+def counties_named(text: str) -> frozenset[str]:
+    """6-digit codes of the current county-level regions that ``text`` starts with, by the longest name that
+    fits: 山西省太原市小店区 / 太原市小店区 / 小店区平阳路30号 → {140105}; 朝阳区 → Beijing's and Changchun's."""
+    index = _name_index()
+    for end in range(len(text), 1, -1):
+        codes = index.get(text[:end])
+        if codes:
+            return codes
+    return frozenset()
+
+
+def full_name(code6: str) -> str:
+    """省 + 市 + 县 of a current county code (市 left out where there is none): 山西省太原市小店区."""
+    province = province_name(code6[:2]) or ""
+    prefecture = _current_name(code6[:4] + "00")
+    if prefecture is None or prefecture in _NO_PREFECTURE or prefecture == province or code6.endswith("00"):
+        prefecture = ""
+    return province + prefecture + (_current_name(code6) or region_name(code6))

@@ -1,0 +1,57 @@
+"""Regions written as names (山西省太原市小店区) become the county's 12-digit code (validation/regions.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from xueji_desktop.validation import normalize_record, validate_student
+from xueji_desktop.validation.normalize import normalize_value
+from xueji_desktop.validation.regions import counties_named, full_name
+from xueji_desktop.validation.spec import load_spec
+
+REGION = load_spec().student_by_key["household_region"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("山西省太原市小店区", "140105000000"),
+    ("太原市小店区", "140105000000"),
+    ("山西省小店区", "140105000000"),
+    ("小店区", "140105000000"),
+    ("小店区平阳路30号5单元", "140105000000"),       # an address: its county
+    ("北京市朝阳区", "110105000000"),               # 直辖市: no prefecture between
+    ("吉林省长春市朝阳区", "220104000000"),
+    ("广东省东莞市", "441900000000"),               # a city without counties is the county level
+    ("湖北省仙桃市", "429004000000"),               # 省直辖县级市
+    ("  山西省太原市小店区 ", "140105000000"),
+    ("140105", "140105000000"),                    # codes as before
+    ("140105000000", "140105000000"),
+])
+def test_a_county_name_becomes_its_code(text, code):
+    assert normalize_value(REGION, text) == (code, None)
+
+
+def test_a_name_of_several_counties_names_them_and_keeps_the_text():
+    value, issue = normalize_value(REGION, "朝阳区")
+    assert value == "朝阳区" and issue.code == "region.ambiguous" and issue.severity == "error"
+    assert "北京市朝阳区（110105）" in issue.message and "吉林省长春市朝阳区（220104）" in issue.message
+
+
+@pytest.mark.parametrize("text", ["山西省太原市", "太原", "崇文区", "火星"])
+def test_no_county_no_guess(text):
+    """A province or city (not a county), a retired name (崇文区, merged in 2010), or no region at all."""
+    assert counties_named(text.strip()) == frozenset()
+    value, issue = normalize_value(REGION, text)
+    assert value == text and issue is None  # the engine then says what the field needs
+
+
+def test_the_engine_accepts_the_converted_code_and_explains_a_name_it_could_not_place():
+    record, issues = normalize_record({"household_region": "太原市小店区", "birthplace": "山西省太原市"})
+    assert record["household_region"] == "140105000000" and not issues
+    messages = {i.field: i.message for i in validate_student(record)}
+    assert "household_region" not in messages
+    assert "或写明省、市、县" in messages["birthplace"]
+
+
+def test_full_name_reads_from_the_province_down():
+    assert full_name("140105") == "山西省太原市小店区"
+    assert full_name("110105") == "北京市朝阳区"
