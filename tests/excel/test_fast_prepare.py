@@ -179,7 +179,7 @@ _TARGETED = [
     {"grade": "一年级"}, {"grade": "九年级"}, {"ethnicity": "1"}, {"gender": "1-男"}, {"gender": "2-男"},
     {"household_region": "999999000000"}, {"birthplace": "140105"}, {"email": "abc"},
     {"household_region": "山西省太原市小店区"}, {"birthplace": "小店区平阳路"}, {"native_place": "朝阳区"},
-    {"household_region": "火星"},
+    {"household_region": "火星"}, {"name": "王　明"}, {"members.0.name": "买买提.艾力"},
     {"political_status": "少先队员"}, {"members.1.id_number": "140105850730579"},  # clean values with a warning
 ]
 

@@ -1,4 +1,4 @@
-"""Regions written as names (山西省太原市小店区) become the county's 12-digit code (validation/regions.py)."""
+"""Values as people type them: regions as names (山西省太原市小店区 → its code), names padded with spaces."""
 
 from __future__ import annotations
 
@@ -55,3 +55,19 @@ def test_the_engine_accepts_the_converted_code_and_explains_a_name_it_could_not_
 def test_full_name_reads_from_the_province_down():
     assert full_name("140105") == "山西省太原市小店区"
     assert full_name("110105") == "北京市朝阳区"
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("王　明", "王明"),                # padded with an ideographic space to line up with three-character names
+    ("欧阳 明明", "欧阳明明"),
+    ("买买提.艾力", "买买提·艾力"),     # the interpunct the form asks for
+    ("买买提 ・ 艾力", "买买提·艾力"),
+    ("Zhang San", "Zhang San"),        # Latin names keep their spaces
+    ("Li 明", "Li 明"),
+])
+def test_person_names_lose_alignment_spaces_and_get_the_interpunct(typed, stored):
+    spec = load_spec()
+    for field in (spec.student_by_key["name"], spec.member_by_key["name"], spec.student_by_key["former_name"]):
+        assert normalize_value(field, typed) == (stored, None)
+    record, issues = normalize_record({"name": typed, "members": [{"name": typed}]})
+    assert record["name"] == record["members"][0]["name"] == stored and not issues
