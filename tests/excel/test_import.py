@@ -267,3 +267,46 @@ def test_school_sheet_with_grade_and_class_columns_places_every_student(class_st
     bad = _by_name(class_store, first)
     assert bad["class_code"] == "一年级 9班"  # kept as the sheet gave it, for the clerk to assign
     assert any(i["code"] == "class.unknown" and "一年级 9班" in i["message"] for i in bad["_issues"])
+
+
+def test_parent_named_columns_and_id_headers_imply_what_they_say(class_store, tmp_path):
+    """父亲姓名/母亲身份证号… without 关系, 是否监护人 or 身份证件类型 columns; 身份证号 for the student."""
+    h = headers()
+    keep = [r for r in demo_rows(60) if r[h.index("成员1关系")] == "父亲" and r[h.index("成员2关系")] == "母亲"
+            and r[h.index("身份证件类型")] == r[h.index("成员1身份证件类型")] == "居民身份证"
+            and r[h.index("成员2身份证件类型")] == "居民身份证"
+            and r[h.index("成员1是否监护人")] == r[h.index("成员2是否监护人")] == "是"][:12]
+    assert len(keep) >= 5
+    drop = {"身份证件类型", "成员1关系", "成员2关系", "成员1是否监护人", "成员2是否监护人", "成员1身份证件类型",
+            "成员2身份证件类型"}
+    cols = [j for j, name in enumerate(h) if name not in drop]
+    renamed = {"身份证件号": "身份证号"}
+    header = [renamed.get(h[j], h[j].replace("成员1", "父亲").replace("成员2", "母亲")) for j in cols]
+    header = [x.replace("身份证件号", "身份证号") for x in header]
+    for j, name in enumerate(h):
+        if name.startswith("成员2"):
+            keep[0][j] = ""  # no mother in this row: nothing implied for her either
+    path = save_rows(tmp_path / "parents.xlsx", header, [[r[j] for j in cols] for r in keep])
+
+    result = import_workbook(class_store, path)
+    assert (result.rows, result.pending) == (len(keep), 0)
+    student = _by_name(class_store, keep[1][h.index("姓名")])
+    assert student["id_type"] == "1"
+    assert [(m["relation"], m["is_guardian"], m["id_type"]) for m in student["members"]] == \
+        [("1", "1", "1"), ("2", "1", "1")]
+    assert [m["relation"] for m in _by_name(class_store, keep[0][h.index("姓名")])["members"]] == ["1"]
+
+
+def test_implied_values_only_where_the_sheet_has_no_column_for_them():
+    from xueji_desktop.excel.columns import implied_values
+    from xueji_desktop.excel.reader import map_header
+
+    def implied(header: list[str]):
+        mapped, _ = map_header(header)
+        return implied_values(dict(enumerate(header)), mapped)
+
+    assert implied(headers()) == {}  # our template says everything itself
+    assert implied(["姓名", "身份证号", "父亲姓名", "父亲关系", "母亲姓名", "监护人电话"]) == {
+        None: {"id_type": "居民身份证"}, 0: {"is_guardian": "是"}, 1: {"relation": "母亲", "is_guardian": "是"}}
+    assert implied(["姓名", "身份证件号", "身份证件类型", "家庭成员1姓名", "家庭成员1身份证号码"]) == {
+        0: {"id_type": "居民身份证"}}

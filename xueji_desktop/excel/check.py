@@ -117,7 +117,7 @@ def check_workbook(path: Path | str, today: date | None = None,
     seen_ids: dict[str, int] = {}
     n = 0
     for r, cells in rows:
-        raw = read_cells(plan, cells)
+        raw = read_cells(plan, cells, layout.implied)
         if raw is None:
             continue  # an empty (maybe formatted) row
         n += 1

@@ -75,6 +75,12 @@ def columns() -> tuple[Column, ...]:
 
 
 _MEMBER_PREFIX = re.compile(r"^(?:家庭成员|成员|监护人|家长)(?:或监护人)?([12一二])(?:的)?")
+# Sheets that name the person instead of numbering them: 父亲姓名, 母亲身份证号, 监护人电话 (one guardian). Such
+# a prefix also says what the form asks in a column of its own; see implied_member_values.
+_PERSON_PREFIX = {"父亲": 0, "母亲": 1, "监护人": 0, "家长": 0}
+# Parents are their minor child's guardians (民法典 第二十七条): 父亲/母亲 columns imply 是否监护人 是 too.
+_PERSON_IMPLIES = {"父亲": {"relation": "父亲", "is_guardian": "是"}, "母亲": {"relation": "母亲", "is_guardian": "是"},
+                   "监护人": {"is_guardian": "是"}}
 
 
 def clean_header(text: object) -> str:
@@ -87,9 +93,39 @@ def clean_header(text: object) -> str:
 
 def _member_prefix(text: str) -> tuple[int | None, str]:
     m = _MEMBER_PREFIX.match(text)
-    if not m:
-        return None, text
-    return (0 if m.group(1) in "1一" else 1), text[m.end():]
+    if m:
+        return (0 if m.group(1) in "1一" else 1), text[m.end():]
+    for prefix, index in _PERSON_PREFIX.items():
+        if text.startswith(prefix):
+            return index, text[len(prefix):].removeprefix("的")
+    return None, text
+
+
+# An ID column headed 身份证号 (not 身份证件号) holds a 居民身份证 number: its 身份证件类型 needs no column.
+_RESIDENT_ID_HEADERS = frozenset({"身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "居民身份证号",
+                                  "居民身份证号码"})
+RESIDENT_ID = "居民身份证"
+
+
+def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> dict[int | None, dict[str, str]]:
+    """What column headers say without a column of their own, per person (None: the student, else the member):
+    父亲姓名 → 关系 父亲, 监护人电话 → 是否监护人 是, 身份证号 → 身份证件类型 居民身份证. A column the sheet does
+    have for that field wins. Values as a person would type them: they are normalised with the row, and join a
+    row only with the person's other values (rows.read_cells)."""
+    implied: dict[int | None, dict[str, str]] = {}
+    for j, col in mapped.items():
+        text = clean_header(headers.get(j, ""))
+        _index, rest = _member_prefix(text)
+        if col.key == "id_number" and rest in _RESIDENT_ID_HEADERS:
+            implied.setdefault(col.member, {})["id_type"] = RESIDENT_ID
+        if col.member is None or _MEMBER_PREFIX.match(text):
+            continue
+        for prefix, values in _PERSON_IMPLIES.items():
+            if text.startswith(prefix):
+                implied.setdefault(col.member, {}).update(values)
+    for col in mapped.values():
+        implied.get(col.member, {}).pop(col.key, None)
+    return {person: values for person, values in implied.items() if values}
 
 
 @cache

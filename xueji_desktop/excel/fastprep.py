@@ -58,7 +58,8 @@ class FastPrep:
     """Per worker (importer._init_worker): the plan's columns, each with its memo of cell text → canonical value
     ("" for a blank cell, _REJECT for a text the exact path must see), and the classes seen so far."""
 
-    def __init__(self, plan: list[PlanEntry], resolve: Callable[[str, str], ClassInfo | None], today: date) -> None:
+    def __init__(self, plan: list[PlanEntry], resolve: Callable[[str, str], ClassInfo | None], today: date, *,
+                 enabled: bool = True) -> None:
         self.resolve, self.today = resolve, today  # resolve(班级 text, 年级 text)
         student: list[_Column] = []
         members: list[list[_Column]] = [[] for _ in range(MEMBER_COUNT)]
@@ -88,7 +89,7 @@ class FastPrep:
         self.class_states: dict[int, _ClassState | None] = {}
         self.member_required = required_keys(member=True)
         # record == _data_json(record) for an accepted row only when no column lands on a key the store drops
-        self.enabled = (self.class_column is not None and len(self.parts) > 1
+        self.enabled = (enabled and self.class_column is not None and len(self.parts) > 1
                         and not any(k in DERIVED or k.startswith("_") for k in self.student_keys))
 
     def prepare(self, chunk: list[tuple[int, list[Any]]], exact: ExactPath) -> list[Prepared]:

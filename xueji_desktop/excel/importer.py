@@ -88,13 +88,16 @@ _STATE: dict[str, Any] = {}
 
 
 def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: date,
-                 school_year: int | None = None) -> None:
-    """``school_year``: the store's (school_year.current_school_year), which places 一年级(1)班; default: today's."""
+                 school_year: int | None = None, implied: dict[int | None, dict[str, str]] | None = None) -> None:
+    """``school_year``: the store's (school_year.current_school_year), which places 一年级(1)班; default: today's.
+    ``implied``: Layout.implied (父亲姓名 → 关系 父亲)."""
     _STATE["columns"] = columns
     _STATE["today"] = today
     _STATE["plan"] = cell_plan(columns)  # 年级 only places a bare class number: it follows from the class
+    _STATE["implied"] = implied or None
     _STATE["resolve"] = ClassResolver(classes, school_year_of(today) if school_year is None else school_year)
-    _STATE["fast"] = FastPrep(_STATE["plan"], _STATE["resolve"], today)
+    # Implied values join a member only when the row fills it in: the exact path alone does that.
+    _STATE["fast"] = FastPrep(_STATE["plan"], _STATE["resolve"], today, enabled=not implied)
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(...) builds one per call
@@ -106,7 +109,7 @@ Prepared = tuple  # (row, class_id, class_text, core, status, errors, warnings, 
 
 
 def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
-    got = read_cells(_STATE["plan"], cells)
+    got = read_cells(_STATE["plan"], cells, _STATE["implied"])
     if got is None:
         return None  # an empty (maybe formatted) row
     cls = _STATE["resolve"](got.class_text, got.grade_text) if got.class_text else None
@@ -176,11 +179,12 @@ def _prepare_slice(xml: bytes, book: SliceBook, header_row: int, keep: list[int]
 
 
 def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
-              today: date, parallel: bool, work=None, school_year: int | None = None) -> Iterator[list[Prepared]]:
+              today: date, parallel: bool, work=None, school_year: int | None = None,
+              implied: dict[int | None, dict[str, str]] | None = None) -> Iterator[list[Prepared]]:
     """Prepared rows per chunk; ``work(chunk)`` turns one chunk into them (default: rows → _prepare_chunk)."""
     work = work or _prepare_chunk
     if not parallel:
-        _init_worker(columns, classes, today, school_year)
+        _init_worker(columns, classes, today, school_year, implied)
         try:
             for chunk in chunks:
                 yield work(chunk)
@@ -189,7 +193,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
         return
     # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
     ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(2, initializer=_init_worker, initargs=(columns, classes, today, school_year))
+    pool = ctx.Pool(2, initializer=_init_worker, initargs=(columns, classes, today, school_year, implied))
     try:
         # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
         window: deque = deque()
@@ -298,10 +302,11 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         if streamed is not None:
             work = partial(_prepare_slice, book=stream.book(), header_row=layout.header_row, keep=keep)
-            batches = _prepared(prefetched(slices), layout.columns, classes, today, parallel, work, school_year)
+            batches = _prepared(prefetched(slices), layout.columns, classes, today, parallel, work, school_year,
+                                layout.implied)
         else:
             batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
-                                parallel, school_year=school_year)
+                                parallel, school_year=school_year, implied=layout.implied)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         try:
             for batch in batches:

@@ -20,7 +20,7 @@ from typing import Any
 import python_calamine as calamine
 
 from ..errors import BadInput
-from .columns import Column, clean_header, match_header
+from .columns import Column, clean_header, implied_values, match_header
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_MATCHES = 3
@@ -100,6 +100,7 @@ class Layout:
     unknown_headers: list[str] = field(default_factory=list)
     first_col: int = 0  # absolute column index of rows' element 0
     headers: dict[int, str] = field(default_factory=dict)  # column index → header text as in the file
+    implied: dict[int | None, dict[str, str]] = field(default_factory=dict)  # per person: columns.implied_values
 
     def column_of(self, path: str) -> int | None:
         for j, c in self.columns.items():
@@ -186,8 +187,9 @@ def sheet_layout(sheet, name: str) -> Layout | None:
         score = len(mapped)
         has_name = any(c.key == "name" and c.member is None for c in mapped.values())
         if has_name and score >= MIN_HEADER_MATCHES and (best is None or score > best[0]):
-            best = (score, Layout(name, i, mapped, unknown, start_col,
-                                  {j: str(cells[j]).strip() for j in mapped}))
+            headers = {j: str(cells[j]).strip() for j in mapped}
+            best = (score, Layout(name, i, mapped, unknown, start_col, headers,
+                                  implied_values(headers, mapped)))
         previous = cells
     return best[1] if best else None
 

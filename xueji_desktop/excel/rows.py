@@ -64,8 +64,10 @@ def _memo_for(c: Column) -> dict[str, Any] | None:
     return _MEMOS.setdefault((c.member is not None, c.key), {})
 
 
-def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
-    """The row's cells sorted into a raw record; None for a row with no mapped cell filled."""
+def read_cells(plan: list[PlanEntry], cells: list[Any], implied: dict[int | None, dict[str, str]] | None = None
+               ) -> RawRow | None:
+    """The row's cells sorted into a raw record; None for a row with no mapped cell filled. ``implied``: per
+    person (None: the student), values the column headers imply (Layout.implied)."""
     raw: dict[str, Any] = {}
     members: list[dict[str, Any]] = [{} for _ in range(MEMBER_COUNT)]
     damaged: dict[str, str] = {}
@@ -131,7 +133,21 @@ def read_cells(plan: list[PlanEntry], cells: list[Any]) -> RawRow | None:
             raw[key] = text
     if not filled:
         return None  # an empty (maybe formatted) row
+    if implied:
+        _add_implied(implied, raw, members)
     return RawRow(raw, members, hits, member_hits, damaged, class_text, grade_text)
+
+
+def _add_implied(implied: dict[int | None, dict[str, str]], raw: dict[str, Any],
+                 members: list[dict[str, Any]]) -> None:
+    """Implied values join a person the row fills in; 身份证件类型 only beside an ID number."""
+    for person, values in implied.items():
+        cells = raw if person is None else members[person]
+        if not cells:
+            continue
+        for key, value in values.items():
+            if key != "id_type" or cells.get("id_number") not in (None, ""):
+                cells.setdefault(key, value)
 
 
 def normalize_row(row: RawRow, stage: int | None) -> tuple[dict[str, Any], list[dict[str, Any]], list[Issue]]:
