@@ -310,3 +310,29 @@ def test_implied_values_only_where_the_sheet_has_no_column_for_them():
         None: {"id_type": "居民身份证"}, 0: {"is_guardian": "是"}, 1: {"relation": "母亲", "is_guardian": "是"}}
     assert implied(["姓名", "身份证件号", "身份证件类型", "家庭成员1姓名", "家庭成员1身份证号码"]) == {
         0: {"id_type": "居民身份证"}}
+
+
+def test_missing_required_columns_are_named_once(class_store, tmp_path):
+    from xueji_desktop.excel.columns import missing_required
+    from xueji_desktop.excel.reader import map_header
+
+    h = headers()
+    gone = {"是否寄宿生", "就读方式", "成员1户口所在地", "成员1是否监护人"}  # (就读方式 would give 是否寄宿生)
+    cols = [j for j, name in enumerate(h) if name not in gone and not name.startswith("成员2")]
+    header = [("国籍" if h[j] == "国籍/地区" else h[j]) for j in cols]
+    mapped, _ = map_header(header)
+    assert missing_required(mapped, {}) == ["是否寄宿生", "成员1户口所在地", "成员1是否监护人"]  # 国籍 is 国籍/地区
+    assert missing_required(map_header(h)[0], {}) == []
+    rows = [[r[j] for j in cols] for r in demo_rows(3)]
+    result = import_workbook(class_store, save_rows(tmp_path / "few.xlsx", header, rows))
+    assert result.missing_columns == ["是否寄宿生", "成员1户口所在地", "成员1是否监护人"]
+    assert "文件缺少必填列（这些项需在程序中补填）：是否寄宿生、成员1户口所在地、成员1是否监护人" in result.summary()
+
+
+def test_an_unknown_class_is_one_message_not_also_a_missing_grade(class_store, tmp_path):
+    h = headers()
+    rows = demo_rows(2)
+    rows[0][h.index("班级")], rows[0][h.index("年级")] = "三年级9班", "三年级"
+    result = import_workbook(class_store, save_rows(tmp_path / "c.xlsx", h, rows))
+    (bad,) = result.bad_rows
+    assert [i.code for i in bad.issues if i.field in ("class_code", "grade")] == ["class.unknown"]

@@ -71,3 +71,14 @@ def test_person_names_lose_alignment_spaces_and_get_the_interpunct(typed, stored
         assert normalize_value(field, typed) == (stored, None)
     record, issues = normalize_record({"name": typed, "members": [{"name": typed}]})
     assert record["name"] == record["members"][0]["name"] == stored and not issues
+
+
+@pytest.mark.parametrize(("study_mode", "is_boarder", "stored"), [
+    ("住校", None, "1"), ("走读", "", "0"), ("寄宿", None, "1"),
+    ("走读", "是", "1"),       # a value given stays (the clerk's word)
+    (None, None, None),        # nothing to go by: 是否寄宿生 stays missing
+])
+def test_boarder_follows_study_mode_when_left_empty(study_mode, is_boarder, stored):
+    raw = {k: v for k, v in (("study_mode", study_mode), ("is_boarder", is_boarder)) if v is not None}
+    record, _ = normalize_record(raw)
+    assert record.get("is_boarder") == stored

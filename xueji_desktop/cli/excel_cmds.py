@@ -68,6 +68,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
                     "unchanged": result.unchanged, "ok": result.ok, "warning": result.warning,
                     "pending": result.pending, "unknown_headers": result.unknown_headers,
+                    "missing_columns": result.missing_columns,
                     "report": result.report})
     else:
         print(result.summary())

@@ -173,3 +173,22 @@ def match_header(text: object, group: object = None) -> Column | None:
 
 def required_headers() -> list[str]:
     return [c.header for c in columns() if c.required]
+
+
+def missing_required(mapped: dict[int, Column], implied: dict[int | None, dict[str, str]]) -> list[str]:
+    """Required columns (our template's headers) a sheet lacks: each row will need those values in the app, so
+    the clerk hears it once, before importing. Not missing: 年级 (it follows from 班级), 是否寄宿生 beside 就读方式,
+    what the headers imply, and the columns of a member the sheet has none of (成员2 may be left out)."""
+    have = {(c.member, c.key) for c in mapped.values()}
+    members = {c.member for c in mapped.values() if c.member is not None}
+    derived = {"grade": "class_code", "is_boarder": "study_mode"}
+    out = []
+    for c in columns():
+        if not c.required or (c.member, c.key) in have or c.key in implied.get(c.member, {}):
+            continue
+        if c.member is not None and c.member not in members:
+            continue
+        if c.member is None and (None, derived.get(c.key)) in have:
+            continue
+        out.append(c.header)
+    return out

@@ -68,6 +68,7 @@ class ImportResult:
     warning: int = 0
     pending: int = 0
     unknown_headers: list[str] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)    # required columns the sheet lacks
     bad_rows: list[PreparedRow] = field(default_factory=list)   # rows with issues, for the report
     report: str | None = None
 
@@ -77,6 +78,8 @@ class ImportResult:
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(self.unknown_headers))
+        if self.missing_columns:
+            lines.append("文件缺少必填列（这些项需在程序中补填）：" + "、".join(self.missing_columns))
         if self.report:
             lines.append(f"错误报告：{self.report}")
         return "\n".join(lines)
@@ -141,7 +144,7 @@ def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str]
     """merge_issues, plus the import's own: a class not in the store replaces the engine's class messages."""
     if not (class_text and cls is None):
         return merge_issues(norm, valid, damaged)
-    out = merge_issues(norm, valid, damaged, drop={"class_code"})
+    out = merge_issues(norm, valid, damaged, drop={"class_code", "grade"})  # 年级 comes from the class
     out.append(Issue("class_code", ERROR, "class.unknown",
                      f"班级“{class_text}”在本校不存在：请先在“年级班级”中建立该班级，或填写已有班级的班号"
                      "（如 2009101）、班级名称（如 小学2009级(1)班）或本学年的年级和班（如 三年级(1)班）。"))
@@ -290,7 +293,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         total = data_row_estimate(sheet, layout)
         parallel = total >= POOL_THRESHOLD if parallel is None else parallel
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
-                          unknown_headers=layout.unknown_headers)
+                          unknown_headers=layout.unknown_headers, missing_columns=layout.missing_required())
     classes = list_classes(store)
     school_year = current_school_year(store, today)
     keep = sorted(layout.columns)

@@ -20,7 +20,7 @@ from typing import Any
 import python_calamine as calamine
 
 from ..errors import BadInput
-from .columns import Column, clean_header, implied_values, match_header
+from .columns import Column, clean_header, implied_values, match_header, missing_required
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_MATCHES = 3
@@ -101,6 +101,9 @@ class Layout:
     first_col: int = 0  # absolute column index of rows' element 0
     headers: dict[int, str] = field(default_factory=dict)  # column index → header text as in the file
     implied: dict[int | None, dict[str, str]] = field(default_factory=dict)  # per person: columns.implied_values
+
+    def missing_required(self) -> list[str]:
+        return missing_required(self.columns, self.implied)
 
     def column_of(self, path: str) -> int | None:
         for j, c in self.columns.items():

@@ -64,6 +64,8 @@ def _check_job(path: str, progress=None) -> str:
                  f"识别出 {len(layout.columns)} 列：" + "、".join(c.header for c in layout.columns.values())]
         if layout.unknown_headers:
             lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
+        if missing := layout.missing_required():
+            lines.append("缺少必填列（导入后这些学生为待修正，需在程序中补填）：" + "、".join(missing))
         return "\n".join(lines)
     finally:
         wb.close()

@@ -553,6 +553,13 @@ def _normalize_part(values: dict[str, Any], handlers: dict[str, Entry], stage: i
     return out
 
 
+def _boarder_from_study_mode(record: dict[str, Any]) -> None:
+    """是否寄宿生 left empty beside 就读方式 住校/走读: a boarder is a pupil who lives at school (寄宿 = 住校), so
+    it says 是/否. Sheets that ask 就读方式 often have no 是否寄宿生 column."""
+    if record.get("is_boarder") in (None, "") and record.get("study_mode") in ("1", "2"):
+        record["is_boarder"] = "1" if record["study_mode"] == "2" else "0"
+
+
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:
     """Normalise every known field of a raw record (and of its ``members``); unknown keys pass unchanged.
 
@@ -560,6 +567,7 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
     """
     issues: list[Issue] = []
     out = _normalize_part(raw, _handlers()[0], stage, issues, drop="members")
+    _boarder_from_study_mode(out)
     if "members" in raw:
         members = []
         for i, m in enumerate(raw.get("members") or []):
