@@ -1,7 +1,7 @@
 """How schools write a class in their own sheets, and which class of the school that is.
 
 Our template wants the 班号 (2026101) or the 班级名称 (小学2026级(1)班), but a school's own sheet names a
-class the way its teachers say it: 一年级(1)班, 七年级3班, 初一(2)班, 高二2班, 2026级1班, or a bare 1班 / 1 /
+class the way its teachers say it: 一年级(1)班, 一(1)班, 七年级3班, 初一(2)班, 高二2班, 2026级1班, or a bare 1班 / 1 /
 (1)班 in the 班级 column beside a 年级 column (一年级, 初一, 21 …). A grade is relative to the school year:
 一年级 in school year 2026 is the class that entered in 2026, so these spellings are read against the store's
 school year (``school_year.current_school_year``), and a spelling that could name more than one class of the
@@ -28,6 +28,7 @@ _STAGE_NAMES = {name: stage for stage, name in STAGES.items()}
 # 一年级(1)班 / 初一3班 / 2026级1班 / 小学2026级一班: a grade (or 级) part, then the class number and 班
 _GRADE_AND_NUMBER = re.compile(rf"^(?P<grade>.*?级|[初高][一二三123])\(?(?P<number>{_NUM})\)?班?$")
 _BARE_NUMBER = re.compile(rf"^\(?(?P<number>{_NUM})\)?班?$")               # 1 / 01 / 1班 / (1)班 / 一班
+_SHORT_GRADE = re.compile(rf"^(?P<grade>[一二三四五六七八九])\((?P<number>{_NUM})\)班?$")  # 一(1)班 = 一年级(1)班
 _STAGE_GRADE = re.compile(rf"^(?P<stage>小学|初中|高中)?(?P<n>{_NUM})年级$")  # 小学一年级, 初中二年级, 7年级
 _ENTRY_YEAR = re.compile(r"^(?P<stage>小学|初中|高中)?(?P<year>\d{4})级$")    # 2026级, 初中2026级
 
@@ -96,6 +97,9 @@ def class_candidates(class_text: str, grade_text: str, school_year: int) -> list
     exact = parse_class(t)
     if exact is not None:
         return [exact]
+    short = _SHORT_GRADE.match(t)
+    if short:  # (the brackets tell 一(1)班 from 一班, class 1 of the 年级 column)
+        t = f"{short['grade']}年级({short['number']})班"
     m = _GRADE_AND_NUMBER.match(t)
     grade = m["grade"] if m else _fold(grade_text) if _BARE_NUMBER.match(t) else ""
     number = _number((m or _BARE_NUMBER.match(t))["number"]) if grade else None  # type: ignore[index]

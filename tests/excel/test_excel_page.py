@@ -75,3 +75,34 @@ def test_template_and_data_export_buttons(qtbot, demo_store, tmp_path):
     assert (tmp_path / "t.xlsx").exists()
     page.export_data(str(tmp_path / "d.xlsx"))
     qtbot.waitUntil(lambda: "已导出 360 名学生" in page.result_text.toPlainText(), timeout=60000)
+
+
+def test_check_step_lists_every_class_sheet_then_imports_them(qtbot, class_store, tmp_path):
+    import openpyxl
+
+    h = headers()
+    cols = [j for j, name in enumerate(h) if name not in ("班级", "年级")]
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    by_class: dict[str, list[list]] = {}
+    for r in demo_rows(60):
+        by_class.setdefault(r[h.index("班级")], []).append([r[j] for j in cols])
+    for name, rows in list(by_class.items())[:2]:  # sheets named like 小学2026级(1)班, no 班级 column
+        ws = wb.create_sheet(name.replace("(", "（").replace(")", "）"))
+        ws.append([h[j] for j in cols])
+        for row in rows:
+            ws.append(row)
+    path = tmp_path / "per-class.xlsx"
+    wb.save(path)
+    page = ExcelPage(class_store)
+    qtbot.addWidget(page)
+    page.file_edit.setText(str(path))
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=20000)
+    text = page.result_text.toPlainText()
+    assert "以上 2 个工作表将一起导入" in text and text.count("按工作表名") == 2
+    with qtbot.waitSignal(page.imported, timeout=60000) as blocker:
+        qtbot.mouseClick(page.import_button, Qt.LeftButton)
+    result = blocker.args[0]
+    assert result.rows == sum(len(v) for v in list(by_class.values())[:2]) == _count(class_store)
+    assert result.pending == 0

@@ -336,3 +336,53 @@ def test_an_unknown_class_is_one_message_not_also_a_missing_grade(class_store, t
     result = import_workbook(class_store, save_rows(tmp_path / "c.xlsx", h, rows))
     (bad,) = result.bad_rows
     assert [i.code for i in bad.issues if i.field in ("class_code", "grade")] == ["class.unknown"]
+
+
+def test_one_sheet_per_class_named_after_it(class_store, tmp_path):
+    """一(1)班, 二(2)班 … one sheet each and no 班级 column: every sheet is imported, each into its class."""
+    from openpyxl.utils import get_column_letter
+
+    from xueji_desktop.school import grade_code, list_classes
+    from xueji_desktop.school_year import current_school_year
+    from xueji_desktop.validation.spec import load_spec
+
+    names = load_spec().codes["grade"].by_code
+    year = current_school_year(class_store)
+    primary = [c for c in list_classes(class_store) if c.stage == 1][:2]
+    h = headers()
+    cols = [j for j, name in enumerate(h) if name not in ("班级", "年级")]
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    notes.title = "填表说明"
+    notes.append(["请按户口簿填写，每班一张表。"])
+    expected = {}
+    for cls in primary:
+        title = f"{names[grade_code(cls.stage, cls.entry_year, school_year=year)][0]}({cls.number})班"
+        ws = wb.create_sheet(title)
+        ws.append([h[j] for j in cols])
+        for r in [r for r in demo_rows(200, seed=40) if r[h.index("班级")] == cls.name][:5]:
+            ws.append([r[j] for j in cols])
+            expected[r[h.index("姓名")]] = cls.id
+        expected_title = title
+    gender_cell = f"{get_column_letter(cols.index(h.index('性别')) + 1)}4"
+    ws[gender_cell] = "未知"  # 性别 of the third student of the last sheet
+    path = tmp_path / "classes.xlsx"
+    wb.save(path)
+
+    result = import_workbook(class_store, path, report=tmp_path / "report.xlsx")
+    assert (result.rows, result.pending) == (10, 1)
+    assert result.sheets == [ws.title for ws in wb.worksheets[1:]] and "2 个工作表" in result.summary()
+    placed = dict(class_store.conn.execute("SELECT name, class_id FROM students").fetchall())
+    assert placed == expected
+    (bad,) = result.bad_rows
+    assert bad.sheet == expected_title and bad.row == 3
+    sources = [r[0] for r in class_store.conn.execute("SELECT changes FROM audit_log WHERE action = '导入学生'")]
+    assert any(f"classes.xlsx {expected_title} 第4行" in s for s in sources)
+
+    report = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    marked = {(ws.title, c.coordinate) for ws in report.worksheets for row in ws.iter_rows() for c in row
+              if c.comment is not None}
+    assert marked == {(expected_title, gender_cell)}
+    assert report["错误汇总"]["A" + str(report["错误汇总"].max_row)].value == expected_title
+    again = import_workbook(class_store, tmp_path / "report.xlsx")  # the summary sheet is no student data
+    assert (again.rows, again.inserted) == (10, 0)

@@ -76,8 +76,12 @@ def cmd_check_excel(args: argparse.Namespace) -> int:
         for i in report["issues"]:
             kind = "错误" if i["severity"] == "error" else "警告"
             column = f"「{i['column']}」" if i["column"] else ""
-            print(f"第 {i['row']} 行{column} {kind}：{i['message']}")
-        print(f"共 {report['rows']} 行：{errors} 个错误，{warnings} 个警告。")
+            sheet = f"工作表“{i['sheet']}” " if report["sheets"] else ""
+            print(f"{sheet}第 {i['row']} 行{column} {kind}：{i['message']}")
+        if report["missing_columns"]:
+            print("文件缺少必填列（这些项需在程序中补填）：" + "、".join(report["missing_columns"]))
+        sheets = f"{len(report['sheets'])} 个工作表，" if report["sheets"] else ""
+        print(f"共 {sheets}{report['rows']} 行：{errors} 个错误，{warnings} 个警告。")
     return 1 if any(i["severity"] == "error" for i in report["issues"]) else 0
 
 

@@ -20,7 +20,7 @@ from ..school import GRADE_CODES, grade_code, school_year_of
 from ..validation import ERROR, WARNING, Issue, ValidationContext, validate_student
 from ..validation.normalize import normalize_value
 from ..validation.spec import load_spec
-from .reader import Layout, below_header, check_container, data_row_estimate, find_layout, iter_data_rows
+from .reader import Layout, below_header, check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import RawRow, cell_plan, merge_issues, normalize_row, read_cells
 from .stream import open_stream, slice_rows
 
@@ -77,47 +77,53 @@ def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
     return record, merge_issues(issues, valid, row.damaged)
 
 
-def _data_rows(path: Path) -> tuple[Layout, Iterator[tuple[int, list[Any]]], int | None]:
-    """(layout, (0-based sheet row, cells) of every data row, row count estimate), read like the import does:
-    a very large first sheet in slices (bounded memory, see .stream), anything else through calamine."""
+def _data_rows(path: Path) -> tuple[list[Layout], Iterator[tuple[Layout, int, list[Any]]], int | None]:
+    """(every sheet's layout, (layout, 0-based sheet row, cells) of every data row, row count estimate), read
+    like the import does: a very large first sheet in slices (bounded memory, see .stream), else every sheet
+    with our headers through calamine."""
     streamed = open_stream(path)
     if streamed is not None:
         stream, slices, _, layout = streamed
         total = stream.data_row_estimate()
 
-        def sliced() -> Iterator[tuple[int, list[Any]]]:
+        def sliced() -> Iterator[tuple[Layout, int, list[Any]]]:
             for data in slices:
-                yield from below_header(slice_rows(stream.workbook(data)), layout.header_row)
-        return layout, sliced(), total
-    wb, sheet, layout = find_layout(path)
-    total = data_row_estimate(sheet, layout)
+                for r, cells in below_header(slice_rows(stream.workbook(data)), layout.header_row):
+                    yield layout, r, cells
+        return [layout], sliced(), total
+    wb, found = find_layouts(path)
+    total = sum(data_row_estimate(sheet, layout) for sheet, layout in found)
 
-    def plain() -> Iterator[tuple[int, list[Any]]]:
+    def plain() -> Iterator[tuple[Layout, int, list[Any]]]:
         try:
-            yield from iter_data_rows(sheet, layout)
+            for sheet, layout in found:
+                for r, cells in iter_data_rows(sheet, layout):
+                    yield layout, r, cells
         finally:
             wb.close()
-    return layout, plain(), total
+    return [layout for _, layout in found], plain(), total
 
 
 def check_workbook(path: Path | str, today: date | None = None,
                    progress: Progress | None = None) -> dict[str, Any]:
-    """{"rows": N, "issues": [{row, column, field, severity, code, message}]} for a workbook.
+    """{"rows": N, "issues": [{sheet, row, column, field, severity, code, message}], "sheets": [names],
+    "missing_columns": [headers]} for a workbook.
 
-    ``row`` is the Excel row number (1-based), ``column`` the header text as in the file ("" when the issue
-    is about a column the file lacks)."""
+    ``row`` is the Excel row number (1-based) in ``sheet``, ``column`` the header text as in the file ("" when
+    the issue is about a column the file lacks)."""
     path = Path(path)
     today = today or date.today()
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
-    layout, rows, total = _data_rows(path)
-    plan = cell_plan(layout.columns, grade=True)
-    header_of = {c.path: layout.headers.get(j, c.header) for j, c in layout.columns.items()}
+    layouts, rows, total = _data_rows(path)
+    plans = {id(lay): cell_plan(lay.columns, grade=True) for lay in layouts}
+    headers = {id(lay): {c.path: lay.headers.get(j, c.header) for j, c in lay.columns.items()} for lay in layouts}
+    several = len(layouts) > 1
     out: list[dict[str, Any]] = []
-    seen_ids: dict[str, int] = {}
+    seen_ids: dict[str, tuple[str, int]] = {}
     n = 0
-    for r, cells in rows:
-        raw = read_cells(plan, cells, layout.implied)
+    for layout, r, cells in rows:
+        raw = read_cells(plans[id(layout)], cells, layout.implied)
         if raw is None:
             continue  # an empty (maybe formatted) row
         n += 1
@@ -127,12 +133,16 @@ def check_workbook(path: Path | str, today: date | None = None,
         record, issues = check_row(raw, today)
         number = record.get("id_number")
         if isinstance(number, str) and len(number) >= 8 and "id_number" not in raw.damaged:
-            first = seen_ids.setdefault(number, row_number)
-            if first != row_number:
+            first = seen_ids.setdefault(number, (layout.sheet_name, row_number))
+            if first != (layout.sheet_name, row_number):
+                where = f"工作表“{first[0]}”第 {first[1]} 行" if first[0] != layout.sheet_name else f"第 {first[1]} 行"
                 issues.append(Issue("id_number", ERROR, "id.duplicate",
-                                    f"身份证件号与第 {first} 行重复：同一学生只能登记一次，请核对。"))
+                                    f"身份证件号与{where}重复：同一学生只能登记一次，请核对。"))
+        header_of = headers[id(layout)]
         for i in issues:
-            out.append({"row": row_number, "column": header_of.get(i.field, ""), "field": i.field,
-                        "severity": i.severity, "code": i.code, "message": i.message})
+            out.append({"sheet": layout.sheet_name, "row": row_number, "column": header_of.get(i.field, ""),
+                        "field": i.field, "severity": i.severity, "code": i.code, "message": i.message})
     tick(progress, n, total, "检查")
-    return {"rows": n, "issues": out}
+    missing = list(dict.fromkeys(h for lay in layouts for h in lay.missing_required()))
+    return {"rows": n, "issues": out, "sheets": [lay.sheet_name for lay in layouts] if several else [],
+            "missing_columns": missing}

@@ -34,7 +34,7 @@ from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, wit
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column
 from .fastprep import FastPrep
-from .reader import below_header, check_container, data_row_estimate, find_layout, iter_data_rows
+from .reader import below_header, check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
 from .stream import SliceBook, close_source, open_stream, prefetched, slice_rows
 
@@ -53,13 +53,15 @@ class PreparedRow:
     class_id: int | None
     class_text: str
     issues: list[Issue]
+    sheet: str = ""               # its sheet, when the workbook has several ("": the first)
 
 
 @dataclass
 class ImportResult:
     file: str
-    sheet: str
-    header_row: int               # 1-based, as Excel shows it
+    sheet: str                    # the first sheet imported
+    header_row: int               # 1-based, as Excel shows it (in the first sheet)
+    sheets: list[str] = field(default_factory=list)  # every sheet imported, when more than one
     rows: int = 0
     inserted: int = 0
     updated: int = 0
@@ -73,7 +75,9 @@ class ImportResult:
     report: str | None = None
 
     def summary(self) -> str:
-        lines = [f"文件：{self.file}（工作表“{self.sheet}”，表头在第 {self.header_row} 行）",
+        where = (f"工作表“{self.sheet}”，表头在第 {self.header_row} 行" if len(self.sheets) <= 1 else
+                 f"{len(self.sheets)} 个工作表：" + "、".join(self.sheets))
+        lines = [f"文件：{self.file}（{where}）",
                  f"共 {self.rows} 行：新增 {self.inserted} 人，更新 {self.updated} 人，未变化 {self.unchanged} 人。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
@@ -173,6 +177,25 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
             chunk = []
     if chunk:
         yield chunk
+
+
+def _tagged(sheet_name: str, batches: Iterator[list[Prepared]]) -> Iterator[tuple[str, list[Prepared]]]:
+    try:
+        for batch in batches:
+            yield sheet_name, batch
+    finally:
+        close_source(batches)  # now: it holds the workers and the reading thread
+
+
+def _sheet_batches(sheets: list[tuple[Any, Any]], classes: list[ClassInfo], today: date, parallel: bool | None,
+                   school_year: int) -> Iterator[tuple[str, list[Prepared]]]:
+    """(sheet name, prepared rows) of every sheet, one after another; workers only for a big sheet."""
+    for sheet, layout in sheets:
+        big = data_row_estimate(sheet, layout) >= POOL_THRESHOLD if parallel is None else parallel
+        keep = sorted(layout.columns)
+        yield from _tagged(layout.sheet_name, _prepared(_chunks(iter_data_rows(sheet, layout), keep),
+                                                        layout.columns, classes, today, big,
+                                                        school_year=school_year, implied=layout.implied))
 
 
 def _prepare_slice(xml: bytes, book: SliceBook, header_row: int, keep: list[int]) -> list[Prepared]:
@@ -286,14 +309,17 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     wb = None
     if streamed is not None:
         stream, slices, _, layout = streamed
+        sheets: list[tuple[Any, Any]] = [(None, layout)]
         total = stream.data_row_estimate()
         parallel = True if parallel is None else parallel
     else:
-        wb, sheet, layout = find_layout(path)
-        total = data_row_estimate(sheet, layout)
-        parallel = total >= POOL_THRESHOLD if parallel is None else parallel
+        wb, sheets = find_layouts(path)
+        layout = sheets[0][1]
+        total = sum(data_row_estimate(sheet, lay) for sheet, lay in sheets)
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
-                          unknown_headers=layout.unknown_headers, missing_columns=layout.missing_required())
+                          sheets=[lay.sheet_name for _, lay in sheets] if len(sheets) > 1 else [],
+                          unknown_headers=sorted({h for _, lay in sheets for h in lay.unknown_headers}),
+                          missing_columns=list(dict.fromkeys(h for _, lay in sheets for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
     keep = sorted(layout.columns)
@@ -305,14 +331,15 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         if streamed is not None:
             work = partial(_prepare_slice, book=stream.book(), header_row=layout.header_row, keep=keep)
-            batches = _prepared(prefetched(slices), layout.columns, classes, today, parallel, work, school_year,
-                                layout.implied)
+            batches = _tagged(layout.sheet_name, _prepared(prefetched(slices), layout.columns, classes, today,
+                                                           parallel, work, school_year, layout.implied))
         else:
-            batches = _prepared(_chunks(iter_data_rows(sheet, layout), keep), layout.columns, classes, today,
-                                parallel, school_year=school_year, implied=layout.implied)
+            batches = _sheet_batches(sheets, classes, today, parallel, school_year)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
+        several = len(sheets) > 1
         try:
-            for batch in batches:
+            for sheet_name, batch in batches:
+                where = f"{file_name} {sheet_name} " if several else f"{file_name} "
                 inserts, member_rows, updates, entries = [], [], [], []
                 uids = _uuid4s(len(batch))
                 statuses = Counter()
@@ -322,7 +349,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                     if issues:
                         result.bad_rows.append(PreparedRow(row, json.loads(data_json),
                                                            [json.loads(m[3]) for m in members],
-                                                           class_id, class_text, issues))
+                                                           class_id, class_text, issues,
+                                                           sheet_name if several else ""))
                     sid = match(core, class_id) if match else None
                     if sid is None:
                         sid = next_id
@@ -331,7 +359,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                                         data_json, issues_json, ts, ts))
                         member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
                         entries.append(("导入学生", "students", sid, created_json({
-                            "source": f"{file_name} 第{row + 1}行", "name": name, "id_number": id_number,
+                            "source": f"{where}第{row + 1}行", "name": name, "id_number": id_number,
                             "status": status})))
                         result.inserted += 1
                         continue
@@ -355,7 +383,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                     updates.append((class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
                     conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
                     member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                    changes["source"] = [None, f"{file_name} 第{row + 1}行"]
+                    changes["source"] = [None, f"{where}第{row + 1}行"]
                     entries.append(("导入更新学生", "students", sid, changes))
                     result.updated += 1
                 conn.executemany(
@@ -389,6 +417,6 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         from .report import write_error_report
 
         tick(progress, result.rows, total, "生成错误报告")
-        write_error_report(path, report, layout, result)
+        write_error_report(path, report, [lay for _, lay in sheets], result)
         result.report = str(report)
     return result

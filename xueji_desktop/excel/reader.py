@@ -19,6 +19,7 @@ from typing import Any
 
 import python_calamine as calamine
 
+from ..class_text import class_candidates
 from ..errors import BadInput
 from .columns import Column, clean_header, implied_values, match_header, missing_required
 
@@ -194,7 +195,13 @@ def sheet_layout(sheet, name: str) -> Layout | None:
             best = (score, Layout(name, i, mapped, unknown, start_col, headers,
                                   implied_values(headers, mapped)))
         previous = cells
-    return best[1] if best else None
+    if best is None:
+        return None
+    layout = best[1]
+    has_class = any(c.key == "class_code" and c.member is None for c in layout.columns.values())
+    if not has_class and class_candidates(name, "", 2000):  # (any year: only whether it reads as a class)
+        layout.implied.setdefault(None, {})["class_code"] = name.strip()  # a sheet per class, named after it
+    return layout
 
 
 def no_header(path: Path) -> BadInput:
@@ -202,11 +209,16 @@ def no_header(path: Path) -> BadInput:
                     "Excel 模板填写。")
 
 
-def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
-    """Open the workbook and find the sheet and row holding our headers."""
+SUMMARY_SHEET = "错误汇总"  # the sheet our error workbook adds (report.py): never student data
+
+
+def find_layouts(path: Path) -> tuple[calamine.CalamineWorkbook, list[tuple[Any, Layout]]]:
+    """Open the workbook; every sheet with our headers, in workbook order, with where its data is. Schools often
+    keep one sheet per class (sheets named 一(1)班, 一(2)班 … and no 班级 column: see sheet_layout)."""
     wb = _open(path)
+    found = []
     for meta in wb.sheets_metadata:
-        if str(meta.typ) != str(calamine.SheetTypeEnum.WorkSheet):
+        if str(meta.typ) != str(calamine.SheetTypeEnum.WorkSheet) or meta.name == SUMMARY_SHEET:
             continue
         try:
             sheet = wb.get_sheet_by_name(meta.name)
@@ -214,8 +226,17 @@ def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
             raise BadInput(f"文件 {path.name} 的工作表“{meta.name}”已损坏，无法读取：请重新保存后再导入。") from None
         layout = sheet_layout(sheet, meta.name)
         if layout is not None:
-            return wb, sheet, layout  # the first sheet with a header wins (our error workbook adds a summary sheet)
-    raise no_header(path)
+            found.append((sheet, layout))
+    if not found:
+        raise no_header(path)
+    return wb, found
+
+
+def find_layout(path: Path) -> tuple[calamine.CalamineWorkbook, Any, Layout]:
+    """Open the workbook; the first sheet with our headers and where its data is."""
+    wb, found = find_layouts(path)
+    sheet, layout = found[0]
+    return wb, sheet, layout
 
 
 HINT_ROWS = 2  # instruction rows are looked for this many rows under the header

@@ -18,9 +18,9 @@ from ..errors import BadInput
 from ..outfiles import write_file
 from ..validation.spec import load_spec
 from .columns import columns
+from .reader import SUMMARY_SHEET
 from .xlsx_memory import StreamingWorksheet, openpyxl_bytes, xlsxwriter_book
 
-SUMMARY_SHEET = "错误汇总"
 RED = PatternFill("solid", fgColor="FFFF7C80")
 YELLOW = PatternFill("solid", fgColor="FFFFE699")
 
@@ -44,14 +44,18 @@ def field_label(path: str) -> str:
 LARGE_ROWS = 50_000  # above this openpyxl would need gigabytes: rebuild the copy with xlsxwriter instead
 
 
-def _marks(layout, result):
-    """(row, col) → (is_error, messages), plus the summary counts and detail lines."""
-    name_col = layout.column_of("name")
-    marks: dict[tuple[int, int], tuple[bool, list[str]]] = {}
+def _marks(layouts, result):
+    """(sheet, row, col) → (is_error, messages), plus the summary counts and detail lines. ``layouts``: every
+    sheet imported, the first first (a bad row's ``sheet`` is "" when there is only one)."""
+    by_sheet = {lay.sheet_name: lay for lay in layouts}
+    several = len(layouts) > 1
+    marks: dict[tuple[str, int, int], tuple[bool, list[str]]] = {}
     per_field: Counter[str] = Counter()
     per_class: Counter[str] = Counter()
     details = []
     for p in result.bad_rows:
+        layout = by_sheet.get(p.sheet, layouts[0])
+        name_col = layout.column_of("name")
         per_class[p.class_text or "（未填班级）"] += 1
         for issue in p.issues:
             label = field_label(issue.field)
@@ -60,40 +64,44 @@ def _marks(layout, result):
             if j is None:  # no such column (e.g. 家庭成员 missing): note it on the name cell
                 j = name_col if name_col is not None else min(layout.columns)
             is_error = issue.severity == "error"
-            old_error, messages = marks.get((p.row, j), (False, []))
+            key = (layout.sheet_name, p.row, j)
+            old_error, messages = marks.get(key, (False, []))
             messages.append(("错误：" if is_error else "警告：") + issue.message)
-            marks[(p.row, j)] = (old_error or is_error, messages)
-            details.append((p.row + 1, p.record.get("name", ""), p.class_text, label,
-                            "错误" if is_error else "警告", issue.message))
+            marks[key] = (old_error or is_error, messages)
+            details.append(((layout.sheet_name,) if several else ()) + (
+                p.row + 1, p.record.get("name", ""), p.class_text, label, "错误" if is_error else "警告",
+                issue.message))
     return marks, per_field, per_class, details
 
 
-def _summary_rows(source: Path, result, per_field, per_class, details) -> list[list]:
+def _summary_rows(source: Path, result, per_field, per_class, details, several: bool) -> list[list]:
     rows: list[list] = [[f"文件 {source.name}：共 {result.rows} 行，正常 {result.ok}，有警告 {result.warning}，"
                          f"待修正 {result.pending}。红色单元格为错误，黄色为警告，批注中写明了原因。"
                          "改正后可直接再次导入本文件。"], [], ["按字段", "问题数"]]
     rows += [[label, n] for label, n in per_field.most_common()]
     rows += [[], ["按班级", "有问题的学生数"]]
     rows += [[name, n] for name, n in sorted(per_class.items())]
-    rows += [[], ["行号", "姓名", "班级", "字段", "类别", "说明"]]
+    rows += [[], (["工作表"] if several else []) + ["行号", "姓名", "班级", "字段", "类别", "说明"]]
     rows += [list(d) for d in details]
     return rows
 
 
-def write_error_report(source: Path, target: Path | str, layout, result) -> None:
+def write_error_report(source: Path, target: Path | str, layouts: list, result) -> None:
+    """The error workbook for ``result`` of importing ``source``; ``layouts``: its imported sheets, in order."""
     target = Path(target)
-    marks, per_field, per_class, details = _marks(layout, result)
-    summary_rows = _summary_rows(source, result, per_field, per_class, details)
-    if result.rows > LARGE_ROWS:
-        _write_rebuilt(source, target, layout, marks, summary_rows)
+    marks, per_field, per_class, details = _marks(layouts, result)
+    summary_rows = _summary_rows(source, result, per_field, per_class, details, len(layouts) > 1)
+    if result.rows > LARGE_ROWS:  # (a file this big is one sheet: the streamed or first one)
+        first = layouts[0].sheet_name
+        _write_rebuilt(source, target, layouts[0], {(r, j): v for (s, r, j), v in marks.items() if s == first},
+                       summary_rows)
         return
     try:
         wb = openpyxl.load_workbook(source)
     except Exception as exc:  # the import already read it with calamine; openpyxl is stricter
         raise BadInput(f"导入已完成，但无法生成错误报告（openpyxl 无法打开 {source.name}：{exc}）。") from None
-    ws = wb[layout.sheet_name]
-    for (r, j), (is_error, messages) in marks.items():
-        cell = ws.cell(row=r + 1, column=j + 1)
+    for (sheet, r, j), (is_error, messages) in marks.items():
+        cell = wb[sheet].cell(row=r + 1, column=j + 1)
         cell.fill = RED if is_error else YELLOW
         cell.comment = Comment("\n".join(messages), "学籍采集客户端", width=320, height=40 + 30 * len(messages))
     if SUMMARY_SHEET in wb.sheetnames:
@@ -102,7 +110,7 @@ def write_error_report(source: Path, target: Path | str, layout, result) -> None
     bold = Font(bold=True)
     for row in summary_rows:
         summary.append(row)
-        if row and row[0] in ("按字段", "按班级", "行号"):
+        if row and row[0] in ("按字段", "按班级", "行号", "工作表"):
             for c in summary[summary.max_row]:
                 c.font = bold
     summary.column_dimensions["A"].width = 18

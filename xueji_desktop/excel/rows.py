@@ -135,6 +135,8 @@ def read_cells(plan: list[PlanEntry], cells: list[Any], implied: dict[int | None
         return None  # an empty (maybe formatted) row
     if implied:
         _add_implied(implied, raw, members)
+        if not class_text:
+            class_text = implied.get(None, {}).get("class_code", "")  # a sheet named after its class
     return RawRow(raw, members, hits, member_hits, damaged, class_text, grade_text)
 
 
@@ -146,6 +148,8 @@ def _add_implied(implied: dict[int | None, dict[str, str]], raw: dict[str, Any],
         if not cells:
             continue
         for key, value in values.items():
+            if key == "class_code":
+                continue  # the class is RawRow.class_text (read_cells)
             if key != "id_type" or cells.get("id_number") not in (None, ""):
                 cells.setdefault(key, value)
 

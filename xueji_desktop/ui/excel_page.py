@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import Cancelled, XuejiError
 from ..excel.importer import ImportResult, import_workbook
-from ..excel.reader import check_container, find_layout
+from ..excel.reader import check_container, find_layouts
 from ..excel.template import export_students, write_template
 from ..storage import Store
 from .jobs import run_job
@@ -57,15 +57,21 @@ def _export_job(store: Store, path: str, progress=None) -> int:
 
 def _check_job(path: str, progress=None) -> str:
     check_container(Path(path))
-    wb, sheet, layout = find_layout(Path(path))
+    wb, found = find_layouts(Path(path))
     try:
-        rows = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
-        lines = [f"工作表“{layout.sheet_name}”，表头在第 {layout.header_row + 1} 行，其下约 {rows} 行数据。",
-                 f"识别出 {len(layout.columns)} 列：" + "、".join(c.header for c in layout.columns.values())]
-        if layout.unknown_headers:
-            lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
-        if missing := layout.missing_required():
-            lines.append("缺少必填列（导入后这些学生为待修正，需在程序中补填）：" + "、".join(missing))
+        lines = []
+        for sheet, layout in found:
+            rows = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+            lines += [f"工作表“{layout.sheet_name}”，表头在第 {layout.header_row + 1} 行，其下约 {rows} 行数据。",
+                      f"识别出 {len(layout.columns)} 列：" + "、".join(c.header for c in layout.columns.values())]
+            if "class_code" in layout.implied.get(None, {}):
+                lines.append(f"没有班级列：按工作表名“{layout.sheet_name}”确定班级。")
+            if layout.unknown_headers:
+                lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
+            if missing := layout.missing_required():
+                lines.append("缺少必填列（导入后这些学生为待修正，需在程序中补填）：" + "、".join(missing))
+        if len(found) > 1:
+            lines.append(f"以上 {len(found)} 个工作表将一起导入。")
         return "\n".join(lines)
     finally:
         wb.close()
