@@ -180,6 +180,7 @@ _TARGETED = [
     {"household_region": "999999000000"}, {"birthplace": "140105"}, {"email": "abc"},
     {"household_region": "山西省太原市小店区"}, {"birthplace": "小店区平阳路"}, {"native_place": "朝阳区"},
     {"household_region": "火星"}, {"name": "王　明"}, {"members.0.name": "买买提.艾力"},
+    {"gender": "", "birth_date": ""}, {"study_mode": "住校", "is_boarder": ""},
     {"political_status": "少先队员"}, {"members.1.id_number": "140105850730579"},  # clean values with a warning
 ]
 

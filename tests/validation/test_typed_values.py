@@ -82,3 +82,20 @@ def test_boarder_follows_study_mode_when_left_empty(study_mode, is_boarder, stor
     raw = {k: v for k, v in (("study_mode", study_mode), ("is_boarder", is_boarder)) if v is not None}
     record, _ = normalize_record(raw)
     assert record.get("is_boarder") == stored
+
+
+@pytest.mark.parametrize(("given", "filled"), [
+    ({}, {"birth_date": "2020-07-30", "gender": "1"}),
+    ({"id_type": "居民身份证"}, {"birth_date": "2020-07-30", "gender": "1"}),
+    ({"gender": "女"}, {"birth_date": "2020-07-30", "gender": "2"}),  # a given value stays (the engine compares)
+    ({"birth_date": "2020-07-31", "gender": "男"}, {"birth_date": "2020-07-31", "gender": "1"}),
+    ({"id_type": "护照"}, {}),                                          # not a resident ID
+])
+def test_birth_date_and_gender_come_from_a_valid_resident_id_when_left_empty(given, filled):
+    record, _ = normalize_record({"id_number": "140105202007305792", **given})
+    assert {k: record.get(k) for k in ("birth_date", "gender") if record.get(k)} == filled
+
+
+def test_an_id_with_an_error_fills_nothing():
+    record, _ = normalize_record({"id_number": "140105202007305793"})  # wrong check digit
+    assert "birth_date" not in record and "gender" not in record

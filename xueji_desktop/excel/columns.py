@@ -178,10 +178,11 @@ def required_headers() -> list[str]:
 def missing_required(mapped: dict[int, Column], implied: dict[int | None, dict[str, str]]) -> list[str]:
     """Required columns (our template's headers) a sheet lacks: each row will need those values in the app, so
     the clerk hears it once, before importing. Not missing: 年级 (it follows from 班级), 是否寄宿生 beside 就读方式,
-    what the headers imply, and the columns of a member the sheet has none of (成员2 may be left out)."""
+    出生日期 and 性别 beside 身份证件号 (the normaliser reads them from the number), what the headers imply, and the
+    columns of a member the sheet has none of (成员2 may be left out)."""
     have = {(c.member, c.key) for c in mapped.values()}
     members = {c.member for c in mapped.values() if c.member is not None}
-    derived = {"grade": "class_code", "is_boarder": "study_mode"}
+    derived = {"grade": "class_code", "is_boarder": "study_mode", "birth_date": "id_number", "gender": "id_number"}
     out = []
     for c in columns():
         if not c.required or (c.member, c.key) in have or c.key in implied.get(c.member, {}):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..validation import ERROR, Issue, normalize_record
+from ..validation.normalize import fill_derived
 from ..validation.spec import load_spec
 from .columns import MEMBER_COUNT, Column
 from .reader import cell_text, damaged_id
@@ -176,7 +177,10 @@ def normalize_row(row: RawRow, stage: int | None) -> tuple[dict[str, Any], list[
                     and k in out_members[i]):
                 memo[v] = out_members[i][k]
     if row.hits:
-        record = {**row.raw, **record}  # column order (row.raw's), normalised values
+        # column order (row.raw's), normalised values; a memo hit wins over what normalize_record derived for a key
+        # it did not see (是否寄宿生 from 就读方式, 出生日期 from the ID number)
+        record = {**row.raw, **record, **row.hits}
+        fill_derived(record)  # again, seeing the memo's values too: the result must not depend on the memo
     members_out = [{**cells, **out} if len(m) < len(cells) else out
                    for out, (m, cells) in zip(out_members, pairs, strict=True)]
     return record, [m for m in members_out if m], issues

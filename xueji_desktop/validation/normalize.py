@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from .ids import upgrade_15
+from .ids import check_id, upgrade_15
 from .issues import ERROR, WARNING, Issue
 from .regions import counties_named, full_name
 from .spec import CodeTable, Field, load_spec
@@ -560,6 +560,28 @@ def _boarder_from_study_mode(record: dict[str, Any]) -> None:
         record["is_boarder"] = "1" if record["study_mode"] == "2" else "0"
 
 
+def _birth_and_gender_from_id(record: dict[str, Any]) -> None:
+    """出生日期 and 性别 left empty beside a valid 居民身份证 number: the number says both (the national system
+    fills them from it too), so sheets that leave them out lose nothing. An ID with any error fills nothing."""
+    number = record.get("id_number")
+    if (record.get("birth_date") not in (None, "") and record.get("gender") not in (None, "")) \
+            or type(number) is not str or len(number) != 18 or record.get("id_type") not in (None, "", "1"):
+        return
+    result = check_id(number, "1")
+    if result.ok and result.birth_date is not None:
+        if record.get("birth_date") in (None, ""):
+            record["birth_date"] = result.birth_date.isoformat()
+        if record.get("gender") in (None, ""):
+            record["gender"] = result.gender
+
+
+def fill_derived(record: dict[str, Any]) -> None:
+    """Fill the empty fields that other fields of the (normalised) record say: 是否寄宿生 from 就读方式, 出生日期 and
+    性别 from a 居民身份证 number. Only empty fields: a value given stays (the engine compares them)."""
+    _boarder_from_study_mode(record)
+    _birth_and_gender_from_id(record)
+
+
 def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[dict[str, Any], list[Issue]]:
     """Normalise every known field of a raw record (and of its ``members``); unknown keys pass unchanged.
 
@@ -567,7 +589,7 @@ def normalize_record(raw: dict[str, Any], *, stage: int | None = None) -> tuple[
     """
     issues: list[Issue] = []
     out = _normalize_part(raw, _handlers()[0], stage, issues, drop="members")
-    _boarder_from_study_mode(out)
+    fill_derived(out)
     if "members" in raw:
         members = []
         for i, m in enumerate(raw.get("members") or []):
