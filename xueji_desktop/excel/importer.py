@@ -180,6 +180,7 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
 
 
 def _tagged(sheet_name: str, batches: Iterator[list[Prepared]]) -> Iterator[tuple[str, list[Prepared]]]:
+    """Each batch with the sheet it came from; closing this closes ``batches`` at once."""
     try:
         for batch in batches:
             yield sheet_name, batch
@@ -318,7 +319,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         total = sum(data_row_estimate(sheet, lay) for sheet, lay in sheets)
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
                           sheets=[lay.sheet_name for _, lay in sheets] if len(sheets) > 1 else [],
-                          unknown_headers=sorted({h for _, lay in sheets for h in lay.unknown_headers}),
+                          unknown_headers=list(dict.fromkeys(h for _, lay in sheets for h in lay.unknown_headers)),
                           missing_columns=list(dict.fromkeys(h for _, lay in sheets for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
