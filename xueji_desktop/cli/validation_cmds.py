@@ -35,6 +35,18 @@ def register(sub) -> None:
     p.add_argument("code", help="警告代码，如 birth_date.age_for_grade")
     p.set_defaults(func=cmd_confirm_warning)
 
+    p = sub.add_parser("fill", help="批量填写一项（如导入的表格缺少某列后补填国籍、家长户口地址）",
+                       description="为选中的学生（默认全部在校生）填写同一个值，只填空白项（--overwrite 覆盖已有值）。"
+                                   "姓名、性别、出生日期、证件等关键项和班级不能批量填写。一次事务：出错或取消时数据不变。")
+    add_db_args(p)
+    p.add_argument("field", help="字段：名称或代码，如 国籍/地区、nationality、家庭成员1户口所在地具体地址、"
+                                 "members.0.household_address")
+    p.add_argument("value", help="要填写的值，与表格中的写法相同（如 中国、汉族、是）")
+    p.add_argument("--class", dest="class_text", help="只填这个班（班号或班级名称）")
+    p.add_argument("--status", choices=["pending", "warning", "ok"], help="只填这种状态的学生（pending 待修正）")
+    p.add_argument("--overwrite", action="store_true", help="覆盖已有的值（默认只填空白）")
+    p.set_defaults(func=cmd_fill)
+
 
 def cmd_check_id(args: argparse.Namespace) -> int:
     from ..validation.ids import check_id
@@ -83,6 +95,29 @@ def cmd_check_excel(args: argparse.Namespace) -> int:
         sheets = f"{len(report['sheets'])} 个工作表，" if report["sheets"] else ""
         print(f"共 {sheets}{report['rows']} 行：{errors} 个错误，{warnings} 个警告。")
     return 1 if any(i["severity"] == "error" for i in report["issues"]) else 0
+
+
+def cmd_fill(args: argparse.Namespace) -> int:
+    from ..bulk_fill import canonical_value, fill_field
+    from ..school import find_class
+
+    _, label = canonical_value(args.field, args.value)  # a wrong field or value: say so before opening anything
+    store = open_store(args)
+    try:
+        sql, params = "SELECT id FROM students WHERE enrolment = 'enrolled'", []
+        if args.class_text:
+            cls = find_class(store, args.class_text)
+            if cls is None:
+                raise XuejiError(f"找不到班级“{args.class_text}”：请填写班号（如 2026101）或班级名称。")
+            sql, params = sql + " AND class_id = ?", [*params, cls.id]
+        if args.status:
+            sql, params = sql + " AND status = ?", [*params, args.status]
+        ids = [r[0] for r in store.conn.execute(sql + " ORDER BY id", params)]
+        result = run_with_progress(fill_field, store, ids, args.field, args.value, overwrite=args.overwrite)
+    finally:
+        store.close()
+    print(result.summary(label))
+    return 0
 
 
 def cmd_confirm_warning(args: argparse.Namespace) -> int:

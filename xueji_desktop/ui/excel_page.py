@@ -29,18 +29,13 @@ from ..excel.importer import ImportResult, import_workbook
 from ..excel.reader import check_container, find_layouts
 from ..excel.template import export_students, write_template
 from ..storage import Store
-from .jobs import run_job
+from .jobs import run_job, worker_store
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
 
 
-def _worker_store(store: Store) -> Store:
-    """The same signed-in store on a fresh connection, for use on a worker thread."""
-    return Store(store.reconnect(), store.path, store.keyring, store.user, store._key)
-
-
 def _import_job(store: Store, path: str, report: str | None, progress=None) -> ImportResult:
-    worker = _worker_store(store)
+    worker = worker_store(store)
     try:
         return import_workbook(worker, path, report=report, progress=progress)
     finally:
@@ -48,7 +43,7 @@ def _import_job(store: Store, path: str, report: str | None, progress=None) -> I
 
 
 def _export_job(store: Store, path: str, progress=None) -> int:
-    worker = _worker_store(store)
+    worker = worker_store(store)
     try:
         return export_students(worker, path, progress=progress)
     finally:

@@ -21,8 +21,27 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from ..errors import Cancelled, XuejiError
 from ..progress import Progress
+from ..storage import Store
 
 SHOW_AFTER_MS = 400  # quick jobs finish without a flashing dialog
+
+
+def worker_store(store: Store) -> Store:
+    """The same signed-in store on a fresh connection, for use on a worker thread (its key stays in memory)."""
+    return Store(store.reconnect(), store.path, store.keyring, store.user, store._key)
+
+
+def on_worker(store: Store, func: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap ``func(store, …)`` to run on a worker thread with its own connection to the same file."""
+
+    def call(*args: Any, progress=None, **kwargs: Any) -> Any:
+        worker = worker_store(store)
+        try:
+            return func(worker, *args, progress=progress, **kwargs)
+        finally:
+            worker.conn.close()
+
+    return call
 
 
 class _Signals(QObject):

@@ -7,7 +7,6 @@ own database connection.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +36,9 @@ from ..exchange import county as county_mod
 from ..exchange import keys, keystore, school_side
 from ..exchange.problems import county_problems, school_problems
 from ..storage import Store
-from .jobs import run_job
+from .jobs import on_worker, run_job
 
 MAX_ROWS = 2000  # problem/blocking lists are short in practice; the rest is counted, not shown
-
-
-def _on_worker(store: Store, func: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap ``func(store, …)`` to run on a worker thread with its own connection to the same file."""
-
-    def call(*args: Any, progress=None, **kwargs: Any) -> Any:
-        # Store's key stays in memory only; the worker needs it for its own SQLCipher connection.
-        worker = Store(store.reconnect(), store.path, store.keyring, store.user, store._key)
-        try:
-            return func(worker, *args, progress=progress, **kwargs)
-        finally:
-            worker.conn.close()
-
-    return call
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -145,7 +130,7 @@ class PackageExportPage(QWidget):
             self.result_label.setText(self.tr("已写出：%1").replace("%1", str(path)))
             self.exported.emit(str(path))
 
-        return run_job(self, self.tr("导出上报数据包"), _on_worker(self.store, school_side.export_package), folder,
+        return run_job(self, self.tr("导出上报数据包"), on_worker(self.store, school_side.export_package), folder,
                        include_pending=self.include_pending.isChecked(), on_done=done)
 
     def choose_init(self) -> None:
@@ -360,7 +345,7 @@ class CountyImportPage(QWidget):
                 self._refuse(path, self.tr("未确认学校密钥指纹，未导入。"))
                 return
             confirm = dialog.typed.text()
-        run_job(self, self.tr("导入学校数据包"), _on_worker(self.store, county_mod.import_package), path,
+        run_job(self, self.tr("导入学校数据包"), on_worker(self.store, county_mod.import_package), path,
                 confirm_fingerprint=confirm, on_done=self._done, on_error=lambda exc: self._refuse(path, str(exc)))
 
     def _done(self, result: county_mod.ImportResult) -> None:
@@ -462,5 +447,5 @@ class CountyUpPage(QWidget):
             self.status.setText(self.tr("已写出 %1 个文件，汇总包：%2").replace("%1", str(len(paths)))
                                 .replace("%2", str(paths[-1])))
 
-        return run_job(self, self.tr("县级汇总上报"), _on_worker(self.store, county_mod.export_up), folder,
+        return run_job(self, self.tr("县级汇总上报"), on_worker(self.store, county_mod.export_up), folder,
                        folders=self.folders.isChecked(), on_done=done)

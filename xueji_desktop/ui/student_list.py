@@ -8,10 +8,12 @@ from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QTableView,
     QToolButton,
@@ -19,8 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..bulk_fill import fill_field
 from ..school import list_classes
 from ..storage import Store
+from .bulk_fill_dialog import BulkFillDialog
+from .jobs import on_worker, run_job
 from .student_model import DEFAULT_KEYS, StudentFilter, StudentTableModel, available_columns, columns_for
 
 COLUMNS_SETTING = "students/columns"
@@ -48,6 +53,8 @@ class StudentListPage(QWidget):
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.add_button = QPushButton(self.tr("新增学生"))
+        self.fill_button = QPushButton(self.tr("批量填写…"))
+        self.fill_button.setToolTip(self.tr("为列表中的学生填写同一项，如导入的表格缺少的国籍、家长户口地址"))
         self.class_box = QComboBox()
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("姓名（任意部分）或身份证件号（开头几位）"))
@@ -60,6 +67,7 @@ class StudentListPage(QWidget):
         self.columns_button.setText(self.tr("显示列…"))
         self.columns_button.setPopupMode(QToolButton.InstantPopup)
         bar.addWidget(self.add_button)
+        bar.addWidget(self.fill_button)
         bar.addWidget(QLabel(self.tr("班级")))
         bar.addWidget(self.class_box)
         bar.addWidget(self.search, 1)
@@ -94,6 +102,8 @@ class StudentListPage(QWidget):
         self.view.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.view.activated_row.connect(self._open_row)
         self.add_button.clicked.connect(lambda: self.new_student.emit(self.class_box.currentData()))
+        self.fill_button.clicked.connect(self.bulk_fill)
+        self.current_job = None
         self._update_count()
 
     def reload_classes(self) -> None:
@@ -176,6 +186,24 @@ class StudentListPage(QWidget):
         if row is None or row + 1 >= self.model.rowCount():
             return None
         return self.model.student_id(row + 1)
+
+    def bulk_fill(self) -> None:
+        """批量填写 for every student the list shows now, as a job (progress, cancel, one transaction)."""
+        ids = [self.model.student_id(row) for row in range(self.model.rowCount())]
+        if not ids:
+            QMessageBox.information(self, self.tr("批量填写"), self.tr("列表中没有学生。"))
+            return
+        dialog = BulkFillDialog(len(ids), self)
+        if dialog.exec() != QDialog.Accepted:
+            return
+        label = dialog.field_box.currentText()
+
+        def done(result) -> None:
+            self.refresh()
+            QMessageBox.information(self, self.tr("批量填写"), result.summary(label))
+
+        self.current_job = run_job(self, self.tr("批量填写"), on_worker(self.store, fill_field), ids, dialog.path,
+                                   dialog.value, overwrite=dialog.overwrite, on_done=done)
 
     def _open_row(self, row: int) -> None:
         self.open_student.emit(self.model.student_id(row))
