@@ -326,7 +326,8 @@ def test_missing_required_columns_are_named_once(class_store, tmp_path):
     rows = [[r[j] for j in cols] for r in demo_rows(3)]
     result = import_workbook(class_store, save_rows(tmp_path / "few.xlsx", header, rows))
     assert result.missing_columns == ["是否寄宿生", "成员1户口所在地", "成员1是否监护人"]
-    assert "文件缺少必填列（这些项需在程序中补填）：是否寄宿生、成员1户口所在地、成员1是否监护人" in result.summary()
+    assert "批量填写" in result.summary()
+    assert "）：是否寄宿生、成员1户口所在地、成员1是否监护人" in result.summary()
 
 
 def test_an_unknown_class_is_one_message_not_also_a_missing_grade(class_store, tmp_path):

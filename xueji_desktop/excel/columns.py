@@ -107,12 +107,16 @@ _RESIDENT_ID_HEADERS = frozenset({"身份证号", "身份证号码", "公民身�
 RESIDENT_ID = "居民身份证"
 
 
-def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> dict[int | None, dict[str, str]]:
+# What column headers imply, per person (None: the student, 0/1: family member 1/2): field key → value as typed.
+Implied = dict[int | None, dict[str, str]]
+
+
+def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> Implied:
     """What column headers say without a column of their own, per person (None: the student, else the member):
     父亲姓名 → 关系 父亲, 监护人电话 → 是否监护人 是, 身份证号 → 身份证件类型 居民身份证. A column the sheet does
     have for that field wins. Values as a person would type them: they are normalised with the row, and join a
     row only with the person's other values (rows.read_cells)."""
-    implied: dict[int | None, dict[str, str]] = {}
+    implied: Implied = {}
     for j, col in mapped.items():
         text = clean_header(headers.get(j, ""))
         _index, rest = _member_prefix(text)
@@ -175,7 +179,7 @@ def required_headers() -> list[str]:
     return [c.header for c in columns() if c.required]
 
 
-def missing_required(mapped: dict[int, Column], implied: dict[int | None, dict[str, str]]) -> list[str]:
+def missing_required(mapped: dict[int, Column], implied: Implied) -> list[str]:
     """Required columns (our template's headers) a sheet lacks: each row will need those values in the app, so
     the clerk hears it once, before importing. Not missing: 年级 (it follows from 班级), 是否寄宿生 beside 就读方式,
     出生日期 and 性别 beside 身份证件号 (the normaliser reads them from the number), what the headers imply, and the

@@ -32,7 +32,7 @@ from ..storage.audit import created_json
 from ..storage.store import now_iso
 from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..validation import ERROR, Issue, status_of, validate_student
-from .columns import Column
+from .columns import Column, Implied
 from .fastprep import FastPrep
 from .reader import below_header, check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
@@ -83,7 +83,8 @@ class ImportResult:
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(self.unknown_headers))
         if self.missing_columns:
-            lines.append("文件缺少必填列（这些项需在程序中补填）：" + "、".join(self.missing_columns))
+            lines.append("文件缺少必填列（这些项需在程序中补填，同一个值可用“学生信息”页的“批量填写”或 xueji fill"
+                         "一次填好）：" + "、".join(self.missing_columns))
         if self.report:
             lines.append(f"错误报告：{self.report}")
         return "\n".join(lines)
@@ -95,7 +96,7 @@ _STATE: dict[str, Any] = {}
 
 
 def _init_worker(columns: dict[int, Column], classes: list[ClassInfo], today: date,
-                 school_year: int | None = None, implied: dict[int | None, dict[str, str]] | None = None) -> None:
+                 school_year: int | None = None, implied: Implied | None = None) -> None:
     """``school_year``: the store's (school_year.current_school_year), which places 一年级(1)班; default: today's.
     ``implied``: Layout.implied (父亲姓名 → 关系 父亲)."""
     _STATE["columns"] = columns
@@ -207,7 +208,7 @@ def _prepare_slice(xml: bytes, book: SliceBook, header_row: int, keep: list[int]
 
 def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
               today: date, parallel: bool, work=None, school_year: int | None = None,
-              implied: dict[int | None, dict[str, str]] | None = None) -> Iterator[list[Prepared]]:
+              implied: Implied | None = None) -> Iterator[list[Prepared]]:
     """Prepared rows per chunk; ``work(chunk)`` turns one chunk into them (default: rows → _prepare_chunk)."""
     work = work or _prepare_chunk
     if not parallel:

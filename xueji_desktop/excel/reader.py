@@ -21,7 +21,7 @@ import python_calamine as calamine
 
 from ..class_text import class_candidates
 from ..errors import BadInput
-from .columns import Column, clean_header, implied_values, match_header, missing_required
+from .columns import Column, Implied, clean_header, implied_values, match_header, missing_required
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_MATCHES = 3
@@ -101,7 +101,7 @@ class Layout:
     unknown_headers: list[str] = field(default_factory=list)
     first_col: int = 0  # absolute column index of rows' element 0
     headers: dict[int, str] = field(default_factory=dict)  # column index → header text as in the file
-    implied: dict[int | None, dict[str, str]] = field(default_factory=dict)  # per person: columns.implied_values
+    implied: Implied = field(default_factory=dict)  # per person: columns.implied_values
 
     def missing_required(self) -> list[str]:
         return missing_required(self.columns, self.implied)

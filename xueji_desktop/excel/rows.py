@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 from ..validation import ERROR, Issue, normalize_record
 from ..validation.normalize import fill_derived
 from ..validation.spec import load_spec
-from .columns import MEMBER_COUNT, Column
+from .columns import MEMBER_COUNT, Column, Implied
 from .reader import cell_text, damaged_id
 
 # (column index, key, member index or None, issue path, kind, memo); kind: "id", "class", "grade" (年级 when it
@@ -65,7 +65,7 @@ def _memo_for(c: Column) -> dict[str, Any] | None:
     return _MEMOS.setdefault((c.member is not None, c.key), {})
 
 
-def read_cells(plan: list[PlanEntry], cells: list[Any], implied: dict[int | None, dict[str, str]] | None = None
+def read_cells(plan: list[PlanEntry], cells: list[Any], implied: Implied | None = None
                ) -> RawRow | None:
     """The row's cells sorted into a raw record; None for a row with no mapped cell filled. ``implied``: per
     person (None: the student), values the column headers imply (Layout.implied)."""
@@ -141,7 +141,7 @@ def read_cells(plan: list[PlanEntry], cells: list[Any], implied: dict[int | None
     return RawRow(raw, members, hits, member_hits, damaged, class_text, grade_text)
 
 
-def _add_implied(implied: dict[int | None, dict[str, str]], raw: dict[str, Any],
+def _add_implied(implied: Implied, raw: dict[str, Any],
                  members: list[dict[str, Any]]) -> None:
     """Implied values join a person the row fills in; 身份证件类型 only beside an ID number."""
     for person, values in implied.items():

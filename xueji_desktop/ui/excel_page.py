@@ -64,7 +64,8 @@ def _check_job(path: str, progress=None) -> str:
             if layout.unknown_headers:
                 lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
             if missing := layout.missing_required():
-                lines.append("缺少必填列（导入后这些学生为待修正，需在程序中补填）：" + "、".join(missing))
+                lines.append("缺少必填列（导入后这些学生为待修正；同一个值可在“学生信息”页用“批量填写”一次补填）："
+                             + "、".join(missing))
         if len(found) > 1:
             lines.append(f"以上 {len(found)} 个工作表将一起导入。")
         return "\n".join(lines)
