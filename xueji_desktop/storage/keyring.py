@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from ..errors import BadInput, WrongPassword
+from ..outfiles import write_file
 
 KEYRING_FORMAT = 1
 # scrypt cost: ~0.1 s and 32 MiB on a slow office PC; enough against guessing from a stolen USB stick
@@ -106,12 +106,7 @@ class Keyring:
             indent=1,
             sort_keys=True,
         )
-        tmp = target.with_name(target.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        write_file(target, data.encode("utf-8"))  # whole or not at all; a full disk gets its own message
 
     # ---- wrapping -----------------------------------------------------------
     def _aad(self, slot: str) -> bytes:
