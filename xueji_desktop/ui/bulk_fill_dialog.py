@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFormLayout, QLabel
 
 from ..bulk_fill import canonical_value, field_of, fillable_fields
 from ..errors import XuejiError
 from ..validation import load_spec
+from .dialog_parts import add_error_and_buttons
 
 
 class BulkFillDialog(QDialog):
@@ -36,18 +30,10 @@ class BulkFillDialog(QDialog):
         self.value_box.setEditable(True)
         self.value_box.setMinimumWidth(320)
         self.overwrite_box = QCheckBox(self.tr("覆盖已有的值（不勾选时只填空白项）"))
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c0392b")
-        self.error.setWordWrap(True)
         form.addRow(self.tr("填写项"), self.field_box)
         form.addRow(self.tr("值"), self.value_box)
         form.addRow(self.overwrite_box)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(self.tr("填写"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_error_and_buttons(self, form, self.tr("填写"), self.submit)
         self.field_box.currentIndexChanged.connect(self._field_changed)
         self._field_changed()
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
 from .. import changes as ch
 from ..errors import XuejiError
 from ..validation import load_spec
+from .dialog_parts import add_error_and_buttons
 from .evidence_picker import EvidencePicker
 
 
@@ -33,17 +33,9 @@ class KeyChangeDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("如：户口簿姓名已变更"))
         self.evidence = EvidencePicker(self.tr("添加证明材料（户籍证明等扫描件）…"))
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c0392b")
-        self.error.setWordWrap(True)
         form.addRow(self.tr("变更原因"), self.reason)
         form.addRow(self.tr("证明材料"), self.evidence)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(self.tr("提交申请"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_error_and_buttons(self, form, self.tr("提交申请"), self.submit)
 
 
     def submit(self) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +30,7 @@ from .. import school_year as sy
 from ..errors import XuejiError
 from ..school import list_classes
 from ..students import resolve_student
+from .dialog_parts import add_error_and_buttons
 from .evidence_picker import EvidencePicker
 
 COLUMNS = ["编号", "姓名", "异动类型", "生效日期", "状态", "原因", "申请人", "审核人"]
@@ -98,19 +98,11 @@ class ApplyChangeDialog(QDialog):
         for c in list_classes(store):
             self.target.addItem(c.name, c.id)
         self.evidence = EvidencePicker(self.tr("添加证明材料…"))
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c0392b")
-        self.error.setWordWrap(True)
         for label, widget in ((self.tr("学生"), self.student), (self.tr("异动类型"), self.kind),
                               (self.tr("生效日期"), self.date), (self.tr("原因"), self.reason),
                               (self.tr("目标班级"), self.target), (self.tr("证明材料"), self.evidence)):
             form.addRow(label, widget)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        buttons.button(QDialogButtonBox.Ok).setText(self.tr("提交申请"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.error = add_error_and_buttons(self, form, self.tr("提交申请"), self.submit)
 
 
     def submit(self) -> None:
