@@ -101,8 +101,12 @@ def class_candidates(class_text: str, grade_text: str, school_year: int) -> list
     if short:  # (the brackets tell 一(1)班 from 一班, class 1 of the 年级 column)
         t = f"{short['grade']}年级({short['number']})班"
     m = _GRADE_AND_NUMBER.match(t)
-    grade = m["grade"] if m else _fold(grade_text) if _BARE_NUMBER.match(t) else ""
-    number = _number((m or _BARE_NUMBER.match(t))["number"]) if grade else None  # type: ignore[index]
+    if m:
+        grade = m["grade"]
+    else:  # a bare class number: the 年级 cell says which grade
+        m = _BARE_NUMBER.match(t)
+        grade = _fold(grade_text) if m else ""
+    number = _number(m["number"]) if m and grade else None
     if number is None:
         return []
     return [(year, stage, number) for year, stage in _grade_entries(grade, school_year)]

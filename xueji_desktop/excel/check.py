@@ -27,14 +27,18 @@ from .stream import open_stream, slice_rows
 PROGRESS_EVERY = 1000  # rows between progress updates
 
 
-def context_for_row(class_text: str, grade: Any, today: date) -> ValidationContext:
-    """Stage and entry year from the 班级 cell (班号 2009101, 班级名称 小学2009级(1)班, 三年级(1)班, or 1班 with the
-    年级 cell: see class_text.py), else from 年级."""
+def context_for_row(class_text: str, grade: Any, today: date) -> tuple[ValidationContext, bool]:
+    """(context, whether the 班级 cell named a class): stage and entry year from the 班级 cell (班号 2009101,
+    班级名称 小学2009级(1)班, 三年级(1)班, or 1班 with the 年级 cell: see class_text.py), else from 年级."""
     school_year = school_year_of(today)
     parsed = unambiguous(class_text, _text(grade), school_year) if class_text else None
     if parsed is not None:
         entry_year, stage, _ = parsed
-        return ValidationContext(today=today, stage=stage, entry_year=entry_year, school_year=school_year)
+        return ValidationContext(today=today, stage=stage, entry_year=entry_year, school_year=school_year), True
+    return _grade_context(grade, today, school_year), False
+
+
+def _grade_context(grade: Any, today: date, school_year: int) -> ValidationContext:
     grade, _ = normalize_value(load_spec().student_by_key["grade"], grade)
     for stage, codes in GRADE_CODES.items():
         if grade in codes:  # 三年级 this school year → 小学, entered two years ago
@@ -51,7 +55,7 @@ def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
     """Normalise and validate one row read by ``read_cells`` (with 年级 kept: ``cell_plan(..., grade=True)``).
 
     A field that could not be normalised (or an ID Excel damaged) reports only that, as in the import."""
-    ctx = context_for_row(row.class_text, row.hits.get("grade", row.raw.get("grade")), today)
+    ctx, class_named = context_for_row(row.class_text, row.hits.get("grade", row.raw.get("grade")), today)
     if row.class_text:
         row.raw["class_code"] = row.class_text
     record, members, issues = normalize_row(row, ctx.stage)
@@ -66,8 +70,7 @@ def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
                             f"年级“{names[grade]}”与班级 {record.get('class_code')} 本学年的“{names[derived]}”不一致："
                             "导入时以班级为准，请核对。"))
     klass = record.get("class_code")
-    if klass and unambiguous(str(klass), _text(row.hits.get("grade", row.raw.get("grade"))),
-                             school_year_of(today)) is None:
+    if klass and not class_named:
         issues.append(Issue("class_code", WARNING, "class.unparsed",
                             f"班级“{klass}”无法识别学段和入学年份：请写班号（如 2022101）、班级名称"
                             "（如 小学2022级(1)班）或本学年的年级和班（如 三年级(1)班），导入时才能对应到班级。"))
@@ -116,14 +119,15 @@ def check_workbook(path: Path | str, today: date | None = None,
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
     layouts, rows, total = _data_rows(path)
-    plans = {id(lay): cell_plan(lay.columns, grade=True) for lay in layouts}
-    headers = {id(lay): {c.path: lay.headers.get(j, c.header) for j, c in lay.columns.items()} for lay in layouts}
+    plans = {lay.sheet_name: cell_plan(lay.columns, grade=True) for lay in layouts}
+    headers = {lay.sheet_name: {c.path: lay.headers.get(j, c.header) for j, c in lay.columns.items()}
+               for lay in layouts}
     several = len(layouts) > 1
     out: list[dict[str, Any]] = []
     seen_ids: dict[str, tuple[str, int]] = {}
     n = 0
     for layout, r, cells in rows:
-        raw = read_cells(plans[id(layout)], cells, layout.implied)
+        raw = read_cells(plans[layout.sheet_name], cells, layout.implied)
         if raw is None:
             continue  # an empty (maybe formatted) row
         n += 1
@@ -138,7 +142,7 @@ def check_workbook(path: Path | str, today: date | None = None,
                 where = f"工作表“{first[0]}”第 {first[1]} 行" if first[0] != layout.sheet_name else f"第 {first[1]} 行"
                 issues.append(Issue("id_number", ERROR, "id.duplicate",
                                     f"身份证件号与{where}重复：同一学生只能登记一次，请核对。"))
-        header_of = headers[id(layout)]
+        header_of = headers[layout.sheet_name]
         for i in issues:
             out.append({"sheet": layout.sheet_name, "row": row_number, "column": header_of.get(i.field, ""),
                         "field": i.field, "severity": i.severity, "code": i.code, "message": i.message})

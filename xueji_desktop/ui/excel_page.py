@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import Cancelled, XuejiError
 from ..excel.importer import ImportResult, import_workbook
-from ..excel.reader import check_container, find_layouts
+from ..excel.reader import check_container, data_row_estimate, find_layouts
 from ..excel.template import export_students, write_template
 from ..storage import Store
 from .jobs import run_job, worker_store
@@ -56,7 +56,7 @@ def _check_job(path: str, progress=None) -> str:
     try:
         lines = []
         for sheet, layout in found:
-            rows = max(sheet.height - (layout.header_row - (sheet.start or (0, 0))[0]) - 1, 0)
+            rows = data_row_estimate(sheet, layout)
             lines += [f"工作表“{layout.sheet_name}”，表头在第 {layout.header_row + 1} 行，其下约 {rows} 行数据。",
                       f"识别出 {len(layout.columns)} 列：" + "、".join(c.header for c in layout.columns.values())]
             if "class_code" in layout.implied.get(None, {}):
