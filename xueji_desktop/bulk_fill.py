@@ -80,6 +80,12 @@ def field_of(path: str) -> tuple[Field, int | None, str]:
 def canonical_value(path: str, value: Any) -> tuple[Any, str]:
     """(the value as stored, the field's label) for ``value`` as a person types it (汉族, 中国, 是…); BadInput
     with the engine's message when the value itself is wrong, before anything is changed."""
+    _, _, label, canonical = _checked(path, value)
+    return canonical, label
+
+
+def _checked(path: str, value: Any) -> tuple[Field, int | None, str, Any]:
+    """(field, member index or None, label, the value as stored): canonical_value with the field it found."""
     f, member, label = field_of(path)
     canonical, issue = normalize_value(f, value)
     if issue is not None and issue.severity == ERROR:
@@ -89,7 +95,7 @@ def canonical_value(path: str, value: Any) -> tuple[Any, str]:
     problems = [i for i in value_issues(f.key, canonical, member=member is not None) if i.severity == ERROR]
     if problems:  # (value_issues words a member's field as member 1's)
         raise BadInput(problems[0].message.replace(f"家庭成员1{f.label}" if member is not None else f.label, label, 1))
-    return canonical, label
+    return f, member, label, canonical
 
 
 def fill_field(store, student_ids: Sequence[int], path: str, value: Any, *, overwrite: bool = False,
@@ -97,8 +103,7 @@ def fill_field(store, student_ids: Sequence[int], path: str, value: Any, *, over
     """Set field ``path`` to ``value`` for ``student_ids`` in one transaction (only where empty, unless
     ``overwrite``). A cancel or an error leaves every record as it was."""
     store.require("clerk")
-    canonical, label = canonical_value(path, value)
-    f, member, _ = field_of(path)
+    f, member, label, canonical = _checked(path, value)
     result = FillResult()
     total = len(student_ids)
     with store.transaction() as tx:

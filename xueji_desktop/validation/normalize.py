@@ -3,13 +3,14 @@
 Canonical: code-table fields hold CODES ("1", "01", "CHN"), dates "YYYY-MM-DD", 入学年月 "YYYYMM",
 ID numbers upper-case without spaces, region codes 12 digits. Accepted input, for example:
 
-* regions by code (6 or 12 digits) or by a county's name, from the province down or not (山西省太原市小店区,
-  太原市小店区, 小店区; trailing address text is ignored): GB/T 2260 names via python-stdnum (see regions.py);
-
 * options by code, by name, by an accepted alias, or both: ``1``, ``单亲留守儿童``, ``1-单亲留守儿童``,
   ``1 单亲留守儿童``, ``单亲留守儿童(1)``; Excel-stripped leading zeros (民族 ``1`` → ``01``);
 * dates ``2015-03-07``, ``2015/3/7``, ``2015.3.7``, ``20150307``, ``2015年3月7日``, Excel serials, date objects;
-* full-width digits and letters (``２０１５``, ``ｘ``), surrounding spaces, a leading ``'`` (Excel text marker).
+* full-width digits and letters (``２０１５``, ``ｘ``), surrounding spaces, a leading ``'`` (Excel text marker);
+* regions by code (6 or 12 digits) or by a county's name, from the province down or not (山西省太原市小店区,
+  太原市小店区, 小店区; trailing address text is ignored): GB/T 2260 names via python-stdnum (see regions.py);
+* names padded with spaces (王　明 → 王明), 买买提.艾力 → 买买提·艾力; and empty fields other fields say
+  (:func:`fill_derived`).
 
 A value that cannot be normalised is KEPT VERBATIM (never lost) and reported as an error :class:`Issue`
 that names the field and the fix. Checking canonical values (ranges, check digits, cross-field rules) is
