@@ -87,7 +87,7 @@ def floor_prepare_chunk(chunk: list[tuple[int, list]]) -> list[tuple]:
     entries; only the per-row Python of rows/normalize/validation is gone. Option cells keep their names
     (汉族 where the real path stores 01), which makes the database a little bigger (both sizes are printed)."""
     from xueji_desktop.excel import importer
-    from xueji_desktop.students import CORE_COLUMNS
+    from xueji_desktop.records.students import CORE_COLUMNS
 
     plan = [(j, key, member) for j, key, member, _path, kind, _memo in importer._STATE["plan"]
             if kind not in ("grade", "class")]

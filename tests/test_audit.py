@@ -10,9 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xueji_desktop.demo import demo_classes, generate_records
+from xueji_desktop.records.students import add_student, get_student, update_student
 from xueji_desktop.school import add_class
 from xueji_desktop.storage import audit
-from xueji_desktop.students import add_student, get_student, update_student
 
 
 def _one_student(store):

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from xueji_desktop.bulk_fill import fill_field, fillable_fields
 from xueji_desktop.cli import main
 from xueji_desktop.errors import BadInput, Cancelled
 from xueji_desktop.progress import Progress
+from xueji_desktop.records.bulk_fill import fill_field, fillable_fields
 from xueji_desktop.storage import audit
 
 from .conftest import PASSWORD
@@ -50,7 +50,7 @@ def test_fills_only_empty_fields_revalidates_and_audits(demo_store, gaps):
 
 def test_a_members_field_and_the_status_follows(demo_store, gaps):
     sid = gaps[3]
-    from xueji_desktop.students import get_student
+    from xueji_desktop.records.students import get_student
 
     fill_field(demo_store, [sid], "members.0.household_address", "山西省太原市小店区平阳路30号5单元701室")
     student = get_student(demo_store, sid)

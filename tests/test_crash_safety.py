@@ -24,7 +24,7 @@ WRITER = textwrap.dedent(
     import sys
     from xueji_desktop.demo import demo_classes, generate_records
     from xueji_desktop.storage import Store
-    from xueji_desktop.students import add_student
+    from xueji_desktop.records.students import add_student
 
     path, password, start = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = Store.open(path, "admin", password)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from tests.conftest import PASSWORD
 from xueji_desktop.demo import demo_classes, generate_records
+from xueji_desktop.records.students import add_student
 from xueji_desktop.school import add_class
 from xueji_desktop.storage import Store
-from xueji_desktop.students import add_student
 
 SECRET_NAME = "欧阳明文测"
 SECRET_ID = "140106201503070014"

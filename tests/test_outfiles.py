@@ -19,7 +19,7 @@ from xueji_desktop.errors import BadInput, DiskFull, XuejiError
 from xueji_desktop.excel import report
 from xueji_desktop.excel.importer import import_workbook
 from xueji_desktop.excel.template import export_students, write_template
-from xueji_desktop.school_year import write_change_report
+from xueji_desktop.records.school_year import write_change_report
 from xueji_desktop.stats import compute_stats, export_stats_xlsx
 
 from .excel.conftest import demo_rows, headers, save_rows

@@ -184,8 +184,8 @@ def create_demo_store(path: Path | str, *, username: str = "admin", password: st
     Returns (store, recovery_key). The whole school is written in one transaction.
     """
     from . import school as school_mod
+    from .records.students import add_student
     from .storage import Store
-    from .students import add_student
 
     store, recovery = Store.create(path, username=username, password=password, display_name="学籍管理员（演示）",
                                    school=DEMO_SCHOOL)

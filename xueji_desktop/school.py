@@ -59,7 +59,7 @@ def school_year_of(day: date) -> int:
 
 def grade_code(stage: int, entry_year: int, today: date | None = None, *, school_year: int | None = None) -> str | None:
     """年级代码 of a class in ``school_year`` (default: the school year of ``today``), or None once it has
-    graduated / not yet started. Stores pin their school year (meta ``school_year``, see school_year.py)."""
+    graduated / not yet started. Stores pin their school year (meta ``school_year``, see records/school_year.py)."""
     index = (school_year if school_year is not None else school_year_of(today or date.today())) - entry_year
     codes = GRADE_CODES[stage]
     return codes[index] if 0 <= index < len(codes) else None

@@ -129,10 +129,10 @@ def step_encrypted_store(ctx: SelfTestContext) -> str:
     """Create an encrypted school file, write a class and a student, reopen it, refuse a wrong password."""
     from .demo import DEMO_SCHOOL, demo_classes, make_student
     from .errors import WrongPassword
+    from .records.students import add_student, get_student
     from .school import add_class
     from .storage import Store
     from .storage.connection import integrity_ok
-    from .students import add_student, get_student
 
     path = ctx.workdir / "selftest.xjdb"
     store, _recovery = Store.create(path, username="selftest", password=ctx.password, school=DEMO_SCHOOL)
@@ -162,7 +162,7 @@ def step_encrypted_store(ctx: SelfTestContext) -> str:
 
 def step_validate_record(ctx: SelfTestContext) -> str:
     """A complete demo record validates clean; a spoiled copy is flagged on the right fields."""
-    from .students import get_student
+    from .records.students import get_student
     from .validation import ERROR, validate_student
 
     check(ctx.store is not None and ctx.record is not None, "上一步未创建数据文件。")

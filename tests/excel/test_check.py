@@ -7,7 +7,7 @@ import pytest
 from xueji_desktop.excel import stream
 from xueji_desktop.excel.check import check_workbook
 from xueji_desktop.excel.importer import import_workbook
-from xueji_desktop.students import get_student
+from xueji_desktop.records.students import get_student
 
 from .conftest import demo_rows, headers, messy_workbook
 

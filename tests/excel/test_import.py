@@ -10,7 +10,7 @@ import pytest
 from xueji_desktop.errors import Cancelled
 from xueji_desktop.excel.importer import import_workbook
 from xueji_desktop.progress import Progress
-from xueji_desktop.students import get_student, public_record
+from xueji_desktop.records.students import get_student, public_record
 
 from .conftest import demo_rows, headers, save_rows
 
@@ -236,8 +236,8 @@ def test_a_damaged_id_does_not_accuse_the_birth_date_and_gender_cells():
 
 def test_school_sheet_with_grade_and_class_columns_places_every_student(class_store, tmp_path):
     """年级 一年级 / 班级 1班, or 三年级(2)班 in one cell: how schools' own sheets name classes."""
+    from xueji_desktop.records.school_year import current_school_year
     from xueji_desktop.school import grade_code, list_classes, parse_class
-    from xueji_desktop.school_year import current_school_year
     from xueji_desktop.validation.spec import load_spec
 
     names = load_spec().codes["grade"].by_code
@@ -343,8 +343,8 @@ def test_one_sheet_per_class_named_after_it(class_store, tmp_path):
     """一(1)班, 二(2)班 … one sheet each and no 班级 column: every sheet is imported, each into its class."""
     from openpyxl.utils import get_column_letter
 
+    from xueji_desktop.records.school_year import current_school_year
     from xueji_desktop.school import grade_code, list_classes
-    from xueji_desktop.school_year import current_school_year
     from xueji_desktop.validation.spec import load_spec
 
     names = load_spec().codes["grade"].by_code

@@ -32,8 +32,8 @@ def test_cli_round_trip(env, tmp_path, capsys):
     # a few students so there is something to send
     from xueji_desktop import school as school_mod
     from xueji_desktop.demo import demo_classes, generate_records
+    from xueji_desktop.records.students import add_student
     from xueji_desktop.storage import Store
-    from xueji_desktop.students import add_student
 
     with Store.open(school, "admin", "cli-pass-1") as store, store.transaction() as tx:
         c = demo_classes()[0]

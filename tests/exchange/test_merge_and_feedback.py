@@ -138,7 +138,7 @@ def test_init_from_package_creates_school_with_key(county, tmp_path):
 
 def test_duplicates_at_entry(demo_store):
     from xueji_desktop.exchange.problems import duplicates_for
-    from xueji_desktop.students import get_student
+    from xueji_desktop.records.students import get_student
 
     sid = demo_store.query("SELECT id FROM students ORDER BY id LIMIT 1")[0][0]
     record = get_student(demo_store, sid)

@@ -19,7 +19,7 @@ from xueji_desktop.photos.library import (
 )
 from xueji_desktop.photos.synth import demo_photo_jpeg, phone_photo
 from xueji_desktop.progress import Progress
-from xueji_desktop.students import add_student, get_student
+from xueji_desktop.records.students import add_student, get_student
 from xueji_desktop.validation.spec import load_spec
 
 

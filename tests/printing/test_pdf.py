@@ -10,8 +10,8 @@ from xueji_desktop.printing.form import build_form
 from xueji_desktop.printing.layout import Text
 from xueji_desktop.printing.roster import mask_id
 from xueji_desktop.progress import Progress
+from xueji_desktop.records.students import add_student
 from xueji_desktop.school import list_classes
-from xueji_desktop.students import add_student
 
 from ..conftest import PASSWORD
 from .conftest import LONG_HOUSEHOLD, pdf_page_count, pdf_pages_text, render_page_gray, special_student

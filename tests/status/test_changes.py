@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from tests.conftest import PASSWORD
-from xueji_desktop import changes as ch
 from xueji_desktop.errors import BadInput, PermissionDenied
+from xueji_desktop.records import changes as ch
+from xueji_desktop.records.students import get_student, public_record, update_student
 from xueji_desktop.storage import Store
-from xueji_desktop.students import get_student, public_record, update_student
 
 EVIDENCE = [("证明.pdf", b"%PDF-1.4 scanned certificate")]
 
@@ -117,8 +117,8 @@ def test_non_controlled_field_needs_no_request(demo_store):
 
 def test_repeat_moves_to_a_younger_class_in_senior_high(tmp_path):
     from xueji_desktop.demo import DEMO_SCHOOL, generate_records
+    from xueji_desktop.records.students import add_student
     from xueji_desktop.school import add_class
-    from xueji_desktop.students import add_student
 
     store, _ = Store.create(tmp_path / "h.xjdb", username="admin", password=PASSWORD, roles="clerk,leader,sysadmin",
                             school=DEMO_SCHOOL)

@@ -10,14 +10,14 @@ from datetime import date
 import pytest
 
 from tests.conftest import PASSWORD
-from xueji_desktop import changes as ch
-from xueji_desktop import school_year as sy
 from xueji_desktop.demo import DEMO_SCHOOL, generate_records
 from xueji_desktop.errors import BadInput
 from xueji_desktop.exchange import county as county_mod
 from xueji_desktop.exchange import school_side
+from xueji_desktop.records import changes as ch
+from xueji_desktop.records import school_year as sy
+from xueji_desktop.records.students import add_student
 from xueji_desktop.storage import Store
-from xueji_desktop.students import add_student
 
 
 @pytest.fixture
@@ -118,7 +118,12 @@ def test_county_cli_lists_and_decides(county, demo_store, leader, tmp_path, monk
 
 
 def test_county_settings_reach_the_school_in_init_and_feedback(county, demo_store, tmp_path):
-    from xueji_desktop.changes import apply_county_settings, controlled_fields, forbidden_kinds, set_forbidden_kinds
+    from xueji_desktop.records.changes import (
+        apply_county_settings,
+        controlled_fields,
+        forbidden_kinds,
+        set_forbidden_kinds,
+    )
 
     sy.set_class_cap(county, 1, 45, level="county")
     set_forbidden_kinds(county, 1, ["开除"])

@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 
 from tests.conftest import PASSWORD
-from xueji_desktop import changes as ch
-from xueji_desktop import school_year as sy
 from xueji_desktop.errors import BadInput, PermissionDenied
+from xueji_desktop.records import changes as ch
+from xueji_desktop.records import school_year as sy
+from xueji_desktop.records.students import add_student, get_student, public_record, update_student
 from xueji_desktop.storage import Store
-from xueji_desktop.students import add_student, get_student, public_record, update_student
 
 YEAR = sy.current_school_year  # alias for readability
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.gui
 def test_apply_fix_and_approve(qtbot, demo_store, demo_path, tmp_path):
     from PySide6.QtCore import Qt
 
-    from xueji_desktop import changes as ch
+    from xueji_desktop.records import changes as ch
     from xueji_desktop.storage import Store
     from xueji_desktop.ui.status_page import ApplyChangeDialog, StatusPage
 
@@ -58,8 +58,8 @@ def test_clerk_cannot_approve(qtbot, demo_store):
 def test_revert_graduation_and_caps_from_the_page(qtbot, demo_store, monkeypatch):
     from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-    from xueji_desktop import changes as ch
-    from xueji_desktop import school_year as sy
+    from xueji_desktop.records import changes as ch
+    from xueji_desktop.records import school_year as sy
     from xueji_desktop.ui.status_page import StatusPage
 
     year = sy.current_school_year(demo_store)

@@ -217,7 +217,7 @@ def test_print_button_saves_then_previews_this_students_form(qtbot, window, demo
 def test_locked_key_field_edit_becomes_a_request_and_other_edits_save(qtbot, window, demo_store, tmp_path):
     from PySide6.QtCore import QTimer
 
-    from xueji_desktop import changes as ch
+    from xueji_desktop.records import changes as ch
 
     page = window.page("学生信息")
     sid = page.model.student_id(0)

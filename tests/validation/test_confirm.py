@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from xueji_desktop import school, students
+from xueji_desktop import school
 from xueji_desktop.demo import demo_classes, make_id_number, make_student
 from xueji_desktop.errors import BadInput
+from xueji_desktop.records import students
 from xueji_desktop.validation.confirm import confirm_warning, confirmed_warnings, revoke_confirmation
 
 WARN = ("birth_date", "birth_date.age_for_grade")

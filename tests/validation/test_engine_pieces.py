@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xueji_desktop.demo import demo_classes, make_student
-from xueji_desktop.students import context_for
+from xueji_desktop.records.students import context_for
 from xueji_desktop.validation import load_spec, validate_student
 from xueji_desktop.validation.engine import across_issues, required_keys, value_check, value_issues
 from xueji_desktop.validation.normalize import field_normalizer, normalize_record

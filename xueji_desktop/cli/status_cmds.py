@@ -101,7 +101,7 @@ def register(sub) -> None:
 
 
 def _student_id(store, text: str) -> int:
-    from ..students import resolve_student
+    from ..records.students import resolve_student
 
     student_id = resolve_student(store.conn, text)
     if student_id is None:
@@ -119,7 +119,7 @@ def _class_id(store, code: str) -> int:
 
 
 def cmd_apply(args) -> int:
-    from ..changes import apply_change, read_evidence
+    from ..records.changes import apply_change, read_evidence
 
     with open_store(args) as store:
         sid = _student_id(store, args.student)
@@ -131,7 +131,7 @@ def cmd_apply(args) -> int:
 
 
 def cmd_request_key(args) -> int:
-    from ..changes import read_evidence, request_key_field_change
+    from ..records.changes import read_evidence, request_key_field_change
 
     fields = {}
     for item in args.sets:
@@ -147,7 +147,7 @@ def cmd_request_key(args) -> int:
 
 
 def cmd_decide(args) -> int:
-    from .. import changes as ch
+    from ..records import changes as ch
 
     with open_store(args) as store:
         if args.action == "withdraw":
@@ -172,7 +172,7 @@ def _change_dict(store, c) -> dict:
 
 
 def cmd_list(args) -> int:
-    from ..changes import list_changes
+    from ..records.changes import list_changes
 
     with open_store(args) as store:
         sid = _student_id(store, args.student) if args.student else None
@@ -186,7 +186,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from ..school_year import change_report, current_school_year, report_window, write_change_report
+    from ..records.school_year import change_report, current_school_year, report_window, write_change_report
 
     with open_store(args) as store:
         start, end = report_window(args.year or current_school_year(store))
@@ -201,7 +201,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_forbid(args) -> int:
-    from ..changes import set_forbidden_kinds
+    from ..records.changes import set_forbidden_kinds
 
     with open_store(args) as store:
         set_forbidden_kinds(store, args.stage, args.kinds)
@@ -210,7 +210,7 @@ def cmd_forbid(args) -> int:
 
 
 def cmd_controlled_fields(args) -> int:
-    from ..changes import controlled_fields, set_controlled_fields
+    from ..records.changes import controlled_fields, set_controlled_fields
 
     with open_store(args) as store:
         if args.fields:
@@ -220,7 +220,7 @@ def cmd_controlled_fields(args) -> int:
 
 
 def cmd_rollover(args) -> int:
-    from ..school_year import rollover
+    from ..records.school_year import rollover
 
     today = date.fromisoformat(args.date) if args.date else None
     with open_store(args) as store:
@@ -231,7 +231,7 @@ def cmd_rollover(args) -> int:
 
 
 def cmd_graduate(args) -> int:
-    from ..school_year import graduate_class
+    from ..records.school_year import graduate_class
 
     with open_store(args) as store:
         result = graduate_class(store, _class_id(store, args.class_code), args.destination)
@@ -241,7 +241,7 @@ def cmd_graduate(args) -> int:
 
 
 def cmd_revert(args) -> int:
-    from ..school_year import revert_graduation
+    from ..records.school_year import revert_graduation
 
     with open_store(args) as store:
         n = revert_graduation(store, [_student_id(store, s) for s in args.students], args.reason)
@@ -250,8 +250,8 @@ def cmd_revert(args) -> int:
 
 
 def cmd_caps_show(args) -> int:
+    from ..records.school_year import class_cap
     from ..school import STAGES
-    from ..school_year import class_cap
 
     with open_store(args) as store:
         for stage, name in STAGES.items():
@@ -261,7 +261,7 @@ def cmd_caps_show(args) -> int:
 
 
 def cmd_caps_set(args) -> int:
-    from ..school_year import set_class_cap
+    from ..records.school_year import set_class_cap
 
     with open_store(args) as store:
         set_class_cap(store, args.stage, args.cap, level="county" if args.county else "school")

@@ -150,7 +150,7 @@ def info_dict(store) -> dict:
 
 
 def cmd_info(args) -> int:
-    from ..students import STATUS_NAMES
+    from ..records.students import STATUS_NAMES
 
     with open_store(args) as store:
         info = info_dict(store)

@@ -98,7 +98,7 @@ def cmd_check_excel(args: argparse.Namespace) -> int:
 
 
 def cmd_fill(args: argparse.Namespace) -> int:
-    from ..bulk_fill import canonical_value, fill_field
+    from ..records.bulk_fill import canonical_value, fill_field
     from ..school import find_class
 
     _, label = canonical_value(args.field, args.value)  # a wrong field or value: say so before opening anything

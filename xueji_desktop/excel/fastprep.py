@@ -25,8 +25,8 @@ from json.encoder import encode_basestring  # the C one: what json.JSONEncoder(e
 from typing import Any
 
 from ..class_text import class_label
+from ..records.students import CORE_COLUMNS, DERIVED, context_for, with_class
 from ..school import ClassInfo
-from ..students import CORE_COLUMNS, DERIVED, context_for, with_class
 from ..validation.engine import ValidationContext, across_issues, required_keys, value_check, value_issues
 from ..validation.normalize import MEMBER_ADDRESS_SOURCE, SAME_AS_ABOVE, field_normalizer
 from .columns import MEMBER_COUNT

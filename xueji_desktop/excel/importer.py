@@ -25,12 +25,12 @@ from typing import Any
 from ..class_text import ClassResolver, class_label
 from ..errors import BadInput
 from ..progress import Progress, tick
+from ..records.school_year import current_school_year
+from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
-from ..school_year import current_school_year
 from ..storage import audit
 from ..storage.audit import created_json
 from ..storage.store import now_iso
-from ..students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied
 from .fastprep import FastPrep

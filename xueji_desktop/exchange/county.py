@@ -14,10 +14,10 @@ from typing import Any
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
-from ..changes import county_settings
 from ..errors import BadInput
 from ..outfiles import write_file
 from ..progress import Progress, tick
+from ..records.changes import county_settings
 from ..storage import Store
 from ..storage.store import now_iso
 from . import keys, keystore, naming, payload
@@ -300,7 +300,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
 
 def _store_changes(tx, code: str, change_records: list[dict[str, Any]]) -> None:
     """Keep the school's change records; a newer package updates them but never erases a decision made."""
-    from ..changes import COUNTY_PENDING
+    from ..records.changes import COUNTY_PENDING
 
     for c in change_records:
         if not isinstance(c, dict) or "change_id" not in c:
@@ -319,7 +319,7 @@ def _store_changes(tx, code: str, change_records: list[dict[str, Any]]) -> None:
 
 def list_county_changes(store: Store, code: str | None = None, *, undecided_only: bool = False) -> list[dict[str, Any]]:
     """Change records sent up for the county's approval (school status 待县级审核), newest school first."""
-    from ..changes import COUNTY_PENDING, KINDS
+    from ..records.changes import COUNTY_PENDING, KINDS
 
     _require_county(store)
     clauses, params = ["cc.school_status = ? OR cc.decision != ''"], [COUNTY_PENDING]
@@ -352,7 +352,7 @@ def county_change_evidence(store: Store, code: str, change_id: int) -> list[tupl
 
 def decide_county_change(store: Store, code: str, change_id: int, approve: bool, reason: str = "") -> None:
     """The county approves or rejects a school's change; the decision travels in the next feedback package."""
-    from ..changes import COUNTY_PENDING
+    from ..records.changes import COUNTY_PENDING
 
     _require_county(store)
     store.require("clerk", "leader")

@@ -8,10 +8,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..changes import apply_county_settings
 from ..errors import BadInput
 from ..outfiles import write_file
 from ..progress import Progress, tick
+from ..records.changes import apply_county_settings
 from ..school import get_school_profile_conn, save_school_profile
 from ..storage import Store
 from ..storage.store import now_iso
@@ -174,7 +174,7 @@ def _change_records(conn) -> list[dict[str, Any]]:
     their evidence, which the county needs to decide."""
     import base64
 
-    from ..changes import COUNTY_PENDING
+    from ..records.changes import COUNTY_PENDING
 
     out = []
     for r in conn.execute(
@@ -224,7 +224,7 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
         apply_county_settings(store, tx, body.get("county_settings", {}))
         if review.get("state") == "passed" and body.get("accepted_uids"):
-            from ..changes import mark_county_accepted
+            from ..records.changes import mark_county_accepted
 
             wanted = {str(u) for u in body["accepted_uids"]}
             ids = [sid for sid, uid in tx.execute("SELECT id, uid FROM students").fetchall() if uid in wanted]
@@ -239,7 +239,7 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
 def _apply_change_decisions(store: Store, tx, decisions: list[dict[str, Any]]) -> int:
     """County decisions on changes that wait for them; decisions already applied are skipped (a feedback
     package repeats every decision the county has made)."""
-    from ..changes import COUNTY_PENDING, county_decide
+    from ..records.changes import COUNTY_PENDING, county_decide
 
     applied = 0
     for d in decisions:

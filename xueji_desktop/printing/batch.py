@@ -14,8 +14,8 @@ from typing import Any
 
 from ..errors import BadInput
 from ..progress import Progress, tick
+from ..records.students import get_student_conn, resolve_student
 from ..school import ClassInfo, find_class, get_school_profile_conn, list_classes
-from ..students import get_student_conn, resolve_student
 from .form import FormHeader, build_form
 from .layout import Page
 from .roster import RosterHeader, build_roster

@@ -1,11 +1,11 @@
-"""批量填写: one field, one value, for the students the list shows (see xueji_desktop.bulk_fill)."""
+"""批量填写: one field, one value, for the students the list shows (see xueji_desktop.records.bulk_fill)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QFormLayout, QLabel
 
-from ..bulk_fill import canonical_value, field_of, fillable_fields
 from ..errors import XuejiError
+from ..records.bulk_fill import canonical_value, field_of, fillable_fields
 from ..validation import load_spec
 from .dialog_parts import add_error_and_buttons
 

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
 )
 
-from .. import changes as ch
 from ..errors import XuejiError
+from ..records import changes as ch
 from ..validation import load_spec
 from .dialog_parts import add_error_and_buttons
 from .evidence_picker import EvidencePicker

@@ -1,6 +1,6 @@
 """学籍异动 page: change records with apply / approve / reject / withdraw, graduation, roll-over, report.
 
-All rules live in the core (changes.py, school_year.py); this page only collects input and shows results.
+All rules live in the core (records/changes.py, records/school_year.py); this page collects input, shows results.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import changes as ch
-from .. import school_year as sy
 from ..errors import XuejiError
+from ..records import changes as ch
+from ..records import school_year as sy
+from ..records.students import resolve_student
 from ..school import list_classes
-from ..students import resolve_student
 from .dialog_parts import add_error_and_buttons
 from .evidence_picker import EvidencePicker
 

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..changes import enrolment_summary, locked_changes
 from ..derive import facts_from_id, name_pinyin
 from ..errors import XuejiError
+from ..records.changes import enrolment_summary, locked_changes
+from ..records.students import add_student, context_for, get_student, update_student, with_class
 from ..school import grade_code, list_classes
 from ..storage import Store
-from ..students import add_student, context_for, get_student, update_student, with_class
 from ..validation import Issue, load_spec, validate_student
 from ..validation.spec import Field
 from .code_combo import CodeComboBox

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..bulk_fill import fill_field
+from ..records.bulk_fill import fill_field
 from ..school import list_classes
 from ..storage import Store
 from .bulk_fill_dialog import BulkFillDialog

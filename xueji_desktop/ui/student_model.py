@@ -21,7 +21,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from ..derive import pinyin_sort_keys
-from ..students import STATUS_NAMES
+from ..records.students import STATUS_NAMES
 from ..validation import load_spec
 
 PAGE_SIZE = 64  # about one screen: a jump to a random row reads one small page

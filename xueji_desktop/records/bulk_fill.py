@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import BadInput, XuejiError
+from ..progress import Progress, tick
+from ..validation.engine import value_issues
+from ..validation.issues import ERROR
+from ..validation.normalize import normalize_value
+from ..validation.spec import Field, load_spec
 from .changes import KEY_FIELDS
-from .errors import BadInput, XuejiError
-from .progress import Progress, tick
 from .students import get_student_conn, public_record, update_student
-from .validation.engine import value_issues
-from .validation.issues import ERROR
-from .validation.normalize import normalize_value
-from .validation.spec import Field, load_spec
 
 _NOT_FOR_STUDENTS = frozenset(KEY_FIELDS) | {"class_code", "grade", "name_pinyin", "former_name", "phone", "email",
                                              "aux_student_no", "class_seat_no", "id_valid_until"}

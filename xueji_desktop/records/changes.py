@@ -27,8 +27,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput, PermissionDenied
-from .storage.store import Store, Tx
+from ..errors import BadInput, PermissionDenied
+from ..storage.store import Store, Tx
 
 # enrolment states
 ENROLLED, SUSPENDED, ABROAD, LEFT = "enrolled", "suspended", "abroad", "left"
@@ -110,7 +110,7 @@ def controlled_fields(store: Store) -> tuple[str, ...]:
 
 def set_controlled_fields(store: Store, fields: list[str]) -> None:
     """The county's extra controlled fields (受控字段), beyond the national key fields."""
-    from .validation import load_spec
+    from ..validation import load_spec
 
     store.require("sysadmin")
     spec = load_spec()
@@ -265,7 +265,7 @@ def apply_change(store: Store, student_id: int, kind: str, *, effective_date: st
                            f"{KINDS[k.pair].name}之后办理。")
         raise BadInput(f"{name} 当前状态为“{ENROLMENT_NAMES[enrolment]}”，不能办理{k.name}。")
     if stage and k.code in forbidden_kinds(store, stage):
-        from .school import STAGES
+        from ..school import STAGES
 
         raise BadInput(f"{STAGES[stage]}阶段不允许办理{k.name}（县级设置；义务教育阶段默认不允许留级、退学、开除）。")
     if not evidence and k.code != "transfer_out":
@@ -468,7 +468,7 @@ def ensure_editable(conn, student_id: int, old: dict[str, Any], new: dict[str, A
     if accepted and not key_change_approved:
         locked = [f for f in changed if f in controlled]
         if locked:
-            from .validation import load_spec
+            from ..validation import load_spec
 
             labels = "、".join(load_spec().field(f).label for f in locked)
             raise PermissionDenied(f"{name} 的学籍已由县级审核通过，{labels}属于关键字段，"

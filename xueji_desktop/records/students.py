@@ -13,14 +13,14 @@ import uuid
 from datetime import date
 from typing import Any
 
+from ..errors import BadInput
+from ..school import ClassInfo, grade_code, school_year_of
+from ..storage.audit import diff
+from ..storage.store import Tx, now_iso
+from ..validation import Issue, ValidationContext, status_of, validate_student
+from ..validation.confirm import reconcile_confirmations
 from .changes import controlled_fields, ensure_editable
-from .errors import BadInput
-from .school import ClassInfo, grade_code, school_year_of
 from .school_year import check_class_capacity
-from .storage.audit import diff
-from .storage.store import Tx, now_iso
-from .validation import Issue, ValidationContext, status_of, validate_student
-from .validation.confirm import reconcile_confirmations
 
 CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
 DERIVED = ("class_code", "grade", "members")

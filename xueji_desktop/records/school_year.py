@@ -17,6 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..errors import BadInput
+from ..school import GRADE_CODES, STAGES, add_class, school_year_of
+from ..storage.store import Store
 from .changes import (
     ENROLLED,
     GRADUATED,
@@ -24,9 +27,6 @@ from .changes import (
     STATE_NAMES,
     list_changes,
 )
-from .errors import BadInput
-from .school import GRADE_CODES, STAGES, add_class, school_year_of
-from .storage.store import Store
 
 # ---- which school year the data is in ------------------------------------------------------------------
 
@@ -205,8 +205,8 @@ def change_report(store: Store, start: str, end: str) -> list[dict[str, Any]]:
 def write_change_report(rows: list[dict[str, Any]], out: Path) -> Path:
     from openpyxl import Workbook
 
-    from .excel.xlsx_memory import openpyxl_bytes
-    from .outfiles import write_file
+    from ..excel.xlsx_memory import openpyxl_bytes
+    from ..outfiles import write_file
 
     wb = Workbook()
     ws = wb.active
