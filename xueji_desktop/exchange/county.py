@@ -96,7 +96,7 @@ def list_schools(store: Store) -> list[dict[str, Any]]:
 def _school(store: Store, code: str) -> dict[str, Any]:
     rows = store.query_dicts("SELECT * FROM county_schools WHERE code = ?", (code,))
     if not rows:
-        raise BadInput(f"学校 {code} 不在本县学校名单中（先用 xueji county add-school 添加）。")
+        raise BadInput(f"学校 {code} 不在本县学校名单中：请先在“学校管理”页添加（命令行 xueji county add-school）。")
     return rows[0]
 
 
@@ -365,7 +365,7 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
     if row[0][1]:
         raise BadInput(f"学校 {code} 的异动 #{change_id} 已审核（{row[0][1]}）。")
     if not approve and not reason.strip():
-        raise BadInput("驳回时请填写原因（--reason），学校会在反馈中看到。")
+        raise BadInput("驳回时请填写原因（命令行用 --reason），学校会在反馈中看到。")
     decision = "approved" if approve else "rejected"
     with store.transaction() as tx:
         tx.execute("UPDATE county_changes SET decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?"
@@ -384,7 +384,7 @@ def review(store: Store, code: str, passed: bool, reason: str = "") -> None:
     if not s["imported_at"]:
         raise BadInput(f"学校 {code}{s['name']} 还没有上报数据，不能审核。")
     if not passed and not reason.strip():
-        raise BadInput("退回时请填写原因（--reason），学校会在反馈中看到。")
+        raise BadInput("退回时请在“原因”栏填写原因（命令行用 --reason），学校会在反馈中看到。")
     state = "passed" if passed else "returned"
     with store.transaction() as tx:
         tx.execute("UPDATE county_schools SET review_state = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ?"
