@@ -22,9 +22,10 @@ from tests.exchange.helpers import (
     snapshot,
     write,
 )
+from xueji_desktop.county.intake import import_package
+from xueji_desktop.county.upward import export_up
 from xueji_desktop.errors import BadInput
 from xueji_desktop.exchange import payload
-from xueji_desktop.exchange.county import export_up, import_package
 from xueji_desktop.storage import Store
 
 
