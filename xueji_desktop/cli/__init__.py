@@ -19,6 +19,7 @@ from ..errors import Cancelled, XuejiError
 COMMAND_MODULES = [
     "xueji_desktop.cli.store_cmds",
     "xueji_desktop.cli.school_cmds",
+    "xueji_desktop.cli.search_cmds",
     "xueji_desktop.cli.validation_cmds",
     "xueji_desktop.cli.excel_cmds",
     "xueji_desktop.cli.photo_cmds",
