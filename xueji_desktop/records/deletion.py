@@ -32,15 +32,17 @@ class Deletion:
 
 
 def reason_kind_of(text: str | None, student_id: int, store: Store) -> str:
-    """The request's category: as given, else 重复学籍 when the school holds the same ID number twice, else
-    误操作删除."""
+    """The request's category: as given, else 重复学籍 when the school holds the same ID number twice or the
+    county's feedback reported the record as a duplicate, else 误操作删除."""
     if text:
         if text not in REASON_KINDS:
             raise BadInput(f"删除原因类别只能是 {'、'.join(REASON_KINDS)}，而不是“{text}”。")
         return text
     twin = store.query("SELECT count(*) FROM students a JOIN students b ON b.id_number = a.id_number AND b.id != a.id"
                        " WHERE a.id = ? AND a.id_number != ''", (student_id,))[0][0]
-    return "重复学籍" if twin else "误操作删除"
+    flagged = store.query("SELECT count(*) FROM feedback_findings f JOIN students s ON s.uid = f.student_uid"
+                          " WHERE s.id = ? AND f.kind LIKE 'duplicate%'", (student_id,))[0][0]
+    return "重复学籍" if twin or flagged else "误操作删除"
 
 
 def delete_student(store: Store, student_id: int, *, reason: str, evidence: list[Evidence] | None = None,

@@ -268,6 +268,21 @@ V7 = """
 DROP INDEX students_name;
 """
 
+# v8: the county's decisions on problem records (问题学籍): who keeps a duplicated record and why; a decided
+# problem is marked resolved when an import no longer finds it (county/problems.py).
+V8 = """
+CREATE TABLE county_problem_decisions (
+    problem_id   TEXT PRIMARY KEY,               -- kind:key, e.g. duplicate_id:110101201501010011
+    kind         TEXT NOT NULL,
+    keep_school  TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    decided_by   TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,
+    resolved_at  TEXT NOT NULL DEFAULT '',       -- set by the import that no longer finds the problem
+    data         TEXT NOT NULL DEFAULT '{}'      -- the records at decision time (school, uid, name, class)
+);
+"""
+
 
 Migration = tuple[int, str, Callable | str]
 
@@ -279,6 +294,7 @@ MIGRATIONS: list[Migration] = [
     (5, "county decisions on school change records", V5),
     (6, "covering index for the student list", V6),
     (7, "drop an index another one covers", V7),
+    (8, "county decisions on problem records", V8),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
