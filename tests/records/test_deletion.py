@@ -48,7 +48,7 @@ def test_accepted_record_is_deleted_only_through_a_county_approved_request(count
 
     fp = _init(county, demo_store, tmp_path)
     _up(county, demo_store, tmp_path, fp)
-    review(county, DEMO_SCHOOL["code"], passed=True)
+    review(county, DEMO_SCHOOL["code"], passed=True, force=True, reason="演示数据中的错误证件号另行处理")
     _down(county, demo_store, tmp_path)
     sid, uid, name = demo_store.query("SELECT id, uid, name FROM students WHERE county_accepted = 1 LIMIT 1")[0]
     with pytest.raises(BadInput, match=f"{name}.*佐证"):
@@ -76,7 +76,7 @@ def test_a_refused_deletion_request_keeps_the_record(county, demo_store, leader,
 
     fp = _init(county, demo_store, tmp_path)
     _up(county, demo_store, tmp_path, fp)
-    review(county, DEMO_SCHOOL["code"], passed=True)
+    review(county, DEMO_SCHOOL["code"], passed=True, force=True, reason="演示数据中的错误证件号另行处理")
     _down(county, demo_store, tmp_path)
     sid = demo_store.query("SELECT id FROM students WHERE county_accepted = 1 LIMIT 1")[0][0]
     done = delete_student(demo_store, sid, reason="重复", evidence=[("a.jpg", b"\xff\xd8")], reason_kind="重复学籍")
