@@ -20,7 +20,7 @@ from ..progress import Progress, tick
 from ..records.changes import county_settings
 from ..storage import Store
 from ..storage.store import now_iso
-from . import keys, keystore, naming, payload
+from . import keys, keystore, naming, payload, transfers
 from .container import Envelope, open_envelope, read_file, seal
 
 REVIEW_NAMES = {"passed": "通过", "returned": "退回", "": "未审核"}
@@ -256,7 +256,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
                      str(r.get("birth_date", "")), str(r.get("id_type", "")),
                      str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
-                     s.raw or payload.student_line(s)))
+                     s.raw or payload.student_line(s), s.enrolment))
         if s.photo:
             photos.append((s.uid, s.photo))
     # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
@@ -272,13 +272,14 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                        [(code, str(c.get("class_code", "")), str(c.get("name", "")),
                          json.dumps(c, ensure_ascii=False)) for c in sub.classes])
         tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
-                       " id_number, status, pending, id_problem, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " id_number, status, pending, id_problem, data, enrolment) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        rows)
         if photos:
             ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())
             tx.executemany("INSERT INTO county_photos (student_id, jpeg) VALUES (?, ?)",
                            [(ids[uid], jpeg) for uid, jpeg in photos])
         _store_changes(tx, code, sub.change_records)
+        warnings = transfers.on_school_package(store, tx, code, sub.transfers, sub.change_records)
         registering = check.needs_confirmation
         tx.execute(
             "UPDATE county_schools SET last_sequence = ?, last_created_at = ?, imported_at = ?, profile = ?,"
@@ -293,7 +294,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         tx.audit("导入学校数据", "county_schools", code,
                  {"sequence": [None, check.sequence], "students": [old, len(rows)], "file": [None, check.file]})
     return ImportResult(check.file, code, check.school_name, check.sequence, len(rows), old,
-                        sum(s.pending for s in sub.students))
+                        sum(s.pending for s in sub.students), warnings)
 
 
 # ---- change records needing the county's approval --------------------------------------------------
@@ -373,6 +374,7 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
                    (decision, reason.strip(), store.user.username, tx.ts, code, change_id))
         tx.audit("审核学校异动", "county_changes", f"{code}#{change_id}",
                  {"decision": ["", decision], "reason": [None, reason.strip()]})
+        transfers.on_county_decision(tx, code, change_id, approve, reason.strip())
 
 
 # ---- review and feedback -------------------------------------------------------------------------
@@ -415,6 +417,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
         for cid, d, r, by, at in store.query(
             "SELECT change_id, decision, decision_reason, decided_by, decided_at FROM county_changes"
             " WHERE school_code = ? AND decision != '' ORDER BY change_id", (code,))]
+    body.update(transfers.feedback_parts(store, code))
     if s["review_state"] == "passed":  # the school locks the key fields of the accepted records
         body["accepted_uids"] = [r[0] for r in store.query("SELECT uid FROM county_students WHERE school_code = ?",
                                                            (code,))]

@@ -35,6 +35,7 @@ class StudentRow:
     pending: bool = False
     photo: bytes | None = None
     raw: str = ""                   # the JSON line as received (kept verbatim by the county)
+    enrolment: str = "enrolled"     # 学籍状态 (records.changes: enrolled, transferred, graduated …)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Submission:
     classes: list[dict[str, Any]]
     students: list[StudentRow]
     change_records: list[dict[str, Any]] = field(default_factory=list)
+    transfers: list[dict[str, Any]] = field(default_factory=list)  # this school's 转入 requests (records.transfers)
 
 
 def _json(value: Any) -> bytes:
@@ -52,7 +54,8 @@ def _json(value: Any) -> bytes:
 
 def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, Any]], students: Iterable[StudentRow],
           sequence: int, created_at: str, include_pending: bool,
-          change_records: list[dict[str, Any]] | None = None) -> bytes:
+          change_records: list[dict[str, Any]] | None = None,
+          transfers: list[dict[str, Any]] | None = None) -> bytes:
     """The inner zip. ``classes``: dicts with class_code, name, stage, entry_year, number, head_teacher…"""
     students = list(students)
     lines = []
@@ -74,6 +77,8 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
     ]
     if change_records:
         members.append(("change_records.json", _json(change_records), True))
+    if transfers:
+        members.append(("transfers.json", _json(transfers), True))
     members += photos
     manifest = {
         "payload_version": PAYLOAD_VERSION, "tool_version": __version__,
@@ -125,12 +130,17 @@ def _parse(body: bytes, what: str) -> Submission:
     if len(students) != manifest.get("counts", {}).get("students"):
         raise BadInput(f"{what}学生人数与数据清单不符，拒绝导入。")
     changes = _load(data["change_records.json"], what, "change_records.json") if "change_records.json" in data else []
-    return Submission(manifest, school, classes, students, changes)
+    transfers = _load(data["transfers.json"], what, "transfers.json") if "transfers.json" in data else []
+    if not isinstance(changes, list) or not isinstance(transfers, list) \
+            or not all(isinstance(t, dict) for t in transfers):
+        raise TypeError
+    return Submission(manifest, school, classes, students, changes, transfers)
 
 
 def student_line(s: StudentRow) -> str:
     return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
-                       "issues": s.issues, "record": s.record}, ensure_ascii=False, separators=(",", ":"))
+                       "enrolment": s.enrolment, "issues": s.issues, "record": s.record},
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_student_line(line: bytes, where: str) -> StudentRow:
@@ -140,7 +150,8 @@ def parse_student_line(line: bytes, where: str) -> StudentRow:
             or not all(isinstance(i, dict) for i in item.get("issues") or []):
         raise BadInput(f"{where}格式不对。")
     return StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")), list(item.get("issues") or []),
-                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"))
+                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"),
+                      str(item.get("enrolment") or "enrolled")[:16])
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:

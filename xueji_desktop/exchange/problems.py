@@ -38,14 +38,20 @@ def _group(rows: list[dict[str, Any]], key_fields: tuple[str, ...], kind: str) -
             for k, recs in groups.items()]
 
 
+# A record that ended at one school (转出, 毕业, 结业, 肄业) and the child's record at the next school are the
+# same child's two chapters, not a duplicate: only current records are compared.
+_CURRENT = "enrolment NOT IN ('transferred', 'graduated', 'completed', 'incomplete')"
+
+
 def county_problems(store: Store) -> list[dict[str, Any]]:
     """All problem groups across the county: [{kind, kind_name, key, records: [...]}]."""
     out = [{"kind": "id_invalid", "kind_name": KIND_NAMES["id_invalid"], "key": r["id_number"], "records": [r],
             "message": r["id_problem"]}
            for r in _rows(store, _COUNTY_ROW + " WHERE s.id_problem <> '' ORDER BY s.school_code, s.id")]
     out += _group(_rows(store, _COUNTY_ROW + " JOIN (SELECT id_number FROM county_students WHERE id_number <> ''"
-                        " GROUP BY id_number HAVING count(*) > 1) d ON d.id_number = s.id_number"
-                        " ORDER BY s.id_number, s.school_code, s.id"), ("id_number",), "duplicate_id")
+                        f" AND {_CURRENT} GROUP BY id_number HAVING count(*) > 1) d ON d.id_number = s.id_number"
+                        f" WHERE s.{_CURRENT} ORDER BY s.id_number, s.school_code, s.id"), ("id_number",),
+                  "duplicate_id")
     out += _group(_rows(store, _COUNTY_ROW + " JOIN (SELECT name, gender, birth_date FROM county_students"
                         " WHERE id_number = '' GROUP BY name, gender, birth_date HAVING count(*) > 1) d"
                         " ON d.name = s.name AND d.gender = s.gender AND d.birth_date = s.birth_date"

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import BadInput
 from ..outfiles import write_file
 from ..progress import Progress, tick
+from ..records import transfers
 from ..records.changes import apply_county_settings
 from ..school import get_school_profile_conn, save_school_profile
 from ..storage import Store
@@ -104,15 +105,15 @@ def _student_rows(conn, include_photos: bool = True, progress: Progress | None =
         members.setdefault(sid, []).append(json.loads(data))
     photos = dict(conn.execute("SELECT student_id, jpeg FROM photos")) if include_photos else {}
     rows = []
-    cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data"
+    cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data, s.enrolment"
                        " FROM students s LEFT JOIN classes c ON c.id = s.class_id ORDER BY s.id")
     all_rows = cur.fetchall()
-    for n, (sid, uid, code, status, issues, data) in enumerate(all_rows):
+    for n, (sid, uid, code, status, issues, data, enrolment) in enumerate(all_rows):
         record = json.loads(data)
         record["members"] = members.get(sid, [])
         photo = photos.get(sid)
         rows.append(payload.StudentRow(uid, code, status, json.loads(issues), record, status == "pending",
-                                       bytes(photo) if photo is not None else None))
+                                       bytes(photo) if photo is not None else None, enrolment=enrolment))
         if n % 500 == 0:
             tick(progress, n, len(all_rows), "打包学生数据")
     return rows
@@ -151,7 +152,8 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
     tick(progress, len(rows), len(rows), "压缩并加密")
     body = payload.build(school=school, county_code=store.meta("county_code", "") or "",
                          classes=_classes(conn), students=rows, sequence=sequence, created_at=created,
-                         include_pending=include_pending, change_records=change_records)
+                         include_pending=include_pending, change_records=change_records,
+                         transfers=transfers.requests_for_package(conn))
     sender = {"code": school["code"], "name": school["name"], "region_code": school["region_code"],
               "encryption_public": keys.b64(keystore.get_public(conn, keystore.OWN_ENCRYPTION) or b"")}
     data = seal(kind="submission", sender=sender, signing_private=signing,
@@ -222,6 +224,7 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         store.set_meta(tx, "review_state", str(review.get("state", "")))
         store.set_meta(tx, "review_reason", str(review.get("reason", "")))
         applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
+        moved = transfers.apply_feedback(store, tx, body)
         apply_county_settings(store, tx, body.get("county_settings", {}))
         if review.get("state") == "passed" and body.get("accepted_uids"):
             from ..records.changes import mark_county_accepted
@@ -232,8 +235,9 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
                 mark_county_accepted(tx, ids)
         tx.audit("导入县级反馈", "feedback_findings", env.sequence,
                  {"findings": [None, len(findings)], "review": [None, review.get("state", "")],
-                  "change_decisions": [None, applied]})
-    return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied}
+                  "change_decisions": [None, applied], **{k: [None, v] for k, v in moved.items() if v}})
+    return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied,
+            **moved}
 
 
 def _apply_change_decisions(store: Store, tx, decisions: list[dict[str, Any]]) -> int:
