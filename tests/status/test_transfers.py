@@ -228,3 +228,141 @@ def test_a_replayed_school_package_changes_nothing(world, tmp_path):
     with pytest.raises(BadInput, match="序号"):
         county_mod.import_package(county.store, copy)
     assert county.store.query("SELECT * FROM county_transfers") == before
+
+
+# ---- across counties ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def two_counties(tmp_path):
+    x = new_county(tmp_path, "140106", "迎泽区")
+    y = new_county(tmp_path, "140107", "杏花岭区")
+    a = new_school(tmp_path, x, "2114010001", "双塔小学", seed=1)
+    b = new_school(tmp_path, y, "2114020002", "杏花小学", seed=2)
+    a.send_up(tmp_path)
+    b.send_up(tmp_path)
+    yield x, y, a, b
+    close_all(x, y)
+
+
+def _carry(sender, receiver, tmp_path, confirm=False):
+    """One county's transfer-out packages into the other county (the one addressed to it)."""
+    written = ct.transfer_out(sender.store, tmp_path / f"from{sender.code}")
+    [pkg] = [p for p in written if f"至{receiver.code}" in p.name]
+    return ct.transfer_in(receiver.store, pkg, confirm_fingerprint=sender.fingerprint if confirm else None), pkg
+
+
+def _request_across(x, y, a, b, tmp_path):
+    _sid, number, name = _child(a)
+    t = tr.request_transfer(b.store, id_number=number, name=name, from_school=a.code, effective_date="2026-12-01",
+                            evidence=EVIDENCE)
+    tr.decide_request(b.store, t.id, approve=True)
+    b.send_up(tmp_path)
+    assert y.transfer(t.key)["next_step"].startswith("审核转入申请")
+    with pytest.raises(BadInput, match="--from-county"):
+        ct.decide_request(y.store, b.code, t.ref, approve=True)
+    ct.decide_request(y.store, b.code, t.ref, approve=True, from_county=x.code)
+    # first contact: Y introduces its keys, X answers with its own, then the request travels encrypted
+    intro = ct.transfer_out(y.store, tmp_path / "intro")
+    with pytest.raises(BadInput, match="指纹"):
+        ct.transfer_in(x.store, intro[0])
+    assert ct.transfer_in(x.store, intro[0], confirm_fingerprint=y.fingerprint)["registered"]
+    assert x.store.query("SELECT count(*) FROM county_transfers") == [(0,)]  # an introduction carries no data
+    _carry(x, y, tmp_path, confirm=True)
+    result, pkg = _carry(y, x, tmp_path)
+    assert result["requests"] == 1 and result["refused"] == []
+    with pytest.raises(BadInput, match="序号"):  # the same package again: refused, nothing changes
+        ct.transfer_in(x.store, pkg)
+    return t, number
+
+
+def test_cross_county_transfer_with_county_to_county_packages(two_counties, tmp_path):
+    x, y, a, b = two_counties
+    schools, counties = (a, b), (x, y)
+    t, number = _request_across(x, y, a, b, tmp_path)
+    _once(number, schools, counties)
+    assert x.transfer(t.key)["role"] == "sending" and y.transfer(t.key)["role"] == "receiving"
+    # the sending county hands it to the sending school; its leader approves; the county decides
+    assert a.get_feedback(tmp_path)["transfer_requests"] == 1
+    [out] = tr.outgoing(a.store)
+    ch.school_decide(a.store, out["change_id"], approve=True)
+    a.send_up(tmp_path)
+    county_mod.decide_county_change(x.store, a.code, out["change_id"], approve=True, reason="同意转出")
+    _carry(x, y, tmp_path)
+    b.get_feedback(tmp_path)
+    parties = tr.get_request(b.store.conn, t.id).parties
+    assert {p: parties[p]["state"] for p in ("rc", "ss", "sc")} == {"rc": "approved", "ss": "approved",
+                                                                     "sc": "approved"}
+    _once(number, schools, counties)
+    # 转出 at A, confirmed up to X, the record carried X → Y → B
+    a.get_feedback(tmp_path)
+    _once(number, schools, counties, in_transit=True)
+    a.send_up(tmp_path)
+    _carry(x, y, tmp_path)
+    _once(number, schools, counties, in_transit=True)
+    assert b.get_feedback(tmp_path)["arrived"] == 1
+    _once(number, schools, counties)
+    b.send_up(tmp_path)
+    _once(number, schools, counties)
+    assert (x.enrolled(number), y.enrolled(number)) == (0, 1)
+    assert y.transfer(t.key)["state"] == ct.COMPLETED
+    _carry(y, x, tmp_path)
+    assert x.transfer(t.key)["state"] == ct.COMPLETED
+
+
+def test_cross_county_refusal_by_the_sending_county_reaches_the_requester(two_counties, tmp_path):
+    x, y, a, b = two_counties
+    t, number = _request_across(x, y, a, b, tmp_path)
+    a.get_feedback(tmp_path)
+    [out] = tr.outgoing(a.store)
+    ch.school_decide(a.store, out["change_id"], approve=True)
+    a.send_up(tmp_path)
+    with pytest.raises(BadInput, match="原因"):
+        county_mod.decide_county_change(x.store, a.code, out["change_id"], approve=False)
+    county_mod.decide_county_change(x.store, a.code, out["change_id"], approve=False, reason="学籍信息待核实")
+    a.get_feedback(tmp_path)
+    assert ch.get_change(a.store.conn, out["change_id"]).status == ch.COUNTY_REJECTED
+    _carry(x, y, tmp_path)
+    b.get_feedback(tmp_path)
+    refused = tr.get_request(b.store.conn, t.id)
+    assert refused.state == tr.T_REFUSED and "转出地县级拒绝：学籍信息待核实" == refused.state_reason
+    _once(number, (a, b), (x, y))
+
+
+def test_cross_county_withdrawal_cancels_at_the_sending_school(two_counties, tmp_path):
+    x, y, a, b = two_counties
+    t, number = _request_across(x, y, a, b, tmp_path)
+    a.get_feedback(tmp_path)
+    [out] = tr.outgoing(a.store)
+    assert out["status"] == ch.APPLIED
+    tr.withdraw_request(b.store, t.id, "家长改变主意")
+    b.send_up(tmp_path)
+    _carry(y, x, tmp_path)
+    assert x.transfer(t.key)["state"] == ct.WITHDRAWN
+    assert a.get_feedback(tmp_path)["transfer_cancellations"] == 1
+    assert ch.get_change(a.store.conn, out["change_id"]).status == ch.WITHDRAWN
+    _once(number, (a, b), (x, y))
+
+
+def test_a_county_package_from_a_stranger_key_or_to_another_county_is_refused(two_counties, tmp_path):
+    x, y, a, b = two_counties
+    _request_across(x, y, a, b, tmp_path)
+    z = new_county(tmp_path, "140108", "尖草坪区")
+    try:
+        with z.store.transaction() as tx:
+            tx.execute("INSERT INTO county_peers (code) VALUES ('140106')")
+        [intro] = ct.transfer_out(z.store, tmp_path / "z")
+        with pytest.raises(BadInput, match="不是本县"):
+            ct.transfer_in(y.store, intro)
+        # a package claiming to be Y but signed by Z's key
+        from xueji_desktop.exchange import keystore
+        from xueji_desktop.exchange.container import seal
+
+        forged = seal(kind="transfer", sender={"code": y.code, "name": y.name, "encryption_public": ""},
+                      signing_private=keystore.require_private(z.store.conn, keystore.OWN_SIGNING),
+                      recipient={"code": x.code}, recipient_x25519=None, sequence=99, created_at="2026-12-01",
+                      body=b'{"introduction": true}')
+        (tmp_path / "forged.xjpkg").write_bytes(forged)
+        with pytest.raises(BadInput, match="另一把密钥"):
+            ct.transfer_in(x.store, tmp_path / "forged.xjpkg")
+    finally:
+        z.store.close()

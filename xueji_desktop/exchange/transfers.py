@@ -54,17 +54,19 @@ def _row(conn, key: str) -> dict[str, Any] | None:
 def _save(tx: Tx, t: dict[str, Any], action: str, old_state: str | None) -> None:
     tx.execute(
         "INSERT INTO county_transfers (key, id_number, name, to_school, to_school_name, to_county, from_school,"
-        " from_school_name, from_county, request, parties, state, ss_change_id, record, photo, history, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
+        " from_school_name, from_county, request, parties, state, ss_change_id, record, photo, history, updated_at,"
+        " unsent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET"
         " to_school_name = excluded.to_school_name, from_school_name = excluded.from_school_name,"
         " from_county = excluded.from_county, request = excluded.request, parties = excluded.parties,"
         " state = excluded.state, ss_change_id = excluded.ss_change_id, record = excluded.record,"
-        " photo = excluded.photo, history = excluded.history, updated_at = excluded.updated_at",
+        " photo = excluded.photo, history = excluded.history, updated_at = excluded.updated_at,"
+        " unsent = excluded.unsent",
         (t["key"], t["id_number"], t["name"], t["to_school"], t.get("to_school_name", ""), t["to_county"],
          t["from_school"], t.get("from_school_name", ""), t.get("from_county", ""),
          json.dumps(t.get("request", {}), ensure_ascii=False), json.dumps(t["parties"], ensure_ascii=False),
          t["state"], t.get("ss_change_id"), t.get("record", ""), t.get("photo"),
-         json.dumps(t.get("history", []), ensure_ascii=False), tx.ts))
+         json.dumps(t.get("history", []), ensure_ascii=False), tx.ts,
+         int(bool(t.get("from_county")) and t.get("from_county") != t["to_county"])))
     tx.audit(action, "county_transfers", t["key"], {"state": [old_state, t["state"]]})
 
 
@@ -200,6 +202,8 @@ def _from_sending_school(tx: Tx, code: str, c: dict[str, Any], all_changes: list
         t["parties"]["ss"] = _party(P_APPROVED, "", str(c.get("decided_at") or ""))
     elif status == REJECTED and t["state"] == OPEN:
         _refuse(t, "ss", str(data.get("school_reason", "")) or "转出学校不同意", str(c.get("decided_at") or ""))
+    elif status == "withdrawn" and t["state"] != OPEN and ss.get("state") != "withdrawn":
+        t["parties"]["ss"] = _party("withdrawn", "已作废转出", str(c.get("decided_at") or ""))
     if status == EFFECTIVE and t["state"] == OPEN and not t.get("record"):
         row = tx.execute("SELECT s.data, s.enrolment, p.jpeg FROM county_students s LEFT JOIN county_photos p"
                          " ON p.student_id = s.id WHERE s.school_code = ? AND s.uid = ?",
@@ -294,7 +298,8 @@ def feedback_parts(store: Store, code: str) -> dict[str, list[dict[str, Any]]]:
                                  "id_number": t["id_number"], "name": t["name"], "to_school": t["to_school"],
                                  "to_school_name": t["to_school_name"], "to_county": t["to_county"],
                                  "effective_date": t["request"].get("effective_date", "")})
-            if t["state"] in (WITHDRAWN, REFUSED) and t["ss_change_id"] is not None:
+            told = t["parties"].get("ss", {}).get("state") in ("withdrawn", P_REFUSED)  # the school closed it
+            if t["state"] in (WITHDRAWN, REFUSED) and ready and not told:
                 cancellations.append({"key": t["key"], "reason": _end_reason(t)})
     return {"transfer_status": status, "transfer_requests": requests, "transfer_cancellations": cancellations,
             "transfer_arrivals": arrivals}
@@ -342,7 +347,9 @@ def list_transfers(store: Store, *, open_only: bool = False) -> list[dict[str, A
 
 def next_step(t: dict[str, Any], own: str) -> str:
     if t["state"] != OPEN:
-        if t["state"] in (WITHDRAWN, REFUSED) and t["ss_change_id"] is not None and t.get("from_county") == own:
+        told = t["parties"].get("ss", {}).get("state") in ("withdrawn", P_REFUSED)
+        if t["state"] in (WITHDRAWN, REFUSED) and t["ss_change_id"] is not None and t.get("from_county") == own \
+                and not told:
             return f"生成转出学校 {t['from_school']} 的反馈包，通知其作废转出"
         return "已结束"
     p = t["parties"]
@@ -417,7 +424,7 @@ def transfer_out(store: Store, out_dir: Path | str) -> list[Path]:
             shared = [_row(tx.conn, k) for (k,) in tx.execute(
                 "SELECT key FROM county_transfers WHERE (to_county = ? AND from_county = ?) OR"
                 " (from_county = ? AND to_county = ?) ORDER BY key", (county["code"], code, county["code"], code))]
-            changed = [t for t in shared if t["updated_at"] > peer["last_out_at"]]
+            changed = [t for t in shared if t["unsent"]]
             if peer["encryption_public"] is None:
                 body, recipient_key, what = {"introduction": True}, None, "密钥介绍"
             elif changed or not peer["sent_encrypted"]:
@@ -433,8 +440,10 @@ def transfer_out(store: Store, out_dir: Path | str) -> list[Path]:
                         body=json.dumps(body, ensure_ascii=False).encode("utf-8"))
             target = naming.unique(out_dir / f"{county['code']}{naming.clean(county['name'])}_转学_至{code}"
                                    f"{naming.clean(peer['name'])}_{naming.stamp(datetime.now())}.xjpkg")
-            tx.execute("UPDATE county_peers SET out_sequence = ?, last_out_at = ?, sent_encrypted = ? WHERE code = ?",
-                       (sequence, tx.ts, int(recipient_key is not None) or peer["sent_encrypted"], code))
+            tx.execute("UPDATE county_peers SET out_sequence = ?, sent_encrypted = ? WHERE code = ?",
+                       (sequence, int(recipient_key is not None) or peer["sent_encrypted"], code))
+            if recipient_key is not None:
+                tx.executemany("UPDATE county_transfers SET unsent = 0 WHERE key = ?", [(t["key"],) for t in shared])
             tx.audit(f"生成县际{what}包", "county_peers", code, {"sequence": [peer["out_sequence"], sequence],
                                                             "transfers": [None, len(shared)]})
             write_file(target, data)  # a failed write rolls the sequence back

@@ -322,6 +322,7 @@ CREATE TABLE county_transfers (
     record           TEXT NOT NULL DEFAULT '',    -- the student line as the sending school last sent it
     photo            BLOB,
     history          TEXT NOT NULL DEFAULT '[]',  -- the sending school's change records of the student
+    unsent           INTEGER NOT NULL DEFAULT 0,  -- changed since the last package to the other county
     updated_at       TEXT NOT NULL
 );
 CREATE INDEX county_transfers_id_number ON county_transfers(id_number);
@@ -334,7 +335,6 @@ CREATE TABLE county_peers (
     key_registered_at TEXT,
     in_sequence       INTEGER NOT NULL DEFAULT 0,  -- last package imported from it
     out_sequence      INTEGER NOT NULL DEFAULT 0,  -- last package written to it
-    last_out_at       TEXT NOT NULL DEFAULT '',    -- when (transfers updated since go in the next one)
     sent_encrypted    INTEGER NOT NULL DEFAULT 0   -- it has had our keys and a package encrypted to it
 );
 """
