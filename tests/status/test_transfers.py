@@ -10,9 +10,11 @@ import shutil
 import pytest
 
 from tests.status.transfer_world import close_all, new_county, new_school
+from xueji_desktop.county import transfer_packages as link
+from xueji_desktop.county import transfers as ct
+from xueji_desktop.county.changes import decide_county_change
+from xueji_desktop.county.intake import import_package
 from xueji_desktop.errors import BadInput
-from xueji_desktop.exchange import county as county_mod
-from xueji_desktop.exchange import transfers as ct
 from xueji_desktop.records import changes as ch
 from xueji_desktop.records import transfers as tr
 
@@ -45,7 +47,7 @@ def _once(number, schools, counties, in_transit=False):
         assert c.enrolled(number) <= 1
     assert sum(c.enrolled(number) for c in counties) <= 1
     for c in counties:  # the county never sees the moving child as a duplicate
-        from xueji_desktop.exchange.problems import county_problems
+        from xueji_desktop.county.problems import county_problems
 
         assert not [p for p in county_problems(c.store) if p["kind"] == "duplicate_id" and p["key"] == number]
 
@@ -80,7 +82,7 @@ def test_same_county_transfer_through_real_packages(world, tmp_path):
     # 4. A's package goes up; the county approves the 转出 with decide-change
     a.send_up(tmp_path)
     assert county.transfer(key)["parties"]["ss"]["state"] == "approved"
-    county_mod.decide_county_change(county.store, a.code, out["change_id"], approve=True, reason="同意")
+    decide_county_change(county.store, a.code, out["change_id"], approve=True, reason="同意")
     # B hears of the progress, but nothing has arrived yet
     assert b.get_feedback(tmp_path)["arrived"] == 0
     assert tr.get_request(b.store.conn, t.id).parties["sc"]["state"] == "approved"
@@ -130,7 +132,7 @@ def test_withdrawal_after_the_sending_school_marked_transferred_returns_the_chil
     [out] = tr.outgoing(a.store)
     ch.school_decide(a.store, out["change_id"], approve=True)
     a.send_up(tmp_path)
-    county_mod.decide_county_change(county.store, a.code, out["change_id"], approve=True)
+    decide_county_change(county.store, a.code, out["change_id"], approve=True)
     a.get_feedback(tmp_path)
     assert ch.enrolment_of(a.store, sid) == ch.TRANSFERRED
     # the family changes its mind: B withdraws before the record arrives
@@ -221,12 +223,12 @@ def test_a_replayed_school_package_changes_nothing(world, tmp_path):
     from xueji_desktop.exchange import school_side
 
     pkg = school_side.export_package(b.store, tmp_path / "replay", include_pending=True)
-    county_mod.import_package(county.store, pkg)
+    import_package(county.store, pkg)
     copy = tmp_path / "copy.xjpkg"
     shutil.copyfile(pkg, copy)
     before = county.store.query("SELECT * FROM county_transfers")
     with pytest.raises(BadInput, match="序号"):
-        county_mod.import_package(county.store, copy)
+        import_package(county.store, copy)
     assert county.store.query("SELECT * FROM county_transfers") == before
 
 
@@ -246,9 +248,9 @@ def two_counties(tmp_path):
 
 def _carry(sender, receiver, tmp_path, confirm=False):
     """One county's transfer-out packages into the other county (the one addressed to it)."""
-    written = ct.transfer_out(sender.store, tmp_path / f"from{sender.code}")
+    written = link.transfer_out(sender.store, tmp_path / f"from{sender.code}")
     [pkg] = [p for p in written if f"至{receiver.code}" in p.name]
-    return ct.transfer_in(receiver.store, pkg, confirm_fingerprint=sender.fingerprint if confirm else None), pkg
+    return link.transfer_in(receiver.store, pkg, confirm_fingerprint=sender.fingerprint if confirm else None), pkg
 
 
 def _request_across(x, y, a, b, tmp_path):
@@ -262,16 +264,16 @@ def _request_across(x, y, a, b, tmp_path):
         ct.decide_request(y.store, b.code, t.ref, approve=True)
     ct.decide_request(y.store, b.code, t.ref, approve=True, from_county=x.code)
     # first contact: Y introduces its keys, X answers with its own, then the request travels encrypted
-    intro = ct.transfer_out(y.store, tmp_path / "intro")
+    intro = link.transfer_out(y.store, tmp_path / "intro")
     with pytest.raises(BadInput, match="指纹"):
-        ct.transfer_in(x.store, intro[0])
-    assert ct.transfer_in(x.store, intro[0], confirm_fingerprint=y.fingerprint)["registered"]
+        link.transfer_in(x.store, intro[0])
+    assert link.transfer_in(x.store, intro[0], confirm_fingerprint=y.fingerprint)["registered"]
     assert x.store.query("SELECT count(*) FROM county_transfers") == [(0,)]  # an introduction carries no data
     _carry(x, y, tmp_path, confirm=True)
     result, pkg = _carry(y, x, tmp_path)
     assert result["requests"] == 1 and result["refused"] == []
     with pytest.raises(BadInput, match="序号"):  # the same package again: refused, nothing changes
-        ct.transfer_in(x.store, pkg)
+        link.transfer_in(x.store, pkg)
     return t, number
 
 
@@ -286,7 +288,7 @@ def test_cross_county_transfer_with_county_to_county_packages(two_counties, tmp_
     [out] = tr.outgoing(a.store)
     ch.school_decide(a.store, out["change_id"], approve=True)
     a.send_up(tmp_path)
-    county_mod.decide_county_change(x.store, a.code, out["change_id"], approve=True, reason="同意转出")
+    decide_county_change(x.store, a.code, out["change_id"], approve=True, reason="同意转出")
     _carry(x, y, tmp_path)
     b.get_feedback(tmp_path)
     parties = tr.get_request(b.store.conn, t.id).parties
@@ -317,8 +319,8 @@ def test_cross_county_refusal_by_the_sending_county_reaches_the_requester(two_co
     ch.school_decide(a.store, out["change_id"], approve=True)
     a.send_up(tmp_path)
     with pytest.raises(BadInput, match="原因"):
-        county_mod.decide_county_change(x.store, a.code, out["change_id"], approve=False)
-    county_mod.decide_county_change(x.store, a.code, out["change_id"], approve=False, reason="学籍信息待核实")
+        decide_county_change(x.store, a.code, out["change_id"], approve=False)
+    decide_county_change(x.store, a.code, out["change_id"], approve=False, reason="学籍信息待核实")
     a.get_feedback(tmp_path)
     assert ch.get_change(a.store.conn, out["change_id"]).status == ch.COUNTY_REJECTED
     _carry(x, y, tmp_path)
@@ -350,9 +352,9 @@ def test_a_county_package_from_a_stranger_key_or_to_another_county_is_refused(tw
     try:
         with z.store.transaction() as tx:
             tx.execute("INSERT INTO county_peers (code) VALUES ('140106')")
-        [intro] = ct.transfer_out(z.store, tmp_path / "z")
+        [intro] = link.transfer_out(z.store, tmp_path / "z")
         with pytest.raises(BadInput, match="不是本县"):
-            ct.transfer_in(y.store, intro)
+            link.transfer_in(y.store, intro)
         # a package claiming to be Y but signed by Z's key
         from xueji_desktop.exchange import keystore
         from xueji_desktop.exchange.container import seal
@@ -363,6 +365,6 @@ def test_a_county_package_from_a_stranger_key_or_to_another_county_is_refused(tw
                       body=b'{"introduction": true}')
         (tmp_path / "forged.xjpkg").write_bytes(forged)
         with pytest.raises(BadInput, match="另一把密钥"):
-            ct.transfer_in(x.store, tmp_path / "forged.xjpkg")
+            link.transfer_in(x.store, tmp_path / "forged.xjpkg")
     finally:
         z.store.close()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from tests.conftest import PASSWORD
 from xueji_desktop import school as school_mod
+from xueji_desktop.county import intake, review, schools, workspace
+from xueji_desktop.county import transfers as county_transfers
 from xueji_desktop.demo import demo_classes, demo_photo_bytes, make_student, store_photo
-from xueji_desktop.exchange import county as county_mod
 from xueji_desktop.exchange import school_side
-from xueji_desktop.exchange import transfers as county_transfers
 from xueji_desktop.records.students import add_student
 from xueji_desktop.storage import Store
 
@@ -27,15 +27,15 @@ class School:
     fingerprint: str
     classes: dict[str, int] = field(default_factory=dict)  # class code → id
 
-    def send_up(self, tmp: Path) -> county_mod.ImportResult:
+    def send_up(self, tmp: Path) -> intake.ImportResult:
         pkg = school_side.export_package(self.store, tmp / "up", include_pending=True)
         first = not self.county.store.query("SELECT signing_public FROM county_schools WHERE code = ?",
                                             (self.code,))[0][0]
-        return county_mod.import_package(self.county.store, pkg,
+        return intake.import_package(self.county.store, pkg,
                                          confirm_fingerprint=self.fingerprint if first else None)
 
     def get_feedback(self, tmp: Path) -> dict:
-        fb = county_mod.make_feedback(self.county.store, self.code, tmp / "down")
+        fb = review.make_feedback(self.county.store, self.code, tmp / "down")
         return school_side.import_feedback(self.store, fb)
 
     def enrolled(self, id_number: str) -> int:
@@ -65,7 +65,7 @@ class County:
 
 
 def new_county(tmp: Path, code: str, name: str) -> County:
-    store, _recovery, _fp = county_mod.create_county_store(
+    store, _recovery, _fp = workspace.create_county_store(
         tmp / f"county{code}.xjdb", username="admin", password=PASSWORD,
         county={"code": code, "name": name, "city_code": code[:4], "city_name": "太原市"})
     store.add_user("leader", PASSWORD, "leader")
@@ -73,8 +73,8 @@ def new_county(tmp: Path, code: str, name: str) -> County:
 
 
 def new_school(tmp: Path, county: County, code: str, name: str, students: int = 3, seed: int = 1) -> School:
-    county_mod.add_school(county.store, code, name, county.code + "001000")
-    [init] = county_mod.make_init_packages(county.store, [code], tmp / f"init{code}")
+    schools.add_school(county.store, code, name, county.code + "001000")
+    [init] = schools.make_init_packages(county.store, [code], tmp / f"init{code}")
     info = school_side.read_init_package(init)
     store, _recovery = Store.create(tmp / f"{code}.xjdb", username="admin", password=PASSWORD,
                                     roles="clerk,leader,sysadmin", school=info.school)

@@ -4,7 +4,7 @@ approve as the sending school, and the record arriving.
 Seed 002 第二章 3 and seed 001 §转学流程图: the receiving school (转入学校) starts the transfer and uploads
 the 转学证明; its 主管领导 approves; then the receiving county, the sending school (转出学校) and the sending
 county approve in turn (one county for both when they are the same). Offline, each step travels in the
-packages the parties already exchange (exchange/school_side.py, exchange/transfers.py)::
+packages the parties already exchange (exchange/school_side.py, county/transfers.py)::
 
     receiving school (RS)           county/ies (RC, SC)              sending school (SS)
     request ─ leader approves ─▶ submission ─▶ (RC approves) ─▶ feedback ─▶ 转出 change (applied)

@@ -268,10 +268,11 @@ V7 = """
 DROP INDEX students_name;
 """
 
-# v8: transfers (转学, records/transfers.py and exchange/transfers.py). School side: the requests this school
-# made as the receiving school, with their evidence and the state at each of the four parties as last heard.
-# County side: every transfer touching the county (as receiving or sending county, or both), the counties it
-# exchanges transfer packages with (keys confirmed once by fingerprint), and each merged student's 学籍状态.
+# v8: transfers (转学: records/transfers.py, county/transfers.py, county/transfer_packages.py).
+# School side: the requests this school made as the receiving school, with their evidence and the state at each
+# of the four parties as last heard. County side: every transfer touching the county (as receiving or sending
+# county, or both), the counties it exchanges transfer packages with (keys confirmed once by fingerprint), and
+# each merged student's 学籍状态.
 V8 = """
 CREATE TABLE transfers (
     id               INTEGER PRIMARY KEY,
