@@ -265,8 +265,11 @@ def _request_across(x, y, a, b, tmp_path):
     ct.decide_request(y.store, b.code, t.ref, approve=True, from_county=x.code)
     # first contact: Y introduces its keys, X answers with its own, then the request travels encrypted
     intro = link.transfer_out(y.store, tmp_path / "intro")
-    with pytest.raises(BadInput, match="指纹"):
+    with pytest.raises(BadInput, match="指纹") as refused:
         link.transfer_in(x.store, intro[0])
+    assert y.fingerprint not in str(refused.value)  # never shown: it could be copied back
+    with pytest.raises(BadInput, match="不一致"):
+        link.transfer_in(x.store, intro[0], confirm_fingerprint=x.fingerprint)
     assert link.transfer_in(x.store, intro[0], confirm_fingerprint=y.fingerprint)["registered"]
     assert x.store.query("SELECT count(*) FROM county_transfers") == [(0,)]  # an introduction carries no data
     _carry(x, y, tmp_path, confirm=True)
@@ -364,7 +367,7 @@ def test_a_county_package_from_a_stranger_key_or_to_another_county_is_refused(tw
                       recipient={"code": x.code}, recipient_x25519=None, sequence=99, created_at="2026-12-01",
                       body=b'{"introduction": true}')
         (tmp_path / "forged.xjpkg").write_bytes(forged)
-        with pytest.raises(BadInput, match="另一把密钥"):
+        with pytest.raises(BadInput, match="不是由本县登记的该县密钥"):
             link.transfer_in(x.store, tmp_path / "forged.xjpkg")
     finally:
         z.store.close()

@@ -128,8 +128,8 @@ def check_transfer_package(store: Store, path: Path | str) -> tuple[Any, dict[st
         raise BadInput(f"{name}：转学包是发给 {env.header.get('recipient', {}).get('code')} 的，不是本县。")
     peer = _peer(store.conn, code)
     if peer and peer["signing_public"] is not None and bytes(peer["signing_public"]) != env.signing_public:
-        raise BadInput(f"{name}：{code}{env.sender.get('name', '')} 的转学包由另一把密钥签名（指纹 {env.fingerprint}，"
-                       f"登记的是 {keys.fingerprint(bytes(peer['signing_public']))}），拒绝导入。请与对方核实。")
+        raise BadInput(f"{name}：{code}{env.sender.get('name', '')} 的转学包不是由本县登记的该县密钥（指纹 "
+                       f"{keys.fingerprint(bytes(peer['signing_public']))}）签名的，拒绝导入。请与对方核实。")
     if peer and env.sequence <= peer["in_sequence"]:
         raise BadInput(f"{name}：序号 {env.sequence} 不比已导入的（{peer['in_sequence']}）新，是重复或旧的转学包，"
                        "未做任何更改。")
@@ -144,12 +144,15 @@ def transfer_in(store: Store, path: Path | str, *, confirm_fingerprint: str | No
     code, peer_name = str(env.sender["code"]), str(env.sender.get("name", ""))[:40]
     registering = peer is None or peer["signing_public"] is None
     if registering:
+        # As for schools (county/intake.py), the package's own fingerprint is never shown: a message showing it
+        # could be copied back. The other county reads out its fingerprint (xueji county fingerprint).
         if not confirm_fingerprint:
-            raise BadInput(f"{name}：第一次收到 {code}{peer_name} 的转学包，"
-                           f"请先电话核对对方的密钥指纹 {env.fingerprint}，"
-                           "再用 --confirm-fingerprint 确认后导入。")
+            raise BadInput(f"{name}：第一次收到 {code}{peer_name} 的转学包，需要先核对它的签名密钥：请对方县级"
+                           "（xueji county fingerprint）电话逐组读出或盖章发来其指纹，输入 --confirm-fingerprint"
+                           "（图形界面：导入时弹出的核对框）后再导入。")
         if keys.normalise_fingerprint(confirm_fingerprint) != keys.normalise_fingerprint(env.fingerprint):
-            raise BadInput(f"{name}：确认的指纹与转学包的签名密钥指纹 {env.fingerprint} 不一致，拒绝导入。")
+            raise BadInput(f"{name}：输入的指纹与 {code}{peer_name} 转学包的签名密钥不一致，拒绝导入。请再与对方核对；"
+                           "确实无误时，这个包不是该县现在的密钥签发的（可能被冒名）。")
     enc_public = keys.unb64(env.sender.get("encryption_public", ""), "对方加密公钥", 32)
     encrypted = env.header.get("encryption", {}).get("alg") != "none"
     try:
@@ -172,7 +175,8 @@ def transfer_in(store: Store, path: Path | str, *, confirm_fingerprint: str | No
                    " WHERE code = ?", (peer_name, env.sequence, enc_public, env.signing_public,
                                        tx.ts if registering else None, code))
         if registering:
-            tx.audit("登记县级密钥", "county_peers", code, {"fingerprint": [None, env.fingerprint]})
+            tx.audit("登记县级密钥", "county_peers", code, {"fingerprint": [None, env.fingerprint],
+                                                        "confirmed_by": [None, store.user.username]})
         for item in as_receiving:
             refused = _from_receiving_county(store, tx, code, item)
             result["requests"] += 1
