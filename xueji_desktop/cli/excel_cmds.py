@@ -58,6 +58,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from ..excel.columns import unknown_nearest
     from ..excel.importer import import_workbook
 
     with open_store(args) as store:
@@ -68,6 +69,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
                     "unchanged": result.unchanged, "ok": result.ok, "warning": result.warning,
                     "pending": result.pending, "unknown_headers": result.unknown_headers,
+                    "unknown_nearest": unknown_nearest(result.unknown_headers),
                     "missing_columns": result.missing_columns,
                     "report": result.report})
     else:

@@ -31,7 +31,7 @@ from ..storage import audit
 from ..storage.audit import created_json
 from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
-from .columns import Column, Implied
+from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
 from .reader import check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
@@ -79,7 +79,7 @@ class ImportResult:
                  f"共 {self.rows} 行：新增 {self.inserted} 人，更新 {self.updated} 人，未变化 {self.unchanged} 人。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
-            lines.append("未识别的列（已忽略）：" + "、".join(self.unknown_headers))
+            lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
         if self.missing_columns:
             lines.append("文件缺少必填列（这些项需在程序中补填，同一个值可用“学生信息”页的“批量填写”或 xueji fill"
                          "一次填好）：" + "、".join(self.missing_columns))

@@ -21,7 +21,7 @@ import python_calamine as calamine
 
 from ..class_text import class_candidates
 from ..errors import BadInput
-from .columns import Column, Implied, clean_header, implied_values, match_header, missing_required
+from .columns import Column, Implied, clean_header, implied_values, match_header, member_key, missing_required
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_MATCHES = 3
@@ -137,10 +137,7 @@ def _group_titles(sheet, row_above: list[Any], header_row: int) -> dict[int, str
 
 def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[dict[int, Column], list[str]]:
     """Column index → Column for one header row; unknown header texts are returned for the report."""
-    from .columns import _header_index
-
     groups = groups or {}
-    _students, member_names = _header_index()
     mapped: dict[int, Column] = {}
     taken: set[str] = set()
     unknown: list[str] = []
@@ -151,18 +148,18 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
         if not text:
             continue
         col = match_header(text, groups.get(j))
-        in_members = member_cursor >= 0 and text in member_names
+        key = member_key(text)
+        in_members = member_cursor >= 0 and key is not None
         if col is not None and col.member is None and (col.path in taken or in_members):
             # a repeated student header, or one inside unprefixed member columns (户口所在地 after 姓名 关系 …,
             # national template): a member's column without prefix
             col = None
-        if col is None and text in member_names:
-            if text == clean_header("姓名") or block < 0:
+        if col is None and key is not None:
+            if key == "name" or block < 0:
                 block = min(block + 1, 1)
             member_cursor = block
             from .columns import columns
 
-            key = member_names[text]
             col = next(c for c in columns() if c.member == block and c.key == key)
         if col is None or col.path in taken:
             unknown.append(str(cell))

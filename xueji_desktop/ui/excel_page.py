@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import Cancelled, XuejiError
+from ..excel.columns import describe_unknown
 from ..excel.importer import ImportResult, import_workbook
 from ..excel.reader import check_container, data_row_estimate, find_layouts
 from ..excel.template import export_students, write_template
@@ -63,7 +64,7 @@ def _check_job(path: str, progress=None) -> str:
             if "class_code" in layout.implied.get(None, {}):
                 lines.append(f"没有班级列：按工作表名“{layout.sheet_name}”确定班级。")
             if layout.unknown_headers:
-                lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
+                lines.append("未识别的列（导入时忽略）：" + "、".join(describe_unknown(layout.unknown_headers)))
             if missing := layout.missing_required():
                 lines.append("缺少必填列（导入后这些学生为待修正；同一个值可在“学生信息”页用“批量填写”一次补填）："
                              + "、".join(missing))
