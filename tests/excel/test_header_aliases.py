@@ -83,7 +83,7 @@ def _export_like(rows: list[list]) -> tuple[list[str], list[list]]:
     rename = {"姓名": "学生姓名", "出生日期": "出生年月", "身份证件类型": "身份证类型", "出生地": "出生地行政区划代码",
               "上下学方式": "上下学交通方式", "成员1联系电话": "成员1联系方式", "成员2关系": "成员2与学生关系",
               "成员1身份证件号": "监护人1身份证号码"}
-    return [rename.get(h, h) for h in headers()] + ["家庭人口"], [r + ["4"] for r in rows]
+    return [rename.get(h, h) for h in headers()] + ["家庭人口"], [[*r, "4"] for r in rows]
 
 
 def test_an_export_with_other_headers_imports_like_the_template(class_store, tmp_path):

@@ -22,7 +22,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("import-excel", help="从 Excel 导入学生（整体一个事务；有错的行标为待修正）")
     add_db_args(p)
-    p.add_argument("file", type=Path, help="要导入的 .xlsx 文件")
+    p.add_argument("file", type=Path, help="要导入的 Excel 文件（.xlsx 或 .xls）")
     p.add_argument("--report", type=Path, default=None,
                    help="写出错误报告：输入文件的副本，错误单元格标红并加批注，另有汇总表")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")

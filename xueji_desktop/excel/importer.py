@@ -33,7 +33,7 @@ from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
-from .reader import check_container, data_row_estimate, find_layouts, iter_data_rows
+from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
 
 CHUNK = 1000
@@ -304,6 +304,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     """Import ``path`` in one transaction; write the error workbook to ``report`` when given."""
     path = Path(path)
     today = today or date.today()
+    if report is not None:
+        check_xlsx_target(report)  # before the import, not after it
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
     wb, sheets = find_layouts(path)

@@ -1,10 +1,13 @@
-"""Opening a user's .xlsx safely and finding our columns in it.
+"""Opening a user's workbook (.xlsx, or the .xls the national system and provincial tools export) safely
+and finding our columns in it.
 
-python-calamine (Rust) reads the cells: ~10× faster than openpyxl and it never builds a DOM.
+python-calamine (Rust) reads the cells of both formats: ~10× faster than openpyxl and it never builds a DOM.
 Before it sees the file we check the container ourselves, because a clerk must get one plain
-sentence, not a traceback: empty file, old .xls or password-encrypted workbook (both are OLE/CFB
-containers, not zip), truncated zip, zip bomb, XML with a DOCTYPE (entity bombs; .xlsx parts never
-have one), wrong template.
+sentence, not a traceback: empty file, password-encrypted workbook (an OLE/CFB container naming
+EncryptionInfo; an encrypted .xls is reported by calamine), truncated zip, zip bomb, XML with a DOCTYPE
+(entity bombs; .xlsx parts never have one), wrong template. An OLE/CFB container otherwise is an .xls
+(Excel 97-2003) workbook, read with the same tolerance; we never write .xls (see ``check_xlsx_target``).
+Macros are never run: only cell values are read.
 """
 
 from __future__ import annotations
@@ -53,11 +56,10 @@ def check_container(path: Path) -> None:
         if encrypted:
             raise BadInput(f"文件 {name} 设置了打开密码：请在 Excel 或 WPS 中取消密码（文件→信息→保护工作簿）"
                            "后再导入。")
-        raise BadInput(f"文件 {name} 是旧版 .xls 格式：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
-                       "后再导入。")
+        return  # an .xls workbook (Excel 97-2003): calamine reads it; a damaged one fails in _open
     if not head.startswith(b"PK"):
-        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
-                       "后再导入。")
+        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx 或 .xls）：请在 Excel 或 WPS 中“另存为”Excel 工作簿"
+                       "（*.xlsx）后再导入。")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -78,6 +80,21 @@ def check_container(path: Path) -> None:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise BadInput(f"文件 {name} 已损坏或不完整，无法打开：请重新保存或重新拷贝该文件后再导入。") from None
+
+
+def is_xls(path: Path) -> bool:
+    """Whether ``path`` is an OLE/CFB container (an .xls workbook, once check_container has passed it)."""
+    with open(path, "rb") as fh:
+        return fh.read(8) == CFB_MAGIC
+
+
+def check_xlsx_target(path: Path | str) -> Path:
+    """``path`` for a workbook we write: .xls is read only (its BIFF format is not one we write)."""
+    path = Path(path)
+    if path.suffix.lower() == ".xls":
+        raise BadInput(f"不能写入 .xls 文件（{path.name}）：本程序读取 .xls，但只写 Excel 工作簿 .xlsx，"
+                       f"请改用 {path.with_suffix('.xlsx').name}。")
+    return path
 
 
 def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:

@@ -34,6 +34,7 @@ from ..storage import Store
 from .jobs import run_job, worker_store
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
+OPEN_FILTER = "Excel 工作簿 (*.xlsx *.xls)"  # .xls (national system, provincial tools) is read, never written
 
 
 def _import_job(store: Store, path: str, report: str | None, progress=None) -> ImportResult:
@@ -98,7 +99,7 @@ class ExcelPage(QWidget):
         col = QVBoxLayout(box)
         pick = QHBoxLayout()
         self.file_edit = QLineEdit()
-        self.file_edit.setPlaceholderText(self.tr("第 1 步：选择要导入的 .xlsx 文件"))
+        self.file_edit.setPlaceholderText(self.tr("第 1 步：选择要导入的 Excel 文件（.xlsx 或 .xls）"))
         self.browse_button = QPushButton(self.tr("选择文件…"))
         self.check_button = QPushButton(self.tr("第 2 步：检查文件"))
         pick.addWidget(self.file_edit, 1)
@@ -165,7 +166,7 @@ class ExcelPage(QWidget):
 
     # ---- import wizard --------------------------------------------------------------------
     def browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 Excel 文件"), "", XLSX_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 Excel 文件"), "", OPEN_FILTER)
         if path:
             self.file_edit.setText(path)
             self.check_file()
