@@ -350,8 +350,13 @@ def prefetched(items: Iterator[T], depth: int = 2) -> Iterator[T]:
 
 def slice_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     """(0-based sheet row, cells by absolute column) of one slice workbook."""
-    wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    sheet = wb.get_sheet_by_index(0)
+    try:
+        wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = wb.get_sheet_by_index(0)
+    except calamine.CalamineError:
+        # a flipped byte in the deflated sheet can inflate to garbage (the CRC is only checked at its end)
+        raise BadInput("Excel 文件已损坏或不完整（工作表内容无法解析），无法读取：请重新保存或重新拷贝该文件后再导入。"
+                       ) from None
     start_row, start_col = sheet.start or (0, 0)
     pad = [""] * start_col
     # to_python(skip_empty_area=True) starts at the slice's first row; iter_rows would pad from row 0.

@@ -22,6 +22,7 @@ from ..storage import Store
 from ..storage.store import now_iso
 from . import keys, keystore, naming, payload
 from .container import Envelope, open_envelope, read_file, seal
+from .county_numbers import assign_formal_numbers, formal_numbers
 
 REVIEW_NAMES = {"passed": "通过", "returned": "退回", "": "未审核"}
 
@@ -256,7 +257,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
                      str(r.get("birth_date", "")), str(r.get("id_type", "")),
                      str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
-                     s.raw or payload.student_line(s)))
+                     s.raw or payload.student_line(s), s.student_number))
         if s.photo:
             photos.append((s.uid, s.photo))
     # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
@@ -272,7 +273,8 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                        [(code, str(c.get("class_code", "")), str(c.get("name", "")),
                          json.dumps(c, ensure_ascii=False)) for c in sub.classes])
         tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
-                       " id_number, status, pending, id_problem, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " id_number, status, pending, id_problem, data, student_number)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        rows)
         if photos:
             ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())
@@ -389,6 +391,8 @@ def review(store: Store, code: str, passed: bool, reason: str = "") -> None:
     with store.transaction() as tx:
         tx.execute("UPDATE county_schools SET review_state = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ?"
                    " WHERE code = ?", (state, reason.strip(), store.user.username, tx.ts, code))
+        if passed:
+            assign_formal_numbers(tx, code)
         tx.audit("审核学校数据", "county_schools", code,
                  {"review_state": [s["review_state"], state], "review_reason": [s["review_reason"], reason.strip()],
                   "sequence": [None, s["last_sequence"]]})
@@ -415,6 +419,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
         for cid, d, r, by, at in store.query(
             "SELECT change_id, decision, decision_reason, decided_by, decided_at FROM county_changes"
             " WHERE school_code = ? AND decision != '' ORDER BY change_id", (code,))]
+    body["student_numbers"] = formal_numbers(store.conn, code)
     if s["review_state"] == "passed":  # the school locks the key fields of the accepted records
         body["accepted_uids"] = [r[0] for r in store.query("SELECT uid FROM county_students WHERE school_code = ?",
                                                            (code,))]

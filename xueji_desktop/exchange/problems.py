@@ -2,7 +2,8 @@
 
 1. ``id_invalid``: the ID number is wrong (the validation engine's ``id.*`` issues, re-checked on import);
 2. ``duplicate_id``: the same ID number in two or more records (naming every school and class);
-3. ``duplicate_identity``: same name + gender + birth date, both without an ID number.
+3. ``duplicate_identity``: same name + gender + birth date, both without an ID number;
+4. ``duplicate_number``: the same 学籍号 on two records (two schools' temporary numbers can meet).
 
 The county runs them over every imported school; the school runs the same checks within itself
 (``school_problems``) and also sees the findings the county sent back.
@@ -16,14 +17,15 @@ from typing import Any
 from ..storage import Store
 
 KIND_NAMES = {"id_invalid": "身份证件号有误", "duplicate_id": "身份证件号重复",
-              "duplicate_identity": "姓名、性别、出生日期相同且无身份证件号", "review": "县级审核"}
+              "duplicate_identity": "姓名、性别、出生日期相同且无身份证件号", "duplicate_number": "学籍号重复",
+              "review": "县级审核"}
 
 _COUNTY_ROW = ("SELECT s.id, s.school_code, sc.name, s.class_code, COALESCE(c.name, s.class_code), s.uid, s.name,"
-               " s.gender, s.birth_date, s.id_number, s.id_problem FROM county_students s"
+               " s.gender, s.birth_date, s.id_number, s.id_problem, s.student_number FROM county_students s"
                " JOIN county_schools sc ON sc.code = s.school_code"
                " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code")
 _COLS = ("row_id", "school_code", "school_name", "class_code", "class_name", "uid", "name", "gender", "birth_date",
-         "id_number", "id_problem")
+         "id_number", "id_problem", "student_number")
 
 
 def _rows(store: Store, sql: str) -> list[dict[str, Any]]:
@@ -51,6 +53,10 @@ def county_problems(store: Store) -> list[dict[str, Any]]:
                         " ON d.name = s.name AND d.gender = s.gender AND d.birth_date = s.birth_date"
                         " WHERE s.id_number = '' ORDER BY s.name, s.birth_date, s.school_code, s.id"),
                   ("name", "gender", "birth_date"), "duplicate_identity")
+    out += _group(_rows(store, _COUNTY_ROW + " JOIN (SELECT student_number FROM county_students"
+                        " WHERE student_number <> '' GROUP BY student_number HAVING count(*) > 1) d"
+                        " ON d.student_number = s.student_number ORDER BY s.student_number, s.school_code, s.id"),
+                  ("student_number",), "duplicate_number")
     return out
 
 
@@ -78,7 +84,8 @@ def findings_for_school(problems: list[dict[str, Any]], school_code: str) -> lis
 # ---- school side -----------------------------------------------------------------------------------
 
 _SCHOOL_ROW = ("SELECT s.id, '', '', COALESCE(c.class_code, ''), COALESCE(c.name, '未分班'), s.uid, s.name, s.gender,"
-               " s.birth_date, s.id_number, '' FROM students s LEFT JOIN classes c ON c.id = s.class_id")
+               " s.birth_date, s.id_number, '', s.student_number FROM students s"
+               " LEFT JOIN classes c ON c.id = s.class_id")
 
 
 def school_problems(store: Store) -> list[dict[str, Any]]:

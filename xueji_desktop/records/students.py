@@ -21,6 +21,7 @@ from ..validation import Issue, ValidationContext, status_of, validate_student
 from ..validation.confirm import reconcile_confirmations
 from .changes import controlled_fields, ensure_editable
 from .school_year import check_class_capacity
+from .student_number import assign_temporary
 
 CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
 DERIVED = ("class_code", "grade", "members")
@@ -111,6 +112,7 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
     for i, m in enumerate(members):
         changes.update({f"members.{i}.{k}": v for k, v in diff(None, m).items()})
     tx.audit("新增学生", "students", student_id, changes)
+    assign_temporary(tx, [student_id])
     return student_id
 
 
@@ -155,6 +157,7 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
     if changes:
         tx.audit("修改学生", "students", student_id, changes)
     reconcile_confirmations(tx, student_id, issues, changes)
+    assign_temporary(tx, [student_id])  # a record saved without a birth date gets its number once it has one
     return issues
 
 
@@ -169,12 +172,12 @@ def delete_student(tx: Tx, student_id: int) -> None:
 
 def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
     row = conn.execute(
-        "SELECT s.class_id, s.uid, s.status, s.data, s.issues, c.class_code, c.stage, c.entry_year"
+        "SELECT s.class_id, s.uid, s.status, s.data, s.issues, c.class_code, c.stage, c.entry_year, s.student_number"
         " FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ?", (student_id,)
     ).fetchone()
     if row is None:
         return None
-    class_id, uid, status, data, issues, code, stage, entry_year = row
+    class_id, uid, status, data, issues, code, stage, entry_year, student_number = row
     record = json.loads(data)
     record["members"] = [json.loads(m[0]) for m in conn.execute(
         "SELECT data FROM family_members WHERE student_id = ? ORDER BY seq", (student_id,))]
@@ -186,6 +189,7 @@ def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
     record["_class_id"] = class_id
     record["_status"] = status
     record["_issues"] = json.loads(issues)
+    record["_student_number"] = student_number
     return record
 
 
