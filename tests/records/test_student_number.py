@@ -35,7 +35,7 @@ def test_a_new_record_gets_a_temporary_number_built_from_area_and_birth_date(cla
     assert re.fullmatch(rf"L{AREA}{record['birth_date'].replace('-', '')}\d{{4}}", number)
     assert get_student(class_store, sid)["_student_number"] == number
     assert sn.kind_name(number) == "临时学籍号"
-    audit = class_store.query("SELECT changes FROM audit_log WHERE action = '分配临时学籍号'")
+    audit = class_store.query("SELECT changes FROM audit_log WHERE action = '新增学生'")
     assert number in audit[-1][0]
 
 

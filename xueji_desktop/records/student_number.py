@@ -86,9 +86,9 @@ def _taken_in_store(conn):
     return lambda n: conn.execute("SELECT 1 FROM students WHERE student_number = ?", (n,)).fetchone() is not None
 
 
-def _give_temporary(conn, student_ids: list[int] | None) -> list[tuple[str, int]]:
+def give_temporary(conn, student_ids: list[int] | None) -> list[tuple[str, int]]:
     """(number, student id) given to the students (all, when ``student_ids`` is None) without a number and
-    with a usable birth date."""
+    with a usable birth date. Not audited: the caller records the numbers in its own entry."""
     area = school_area_code(conn)
     if not area:
         return []
@@ -121,8 +121,8 @@ def _audited(given: list[tuple[str, int]]) -> tuple[Any, dict[str, Any]]:
 
 
 def assign_temporary(tx: Tx, student_ids: list[int] | None = None) -> int:
-    """Give a 临时学籍号 to the students that have none yet (see :func:`_give_temporary`); audited."""
-    given = _give_temporary(tx.conn, student_ids)
+    """Give a 临时学籍号 to the students that have none yet (see :func:`give_temporary`); audited."""
+    given = give_temporary(tx.conn, student_ids)
     if given:
         tx.audit("分配临时学籍号", "students", *_audited(given))
     return len(given)
@@ -130,7 +130,7 @@ def assign_temporary(tx: Tx, student_ids: list[int] | None = None) -> int:
 
 def backfill_temporary(conn) -> None:
     """Schema v8: records already in the file get their temporary number (inside the migration's transaction)."""
-    given = _give_temporary(conn, None)
+    given = give_temporary(conn, None)
     if given:
         audit.append(conn, ts=now_iso(), username="system", action="分配临时学籍号", table="students",
                      record_id=_audited(given)[0], changes=_audited(given)[1])

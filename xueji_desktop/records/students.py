@@ -21,7 +21,7 @@ from ..validation import Issue, ValidationContext, status_of, validate_student
 from ..validation.confirm import reconcile_confirmations
 from .changes import controlled_fields, ensure_editable
 from .school_year import check_class_capacity
-from .student_number import assign_temporary
+from .student_number import give_temporary
 
 CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
 DERIVED = ("class_code", "grade", "members")
@@ -111,8 +111,9 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
     changes = diff(None, data)
     for i, m in enumerate(members):
         changes.update({f"members.{i}.{k}": v for k, v in diff(None, m).items()})
+    for number, _sid in give_temporary(tx.conn, [student_id]):
+        changes["student_number"] = [None, number]
     tx.audit("新增学生", "students", student_id, changes)
-    assign_temporary(tx, [student_id])
     return student_id
 
 
@@ -154,10 +155,11 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
         changes.update({f"members.{i}.{k}": v for k, v in diff(a, b).items()})
     if new_class_id != old["_class_id"]:
         changes["class_id"] = [old["_class_id"], new_class_id]
+    for number, _sid in give_temporary(tx.conn, [student_id]):  # saved before without a birth date
+        changes["student_number"] = [None, number]
     if changes:
         tx.audit("修改学生", "students", student_id, changes)
     reconcile_confirmations(tx, student_id, issues, changes)
-    assign_temporary(tx, [student_id])  # a record saved without a birth date gets its number once it has one
     return issues
 
 
