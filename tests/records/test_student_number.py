@@ -11,11 +11,13 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.exchange.helpers import FakeSchool, county_public, write
+from xueji_desktop.county.intake import import_package
+from xueji_desktop.county.problems import county_problems
+from xueji_desktop.county.review import make_feedback, review
+from xueji_desktop.county.schools import add_school, make_init_packages
 from xueji_desktop.demo import DEMO_COUNTY, DEMO_SCHOOL, generate_records
 from xueji_desktop.errors import BadInput
-from xueji_desktop.exchange import county as county_mod
 from xueji_desktop.exchange import payload, school_side
-from xueji_desktop.exchange.problems import county_problems
 from xueji_desktop.records import student_number as sn
 from xueji_desktop.records.students import add_student, get_student, update_student
 from xueji_desktop.storage import Store, audit, schema
@@ -125,15 +127,15 @@ def test_exported_and_printed(demo_store, tmp_path):
 # ---- through the county -------------------------------------------------------------------------------
 
 def _init(county, school):
-    county_mod.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
-    [init] = county_mod.make_init_packages(county, [DEMO_SCHOOL["code"]], school.path.parent / "init")
+    add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
+    [init] = make_init_packages(county, [DEMO_SCHOOL["code"]], school.path.parent / "init")
     return school_side.apply_init(school, school_side.read_init_package(init))
 
 
 def test_packages_carry_numbers_the_county_sees_a_clash_and_gives_formal_numbers(county, demo_store, tmp_path):
     fp = _init(county, demo_store)
     pkg = school_side.export_package(demo_store, tmp_path / "up", include_pending=True)
-    county_mod.import_package(county, pkg, confirm_fingerprint=fp)
+    import_package(county, pkg, confirm_fingerprint=fp)
     sent = dict(county.query("SELECT uid, student_number FROM county_students"))
     assert sent == dict(demo_store.query("SELECT uid, student_number FROM students"))
     # another school's record arrives with one of these temporary numbers
@@ -144,15 +146,15 @@ def test_packages_carry_numbers_the_county_sees_a_clash_and_gives_formal_numbers
     row = payload.StudentRow("u-other-1", "2026101", "ok", [], record, student_number=clash_number)
     body = payload.build(school=other.profile(), county_code=DEMO_COUNTY["code"], classes=[], students=[row],
                          sequence=1, created_at=datetime.now().isoformat(timespec="seconds"), include_pending=False)
-    county_mod.import_package(county, write(tmp_path, "other.xjpkg", other.package(county_public(county), [],
+    import_package(county, write(tmp_path, "other.xjpkg", other.package(county_public(county), [],
                                                                                   body=body)),
                               confirm_fingerprint=other.fingerprint)
     [clash] = [p for p in county_problems(county) if p["kind"] == "duplicate_number"]
     assert clash["key"] == clash_number and {r["school_code"] for r in clash["records"]} == {
         DEMO_SCHOOL["code"], other.code}
     # the county accepts the school: formal numbers for its clean records, none for the clashing one
-    county_mod.review(county, DEMO_SCHOOL["code"], passed=True)
-    fb = county_mod.make_feedback(county, DEMO_SCHOOL["code"], tmp_path / "down")
+    review(county, DEMO_SCHOOL["code"], passed=True)
+    fb = make_feedback(county, DEMO_SCHOOL["code"], tmp_path / "down")
     result = school_side.import_feedback(demo_store, fb)
     numbers = dict(demo_store.query("SELECT uid, student_number FROM students"))
     pending = {u for (u,) in demo_store.query("SELECT uid FROM students WHERE status = 'pending'")}
@@ -166,7 +168,7 @@ def test_packages_carry_numbers_the_county_sees_a_clash_and_gives_formal_numbers
             assert number == ("G" + id_number if id_type == "1" else number) and (id_type == "1") == (number[0] == "G")
     # the next package carries the formal numbers; the county keeps them
     pkg = school_side.export_package(demo_store, tmp_path / "up2", include_pending=True)
-    county_mod.import_package(county, pkg)
+    import_package(county, pkg)
     kept = dict(county.query("SELECT uid, number FROM county_student_numbers"))
     assert kept == formal
 
