@@ -144,7 +144,9 @@ def test_packages_carry_numbers_the_county_sees_a_clash_and_gives_formal_numbers
     clash_uid, clash_number = next(iter(sent.items()))
     _, record = next(generate_records(1, seed=99))
     row = payload.StudentRow("u-other-1", "2026101", "ok", [], record, student_number=clash_number)
-    body = payload.build(school=other.profile(), county_code=DEMO_COUNTY["code"], classes=[], students=[row],
+    classes = [{"class_code": "2026101", "name": "小学2026级(1)班", "stage": 1, "entry_year": 2026, "number": 1,
+                "head_teacher": ""}]
+    body = payload.build(school=other.profile(), county_code=DEMO_COUNTY["code"], classes=classes, students=[row],
                          sequence=1, created_at=datetime.now().isoformat(timespec="seconds"), include_pending=False)
     import_package(county, write(tmp_path, "other.xjpkg", other.package(county_public(county), [],
                                                                                   body=body)),
