@@ -97,13 +97,14 @@ def test_same_county_transfer_through_real_packages(world, tmp_path):
     assert county.enrolled(number) == 0
     _once(number, schools, counties, in_transit=True)
     # 6. B's next feedback brings the whole record: fields, family, photo, status history
-    before = a.store.query("SELECT data FROM students WHERE id = ?", (sid,))[0][0]
+    before, number_at_a = a.store.query("SELECT data, student_number FROM students WHERE id = ?", (sid,))[0]
     assert b.get_feedback(tmp_path)["arrived"] == 1
     _once(number, schools, counties)
     arrived = tr.get_request(b.store.conn, t.id)
     assert arrived.state == tr.T_ARRIVED
     new_sid = arrived.student_id
-    assert b.store.query("SELECT data, enrolment FROM students WHERE id = ?", (new_sid,))[0] == (before, ch.ENROLLED)
+    assert b.store.query("SELECT data, enrolment, student_number FROM students WHERE id = ?", (new_sid,))[0] == (
+        before, ch.ENROLLED, number_at_a)
     assert b.store.query("SELECT count(*) FROM photos WHERE student_id = ?", (new_sid,))[0][0] == 1
     assert b.store.query("SELECT count(*) FROM family_members WHERE student_id = ?", (new_sid,))[0][0] >= 1
     history = tr.status_history(b.store, new_sid)

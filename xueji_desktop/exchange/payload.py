@@ -34,7 +34,8 @@ class StudentRow:
     pending: bool = False
     photo: bytes | None = None
     raw: str = ""                   # the JSON line as received (kept verbatim by the county)
-    enrolment: str = "enrolled"     # 学籍状态 (records.changes: enrolled, transferred, graduated …)
+    student_number: str = ""        # 学籍号 (临时 L… until the county gives the 正式 G…/J…)
+    enrolment: str = "enrolled"     # 学籍状态 (records.enrolment: enrolled, transferred, graduated …)
 
 
 @dataclass
@@ -134,16 +135,18 @@ def parse(body: bytes, what: str) -> Submission:
 
 
 def student_line(s: StudentRow) -> str:
-    return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
-                       "enrolment": s.enrolment, "issues": s.issues, "record": s.record},
-                      ensure_ascii=False, separators=(",", ":"))
+    line = {"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
+            "enrolment": s.enrolment, "issues": s.issues, "record": s.record}
+    if s.student_number:
+        line["student_number"] = s.student_number
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_student_line(line: bytes, where: str, class_codes: set[str] | None = None) -> StudentRow:
     item = shapes.check_student(_load(line, where, ""), where, class_codes)
     return StudentRow(item["uid"], item.get("class_code", ""), item.get("status", ""), list(item.get("issues", [])),
                       item["record"], item.get("pending", False), None, line.decode("utf-8"),
-                      item.get("enrolment") or "enrolled")
+                      item.get("student_number", ""), item.get("enrolment") or "enrolled")
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:

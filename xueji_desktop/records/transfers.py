@@ -434,6 +434,7 @@ def _arrive(store: Store, tx: Tx, item: dict[str, Any]) -> int:
     record = {k: v for k, v in line.record.items() if not k.startswith("_")}
     taken = tx.execute("SELECT 1 FROM students WHERE uid = ?", (line.uid,)).fetchone()
     sid = add_student(tx, record, class_id, uid=None if taken else line.uid)
+    _keep_student_number(tx, sid, line.student_number)
     if item.get("photo"):
         try:
             jpeg = base64.b64decode(str(item["photo"]), validate=True)
@@ -451,6 +452,19 @@ def _arrive(store: Store, tx: Tx, item: dict[str, Any]) -> int:
     tx.execute("UPDATE transfers SET state = ?, student_id = ?, state_reason = '' WHERE id = ?", (T_ARRIVED, sid, tid))
     tx.audit("学籍转入", "transfers", tid, {"state": [state, T_ARRIVED], "student_id": [None, sid]})
     return 1
+
+
+def _keep_student_number(tx: Tx, student_id: int, number: str) -> None:
+    """The 学籍号 follows the child (seed 001 §5.3: one number for life): the sending school's replaces the
+    temporary one the new record was given, unless another record here holds it."""
+    from .student_number import is_valid
+
+    if not number or not is_valid(number) or tx.execute(
+            "SELECT 1 FROM students WHERE student_number = ? AND id != ?", (number, student_id)).fetchone():
+        return
+    old = tx.execute("SELECT student_number FROM students WHERE id = ?", (student_id,)).fetchone()[0]
+    tx.execute("UPDATE students SET student_number = ? WHERE id = ?", (number, student_id))
+    tx.audit("学籍号随转学转入", "students", student_id, {"student_number": [old, number]})
 
 
 def status_history(store_or_conn, student_id: int) -> list[dict[str, Any]]:
