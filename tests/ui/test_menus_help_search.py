@@ -161,7 +161,7 @@ def test_function_finder_goes_to_the_button(qtbot, window):
     row = next(i for i, t in enumerate(titles) if t.endswith("导出上报数据包…"))
     dialog.results.setCurrentRow(row)
     qtbot.keyClick(dialog.query, Qt.Key_Return)
-    tabs = window.pages.currentWidget()
+    tabs = window.current_page()
     assert window.names[window.nav.currentRow()] == "导入导出" and tabs.currentIndex() == 1
     # by pinyin initials: "mm" finds 修改我的密码
     again = window.find_function()

@@ -48,6 +48,7 @@ from ..validation import Issue, load_spec, validate_student
 from ..validation.confirm import confirm_warning
 from ..validation.spec import Field
 from .code_combo import CodeComboBox
+from .screen_fit import fit_screen
 
 ERROR_STYLE = "color: #c0392b; font-size: 11px"
 WARNING_STYLE = "color: #b9770e; font-size: 11px"
@@ -107,7 +108,7 @@ class StudentForm(QWidget):
         self._watcher = _FocusWatcher(self._field_left, self.undo, self._typing_pending, self)
         self.classes = {c.id: c for c in list_classes(store)}
         self._build()
-        self.resize(1000, 760)
+        self.resize(fit_screen(self, 1000, 760))  # never taller than the screen (125%/150% scaling)
         if student_id is not None:
             self.load(student_id)
         else:
