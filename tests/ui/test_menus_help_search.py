@@ -168,3 +168,13 @@ def test_function_finder_goes_to_the_button(qtbot, window):
     qtbot.keyClicks(again.query, "mm")
     assert any("密码" in again.results.item(i).text() for i in range(again.results.count()))
     again.close()
+
+
+def test_about_text_is_not_cut_off(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    dialog = window.show_about()
+    qtbot.waitExposed(dialog)
+    label = dialog.findChild(QLabel)
+    assert label.height() >= label.heightForWidth(label.width())
+    dialog.close()
