@@ -19,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("input", type=Path, metavar="IN")
     p.add_argument("output", type=Path, metavar="OUT")
     p.add_argument("--replace-background", action="store_true",
-                   help="背景为纯色但颜色不对（白、灰、其他蓝）时换成标准浅蓝 RGB(67,142,219)")
+                   help="背景颜色不对（白、灰、其他蓝、室内）时抠出人物、换成标准浅蓝 RGB(67,142,219)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_fix)
 
@@ -80,7 +80,7 @@ def cmd_fix(args) -> int:
     if result.background_replaced:
         print("  背景已替换为标准浅蓝，请查看效果。")
     elif result.can_replace_background:
-        print("  背景是纯色但颜色不对：可加 --replace-background 换成标准浅蓝（请查看效果后再使用）。")
+        print("  背景颜色不对：可加 --replace-background 换成标准浅蓝（请查看效果后再使用）。")
     if not result.check.ok:
         print("  修正后仍不合格：")
         for p in result.check.problems:
