@@ -220,17 +220,19 @@ def step_photo_check_fix(ctx: SelfTestContext) -> str:
 
 def step_package_roundtrip(ctx: SelfTestContext) -> str:
     """County keys → init package → school export (signed, encrypted) → county import; a changed byte is refused."""
-    county_mod = feature("xueji_desktop.exchange.county")
+    workspace = feature("xueji_desktop.county.workspace")
+    school_list = feature("xueji_desktop.county.schools")
+    intake = feature("xueji_desktop.county.intake")
     school_side = feature("xueji_desktop.exchange.school_side")
     from .demo import DEMO_COUNTY, DEMO_SCHOOL
     from .errors import XuejiError
 
     check(ctx.store is not None, "上一步未创建数据文件。")
-    county, _recovery, _fp = county_mod.create_county_store(
+    county, _recovery, _fp = workspace.create_county_store(
         ctx.workdir / "county.xjdb", username="selftest", password=ctx.password, county=DEMO_COUNTY)
     try:
-        county_mod.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
-        (init_path,) = county_mod.make_init_packages(county, [DEMO_SCHOOL["code"]], ctx.workdir / "init")
+        school_list.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
+        (init_path,) = school_list.make_init_packages(county, [DEMO_SCHOOL["code"]], ctx.workdir / "init")
         fingerprint = school_side.apply_init(ctx.store, school_side.read_init_package(init_path))
         package = school_side.export_package(ctx.store, ctx.workdir / "out", include_pending=True)
         tampered = ctx.workdir / "tampered" / package.name
@@ -239,12 +241,12 @@ def step_package_roundtrip(ctx: SelfTestContext) -> str:
         data[len(data) // 2] ^= 0x01
         tampered.write_bytes(bytes(data))
         try:
-            county_mod.import_package(county, tampered, confirm_fingerprint=fingerprint)
+            intake.import_package(county, tampered, confirm_fingerprint=fingerprint)
         except XuejiError:
             pass
         else:
             raise CheckFailed("改动了一个字节的数据包竟被县级接收。")
-        county_mod.import_package(county, package, confirm_fingerprint=fingerprint)
+        intake.import_package(county, package, confirm_fingerprint=fingerprint)
         merged = county.conn.execute("SELECT count(*) FROM county_students").fetchone()[0]
         sent = _student_count(ctx.store)
         check(merged == sent, f"县级收到 {merged} 名学生，学校发出 {sent} 名。")

@@ -44,11 +44,11 @@ SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "用户与日志": "users_page:UsersLogPage",
 }
 COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
-    "学校管理": "package_page:CountySchoolsPage",
-    "导入学校数据": "package_page:CountyImportPage",
+    "学校管理": "county_pages:CountySchoolsPage",
+    "导入学校数据": "county_pages:CountyImportPage",
     "问题学籍": "package_page:ProblemsPage",
-    "审核": "package_page:CountyReviewPage",
-    "上报": "package_page:CountyUpPage",
+    "审核": "county_pages:CountyReviewPage",
+    "上报": "county_pages:CountyUpPage",
     "用户与日志": "users_page:UsersLogPage",
 }
 
