@@ -27,6 +27,8 @@ def register(sub) -> None:
     add_db_args(p)
     p.add_argument("folder", type=Path)
     p.add_argument("--fix", action="store_true", help="不合格的照片先自动裁剪/转码再保存（不替换背景）")
+    p.add_argument("--keep-originals", action="store_true",
+                   help="未修正的照片按原文件保存（默认大于 100 万像素的缩小后保存，不把手机原图存进数据文件）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
@@ -94,7 +96,8 @@ def cmd_import(args) -> int:
 
     store = open_store(args)
     try:
-        report = run_with_progress(import_photos, store, args.folder, fix=args.fix)
+        report = run_with_progress(import_photos, store, args.folder, fix=args.fix,
+                                   keep_originals=args.keep_originals)
     finally:
         store.close()
     data = report.to_dict()

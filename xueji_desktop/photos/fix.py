@@ -61,16 +61,15 @@ def fix_photo_bytes(data: bytes, *, replace_background: bool = False, name: str 
     except (imaging.NotAnImage, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise BadInput(f"{label}：图片无法读取（文件可能已损坏或不完整），请重新导出。") from exc
     rgb = np.asarray(img)
-    if imaging.colour_spread(rgb) < rules.GREYSCALE_MAX_SPREAD:
-        raise BadInput(f"{label}：照片是黑白（灰度）的，无法修正为彩色，请重新拍摄彩色照片。")
-
     found = head_measure.measure(rgb)
     if found.several:
         raise BadInput(f"{label}：照片中有不止一张人脸，无法确定是哪位学生，请使用单人照片。")
+    if found.head is None and abs(img.width / img.height - ASPECT) > 0.03 * ASPECT:
+        raise BadInput(f"{label}：找不到正面人脸，无法自动裁剪。请换一张正面、免冠、光线均匀的照片。")
+    if imaging.colour_spread(rgb) < rules.GREYSCALE_MAX_SPREAD:
+        raise BadInput(f"{label}：照片是黑白（灰度）的，无法修正为彩色，请重新拍摄彩色照片。")
     notes: list[str] = []
     if found.head is None:
-        if abs(img.width / img.height - ASPECT) > 0.03 * ASPECT:
-            raise BadInput(f"{label}：找不到正面人脸，无法自动裁剪。请换一张正面、免冠、光线均匀的照片。")
         box = (0.0, 0.0, float(img.width), float(img.height))
         notes.append("未检测到人脸，只调整了尺寸和格式")
     else:
@@ -148,7 +147,9 @@ def _crop_resize(img: Image.Image, box: list[float]) -> tuple[Image.Image, bool]
     inside = left >= -0.5 and top >= -0.5 and right <= img.width + 0.5 and bottom <= img.height + 0.5
     if inside:
         box = [max(0.0, left), max(0.0, top), min(float(img.width), right), min(float(img.height), bottom)]
-        return img.resize((rules.WIDTH, rules.HEIGHT), Image.LANCZOS, box=tuple(box)), False
+        # reducing_gap: an integer box-filter reduce first, then Lanczos over the last < 2× (same look,
+        # several times faster on a 1500-row crop).
+        return img.resize((rules.WIDTH, rules.HEIGHT), Image.LANCZOS, box=tuple(box), reducing_gap=2.0), False
     # Out of the picture: fill with the backdrop colour (median of the border) rather than black.
     fill = imaging.measure_backdrop(np.asarray(img)).rgb
     canvas = Image.new("RGB", (math.ceil(right - left), math.ceil(bottom - top)), fill)
