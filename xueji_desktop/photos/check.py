@@ -11,7 +11,7 @@ import numpy as np
 from . import head as head_measure
 from . import imaging, rules
 
-FIX_HINT = "可用“修正照片”（xueji fix-photo）自动处理。"
+FIX_HINT = "可用照片旁的“修正”按钮（命令行 xueji fix-photo）自动处理。"
 
 
 @dataclass(frozen=True)
