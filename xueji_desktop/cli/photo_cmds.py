@@ -66,17 +66,22 @@ def cmd_check(args) -> int:
 
 
 def cmd_fix(args) -> int:
-    from ..photos.fix import fix_photo_file
+    from ..photos.check import check_photo_file
+    from ..photos.fix import changes, fix_photo_file
 
     if args.input.resolve() == args.output.resolve():
         raise BadInput("输出文件不能与输入文件相同（避免覆盖原照片），请另选 OUT。")
     result = fix_photo_file(args.input, args.output, replace_background=args.replace_background)
+    changed = changes(check_photo_file(args.input), result)
     if args.json:
         print_json({**result.check.to_dict(), "quality": result.quality, "notes": result.notes,
                     "background_replaced": result.background_replaced,
-                    "can_replace_background": result.can_replace_background})
+                    "can_replace_background": result.can_replace_background,
+                    "attempts": result.attempts, "changes": changed})
         return 0 if result.check.ok else 1
     print(f"已写出 {args.output}（358×441，300 dpi，{len(result.jpeg) / 1000:.1f} KB，JPEG 质量 {result.quality}）")
+    for line in changed:
+        print(f"  {line}")
     for note in result.notes:
         print(f"  注意：{note}")
     if result.background_replaced:

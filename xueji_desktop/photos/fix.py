@@ -157,6 +157,26 @@ def _crop_resize(img: Image.Image, box: list[float]) -> tuple[Image.Image, bool]
     return canvas.resize((rules.WIDTH, rules.HEIGHT), Image.LANCZOS), True
 
 
+def changes(before: CheckResult, after: FixResult) -> list[str]:
+    """What the fix changed, in the clerk's words (the before/after view and ``fix-photo`` show this)."""
+    b, a = before.measured, after.check.measured
+    lines = []
+    if (b.get("width"), b.get("height")) != (a.get("width"), a.get("height")):
+        lines.append(f"尺寸：{b.get('width')}×{b.get('height')} → {a['width']}×{a['height']} 像素")
+    lines.append(f"文件：{b['bytes'] / 1000:.0f} KB → {a['bytes'] / 1000:.0f} KB（JPEG 质量 {after.quality}，"
+                 f"{rules.MIN_DPI} dpi，不含拍摄信息）")
+    if "head_ratio" in b and "head_ratio" in a:
+        lines.append(f"头部占高度：{b['head_ratio'] * 100:.0f}% → {a['head_ratio'] * 100:.0f}%；"
+                     f"偏离中线：{abs(b['face_offset']) * 100:.0f}% → {abs(a['face_offset']) * 100:.0f}%")
+    if "exif.orientation" in before.codes:
+        lines.append("已按旋转标记转正，并去掉了旋转标记")
+    if after.background_replaced:
+        lines.append(f"背景：RGB{tuple(b['background_rgb'])} → 标准浅蓝 RGB{rules.STANDARD_BLUE}")
+    lines.append(f"问题：{sum(p.severity == 'error' for p in before.problems)} 项 → "
+                 f"{sum(p.severity == 'error' for p in after.check.problems)} 项")
+    return lines
+
+
 def fix_photo_file(src, dst, *, replace_background: bool = False) -> FixResult:
     from pathlib import Path
 
