@@ -70,6 +70,57 @@ def make_store(path: Path, count: int):
     return store, numbers[:count]
 
 
+def breakdown(files: list[Path], rounds: int = 3) -> None:
+    """Where one core's time goes per photo (in this process, no pool, no database): the fix's stages against
+    the bare side's single 1/8 decode. Explains the ratio: the floor is the decode the crop needs plus two
+    face measurements (the fix's and the verifying check's)."""
+    import numpy as np
+
+    from xueji_desktop.photos import fix, head, imaging
+    from xueji_desktop.photos.check import check_photo_bytes
+
+    datas = [f.read_bytes() for f in files[: min(len(files), 12)]]
+    stages: dict[str, float] = {}
+
+    def timed(name, func, *a, **kw):
+        start = time.perf_counter()
+        result = func(*a, **kw)
+        stages[name] = stages.get(name, 0.0) + time.perf_counter() - start
+        return result
+
+    for data in datas:                                   # warm up models and caches
+        fix.fix_photo_bytes(data)
+    second = 0
+    for _ in range(rounds):
+        for data in datas:
+            timed("bare: draft 1/8 decode + resize + encode", bare_bytes, data)
+            raw = Image.open(io.BytesIO(data)).size
+            source = fix._Source(data, raw, True)
+            img = timed("fix: first decode (long side ≥ 1000)", source.decode, min(1.0, fix.MEASURE_SIDE / max(raw)))
+            found = timed("fix: measure head (detector + hair top)", head.measure, np.asarray(img))
+            box = head.crop_box(found.head)
+            before = source.scale
+            img2, box = timed("fix: second decode when the crop needs it", source.enough_for, img, box)
+            second += source.scale != before
+            out, _ = timed("fix: crop + resize to 358×441", fix._crop_resize, img2, box)
+            jpeg, _ = timed("fix: encode under 60 KB", imaging.encode_under_limit, out)
+            timed("fix: verifying check (measures again)", check_photo_bytes, jpeg)
+            timed("fix_photo_bytes, whole", fix.fix_photo_bytes, data)
+    n = rounds * len(datas)
+    for name, total in stages.items():
+        print(f"  {name:45s} {1000 * total / n:6.1f} ms")
+    print(f"  ({second / n:.0%} of these photos needed the second, larger decode)")
+
+
+def bare_bytes(data: bytes) -> bytes:
+    img = Image.open(io.BytesIO(data))
+    img.draft("RGB", OUT_SIZE)
+    img = img.convert("RGB").resize(OUT_SIZE)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 def db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
@@ -81,6 +132,7 @@ def main() -> None:
     parser.add_argument("--distinct", type=int, default=12)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-fix-side", action="store_true", help="also time the import without --fix")
+    parser.add_argument("--breakdown", action="store_true", help="also print one core's time per stage")
     args = parser.parse_args()
     width, height = map(int, args.size.lower().split("x"))
 
@@ -134,6 +186,9 @@ def main() -> None:
             import_photos(store, folder)
             plain_s = time.perf_counter() - start
             print(f"import-photos (no --fix)        {plain_s:6.1f} s  {len(files) / plain_s:6.1f} photos/s")
+        if args.breakdown:
+            print("per photo, one core:")
+            breakdown(files)
         print(f"load average after {os.getloadavg()[0]:.1f}")
         store.close()
         shutil.rmtree(root, ignore_errors=True)
