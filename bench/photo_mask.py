@@ -8,7 +8,7 @@ resources/photos/demo_face.png (its alpha is the truth) composed at 358 × 441 o
              a noisy gradient), and
   variants   as is; a light shirt (the clothes repainted near-white, the case that turned blue before);
              loose hair (thin strands drawn out of the hair, partly transparent, counted as person);
-             glasses (dark frames with light, backdrop-coloured lenses);
+             glasses (dark frames across the eyes and the bridge of the nose);
 with ``--seeds`` positions/scales each. ``--save DIR`` writes every case, truth and both results as PNGs.
 
 Scores per method (means over the cases of a row):
@@ -113,8 +113,6 @@ def compose(kind, variant: str, seed: int):
     src = (slice(ys.start - top, ys.stop - top), slice(xs.start - left, xs.stop - left))
     canvas_a[ys, xs], canvas_rgb[ys, xs], canvas_c[ys, xs] = alpha[src], rgb[src], clothes[src]
     back = backdrop(BACKDROPS[kind], rng).astype(np.float32)
-    if variant == "glasses":  # light lenses that show the backdrop colour: the hardest case for colour seeds
-        pass
     photo = canvas_rgb * canvas_a[..., None] + back * (1 - canvas_a[..., None])
     return np.clip(photo, 0, 255).round().astype(np.uint8), canvas_a, canvas_c
 

@@ -105,7 +105,7 @@ def _head(rgb: np.ndarray, det: models.Detection, backdrop: imaging.Backdrop,
     return Head(float(top), float(chin), float(eye_y), float(centre_x), eye_distance, det.score, source)
 
 
-def _band(height_limit: int, width: int, centre_x: float, half_band: float) -> tuple[int, int]:
+def _band(width: int, centre_x: float, half_band: float) -> tuple[int, int]:
     return max(0, int(centre_x - half_band)), min(width, int(centre_x + half_band) + 1)
 
 
@@ -120,7 +120,7 @@ def _hair_top_on_backdrop(rgb, backdrop: imaging.Backdrop, centre_x, half_band, 
     bottom = int(eye_y)
     if bottom < 2:
         return None
-    x0, x1 = _band(bottom, rgb.shape[1], centre_x, half_band)
+    x0, x1 = _band(rgb.shape[1], centre_x, half_band)
     if x1 - x0 < 2:
         return None
     band = rgb[:bottom, x0:x1]
@@ -133,7 +133,7 @@ def _hair_top_in_mask(mask: np.ndarray, centre_x, half_band, eye_y) -> float | N
     bottom = int(eye_y)
     if bottom < 2:
         return None
-    x0, x1 = _band(bottom, mask.shape[1], centre_x, half_band)
+    x0, x1 = _band(mask.shape[1], centre_x, half_band)
     if x1 - x0 < 2:
         return None
     return _first_row((mask[:bottom, x0:x1] > 0.5).mean(axis=1))
