@@ -64,6 +64,7 @@ def county_change_evidence(store: Store, code: str, change_id: int) -> list[tupl
 def decide_county_change(store: Store, code: str, change_id: int, approve: bool, reason: str = "") -> None:
     """The county approves or rejects a school's change; the decision travels in the next feedback package."""
     from ..records.changes import COUNTY_PENDING
+    from .transfers import on_county_decision
 
     require_county(store)
     store.require("clerk", "leader")
@@ -84,6 +85,7 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
                    (decision, reason.strip(), store.user.username, tx.ts, code, change_id))
         tx.audit("审核学校异动", "county_changes", f"{code}#{change_id}",
                  {"decision": ["", decision], "reason": [None, reason.strip()]})
+        on_county_decision(tx, code, change_id, approve, reason.strip())
         if approve and row[0][2] == DELETE_RECORD:  # 删除学籍: gone from the merged data now, at the school by feedback
             _drop_student(tx, code, row[0][3], change_id)
 

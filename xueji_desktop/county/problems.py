@@ -1,6 +1,7 @@
 """Problem records (问题学籍, spec §6) across every school the county has imported: the same three kinds
 as at a school (``records.problems``), found with indexed SQL over ``county_students``; a duplicate names
-every school and class it was found in.
+every school and class it was found in. And a fourth only the county can see: ``duplicate_number``, one
+学籍号 on two records (two schools of one area can draw the same temporary number).
 
 Worked to zero: each problem has an ``id`` (``kind:key``) and a ``state``:
 
@@ -31,9 +32,14 @@ OPEN, SCHOOL_DONE, RESOLVED = "待处理", "学校已处理", "已解决"
 DECIDABLE = ("duplicate_id", "duplicate_identity")
 
 _COUNTY_ROW = ("SELECT s.id, s.school_code, sc.name, s.class_code, COALESCE(c.name, s.class_code), s.uid, s.name,"
-               " s.gender, s.birth_date, s.id_number, s.id_problem FROM county_students s"
+               " s.gender, s.birth_date, s.id_number, s.id_problem, s.student_number FROM county_students s"
                " JOIN county_schools sc ON sc.code = s.school_code"
                " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code")
+
+
+# A record that ended at one school (转出, 毕业, 结业, 肄业) and the child's record at the next school are the
+# same child's two chapters, not a duplicate: only current records are compared.
+_CURRENT = "enrolment NOT IN ('transferred', 'graduated', 'completed', 'incomplete')"
 
 
 def county_problems(store: Store, *, include_resolved: bool = False) -> list[dict[str, Any]]:
@@ -60,14 +66,20 @@ def _found(store: Store) -> list[dict[str, Any]]:
             "message": r["id_problem"]}
            for r in query_rows(store, _COUNTY_ROW + " WHERE s.id_problem <> '' ORDER BY s.school_code, s.id")]
     out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT id_number FROM county_students"
-                                 " WHERE id_number <> '' GROUP BY id_number HAVING count(*) > 1) d"
-                                 " ON d.id_number = s.id_number ORDER BY s.id_number, s.school_code, s.id"),
+                                 f" WHERE id_number <> '' AND {_CURRENT} GROUP BY id_number HAVING count(*) > 1) d"
+                                 f" ON d.id_number = s.id_number WHERE s.{_CURRENT}"
+                                 " ORDER BY s.id_number, s.school_code, s.id"),
                       ("id_number",), "duplicate_id")
     out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT name, gender, birth_date FROM county_students"
                                  " WHERE id_number = '' GROUP BY name, gender, birth_date HAVING count(*) > 1) d"
                                  " ON d.name = s.name AND d.gender = s.gender AND d.birth_date = s.birth_date"
                                  " WHERE s.id_number = '' ORDER BY s.name, s.birth_date, s.school_code, s.id"),
                       ("name", "gender", "birth_date"), "duplicate_identity")
+    out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT student_number FROM county_students"
+                                 " WHERE student_number <> '' GROUP BY student_number HAVING count(*) > 1) d"
+                                 " ON d.student_number = s.student_number"
+                                 " ORDER BY s.student_number, s.school_code, s.id"), ("student_number",),
+                      "duplicate_number")
     return out
 
 
@@ -92,8 +104,6 @@ def findings_for_school(problems: list[dict[str, Any]], school_code: str) -> lis
             out.append({"uid": r["uid"], "kind": p["kind"], "name": r["name"], "class": r["class_name"],
                         "message": message, "problem_id": p.get("id", ""), "state": p.get("state", "")})
     return out
-
-
 
 
 # ---- states and decisions -----------------------------------------------------------------------------
@@ -185,9 +195,14 @@ def mark_resolved(tx) -> int:
     return len(done)
 
 
+SCHOOL_KINDS = ("id_invalid", "duplicate_id", "duplicate_identity")  # the school's records to fix; a shared
+# 学籍号 (duplicate_number) is the numbering's to settle, so it does not hold up the pass that gives formal numbers
+
+
 def blocking(store: Store, code: str) -> list[dict[str, Any]]:
     """The open problems (待处理 or 学校已处理) in which school ``code`` still has to act."""
-    return [p for p in county_problems(store) if any(r["school_code"] == code for r in must_act(p))]
+    return [p for p in county_problems(store)
+            if p["kind"] in SCHOOL_KINDS and any(r["school_code"] == code for r in must_act(p))]
 
 
 def instruction_for(problem: dict[str, Any], record: dict[str, Any]) -> str:
