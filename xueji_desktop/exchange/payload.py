@@ -35,6 +35,7 @@ class StudentRow:
     pending: bool = False
     photo: bytes | None = None
     raw: str = ""                   # the JSON line as received (kept verbatim by the county)
+    enrolment: str = ""             # 学籍状态 (records.changes: enrolled, suspended …); '' in old packages
 
 
 @dataclass
@@ -129,8 +130,9 @@ def _parse(body: bytes, what: str) -> Submission:
 
 
 def student_line(s: StudentRow) -> str:
-    return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
-                       "issues": s.issues, "record": s.record}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "enrolment": s.enrolment,
+                       "pending": s.pending, "issues": s.issues, "record": s.record},
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_student_line(line: bytes, where: str) -> StudentRow:
@@ -140,7 +142,8 @@ def parse_student_line(line: bytes, where: str) -> StudentRow:
             or not all(isinstance(i, dict) for i in item.get("issues") or []):
         raise BadInput(f"{where}格式不对。")
     return StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")), list(item.get("issues") or []),
-                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"))
+                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"),
+                      str(item.get("enrolment", "")))
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:

@@ -104,15 +104,15 @@ def _student_rows(conn, include_photos: bool = True, progress: Progress | None =
         members.setdefault(sid, []).append(json.loads(data))
     photos = dict(conn.execute("SELECT student_id, jpeg FROM photos")) if include_photos else {}
     rows = []
-    cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data"
+    cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data, s.enrolment"
                        " FROM students s LEFT JOIN classes c ON c.id = s.class_id ORDER BY s.id")
     all_rows = cur.fetchall()
-    for n, (sid, uid, code, status, issues, data) in enumerate(all_rows):
+    for n, (sid, uid, code, status, issues, data, enrolment) in enumerate(all_rows):
         record = json.loads(data)
         record["members"] = members.get(sid, [])
         photo = photos.get(sid)
         rows.append(payload.StudentRow(uid, code, status, json.loads(issues), record, status == "pending",
-                                       bytes(photo) if photo is not None else None))
+                                       bytes(photo) if photo is not None else None, enrolment=enrolment))
         if n % 500 == 0:
             tick(progress, n, len(all_rows), "打包学生数据")
     return rows

@@ -268,6 +268,31 @@ V7 = """
 DROP INDEX students_name;
 """
 
+# v8: the county's own work (county/). Each imported student's 学籍状态 (enrolment, as sent by the school; ''
+# from packages of before v8) and one covering index with the county list's keys in list order (school, class,
+# name); 营养改善计划 per school and the county's 县级责任体系; the counties a city store has registered.
+V8 = """
+ALTER TABLE county_students ADD COLUMN enrolment TEXT NOT NULL DEFAULT '';
+CREATE INDEX county_students_list ON county_students(school_code, class_code, name, enrolment, id_number);
+ALTER TABLE county_schools ADD COLUMN nutrition INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE county_nutrition_contacts (
+    id     INTEGER PRIMARY KEY,
+    role   TEXT NOT NULL,                -- 职责, e.g. 县级牵头单位 / 食品安全 / 资金监管
+    unit   TEXT NOT NULL,
+    person TEXT NOT NULL,
+    phone  TEXT NOT NULL
+);
+CREATE TABLE city_counties (
+    code              TEXT PRIMARY KEY CHECK (length(code) = 6),
+    name              TEXT NOT NULL,
+    signing_public    BLOB,
+    key_registered_at TEXT,
+    last_sequence     INTEGER NOT NULL DEFAULT 0,
+    last_created_at   TEXT NOT NULL DEFAULT '',
+    imported_at       TEXT NOT NULL DEFAULT ''
+);
+"""
+
 
 Migration = tuple[int, str, Callable | str]
 
@@ -279,6 +304,7 @@ MIGRATIONS: list[Migration] = [
     (5, "county decisions on school change records", V5),
     (6, "covering index for the student list", V6),
     (7, "drop an index another one covers", V7),
+    (8, "county workspace: enrolment of imported students, list index, nutrition plan, city counties", V8),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
