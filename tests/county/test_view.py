@@ -8,7 +8,8 @@ import json
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tests.exchange.helpers import PASSWORD, FakeSchool, county_public, records, write
+from tests.county.conftest import A, B
+from tests.exchange.helpers import PASSWORD
 from xueji_desktop.cli import main
 from xueji_desktop.county.intake import import_package
 from xueji_desktop.county.schools import add_school
@@ -16,23 +17,6 @@ from xueji_desktop.county.stats import compute_county_stats, export_county_stats
 from xueji_desktop.county.students import CountyFilter, list_students, parse_enrolment
 from xueji_desktop.errors import BadInput
 from xueji_desktop.excel.columns import columns
-
-A = FakeSchool.new("2114010068", "双塔西街小学")
-B = FakeSchool.new("2114010069", "迎泽实验小学")
-
-
-@pytest.fixture
-def merged(county, tmp_path):
-    """Two schools reported (A: 12 students, 3 of them 休学; B: 8, one with a photo), a third listed only."""
-    pub = county_public(county)
-    a_records, b_records = records(12, seed=1), records(8, seed=2)
-    enrol = ["suspended" if i % 4 == 0 else "enrolled" for i in range(12)]
-    for school, recs, kw in ((A, a_records, {"enrolments": enrol}), (B, b_records, {"photos": {0: b"\xff\xd8jpeg"}})):
-        school.register(county)
-        import_package(county, write(tmp_path, f"{school.code}.xjpkg", school.package(pub, recs, **kw)),
-                       confirm_fingerprint=school.fingerprint)
-    add_school(county, "2114010070", "桥东小学", "140106003000")
-    return county, a_records, b_records
 
 
 def test_list_filters_by_school_name_id_and_enrolment(merged):
