@@ -274,6 +274,19 @@ def step_print_pdf(ctx: SelfTestContext) -> str:
     return f"采集表 1 页（{len(data) // 1024} KB，已嵌入中文字体）"
 
 
+def step_qt_chinese(ctx: SelfTestContext) -> str:
+    """Qt's own dialogs in Chinese: qtbase_zh_CN and the supplement in resources/i18n both load."""
+    from .ui.app import SUPPLEMENT_PROBE, load_translators  # Qt lives in ui/ (imported lazily)
+
+    loaded = dict(load_translators())
+    check("qtbase_zh_CN" in loaded, "没有找到 Qt 的中文翻译 qtbase_zh_CN.qm。")
+    check("qt_extra_zh_CN" in loaded, "没有找到补充翻译 resources/i18n/qt_extra_zh_CN.qm。")
+    context, source, chinese = SUPPLEMENT_PROBE
+    found = loaded["qt_extra_zh_CN"].translate(context, source)
+    check(found == chinese, f"补充翻译未生效：“{source}”译为“{found}”。")
+    return "Qt 对话框中文翻译已加载（qtbase_zh_CN + qt_extra_zh_CN）"
+
+
 STEPS: list[Step] = [
     ("创建临时加密数据文件", step_encrypted_store),
     ("校验演示记录", step_validate_record),
@@ -281,6 +294,7 @@ STEPS: list[Step] = [
     ("检查并修正照片", step_photo_check_fix),
     ("生成并校验数据包", step_package_roundtrip),
     ("打印一张采集表到 PDF", step_print_pdf),
+    ("加载 Qt 对话框中文翻译", step_qt_chinese),
 ]
 
 

@@ -77,7 +77,7 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
     if row[0][1]:
         raise BadInput(f"学校 {code} 的异动 #{change_id} 已审核（{row[0][1]}）。")
     if not approve and not reason.strip():
-        raise BadInput("驳回时请填写原因（--reason），学校会在反馈中看到。")
+        raise BadInput("驳回时请填写原因（命令行用 --reason），学校会在反馈中看到。")
     decision = "approved" if approve else "rejected"
     with store.transaction() as tx:
         tx.execute("UPDATE county_changes SET decision = ?, decision_reason = ?, decided_by = ?, decided_at = ?"

@@ -25,7 +25,7 @@ def review(store: Store, code: str, passed: bool, reason: str = "") -> None:
     if not s["imported_at"]:
         raise BadInput(f"学校 {code}{s['name']} 还没有上报数据，不能审核。")
     if not passed and not reason.strip():
-        raise BadInput("退回时请填写原因（--reason），学校会在反馈中看到。")
+        raise BadInput("退回时请在“原因”栏填写原因（命令行用 --reason），学校会在反馈中看到。")
     state = "passed" if passed else "returned"
     with store.transaction() as tx:
         tx.execute("UPDATE county_schools SET review_state = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ?"

@@ -53,7 +53,7 @@ def list_schools(store: Store) -> list[dict[str, Any]]:
 def get_school(store: Store, code: str) -> dict[str, Any]:
     rows = store.query_dicts("SELECT * FROM county_schools WHERE code = ?", (code,))
     if not rows:
-        raise BadInput(f"学校 {code} 不在本县学校名单中（先用 xueji county add-school 添加）。")
+        raise BadInput(f"学校 {code} 不在本县学校名单中：请先在“学校管理”页添加（命令行 xueji county add-school）。")
     return rows[0]
 
 

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.registry = COUNTY_PAGES if store.mode == "county" else SCHOOL_PAGES
         self.names = list(self.registry)
         self.page_by_name: dict[str, QWidget] = {}
+        self.leaf_pages: list[QWidget] = []  # every built page, tabs included
         self.forms: dict[int | None, QWidget] = {}
         splitter = QSplitter(Qt.Horizontal)
         self.nav = QListWidget()
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         if cls is None:
             return PlaceholderPage(_t(name), target)
         page = cls(self.store, self)
+        self.leaf_pages.append(page)
         signal = getattr(page, "open_student", None)
         if signal is not None and hasattr(signal, "connect"):
             signal.connect(self.open_student)
@@ -164,6 +166,14 @@ class MainWindow(QMainWindow):
         if listing is not None:
             listing.reload_classes()
             listing.refresh()
+        self._student_saved()
+
+    def _student_saved(self, *_args) -> None:
+        """Pages showing lists of students (上报's records to fix …) read them again."""
+        for page in self.leaf_pages:
+            changed = getattr(page, "students_changed", None)
+            if callable(changed):
+                changed()
 
     # ---- the student form ------------------------------------------------------------
     def _list_page(self):
@@ -193,6 +203,7 @@ class MainWindow(QMainWindow):
         form.setAttribute(Qt.WA_DeleteOnClose)
         if listing is not None:
             form.saved.connect(listing.student_saved)
+        form.saved.connect(self._student_saved)
         self.forms[student_id] = form
         form.destroyed.connect(lambda *_a, key=student_id: self.forms.pop(key, None))
         form.show()

@@ -33,7 +33,10 @@ from .simple_table import MAX_ROWS, fill_table, show_error, simple_table
 # ---- school side ---------------------------------------------------------------------------------
 
 class PackageExportPage(QWidget):
-    """School: export the submission (blocking errors first, each a jump to the student), init and feedback."""
+    """School: export the submission (blocking errors first, each a jump to the student), init and feedback.
+
+    The list of records to fix is read again whenever the page is shown and when a student is saved
+    (``students_changed``), so it never shows a record already fixed."""
 
     open_student = Signal(int)
     exported = Signal(str)
@@ -66,12 +69,21 @@ class PackageExportPage(QWidget):
         layout.addWidget(self.result_label)
         self.refresh()
 
+    def showEvent(self, event) -> None:
+        self.refresh()
+        super().showEvent(event)
+
+    def students_changed(self) -> None:
+        if self.isVisible():
+            self.refresh()
+
     def refresh(self) -> None:
         fp = keystore.own_fingerprint(self.store.conn)
         county = self.store.meta("county_name", "")
         self.key_label.setText(self.tr("本校签名密钥指纹：%1（县级：%2）").replace("%1", fp or self.tr("未初始化"))
                                .replace("%2", county or self.tr("未载入初始化包")))
         errors = school_side.blocking_errors(self.store)
+        self.pending_count = len(errors)
         self.blocking_label.setText(
             self.tr("有 %1 名学生有错误（待修正），导出前请先修正，双击可打开该学生。").replace("%1", str(len(errors)))
             if errors else self.tr("没有阻止导出的错误。"))
@@ -84,6 +96,14 @@ class PackageExportPage(QWidget):
             self.open_student.emit(int(sid))
 
     def choose_and_export(self) -> None:
+        # Say what stops the export before the clerk picks a folder, not after.
+        self.refresh()
+        pending = self.pending_count
+        if pending and not self.include_pending.isChecked():
+            QMessageBox.warning(self, self.tr("导出上报数据包"), self.tr(
+                "还有 %1 名学生有错误（待修正），不能导出。请先修正（双击列表中的学生打开），"
+                "或勾选“包含待修正记录”（这些记录在包中标为待修正）。").replace("%1", str(pending)))
+            return
         folder = QFileDialog.getExistingDirectory(self, self.tr("选择导出文件夹（如 U 盘）"))
         if folder:
             self.export_to(Path(folder))
