@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import BadInput
 from ..outfiles import write_file
+from ..printing.key_slip import SlipInfo
 from ..progress import Progress, tick
 from ..records.changes import apply_county_settings
 from ..school import get_school_profile_conn, save_school_profile
@@ -67,6 +68,22 @@ def apply_init(store: Store, info: InitInfo) -> str:
         apply_county_settings(store, tx, info.county_settings)
         keystore.ensure_own_keys(tx)
     return keystore.own_fingerprint(store.conn) or ""
+
+
+def county_fingerprint(conn) -> str:
+    """The fingerprint of the county signing key this school accepted from its init package ('' before)."""
+    public = keystore.get_public(conn, keystore.COUNTY_SIGNING)
+    return keys.fingerprint(public) if public else ""
+
+
+def key_slip_info(store: Store) -> SlipInfo:
+    """What the fingerprint slip (回执) shows: the school, its signing-key fingerprint, the county key it accepted."""
+    fp = keystore.own_fingerprint(store.conn)
+    school = get_school_profile_conn(store.conn)
+    if not fp or not school:
+        raise BadInput("本数据文件还没有签名密钥：请先载入县级下发的初始化包（xueji school load-init PKG）。")
+    return SlipInfo(school["code"], school["name"], fp, store.meta("county_name", "") or "",
+                    county_fingerprint(store.conn), now_iso()[:16].replace("T", " "))
 
 
 def init_from_package(package: Path | str, db: Path | str, *, username: str, password: str,
