@@ -2,7 +2,7 @@
 CLI (`xueji county students`), the GUI's paged browser and the Excel export alike.
 
 Filtering works as in the school's list (ui/student_model.py): the keys of every student are read once, in
-list order (school, class, name), with one scan of the covering index ``county_students_list`` (schema v8),
+list order (school, class, name), with one scan of the covering index ``county_students_list`` (schema v9),
 and filtered in Python; row contents are read by id, a page at a time. Through SQLCipher, filtering 200,000
 rows in SQL costs 0.2-3 s per filter; the keys cost a few hundred ms once and each filter a few ms.
 """
@@ -23,7 +23,7 @@ from ..text_search import TextColumn
 from ..validation import load_spec
 from .workspace import require_county
 
-UNKNOWN_ENROLMENT = "未注明"  # packages from before 学籍状态 was sent (schema v8)
+UNKNOWN_ENROLMENT = "未注明"  # packages from before 学籍状态 was sent (schema v9)
 
 
 def enrolment_name(code: str) -> str:

@@ -268,10 +268,35 @@ V7 = """
 DROP INDEX students_name;
 """
 
-# v8: the county's own work (county/). Each imported student's 学籍状态 (enrolment, as sent by the school; ''
-# from packages of before v8) and one covering index with the county list's keys in list order (school, class,
-# name); 营养改善计划 per school and the county's 县级责任体系; the counties a city store has registered.
+# v8: 学籍号 (seed 001 §5.3). Schools: each record's number (临时 L…, replaced by the county's 正式 G…/J…),
+# unique in the store; records already there get a temporary one. County: the number each school sent, and
+# the formal numbers the county has given (kept apart from county_students, which each import replaces).
 V8 = """
+ALTER TABLE students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX students_number ON students(student_number) WHERE student_number != '';
+ALTER TABLE county_students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
+CREATE INDEX county_students_number ON county_students(student_number) WHERE student_number != '';
+CREATE TABLE county_student_numbers (
+    uid         TEXT PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    school_code TEXT NOT NULL,
+    assigned_at TEXT NOT NULL
+);
+"""
+
+
+def _v8(conn) -> None:
+    for statement in _split_sql(V8):
+        conn.execute(statement)
+    from ..records.student_number import backfill_temporary
+
+    backfill_temporary(conn)
+
+
+# v9: the county's own work (county/). Each imported student's 学籍状态 (enrolment, as sent by the school; ''
+# from packages of before v9) and one covering index with the county list's keys in list order (school, class,
+# name); 营养改善计划 per school and the county's 县级责任体系; the counties a city store has registered.
+V9 = """
 ALTER TABLE county_students ADD COLUMN enrolment TEXT NOT NULL DEFAULT '';
 CREATE INDEX county_students_list ON county_students(school_code, class_code, name, enrolment, id_number);
 ALTER TABLE county_schools ADD COLUMN nutrition INTEGER NOT NULL DEFAULT 0;
@@ -281,6 +306,12 @@ CREATE TABLE county_nutrition_contacts (
     unit   TEXT NOT NULL,
     person TEXT NOT NULL,
     phone  TEXT NOT NULL
+);
+-- schools the list from above lacks (标识码 0000000000 until known, seed 001), told apart by name
+CREATE TABLE county_placeholder_schools (
+    name        TEXT PRIMARY KEY,
+    region_code TEXT NOT NULL,
+    nutrition   INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE city_counties (
     code              TEXT PRIMARY KEY CHECK (length(code) = 6),
@@ -304,7 +335,9 @@ MIGRATIONS: list[Migration] = [
     (5, "county decisions on school change records", V5),
     (6, "covering index for the student list", V6),
     (7, "drop an index another one covers", V7),
-    (8, "county workspace: enrolment of imported students, list index, nutrition plan, city counties", V8),
+    (8, "学籍号: student numbers at the school, their copies and formal numbers at the county", _v8),
+    (9, "county workspace: enrolment of imported students, list index, placeholder schools, nutrition plan,"
+        " city counties", V9),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
