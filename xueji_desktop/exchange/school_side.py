@@ -143,12 +143,12 @@ def _classes(conn) -> list[dict[str, Any]]:
              "head_teacher": r[5], **json.loads(r[6])} for r in cur.fetchall()]
 
 
-def export_package(store: Store, out_dir: Path | str, *, include_pending: bool = False,
-                   progress: Progress | None = None) -> Path:
-    """Write the school's signed, encrypted submission into ``out_dir``; returns the file written."""
+def check_can_export(store: Store, *, include_pending: bool = False) -> None:
+    """What must hold before a submission is written (keys, school profile, no 待修正 unless included);
+    raises BadInput naming the fix. The GUI asks this before it asks for a folder."""
     store.require("clerk")
     conn = store.conn
-    signing = keystore.require_private(conn, keystore.OWN_SIGNING)
+    keystore.require_private(conn, keystore.OWN_SIGNING)
     county_enc = keystore.get_public(conn, keystore.COUNTY_ENCRYPTION)
     if county_enc is None:
         raise BadInput("还没有县级公钥：请先载入县级下发的初始化包（“导入导出”页“上报数据包”中的"
@@ -163,6 +163,16 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
         raise BadInput(f"还有 {pending} 名学生有错误（待修正），不能导出。请先在“学生信息”页修正（状态选"
                        f"“待修正”可列出他们），或勾选“包含待修正记录”（命令行加 --include-pending；"
                        f"这些记录在包中标为待修正）。例如：{lines}")
+
+
+def export_package(store: Store, out_dir: Path | str, *, include_pending: bool = False,
+                   progress: Progress | None = None) -> Path:
+    """Write the school's signed, encrypted submission into ``out_dir``; returns the file written."""
+    check_can_export(store, include_pending=include_pending)
+    conn = store.conn
+    signing = keystore.require_private(conn, keystore.OWN_SIGNING)
+    county_enc = keystore.get_public(conn, keystore.COUNTY_ENCRYPTION)
+    school = get_school_profile_conn(conn)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sequence = int(store.meta("package_sequence", "0") or 0) + 1
