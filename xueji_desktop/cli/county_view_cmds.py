@@ -12,7 +12,7 @@ def register_county(csub) -> None:
     add_db_args(p)
     p.add_argument("--school", help="10 位学校标识码")
     p.add_argument("--search", default="", help="姓名的一部分，或身份证件号的开头几位")
-    p.add_argument("--status", help="学籍状态：在校、休学、出国、离校、毕业、待转入（或 未注明）")
+    p.add_argument("--status", help="学籍状态：在校、休学、出国、离校、毕业、待转入、转出、结业、肄业")
     p.add_argument("--limit", type=int, help="最多列出多少名")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_students)

@@ -2,7 +2,7 @@
 CLI (`xueji county students`), the GUI's paged browser and the Excel export alike.
 
 Filtering works as in the school's list (ui/student_model.py): the keys of every student are read once, in
-list order (school, class, name), with one scan of the covering index ``county_students_list`` (schema v9),
+list order (school, class, name), with one scan of the covering index ``county_students_list`` (schema v10),
 and filtered in Python; row contents are read by id, a page at a time. Through SQLCipher, filtering 200,000
 rows in SQL costs 0.2-3 s per filter; the keys cost a few hundred ms once and each filter a few ms.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadInput
-from ..records.changes import ENROLMENT_NAMES
+from ..records.enrolment import ENROLMENT_NAMES
 from ..records.school_year import current_school_year
 from ..records.students import STATUS_NAMES
 from ..school import grade_code
@@ -23,7 +23,7 @@ from ..text_search import TextColumn
 from ..validation import load_spec
 from .workspace import require_county
 
-UNKNOWN_ENROLMENT = "未注明"  # packages from before 学籍状态 was sent (schema v9)
+UNKNOWN_ENROLMENT = "未注明"  # an empty 学籍状态 (not expected: packages without one are read as 在校)
 
 
 def enrolment_name(code: str) -> str:

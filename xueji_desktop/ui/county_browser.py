@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from ..county.export import export_county_excel
 from ..county.schools import list_schools
 from ..county.students import ROW_COLUMNS, UNKNOWN_ENROLMENT, CountyFilter, CountyKeys, fetch_rows
-from ..records.changes import ENROLMENT_NAMES
+from ..records.enrolment import ENROLMENT_NAMES
 from ..records.school_year import current_school_year
 from ..storage import Store
 from .jobs import on_worker, run_job
