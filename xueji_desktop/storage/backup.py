@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import BadInput, XuejiError
+from ..errors import BadInput, PermissionDenied, XuejiError
 from .connection import connect, integrity_ok
 from .keyring import Keyring, keyring_path
 
@@ -63,10 +63,13 @@ def restore(backup: Path, db_path: Path, username: str, password: str) -> Path |
     conn = connect(backup, key)
     try:
         ok, detail = integrity_ok(conn)
+        row = conn.execute("SELECT roles FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
     finally:
         conn.close()
     if not ok:
         raise XuejiError(f"备份文件已损坏，未恢复：{detail}")
+    if row is None or not set(row[0].split(",")) & {"sysadmin", "clerk"}:
+        raise PermissionDenied("恢复备份会替换整个数据文件，需要系统管理员或学籍管理员账号。")
     kept = None
     if db_path.exists():
         kept = db_path.with_name(db_path.name + f".before-restore-{datetime.now():%Y%m%d-%H%M%S}")
