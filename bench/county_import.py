@@ -30,11 +30,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from xueji_desktop.county.intake import import_package
+from xueji_desktop.county.problems import county_problems
+from xueji_desktop.county.schools import add_school
+from xueji_desktop.county.workspace import create_county_store
 from xueji_desktop.demo import DEMO_COUNTY, demo_classes, demo_photo_bytes, make_student
 from xueji_desktop.exchange import keys, keystore, payload
 from xueji_desktop.exchange.container import SIGNATURE_CONTEXT, SIGNATURE_NAME, canonical, open_envelope, seal
-from xueji_desktop.exchange.county import add_school, create_county_store, import_package
-from xueji_desktop.exchange.problems import county_problems
 from xueji_desktop.school import class_name
 
 

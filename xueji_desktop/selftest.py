@@ -220,17 +220,19 @@ def step_photo_check_fix(ctx: SelfTestContext) -> str:
 
 def step_package_roundtrip(ctx: SelfTestContext) -> str:
     """County keys → init package → school export (signed, encrypted) → county import; a changed byte is refused."""
-    county_mod = feature("xueji_desktop.exchange.county")
+    workspace = feature("xueji_desktop.county.workspace")
+    school_list = feature("xueji_desktop.county.schools")
+    intake = feature("xueji_desktop.county.intake")
     school_side = feature("xueji_desktop.exchange.school_side")
     from .demo import DEMO_COUNTY, DEMO_SCHOOL
     from .errors import XuejiError
 
     check(ctx.store is not None, "上一步未创建数据文件。")
-    county, _recovery, _fp = county_mod.create_county_store(
+    county, _recovery, _fp = workspace.create_county_store(
         ctx.workdir / "county.xjdb", username="selftest", password=ctx.password, county=DEMO_COUNTY)
     try:
-        county_mod.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
-        (init_path,) = county_mod.make_init_packages(county, [DEMO_SCHOOL["code"]], ctx.workdir / "init")
+        school_list.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
+        (init_path,) = school_list.make_init_packages(county, [DEMO_SCHOOL["code"]], ctx.workdir / "init")
         fingerprint = school_side.apply_init(ctx.store, school_side.read_init_package(init_path))
         package = school_side.export_package(ctx.store, ctx.workdir / "out", include_pending=True)
         tampered = ctx.workdir / "tampered" / package.name
@@ -239,12 +241,12 @@ def step_package_roundtrip(ctx: SelfTestContext) -> str:
         data[len(data) // 2] ^= 0x01
         tampered.write_bytes(bytes(data))
         try:
-            county_mod.import_package(county, tampered, confirm_fingerprint=fingerprint)
+            intake.import_package(county, tampered, confirm_fingerprint=fingerprint)
         except XuejiError:
             pass
         else:
             raise CheckFailed("改动了一个字节的数据包竟被县级接收。")
-        county_mod.import_package(county, package, confirm_fingerprint=fingerprint)
+        intake.import_package(county, package, confirm_fingerprint=fingerprint)
         merged = county.conn.execute("SELECT count(*) FROM county_students").fetchone()[0]
         sent = _student_count(ctx.store)
         check(merged == sent, f"县级收到 {merged} 名学生，学校发出 {sent} 名。")
@@ -272,6 +274,19 @@ def step_print_pdf(ctx: SelfTestContext) -> str:
     return f"采集表 1 页（{len(data) // 1024} KB，已嵌入中文字体）"
 
 
+def step_qt_chinese(ctx: SelfTestContext) -> str:
+    """Qt's own dialogs in Chinese: qtbase_zh_CN and the supplement in resources/i18n both load."""
+    from .ui.app import SUPPLEMENT_PROBE, load_translators  # Qt lives in ui/ (imported lazily)
+
+    loaded = dict(load_translators())
+    check("qtbase_zh_CN" in loaded, "没有找到 Qt 的中文翻译 qtbase_zh_CN.qm。")
+    check("qt_extra_zh_CN" in loaded, "没有找到补充翻译 resources/i18n/qt_extra_zh_CN.qm。")
+    context, source, chinese = SUPPLEMENT_PROBE
+    found = loaded["qt_extra_zh_CN"].translate(context, source)
+    check(found == chinese, f"补充翻译未生效：“{source}”译为“{found}”。")
+    return "Qt 对话框中文翻译已加载（qtbase_zh_CN + qt_extra_zh_CN）"
+
+
 STEPS: list[Step] = [
     ("创建临时加密数据文件", step_encrypted_store),
     ("校验演示记录", step_validate_record),
@@ -279,6 +294,7 @@ STEPS: list[Step] = [
     ("检查并修正照片", step_photo_check_fix),
     ("生成并校验数据包", step_package_roundtrip),
     ("打印一张采集表到 PDF", step_print_pdf),
+    ("加载 Qt 对话框中文翻译", step_qt_chinese),
 ]
 
 

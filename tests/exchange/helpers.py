@@ -10,10 +10,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from xueji_desktop.county.schools import add_school
+from xueji_desktop.county.workspace import create_county_store
 from xueji_desktop.demo import DEMO_COUNTY, demo_classes, make_student
 from xueji_desktop.exchange import keys, keystore, payload
 from xueji_desktop.exchange.container import seal
-from xueji_desktop.exchange.county import add_school, create_county_store
 from xueji_desktop.school import class_name
 
 PASSWORD = "test-pass-1"

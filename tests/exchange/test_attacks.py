@@ -9,10 +9,10 @@ import zipfile
 import pytest
 
 from tests.exchange.helpers import FakeSchool, county_public, records, snapshot, write
+from xueji_desktop.county.intake import import_package
 from xueji_desktop.errors import BadInput
 from xueji_desktop.exchange import keys
 from xueji_desktop.exchange.container import HEADER_NAME, PAYLOAD_NAME, SIGNATURE_NAME, canonical
-from xueji_desktop.exchange.county import import_package
 from xueji_desktop.exchange.safezip import write_zip
 
 

@@ -7,15 +7,14 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.exchange.helpers import FakeSchool, county_public, new_county, records, write
-from xueji_desktop.ui.package_page import (
+from xueji_desktop.ui.county_pages import (
     CountyImportPage,
     CountyReviewPage,
     CountySchoolsPage,
     CountyUpPage,
     FingerprintDialog,
-    PackageExportPage,
-    ProblemsPage,
 )
+from xueji_desktop.ui.package_page import PackageExportPage, ProblemsPage
 
 pytestmark = pytest.mark.gui
 
@@ -82,7 +81,7 @@ def test_county_pages_review_and_problems(qtbot, county, tmp_path):
         s.register(county)
     ra, rb = records(4, seed=1), records(4, seed=2)
     rb[0][1]["id_number"] = ra[0][1]["id_number"]
-    from xueji_desktop.exchange.county import import_package
+    from xueji_desktop.county.intake import import_package
 
     for s, r in ((a, ra), (b, rb)):
         import_package(county, write(tmp_path, f"{s.code}.xjpkg", s.package(county_public(county), r)),
@@ -117,7 +116,7 @@ def test_county_pages_review_and_problems(qtbot, county, tmp_path):
 
 
 def test_school_export_page_lists_blocking_errors_and_jumps(qtbot, demo_store, tmp_path):
-    from xueji_desktop.exchange.county import add_school, make_init_packages
+    from xueji_desktop.county.schools import add_school, make_init_packages
     from xueji_desktop.exchange.school_side import apply_init, read_init_package
 
     county = new_county(tmp_path / "county.xjdb")

@@ -6,10 +6,13 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.exchange.helpers import FakeSchool, county_public, new_county, records, write
+from xueji_desktop.county.intake import import_package
+from xueji_desktop.county.problems import county_problems
+from xueji_desktop.county.review import make_feedback, review
+from xueji_desktop.county.schools import add_school, make_init_packages
 from xueji_desktop.errors import BadInput
-from xueji_desktop.exchange import county as county_mod
 from xueji_desktop.exchange import school_side
-from xueji_desktop.exchange.problems import county_problems, school_problems
+from xueji_desktop.records.problems import school_problems
 
 
 def test_merge_of_three_schools_finds_planted_problems(county, tmp_path):
@@ -27,7 +30,7 @@ def test_merge_of_three_schools_finds_planted_problems(county, tmp_path):
     rc[2][1]["id_number"] = n[:-1] + ("0" if n[-1] != "0" else "1")
     pub = county_public(county)
     for s, recs in ((a, ra), (b, rb), (c, rc)):
-        county_mod.import_package(county, write(tmp_path, f"{s.code}.xjpkg", s.package(pub, recs)),
+        import_package(county, write(tmp_path, f"{s.code}.xjpkg", s.package(pub, recs)),
                                   confirm_fingerprint=s.fingerprint)
     found = county_problems(county)
     kinds = sorted(p["kind"] for p in found)
@@ -43,7 +46,7 @@ def test_merge_of_three_schools_finds_planted_problems(county, tmp_path):
     # a corrected re-submission from C (newer sequence) replaces C's data and the problems go away
     rc[2][1]["id_number"] = n
     rc[9][1]["name"] = "王小亮"
-    county_mod.import_package(county, write(tmp_path, "c2.xjpkg", c.package(pub, rc, sequence=2)))
+    import_package(county, write(tmp_path, "c2.xjpkg", c.package(pub, rc, sequence=2)))
     assert [p["kind"] for p in county_problems(county)] == ["duplicate_id"]
     assert county.query("SELECT count(*) FROM county_students")[0][0] == 60
 
@@ -51,8 +54,8 @@ def test_merge_of_three_schools_finds_planted_problems(county, tmp_path):
 def _school_with_init(county, tmp_path, demo_store):
     from xueji_desktop.demo import DEMO_SCHOOL
 
-    county_mod.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
-    [init] = county_mod.make_init_packages(county, [DEMO_SCHOOL["code"]], tmp_path / "init")
+    add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
+    [init] = make_init_packages(county, [DEMO_SCHOOL["code"]], tmp_path / "init")
     fp = school_side.apply_init(demo_store, school_side.read_init_package(init))
     return DEMO_SCHOOL["code"], fp
 
@@ -71,7 +74,7 @@ def test_export_refuses_pending_then_marks_them(county, tmp_path, demo_store):
     name, number = demo_store.query("SELECT name, id_number FROM students LIMIT 1")[0]
     raw = pkg.read_bytes()
     assert name.encode() not in raw and number.encode() not in raw  # only ciphertext on the stick
-    result = county_mod.import_package(county, pkg, confirm_fingerprint=fp)
+    result = import_package(county, pkg, confirm_fingerprint=fp)
     total = demo_store.query("SELECT count(*) FROM students")[0][0]
     assert result.students == total and result.pending == pending
     assert county.query("SELECT count(*) FROM county_students WHERE pending = 1")[0][0] == pending
@@ -88,12 +91,12 @@ def test_review_and_feedback_round_trip(county, tmp_path, demo_store):
     local = school_problems(demo_store)
     assert {p["student_id"] for p in local if p["kind"] == "duplicate_id"} == {a[0], b[0]}
     pkg = school_side.export_package(demo_store, tmp_path / "out", include_pending=True)
-    county_mod.import_package(county, pkg, confirm_fingerprint=fp)
+    import_package(county, pkg, confirm_fingerprint=fp)
     with pytest.raises(BadInput, match="原因"):
-        county_mod.review(county, code, passed=False)
-    county_mod.review(county, code, passed=False, reason="身份证件号重复，请核实")
+        review(county, code, passed=False)
+    review(county, code, passed=False, reason="身份证件号重复，请核实")
     assert county.query("SELECT count(*) FROM audit_log WHERE action = '审核学校数据'")[0][0] == 1
-    fb = county_mod.make_feedback(county, code, tmp_path / "fb")
+    fb = make_feedback(county, code, tmp_path / "fb")
     result = school_side.import_feedback(demo_store, fb)
     invalid = sum(p["kind"] == "id_invalid" for p in county_problems(county))  # the demo's spoiled checksums
     assert result["review"]["state"] == "returned" and result["findings"] == 2 + invalid
@@ -110,22 +113,22 @@ def test_review_and_feedback_round_trip(county, tmp_path, demo_store):
 
 def test_feedback_from_another_county_is_refused(county, tmp_path, demo_store):
     code, fp = _school_with_init(county, tmp_path, demo_store)
-    county_mod.import_package(county, school_side.export_package(demo_store, tmp_path / "o", include_pending=True),
+    import_package(county, school_side.export_package(demo_store, tmp_path / "o", include_pending=True),
                               confirm_fingerprint=fp)
     other = new_county(tmp_path / "other.xjdb")
     row = county.query("SELECT code, name, region_code, encryption_public FROM county_schools")[0]
     with other.transaction() as tx:
         tx.execute("INSERT INTO county_schools (code, name, region_code, encryption_public, imported_at)"
                    " VALUES (?,?,?,?, 'x')", row)
-    fb = county_mod.make_feedback(other, code, tmp_path / "fb2")
+    fb = make_feedback(other, code, tmp_path / "fb2")
     other.close()
     with pytest.raises(BadInput, match="签发者不是本校登记的县级单位"):
         school_side.import_feedback(demo_store, fb)
 
 
 def test_init_from_package_creates_school_with_key(county, tmp_path):
-    county_mod.add_school(county, "2114010077", "迎泽实验小学", "140106002000")
-    [init] = county_mod.make_init_packages(county, [], tmp_path / "init")
+    add_school(county, "2114010077", "迎泽实验小学", "140106002000")
+    [init] = make_init_packages(county, [], tmp_path / "init")
     assert init.name == "2114010077迎泽实验小学_初始化包.xjpkg"
     store, recovery, fp = school_side.init_from_package(init, tmp_path / "s.xjdb", username="admin", password=PASSWORD)
     try:
@@ -137,7 +140,7 @@ def test_init_from_package_creates_school_with_key(county, tmp_path):
 
 
 def test_duplicates_at_entry(demo_store):
-    from xueji_desktop.exchange.problems import duplicates_for
+    from xueji_desktop.records.problems import duplicates_for
     from xueji_desktop.records.students import get_student
 
     sid = demo_store.query("SELECT id FROM students ORDER BY id LIMIT 1")[0][0]

@@ -10,9 +10,12 @@ from datetime import date
 import pytest
 
 from tests.conftest import PASSWORD
+from xueji_desktop.county.changes import county_change_evidence, decide_county_change, list_county_changes
+from xueji_desktop.county.intake import import_package
+from xueji_desktop.county.review import make_feedback
+from xueji_desktop.county.schools import add_school, make_init_packages
 from xueji_desktop.demo import DEMO_SCHOOL, generate_records
 from xueji_desktop.errors import BadInput
-from xueji_desktop.exchange import county as county_mod
 from xueji_desktop.exchange import school_side
 from xueji_desktop.records import changes as ch
 from xueji_desktop.records import school_year as sy
@@ -28,18 +31,18 @@ def leader(demo_path, demo_store):
 
 
 def _init(county, demo_store, tmp_path) -> str:
-    county_mod.add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
-    [init] = county_mod.make_init_packages(county, [DEMO_SCHOOL["code"]], tmp_path / "init")
+    add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
+    [init] = make_init_packages(county, [DEMO_SCHOOL["code"]], tmp_path / "init")
     return school_side.apply_init(demo_store, school_side.read_init_package(init))
 
 
 def _send_up(county, demo_store, tmp_path, fp):
     pkg = school_side.export_package(demo_store, tmp_path / "up", include_pending=True)
-    county_mod.import_package(county, pkg, confirm_fingerprint=fp)
+    import_package(county, pkg, confirm_fingerprint=fp)
 
 
 def _send_down(county, demo_store, tmp_path):
-    fb = county_mod.make_feedback(county, DEMO_SCHOOL["code"], tmp_path / "down")
+    fb = make_feedback(county, DEMO_SCHOOL["code"], tmp_path / "down")
     return school_side.import_feedback(demo_store, fb)
 
 
@@ -57,14 +60,14 @@ def test_a_full_year_with_the_county_deciding_through_packages(county, demo_stor
                           evidence=[("转学证明.pdf", b"%PDF-1.4 transfer certificate")])
     assert ch.school_decide(leader, cid, approve=True).status == ch.COUNTY_PENDING
     _send_up(county, demo_store, tmp_path, fp)
-    [pending] = county_mod.list_county_changes(county, code, undecided_only=True)
+    [pending] = list_county_changes(county, code, undecided_only=True)
     assert (pending["change_id"], pending["kind_name"], pending["student_name"]) == (cid, "转出", record["name"])
-    assert county_mod.county_change_evidence(county, code, cid) == [("转学证明.pdf", b"%PDF-1.4 transfer certificate")]
+    assert county_change_evidence(county, code, cid) == [("转学证明.pdf", b"%PDF-1.4 transfer certificate")]
     with pytest.raises(BadInput, match="原因"):
-        county_mod.decide_county_change(county, code, cid, approve=False)
-    county_mod.decide_county_change(county, code, cid, approve=True, reason="同意转出")
+        decide_county_change(county, code, cid, approve=False)
+    decide_county_change(county, code, cid, approve=True, reason="同意转出")
     with pytest.raises(BadInput, match="已审核"):
-        county_mod.decide_county_change(county, code, cid, approve=True)
+        decide_county_change(county, code, cid, approve=True)
     # roll-over is refused while the change is still open at the school
     with pytest.raises(BadInput, match="未办结"):
         sy.rollover(demo_store, today=date(year + 1, 8, 1))
@@ -90,7 +93,7 @@ def test_county_rejection_comes_back_and_a_repeated_feedback_changes_nothing(cou
                           evidence=[("证明.jpg", b"\xff\xd8")])
     ch.school_decide(leader, cid, approve=True)
     _send_up(county, demo_store, tmp_path, fp)
-    county_mod.decide_county_change(county, code, cid, approve=False, reason="证明材料不足")
+    decide_county_change(county, code, cid, approve=False, reason="证明材料不足")
     assert _send_down(county, demo_store, tmp_path)["change_decisions"] == 1
     change = ch.get_change(demo_store.conn, cid)
     assert change.status == ch.COUNTY_REJECTED and change.data["county_reason"] == "证明材料不足"

@@ -11,7 +11,7 @@ def test_first_run_creates_school_from_init_package(qtbot, tmp_path, monkeypatch
     from PySide6.QtWidgets import QDialog, QFileDialog
 
     from tests.exchange.helpers import new_county
-    from xueji_desktop.exchange.county import add_school, make_init_packages
+    from xueji_desktop.county.schools import add_school, make_init_packages
     from xueji_desktop.school import get_school_profile
     from xueji_desktop.ui import login
     from xueji_desktop.ui.login import FirstRunDialog, LoginDialog

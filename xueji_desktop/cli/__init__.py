@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "xueji_desktop.cli.excel_cmds",
     "xueji_desktop.cli.photo_cmds",
     "xueji_desktop.cli.package_cmds",
+    "xueji_desktop.cli.county_cmds",
     "xueji_desktop.cli.status_cmds",
     "xueji_desktop.cli.print_cmds",
     "xueji_desktop.cli.role_cmds",

@@ -89,3 +89,13 @@ def run_with_progress(func: Callable[..., Any], *a, **kw) -> Any:
         return func(*a, progress=progress, **kw)
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+def print_recovery(recovery: str) -> None:
+    print("\n恢复密钥（只显示这一次，请打印或抄写后妥善保管；忘记密码时用它重置）：")
+    print(f"    {recovery}\n")
+
+
+def print_fingerprint(fp: str) -> None:
+    print("\n本单位签名密钥指纹（请电话逐组读给县级核对）：")
+    print(f"    {fp}\n")

@@ -42,8 +42,9 @@ def ensure_own_keys(tx: Tx) -> None:
 def require_private(conn, name: str) -> bytes:
     key = get_private(conn, name)
     if key is None:
-        raise BadInput("本数据文件还没有数据包密钥：学校端请先用县级下发的初始化包初始化"
-                       "（xueji school load-init PKG），县级端请用 xueji county init 创建。")
+        raise BadInput("本数据文件还没有数据包密钥：学校端请先载入县级下发的初始化包（“导入导出”页"
+                       "“上报数据包”中的“载入初始化包…”；命令行 xueji school load-init PKG），"
+                       "县级端数据文件由 xueji county init 创建。")
     return key
 
 

@@ -132,7 +132,8 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
     signing = keystore.require_private(conn, keystore.OWN_SIGNING)
     county_enc = keystore.get_public(conn, keystore.COUNTY_ENCRYPTION)
     if county_enc is None:
-        raise BadInput("还没有县级公钥：请先用县级下发的初始化包初始化（xueji school load-init PKG）。")
+        raise BadInput("还没有县级公钥：请先载入县级下发的初始化包（“导入导出”页“上报数据包”中的"
+                       "“载入初始化包…”；命令行 xueji school load-init PKG）。")
     school = get_school_profile_conn(conn)
     if not school:
         raise BadInput("请先填写学校信息。")
@@ -140,8 +141,9 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
     if pending and not include_pending:
         listed = blocking_errors(store, limit=10)
         lines = "；".join(f"{e['class']} {e['name']}：{'、'.join(e['errors'][:2])}" for e in listed)
-        raise BadInput(f"还有 {pending} 名学生有错误（待修正），不能导出。请先修正，或加 --include-pending"
-                       f"（这些记录会被标为待修正）。例如：{lines}")
+        raise BadInput(f"还有 {pending} 名学生有错误（待修正），不能导出。请先在“学生信息”页修正（状态选"
+                       f"“待修正”可列出他们），或勾选“包含待修正记录”（命令行加 --include-pending；"
+                       f"这些记录在包中标为待修正）。例如：{lines}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sequence = int(store.meta("package_sequence", "0") or 0) + 1

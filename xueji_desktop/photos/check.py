@@ -10,7 +10,7 @@ import numpy as np
 
 from . import imaging, rules
 
-FIX_HINT = "可用“修正照片”（xueji fix-photo）自动处理。"
+FIX_HINT = "可用照片旁的“修正”按钮（命令行 xueji fix-photo）自动处理。"
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,35 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from .. import __version__
 from ..paths import default_db_path, resource
+
+# Probes of the supplementary translation: a string qtbase_zh_CN leaves in English, and its Chinese.
+SUPPLEMENT_PROBE = ("QFileDialog", "&Look in:", "查找范围(&L)：")
+
+
+def load_translators(parent=None) -> list[tuple[str, QTranslator]]:
+    """The translators the app installs, in order: Qt's own Chinese (``qtbase_zh_CN``), then our supplement
+    for the strings of Qt's non-native dialogs it misses (``resources/i18n/qt_extra_zh_CN``; installed later,
+    so asked first), then a translation of the app's own text if one is ever added (UI strings are written
+    in Simplified Chinese and pass through tr())."""
+    loaded = []
+    for name, folder in (("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)),
+                         ("qt_extra_zh_CN", str(resource("i18n"))),
+                         (f"xueji_{QLocale.system().name()}", str(resource("i18n")))):
+        translator = QTranslator(parent)
+        if translator.load(name, folder):
+            loaded.append((name, translator))
+    return loaded
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     QCoreApplication.setOrganizationName("xueji")
     QCoreApplication.setApplicationName("xueji-desktop")
-    # UI strings are written in Simplified Chinese and pass through tr(); a .qm for another
-    # language can be dropped into resources/i18n/ later. Qt's own dialogs get Chinese too.
-    for name, folder in (("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.TranslationsPath)),
-                         (f"xueji_{QLocale.system().name()}", str(resource("i18n")))):
-        translator = QTranslator(app)
-        if translator.load(name, folder):
-            app.installTranslator(translator)
+    QCoreApplication.setApplicationVersion(__version__)
+    for _name, translator in load_translators(app):
+        app.installTranslator(translator)
     return app
 
 

@@ -7,6 +7,7 @@ database connection: SQLite connections are not shared between threads.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
@@ -128,7 +129,7 @@ class ExcelPage(QWidget):
         self.template_button.clicked.connect(lambda: self.export_template())
         self.browse_button.clicked.connect(self.browse)
         self.check_button.clicked.connect(self.check_file)
-        self.file_edit.textChanged.connect(lambda: self.import_button.setEnabled(False))
+        self.file_edit.textChanged.connect(self._file_changed)
         self.import_button.clicked.connect(self.start_import)
         self.open_report_button.clicked.connect(self.open_report)
         self.export_button.clicked.connect(lambda: self.export_data())
@@ -171,8 +172,16 @@ class ExcelPage(QWidget):
     def report_path(self) -> str | None:
         if not self.report_check.isChecked():
             return None
+        # A new name for every import: the button opens this import's report, never an older one that
+        # Excel may still hold open under the same name.
         src = Path(self.file_edit.text().strip())
-        return str(src.with_name(src.stem + "_错误报告.xlsx"))
+        return str(src.with_name(f"{src.stem}_错误报告_{datetime.now():%Y%m%d-%H%M%S}.xlsx"))
+
+    def _file_changed(self) -> None:
+        """Another file: its check and report are still to come."""
+        self.import_button.setEnabled(False)
+        self.open_report_button.setEnabled(False)
+        self.last_result = None
 
     def check_file(self):
         path = self.file_edit.text().strip()
@@ -185,6 +194,7 @@ class ExcelPage(QWidget):
             self.import_button.setEnabled(True)
 
         self.import_button.setEnabled(False)
+        self.open_report_button.setEnabled(False)
         self.current_job = run_job(self, self.tr("检查文件"), _check_job, path, on_done=done,
                                    on_error=self._job_failed)
         return self.current_job
@@ -193,6 +203,7 @@ class ExcelPage(QWidget):
         path = self.file_edit.text().strip()
         self.import_button.setEnabled(False)
         self.open_report_button.setEnabled(False)
+        self.last_result = None
         self.result_text.setPlainText(self.tr("正在导入……"))
         self.current_job = run_job(self, self.tr("导入 Excel"), _import_job, self.store, path, self.report_path(),
                                    on_done=self._import_done, on_error=self._job_failed)

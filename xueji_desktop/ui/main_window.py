@@ -44,11 +44,11 @@ SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "用户与日志": "users_page:UsersLogPage",
 }
 COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
-    "学校管理": "package_page:CountySchoolsPage",
-    "导入学校数据": "package_page:CountyImportPage",
+    "学校管理": "county_pages:CountySchoolsPage",
+    "导入学校数据": "county_pages:CountyImportPage",
     "问题学籍": "package_page:ProblemsPage",
-    "审核": "package_page:CountyReviewPage",
-    "上报": "package_page:CountyUpPage",
+    "审核": "county_pages:CountyReviewPage",
+    "上报": "county_pages:CountyUpPage",
     "用户与日志": "users_page:UsersLogPage",
 }
 
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.registry = COUNTY_PAGES if store.mode == "county" else SCHOOL_PAGES
         self.names = list(self.registry)
         self.page_by_name: dict[str, QWidget] = {}
+        self.leaf_pages: list[QWidget] = []  # every built page, tabs included
         self.forms: dict[int | None, QWidget] = {}
         splitter = QSplitter(Qt.Horizontal)
         self.nav = QListWidget()
@@ -146,6 +147,7 @@ class MainWindow(QMainWindow):
         if cls is None:
             return PlaceholderPage(_t(name), target)
         page = cls(self.store, self)
+        self.leaf_pages.append(page)
         signal = getattr(page, "open_student", None)
         if signal is not None and hasattr(signal, "connect"):
             signal.connect(self.open_student)
@@ -162,6 +164,14 @@ class MainWindow(QMainWindow):
         if listing is not None:
             listing.reload_classes()
             listing.refresh()
+        self._student_saved()
+
+    def _student_saved(self, *_args) -> None:
+        """Pages showing lists of students (上报's records to fix …) read them again."""
+        for page in self.leaf_pages:
+            changed = getattr(page, "students_changed", None)
+            if callable(changed):
+                changed()
 
     # ---- the student form ------------------------------------------------------------
     def _list_page(self):
@@ -191,6 +201,7 @@ class MainWindow(QMainWindow):
         form.setAttribute(Qt.WA_DeleteOnClose)
         if listing is not None:
             form.saved.connect(listing.student_saved)
+        form.saved.connect(self._student_saved)
         self.forms[student_id] = form
         form.destroyed.connect(lambda *_a, key=student_id: self.forms.pop(key, None))
         form.show()

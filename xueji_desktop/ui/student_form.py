@@ -4,8 +4,11 @@ Built from the field spec (``validation.load_spec()``): items 1-17, family membe
 member 2 (27-35), special education (36-37), then 其他信息 for the long-list fields. Code-table fields
 are searchable combo boxes; the 18-digit ID number fills birth date and gender; 姓名拼音 follows the
 name until the clerk edits it. Errors come from ``validate_student`` on the current values and are shown
-under the field when the clerk leaves it. Saving goes through ``students.add_student/update_student``
-(validated and audited there); a record with errors is still saved, as 待修正, so nothing typed is lost.
+under a field once the clerk has left it (a new blank form shows none), under every field for a stored
+record and after 保存; a field already shown follows each correction at once. A warning has a 确认无误
+button beside it (``validation.confirm``: who and when are recorded and audited). Saving goes through
+``students.add_student/update_student`` (validated and audited there); a record with errors is still
+saved, as 待修正, so nothing typed is lost; a blank new record is never saved (nor asked about on close).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..audit_view import local_time
 from ..derive import facts_from_id, name_pinyin
 from ..errors import XuejiError
 from ..records.changes import enrolment_summary, locked_changes
@@ -37,11 +41,13 @@ from ..records.students import add_student, context_for, get_student, update_stu
 from ..school import grade_code, list_classes
 from ..storage import Store
 from ..validation import Issue, load_spec, validate_student
+from ..validation.confirm import confirm_warning
 from ..validation.spec import Field
 from .code_combo import CodeComboBox
 
 ERROR_STYLE = "color: #c0392b; font-size: 11px"
 WARNING_STYLE = "color: #b9770e; font-size: 11px"
+CONFIRMED_STYLE = "color: #777; font-size: 11px"
 MEMBER_SLOTS = 2  # the paper form has two family members
 
 
@@ -85,7 +91,10 @@ class StudentForm(QWidget):
         self.loaded: dict[str, Any] = {}
         self.widgets: dict[str, QWidget] = {}       # field key ("members.0.phone" for members) -> editor
         self.messages: dict[str, QLabel] = {}
+        self.confirm_buttons: dict[str, QPushButton] = {}
         self.touched: set[str] = set()
+        self.show_all = False  # every problem shown (a stored record, or after 保存), not only left fields
+        self.confirmed: dict[tuple[str, str], tuple[str, str]] = {}  # (field, code) -> (who, when)
         self.issues: list[Issue] = []
         self.dirty = False
         self._pinyin_auto = True
@@ -108,7 +117,7 @@ class StudentForm(QWidget):
         self.enrolment_label = QLabel()  # 学籍状态, open changes and their step, key-field lock
         self.enrolment_label.setStyleSheet("color: #555")
         outer.addWidget(self.enrolment_label)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         body = QWidget()
         self.body_layout = QVBoxLayout(body)
@@ -153,7 +162,9 @@ class StudentForm(QWidget):
             QShortcut(QKeySequence(seq), self, activated=self.save_and_next)
 
         # Tab order = paper-form order (the order the widgets were created in).
-        chain = [w for w in self.widgets.values() if w.focusPolicy() != Qt.NoFocus]
+        # A field's 确认无误 button (shown only beside a warning) comes right after the field.
+        chain = [w for key, editor in self.widgets.items() for w in (editor, self.confirm_buttons[key])
+                 if w.focusPolicy() != Qt.NoFocus]
         for a, b in pairwise(chain):
             QWidget.setTabOrder(a, b)
 
@@ -176,10 +187,18 @@ class StudentForm(QWidget):
             message = QLabel()
             message.setWordWrap(True)
             message.hide()
+            confirm = QPushButton(self.tr("确认无误"))
+            confirm.setToolTip(self.tr("核实过这一项确实如此：记录确认人和时间，此警告不再计入“有警告”"))
+            confirm.hide()
+            confirm.clicked.connect(lambda _=False, k=key: self.confirm_warnings(k))
+            line = QHBoxLayout()
+            line.addWidget(message, 1)
+            line.addWidget(confirm, 0, Qt.AlignTop)
             cell = QVBoxLayout()
             cell.setSpacing(1)
             cell.addWidget(editor)
-            cell.addWidget(message)
+            cell.addLayout(line)
+            self.confirm_buttons[key] = confirm
             grid.addWidget(label, row, col * 2, Qt.AlignTop)
             grid.addLayout(cell, row, col * 2 + 1)
             self.widgets[key] = editor
@@ -199,14 +218,14 @@ class StudentForm(QWidget):
             editor.setPlaceholderText(self.tr("由班级确定"))
         elif f.codes:
             editor = CodeComboBox(self.spec.codes[f.codes])
-            editor.currentTextChanged.connect(self._changed)
+            editor.currentTextChanged.connect(lambda _t, k=key: self._changed(k))
         else:
             editor = QLineEdit()
             if f.max_len:
                 editor.setMaxLength(f.max_len * 2)  # generous: the validator reports over-long text
             placeholder = {"date": "YYYY-MM-DD", "yearmonth": "YYYYMM", "region": self.tr("12 位区划代码")}
             editor.setPlaceholderText(placeholder.get(f.type, ""))
-            editor.textChanged.connect(self._changed)
+            editor.textChanged.connect(lambda _t, k=key: self._changed(k))
         editor.setToolTip(f.help)
         editor.setProperty("field_key", key)
         editor.installEventFilter(self._watcher)
@@ -279,11 +298,14 @@ class StudentForm(QWidget):
         combo.setCurrentIndex(max(0, combo.findData(class_id)) if class_id is not None else combo.currentIndex())
         self._pinyin_auto = True
         self._filling = False
+        self.confirmed = {}
         self._reset_state()
         self.header.setText(self.tr("新增学生"))
         self.enrolment_label.setText("")
         self.setWindowTitle(self.tr("新增学生"))
-        self.widgets["name"].setFocus()
+        if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
+            self.photo_panel.set_student(None)
+        self._to_top()
 
     def load(self, student_id: int) -> None:
         record = get_student(self.store, student_id)
@@ -304,6 +326,7 @@ class StudentForm(QWidget):
         self._pinyin_auto = not record.get("name_pinyin") or record.get("name_pinyin") == name_pinyin(
             record.get("name", ""))
         self._filling = False
+        self._load_confirmations()
         self._reset_state()
         name = record.get("name") or self.tr("（无姓名）")
         self.header.setText(name)
@@ -312,18 +335,37 @@ class StudentForm(QWidget):
         if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
             self.photo_panel.set_student(student_id)
         # Show the stored problems straight away: an existing record's errors are what the clerk came for.
-        self.touched = set(self.widgets)
+        self.show_all = True
         self.revalidate()
+        self._to_top()
+
+    def _to_top(self) -> None:
+        """A record opens at its first field (the last one may have been scrolled to the bottom)."""
+        self.scroll.verticalScrollBar().setValue(0)
+        self.widgets["name"].setFocus()
+
+    def _load_confirmations(self) -> None:
+        self.confirmed = {}
+        if self.student_id is None:
+            return
+        for field, code, who, when in self.store.query(
+                "SELECT field, code, confirmed_by, confirmed_at FROM warning_confirmations WHERE student_id = ?",
+                (self.student_id,)):
+            self.confirmed[(field, code)] = (who, local_time(when))
 
     def _reset_state(self) -> None:
         self.dirty = False
         self.touched = set()
+        self.show_all = False
         self.revalidate()
 
     # ---- live behaviour --------------------------------------------------------------
-    def _changed(self, *_args) -> None:
-        if not self._filling:
-            self.dirty = True
+    def _changed(self, key: str | None = None) -> None:
+        if self._filling:
+            return
+        self.dirty = True
+        if key in self.touched:  # a field already checked: its message follows the correction at once
+            self.revalidate()
 
     def _name_edited(self, text: str) -> None:
         if self._pinyin_auto:
@@ -346,7 +388,7 @@ class StudentForm(QWidget):
 
     def _class_changed(self, _index: int) -> None:
         self._update_grade()
-        self._changed()
+        self._changed("class_code")
 
     def _update_grade(self) -> None:
         cls = self.classes.get(self.class_id())
@@ -358,28 +400,73 @@ class StudentForm(QWidget):
         self.revalidate()
 
     def revalidate(self) -> list[Issue]:
+        """Check the record as typed; show each problem under its field once the field was left (or all of
+        them for a stored record and after 保存). A new blank form shows nothing until then."""
         cls = self.classes.get(self.class_id())
         self.issues = validate_student(with_class(self.record(), cls), context_for(cls))
         by_field: dict[str, list[Issue]] = {}
         for issue in self.issues:
             by_field.setdefault(issue.field, []).append(issue)
         for key, label in self.messages.items():
-            found = by_field.get(key, []) if key in self.touched else []
-            if found:
-                worst = min(found, key=lambda i: i.severity != "error")
-                label.setText("；".join(i.message for i in found))
-                label.setStyleSheet(ERROR_STYLE if worst.severity == "error" else WARNING_STYLE)
-                label.show()
-                self.widgets[key].setStyleSheet("border: 1px solid #c0392b" if worst.severity == "error" else "")
-            elif label.isVisible() or label.text():
+            found = by_field.get(key, []) if self.show_all or key in self.touched else []
+            self._show_messages(key, label, found)
+        shown = [i for i in self.issues if self.show_all or i.field in self.touched]
+        errors = sum(i.severity == "error" for i in shown)
+        warnings = sum(i.severity != "error" and (i.field, i.code) not in self.confirmed for i in shown)
+        if errors or warnings:
+            text = self.tr("%1 处错误，%2 处警告").replace("%1", str(errors)).replace("%2", str(warnings))
+        elif self.show_all or self.touched:
+            text = self.tr("没有发现问题")
+        else:
+            text = self.tr("填写后按 Tab 离开一项时检查该项；保存时检查全部")
+        self.status_label.setText(text)
+        return self.issues
+
+    def _show_messages(self, key: str, label: QLabel, found: list[Issue]) -> None:
+        confirm = self.confirm_buttons[key]
+        if not found:
+            if label.isVisible() or label.text():
                 label.clear()
                 label.hide()
                 self.widgets[key].setStyleSheet("")
-        errors = sum(i.severity == "error" for i in self.issues)
-        warnings = len(self.issues) - errors
-        self.status_label.setText(self.tr("%1 处错误，%2 处警告").replace("%1", str(errors))
-                                  .replace("%2", str(warnings)) if self.issues else self.tr("没有发现问题"))
-        return self.issues
+            confirm.hide()
+            return
+        lines, open_warnings = [], False
+        for issue in sorted(found, key=lambda i: i.severity != "error"):
+            done = self.confirmed.get((issue.field, issue.code)) if issue.severity != "error" else None
+            if done:
+                lines.append(self.tr("%1（已确认：%2，%3）").replace("%1", issue.message)
+                             .replace("%2", done[0]).replace("%3", done[1]))
+            else:
+                lines.append(issue.message)
+                open_warnings |= issue.severity != "error"
+        has_error = any(i.severity == "error" for i in found)
+        label.setText("；".join(lines))
+        label.setStyleSheet(ERROR_STYLE if has_error else WARNING_STYLE if open_warnings else CONFIRMED_STYLE)
+        label.show()
+        self.widgets[key].setStyleSheet("border: 1px solid #c0392b" if has_error else "")
+        confirm.setVisible(open_warnings and not has_error)
+
+    def confirm_warnings(self, key: str) -> bool:
+        """确认无误: record that this user checked the field's warnings (who and when go to the audit log).
+        Unsaved edits are saved first: a confirmation is about the stored value."""
+        if (self.dirty or self.student_id is None) and not self.save():
+            return False
+        codes = [i.code for i in self.issues
+                 if i.field == key and i.severity == "warning" and (key, i.code) not in self.confirmed]
+        if not codes:
+            return False
+        try:
+            with self.store.transaction() as tx:
+                for code in codes:
+                    confirm_warning(tx, self.student_id, key, code)
+        except XuejiError as exc:
+            QMessageBox.warning(self, self.tr("无法确认"), str(exc))
+            return False
+        self._load_confirmations()
+        self.revalidate()
+        self.saved.emit(self.student_id)  # the list shows the new status
+        return True
 
     # ---- saving -----------------------------------------------------------------------
     def print_form(self):
@@ -395,7 +482,18 @@ class StudentForm(QWidget):
         self.preview = preview_student_form(self, self.store, self.student_id)
         return self.preview
 
+    def is_blank(self) -> bool:
+        """A new record with nothing typed (the preset usual values do not count)."""
+        if self.student_id is not None:
+            return False
+        presets = {"nationality": "CHN", "hmt": "00", "id_type": "1", "members.0.id_type": "1"}
+        return all(self._get(key) in ("", presets.get(key, "")) for key in self.widgets
+                   if key not in ("class_code", "grade"))
+
     def save(self) -> bool:
+        if self.is_blank():
+            self.status_label.setText(self.tr("空白记录，没有保存：请先填写学生信息"))
+            return False
         record = self.record()
         locked = locked_changes(self.store, self.student_id, self.loaded, record) if self.student_id else {}
         if locked:
@@ -416,7 +514,8 @@ class StudentForm(QWidget):
             return False
         self.loaded = get_student(self.store, self.student_id) or {}
         self.dirty = False
-        self.touched = set(self.widgets)
+        self.show_all = True
+        self._load_confirmations()  # an edited field drops its confirmation (validation.confirm)
         issues = self.revalidate()
         errors = sum(i.severity == "error" for i in issues)
         state = self.tr("已保存，状态：待修正（%1 处错误）").replace("%1", str(errors)) if errors else \
@@ -424,6 +523,8 @@ class StudentForm(QWidget):
         self.status_label.setText(state)
         self.header.setText(self.loaded.get("name") or self.tr("（无姓名）"))
         self.enrolment_label.setText(enrolment_summary(self.store, self.student_id))
+        if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
+            self.photo_panel.set_student(self.student_id)  # a new record can take its photo now
         if filed_request:  # show what is stored; the new key values wait in the request
             self.load(self.student_id)
             self.status_label.setText(self.tr("已保存；关键字段变更已提交申请，待审核"))
@@ -451,7 +552,8 @@ class StudentForm(QWidget):
         self.status_label.setText(self.tr("上一条已保存"))
 
     def closeEvent(self, event) -> None:
-        if self.dirty:
+        # A new form with nothing typed closes without a question: a blank record is never saved.
+        if self.dirty and not self.is_blank():
             answer = QMessageBox.question(
                 self, self.tr("未保存的修改"), self.tr("这条学籍有未保存的修改。保存吗？"),
                 QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)

@@ -1,11 +1,11 @@
-"""Problem records (问题学籍, spec §6), found with indexed SQL:
+"""Problem records (问题学籍, spec §6) within a school, found with indexed SQL:
 
-1. ``id_invalid``: the ID number is wrong (the validation engine's ``id.*`` issues, re-checked on import);
-2. ``duplicate_id``: the same ID number in two or more records (naming every school and class);
+1. ``id_invalid``: the ID number is wrong (the validation engine's ``id.*`` issues);
+2. ``duplicate_id``: the same ID number in two or more records;
 3. ``duplicate_identity``: same name + gender + birth date, both without an ID number.
 
-The county runs them over every imported school; the school runs the same checks within itself
-(``school_problems``) and also sees the findings the county sent back.
+The county runs the same checks over every imported school (``county.problems``); the school also sees the
+findings the county sent back in its feedback.
 """
 
 from __future__ import annotations
@@ -18,64 +18,22 @@ from ..storage import Store
 KIND_NAMES = {"id_invalid": "身份证件号有误", "duplicate_id": "身份证件号重复",
               "duplicate_identity": "姓名、性别、出生日期相同且无身份证件号", "review": "县级审核"}
 
-_COUNTY_ROW = ("SELECT s.id, s.school_code, sc.name, s.class_code, COALESCE(c.name, s.class_code), s.uid, s.name,"
-               " s.gender, s.birth_date, s.id_number, s.id_problem FROM county_students s"
-               " JOIN county_schools sc ON sc.code = s.school_code"
-               " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code")
-_COLS = ("row_id", "school_code", "school_name", "class_code", "class_name", "uid", "name", "gender", "birth_date",
-         "id_number", "id_problem")
+# The columns of a problem row, school or county (school rows leave the school columns and id_problem empty).
+ROW_COLUMNS = ("row_id", "school_code", "school_name", "class_code", "class_name", "uid", "name", "gender",
+               "birth_date", "id_number", "id_problem")
 
 
-def _rows(store: Store, sql: str) -> list[dict[str, Any]]:
-    return [dict(zip(_COLS, r, strict=True)) for r in store.query(sql)]
+def query_rows(store: Store, sql: str) -> list[dict[str, Any]]:
+    return [dict(zip(ROW_COLUMNS, r, strict=True)) for r in store.query(sql)]
 
 
-def _group(rows: list[dict[str, Any]], key_fields: tuple[str, ...], kind: str) -> list[dict[str, Any]]:
+def group_rows(rows: list[dict[str, Any]], key_fields: tuple[str, ...], kind: str) -> list[dict[str, Any]]:
     groups: dict[tuple, list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(tuple(r[k] for k in key_fields), []).append(r)
     return [{"kind": kind, "kind_name": KIND_NAMES[kind], "key": "/".join(k), "records": recs}
             for k, recs in groups.items()]
 
-
-def county_problems(store: Store) -> list[dict[str, Any]]:
-    """All problem groups across the county: [{kind, kind_name, key, records: [...]}]."""
-    out = [{"kind": "id_invalid", "kind_name": KIND_NAMES["id_invalid"], "key": r["id_number"], "records": [r],
-            "message": r["id_problem"]}
-           for r in _rows(store, _COUNTY_ROW + " WHERE s.id_problem <> '' ORDER BY s.school_code, s.id")]
-    out += _group(_rows(store, _COUNTY_ROW + " JOIN (SELECT id_number FROM county_students WHERE id_number <> ''"
-                        " GROUP BY id_number HAVING count(*) > 1) d ON d.id_number = s.id_number"
-                        " ORDER BY s.id_number, s.school_code, s.id"), ("id_number",), "duplicate_id")
-    out += _group(_rows(store, _COUNTY_ROW + " JOIN (SELECT name, gender, birth_date FROM county_students"
-                        " WHERE id_number = '' GROUP BY name, gender, birth_date HAVING count(*) > 1) d"
-                        " ON d.name = s.name AND d.gender = s.gender AND d.birth_date = s.birth_date"
-                        " WHERE s.id_number = '' ORDER BY s.name, s.birth_date, s.school_code, s.id"),
-                  ("name", "gender", "birth_date"), "duplicate_identity")
-    return out
-
-
-def _where(r: dict[str, Any]) -> str:
-    return f"{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}"
-
-
-def findings_for_school(problems: list[dict[str, Any]], school_code: str) -> list[dict[str, str]]:
-    """Per-student findings for one school's feedback, naming the other records of each duplicate group."""
-    out = []
-    for p in problems:
-        for r in p["records"]:
-            if r["school_code"] != school_code:
-                continue
-            if p["kind"] == "id_invalid":
-                message = f"身份证件号有误：{p.get('message') or r['id_problem']}"
-            else:
-                others = "；".join(_where(o) for o in p["records"] if o is not r)
-                message = f"{p['kind_name']}，与以下记录重复：{others}"
-            out.append({"uid": r["uid"], "kind": p["kind"], "name": r["name"], "class": r["class_name"],
-                        "message": message})
-    return out
-
-
-# ---- school side -----------------------------------------------------------------------------------
 
 _SCHOOL_ROW = ("SELECT s.id, '', '', COALESCE(c.class_code, ''), COALESCE(c.name, '未分班'), s.uid, s.name, s.gender,"
                " s.birth_date, s.id_number, '' FROM students s LEFT JOIN classes c ON c.id = s.class_id")
@@ -100,7 +58,7 @@ def school_problems(store: Store) -> list[dict[str, Any]]:
              " WHERE id_number = '' GROUP BY name, gender, birth_date HAVING count(*) > 1) d ON d.name = s.name"
              " AND d.gender = s.gender AND d.birth_date = s.birth_date WHERE s.id_number = ''",
              ("name", "gender", "birth_date"))):
-        for g in _group(_rows(store, sql), key, kind):
+        for g in group_rows(query_rows(store, sql), key, kind):
             for r in g["records"]:
                 others = "；".join(f"{o['class_name']} {o['name']}" for o in g["records"] if o is not r)
                 out.append({"kind": kind, "kind_name": g["kind_name"], "source": "本校", "student_id": r["row_id"],
@@ -128,6 +86,6 @@ def duplicates_for(conn, record: dict[str, Any], exclude_student_id: int | None 
         if not all(params):
             return []
         kind = "duplicate_identity"
-    rows = [dict(zip(_COLS, r, strict=True)) for r in conn.execute(sql, params).fetchall()]
+    rows = [dict(zip(ROW_COLUMNS, r, strict=True)) for r in conn.execute(sql, params).fetchall()]
     return [{"kind": kind, "kind_name": KIND_NAMES[kind], "student_id": r["row_id"], "name": r["name"],
              "class_name": r["class_name"]} for r in rows if r["row_id"] != exclude_student_id]

@@ -1,0 +1,313 @@
+"""County commands (`xueji county …`): the county's store, school list, intake, review and passing up.
+
+``register`` creates the ``county`` command; each module in ``COUNTY_COMMAND_MODULES`` adds its actions
+under it with ``register_county(county_subparsers)``, so a new area of county work never edits this file's
+parser code.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+from importlib import import_module
+from pathlib import Path
+
+from ..errors import BadInput, XuejiError
+from ..outfiles import write_file
+from .common import (
+    add_db_args,
+    db_path,
+    open_store,
+    password,
+    print_fingerprint,
+    print_json,
+    print_recovery,
+    run_with_progress,
+)
+from .package_cmds import cmd_fingerprint
+
+# Modules adding actions under `xueji county` (each with register_county(subparsers)), in --help order.
+COUNTY_COMMAND_MODULES: list[str] = []
+
+
+def register(sub) -> None:
+    county = sub.add_parser("county", help="县级端：init | add-school | schools | make-init | import | problems | "
+                                           "review | feedback | export-up | fingerprint")
+    csub = county.add_subparsers(dest="county_command", metavar="ACTION", required=True)
+    p = csub.add_parser("init", help="创建县级数据文件和县级密钥")
+    add_db_args(p)
+    p.add_argument("--county-code", required=True, help="6 位县级区划代码，如 140106")
+    p.add_argument("--county-name", required=True, help="县（区）名称，如 迎泽区")
+    p.add_argument("--city-code", required=True, help="4 位地市代码，如 1401")
+    p.add_argument("--city-name", required=True, help="地市名称，如 太原市")
+    p.add_argument("--display-name", default="")
+    p.set_defaults(func=cmd_county_init)
+    p = csub.add_parser("add-school", help="把学校加入本县学校名单")
+    add_db_args(p)
+    p.add_argument("code", help="10 位学校标识码")
+    p.add_argument("name", help="学校名称")
+    p.add_argument("region_code", help="12 位统计用区划代码")
+    p.set_defaults(func=cmd_county_add_school)
+    p = csub.add_parser("schools", help="列出本县学校、密钥指纹、上报和审核状态")
+    add_db_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_county_schools)
+    p = csub.add_parser("make-init", help="为学校生成初始化包（不指定学校则为名单中全部学校）")
+    add_db_args(p)
+    p.add_argument("schools", nargs="*", help="学校标识码")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_county_make_init)
+    p = csub.add_parser("import", help="校验并导入学校数据包（每个包一个事务）")
+    add_db_args(p)
+    p.add_argument("packages", nargs="+", type=Path)
+    p.add_argument("--confirm-fingerprint", action="append", default=[], metavar="[学校标识码=]指纹",
+                   help="学校第一次上报时，确认电话核对过的密钥指纹；多个包时写成 学校标识码=指纹")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_county_import)
+    p = csub.add_parser("problems", help="问题学籍：身份证件号有误、证件号重复、无证件号的同名同性别同生日")
+    add_db_args(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_county_problems)
+    p = csub.add_parser("review", help="审核学校上报的数据：--pass 通过 或 --return 退回（需 --reason）")
+    add_db_args(p)
+    p.add_argument("school")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--pass", dest="passed", action="store_true")
+    g.add_argument("--return", dest="returned", action="store_true")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_county_review)
+    p = csub.add_parser("feedback", help="生成给学校的反馈包（逐个学生的问题和审核结论）")
+    add_db_args(p)
+    p.add_argument("school")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_county_feedback)
+    p = csub.add_parser("export-up", help="县级汇总上报包；--folders 另按 地市/县区/学校 文件夹写出")
+    add_db_args(p)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--folders", action="store_true")
+    p.add_argument("--recipient-key", type=Path,
+                   help="上级单位的 X25519 公钥文件（base64）；不给则用本县自己的公钥加密（存档用）")
+    p.set_defaults(func=cmd_county_export_up)
+    p = csub.add_parser("fingerprint", help="显示县级签名密钥指纹")
+    add_db_args(p)
+    p.set_defaults(func=cmd_fingerprint)
+    p = csub.add_parser("changes", help="学校上报的待县级审核的学籍异动（转学、关键字段变更等）")
+    add_db_args(p)
+    p.add_argument("--school")
+    p.add_argument("--undecided", action="store_true", help="只列尚未审核的")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_county_changes)
+    p = csub.add_parser("decide-change",
+                        help="审核学校的学籍异动：--approve 或 --reject（需 --reason）；结果随反馈包下发")
+    add_db_args(p)
+    p.add_argument("school")
+    p.add_argument("change_id", type=int)
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--approve", action="store_true")
+    g.add_argument("--reject", action="store_true")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_county_decide_change)
+    p = csub.add_parser("change-evidence", help="把某条异动的证明材料另存到指定文件夹查看")
+    add_db_args(p)
+    p.add_argument("school")
+    p.add_argument("change_id", type=int)
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_county_change_evidence)
+
+    for name in COUNTY_COMMAND_MODULES:
+        import_module(name).register_county(csub)
+
+
+def cmd_county_init(args) -> int:
+    from ..county.workspace import create_county_store
+
+    county = {"code": args.county_code, "name": args.county_name, "city_code": args.city_code,
+              "city_name": args.city_name}
+    store, recovery, fp = create_county_store(db_path(args), username=args.user,
+                                              password=password("新密码：", confirm=True), county=county,
+                                              display_name=args.display_name)
+    store.close()
+    print(f"已创建县级数据文件：{db_path(args)}（{args.county_code}{args.county_name}）")
+    print_fingerprint(fp)
+    print_recovery(recovery)
+    return 0
+
+
+def cmd_county_add_school(args) -> int:
+    from ..county.schools import add_school
+
+    with open_store(args) as store:
+        add_school(store, args.code, args.name, args.region_code)
+    print(f"已添加学校 {args.code}{args.name}。")
+    return 0
+
+
+def cmd_county_schools(args) -> int:
+    from ..county.schools import list_schools
+
+    with open_store(args) as store:
+        rows = list_schools(store)
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['code']}\t{r['name']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
+              f"{r['review_name']}\t指纹 {r['fingerprint'] or '（未登记）'}")
+    return 0
+
+
+def cmd_county_make_init(args) -> int:
+    from ..county.schools import make_init_packages
+
+    with open_store(args) as store:
+        paths = make_init_packages(store, args.schools, args.out)
+        from ..exchange import keystore
+
+        fp = keystore.own_fingerprint(store.conn)
+    for p in paths:
+        print(f"已写出初始化包：{p}")
+    print(f"县级签名密钥指纹：{fp}")
+    return 0
+
+
+def _confirmations(values: list[str]) -> tuple[str | None, dict[str, str]]:
+    default, by_school = None, {}
+    for v in values:
+        if "=" in v:
+            code, fp = v.split("=", 1)
+            by_school[code.strip()] = fp
+        else:
+            default = v
+    return default, by_school
+
+
+def cmd_county_import(args) -> int:
+    from ..county.intake import import_package
+
+    default, by_school = _confirmations(args.confirm_fingerprint)
+    if default and len(args.packages) > 1:
+        raise BadInput("导入多个包时，请用 --confirm-fingerprint 学校标识码=指纹 指明每个指纹属于哪所学校。")
+    results, refused = [], []
+    with open_store(args) as store:
+        for pkg in args.packages:
+            try:
+                from ..county.intake import check_package
+
+                check, _env = check_package(store, pkg)
+                confirm = by_school.get(check.school_code, default)
+                r = run_with_progress(import_package, store, pkg, confirm_fingerprint=confirm)
+                results.append(r)
+                if not args.json:
+                    print(f"已导入 {r.file}：{r.school_code}{r.school_name} 第 {r.sequence} 号，学生 {r.students} 名"
+                          + (f"（替换原有 {r.replaced} 名）" if r.replaced else "")
+                          + (f"，其中待修正 {r.pending} 名" if r.pending else ""))
+            except XuejiError as exc:
+                refused.append({"file": pkg.name, "error": str(exc)})
+                if not args.json:
+                    print(f"拒绝：{exc}", file=sys.stderr)
+    if args.json:
+        print_json({"imported": [r.__dict__ for r in results], "refused": refused})
+    else:
+        print(f"导入 {len(results)} 个，拒绝 {len(refused)} 个。")
+    return 1 if refused else 0
+
+
+def cmd_county_problems(args) -> int:
+    from ..county.problems import county_problems
+
+    with open_store(args) as store:
+        found = county_problems(store)
+    if args.json:
+        print_json(found)
+        return 1 if found else 0
+    for p in found:
+        where = "；".join(f"{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}" for r in p["records"])
+        extra = f"：{p['message']}" if p.get("message") else ""
+        print(f"{p['kind_name']}\t{p['key']}\t{where}{extra}")
+    counts = {}
+    for p in found:
+        counts[p["kind_name"]] = counts.get(p["kind_name"], 0) + 1
+    print("共 " + ("，".join(f"{k} {v} 组" for k, v in counts.items()) or "0 组") + "。")
+    return 1 if found else 0
+
+
+def cmd_county_review(args) -> int:
+    from ..county.review import review
+
+    with open_store(args) as store:
+        review(store, args.school, passed=args.passed, reason=args.reason)
+    print(f"已{'通过' if args.passed else '退回'}学校 {args.school} 的数据。用 xueji county feedback 生成反馈包。")
+    return 0
+
+
+def cmd_county_changes(args) -> int:
+    from ..county.changes import list_county_changes
+
+    with open_store(args) as store:
+        rows = list_county_changes(store, args.school, undecided_only=args.undecided)
+    if args.json:
+        print_json(rows)
+        return 0
+    decisions = {"": "待审核", "approved": "已通过", "rejected": "已驳回"}
+    for r in rows:
+        files = "、".join(e["filename"] for e in r["evidence"]) or "无"
+        print(f"{r['school_code']}{r['school_name']}\t#{r['change_id']}\t{r['student_name']}\t{r['kind_name']}\t"
+              f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t{decisions.get(r['decision'], r['decision'])}")
+    return 0
+
+
+def cmd_county_decide_change(args) -> int:
+    from ..county.changes import decide_county_change
+
+    with open_store(args) as store:
+        decide_county_change(store, args.school, args.change_id, args.approve, args.reason)
+    print(f"已{'通过' if args.approve else '驳回'}学校 {args.school} 的异动 #{args.change_id}；"
+          "用 xueji county feedback 生成反馈包下发。")
+    return 0
+
+
+def cmd_county_change_evidence(args) -> int:
+    from ..county.changes import county_change_evidence
+
+    with open_store(args) as store:
+        files = county_change_evidence(store, args.school, args.change_id)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, content in files:
+        # Only the base name of what the school sent: never a path taken from a package.
+        target = args.out / Path(name).name
+        write_file(target, content)
+        print(target)
+    return 0
+
+
+def cmd_county_feedback(args) -> int:
+    from ..county.review import make_feedback
+
+    with open_store(args) as store:
+        path = make_feedback(store, args.school, args.out)
+    print(f"已写出反馈包：{path}")
+    return 0
+
+
+def cmd_county_export_up(args) -> int:
+    from ..county.upward import export_up
+
+    recipient = None
+    if args.recipient_key:
+        try:
+            recipient = base64.b64decode(args.recipient_key.read_text().strip(), validate=True)
+        except (OSError, ValueError):
+            raise BadInput(f"读不出上级公钥文件 {args.recipient_key}"
+                           "（应为 base64 编码的 32 字节 X25519 公钥）。") from None
+        if len(recipient) != 32:
+            raise BadInput(f"上级公钥文件 {args.recipient_key} 的长度不对（应为 32 字节）。")
+    with open_store(args) as store:
+        paths = run_with_progress(export_up, store, args.out, folders=args.folders, recipient_public=recipient)
+    for p in paths:
+        print(f"已写出：{p}")
+    if recipient is None:
+        print("注意：未指定上级公钥（--recipient-key），汇总包用本县自己的公钥加密，只有本县能打开。",
+              file=sys.stderr)
+    return 0
+
+

@@ -1,0 +1,45 @@
+"""The county store: its creation, its profile (county and city code and name), and the county-only guard."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import BadInput
+from ..exchange import keystore
+from ..storage import Store
+
+
+def check_county_profile(county: dict[str, str]) -> None:
+    if not re.fullmatch(r"\d{6}", county.get("code", "")):
+        raise BadInput("县级区划代码应为 6 位数字（如 140106）。")
+    if not county.get("name", "").strip():
+        raise BadInput("请填写县（区）名称。")
+    if not re.fullmatch(r"\d{4}", county.get("city_code", "")) or county["code"][:4] != county["city_code"]:
+        raise BadInput("地市代码应为 4 位数字，且是县级区划代码的前 4 位（如 1401）。")
+    if not county.get("city_name", "").strip():
+        raise BadInput("请填写地市名称。")
+
+
+def create_county_store(path: Path | str, *, username: str, password: str, county: dict[str, str],
+                        display_name: str = "") -> tuple[Store, str, str]:
+    """A new county-mode store with the county's key pairs. Returns (store, recovery key, fingerprint)."""
+    check_county_profile(county)
+    store, recovery = Store.create(path, username=username, password=password, display_name=display_name,
+                                   mode="county")
+    with store.transaction() as tx:
+        for k in ("code", "name", "city_code", "city_name"):
+            store.set_meta(tx, f"county_{k}", county[k].strip())
+        keystore.ensure_own_keys(tx)
+    return store, recovery, keystore.own_fingerprint(store.conn) or ""
+
+
+def county_profile(store: Store) -> dict[str, str]:
+    return {k: store.meta(f"county_{k}", "") or "" for k in ("code", "name", "city_code", "city_name")}
+
+
+
+def require_county(store: Store) -> None:
+    if store.mode != "county":
+        raise BadInput("这是学校端数据文件；该操作只能在县级端进行（xueji county init 创建县级数据文件）。")
+

@@ -1,0 +1,283 @@
+"""The county's pages: school list, importing school packages, review and feedback, passing up.
+
+All work is done by ``xueji_desktop.county``; these widgets only collect input and show results.
+Long work (export, import, aggregate) runs through ``ui.jobs.run_job`` on a worker thread with its
+own database connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..county import intake, review, upward, workspace
+from ..county import schools as school_list
+from ..errors import XuejiError
+from ..exchange import keys, keystore
+from ..storage import Store
+from .jobs import on_worker, run_job
+from .simple_table import fill_table, show_error, simple_table
+
+# ---- county side --------------------------------------------------------------------------------
+
+class CountySchoolsPage(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        self.key_label = QLabel()
+        self.key_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        layout.addWidget(self.key_label)
+        self.table = simple_table([self.tr(h) for h in ("学校标识码", "学校名称", "学生", "序号", "审核", "密钥指纹")])
+        layout.addWidget(self.table, 1)
+        form = QHBoxLayout()
+        self.code = QLineEdit()
+        self.code.setPlaceholderText(self.tr("10 位学校标识码"))
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(self.tr("学校名称"))
+        self.region = QLineEdit()
+        self.region.setPlaceholderText(self.tr("12 位区划代码"))
+        add = QPushButton(self.tr("添加学校"))
+        add.clicked.connect(self.add_school)
+        make_init = QPushButton(self.tr("生成初始化包…"))
+        make_init.clicked.connect(self.choose_make_init)
+        for w in (self.code, self.name, self.region, add, make_init):
+            form.addWidget(w)
+        layout.addLayout(form)
+        self.refresh()
+
+    def refresh(self) -> None:
+        c = workspace.county_profile(self.store)
+        self.key_label.setText(self.tr("%1 县级签名密钥指纹：%2").replace("%1", c["code"] + c["name"])
+                               .replace("%2", keystore.own_fingerprint(self.store.conn) or ""))
+        schools = school_list.list_schools(self.store)
+        fill_table(self.table, [[s["code"], s["name"], s["students"], s["last_sequence"], s["review_name"],
+                            s["fingerprint"] or self.tr("未登记")] for s in schools], [s["code"] for s in schools])
+
+    def add_school(self) -> None:
+        try:
+            school_list.add_school(self.store, self.code.text().strip(), self.name.text().strip(),
+                                  self.region.text().strip())
+        except XuejiError as exc:
+            show_error(self, self.tr("添加学校"), exc)  # the typed values stay in the fields
+            return
+        for w in (self.code, self.name, self.region):
+            w.clear()
+        self.refresh()
+
+    def choose_make_init(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("选择初始化包的输出文件夹"))
+        if not folder:
+            return
+        codes = sorted({self.table.item(i.row(), 0).text() for i in self.table.selectedItems()})
+        try:
+            paths = school_list.make_init_packages(self.store, codes, folder)
+        except XuejiError as exc:
+            show_error(self, self.tr("生成初始化包"), exc)
+            return
+        QMessageBox.information(self, self.tr("生成初始化包"),
+                                self.tr("已写出 %1 个初始化包。").replace("%1", str(len(paths))))
+
+
+class FingerprintDialog(QDialog):
+    """First import of a school: the clerk types the fingerprint the school read out over the phone."""
+
+    def __init__(self, check: intake.PackageCheck, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = check
+        self.setWindowTitle(self.tr("核对学校密钥指纹"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("学校 %1 第一次上报数据。请打电话给学校，请对方读出本校签名密钥指纹，"
+                                        "输入到下面；与数据包的指纹一致才能登记并导入。")
+                                .replace("%1", check.school_code + check.school_name)))
+        form = QFormLayout()
+        form.addRow(self.tr("数据包的指纹："), QLabel(check.fingerprint))
+        self.typed = QLineEdit()
+        self.typed.setPlaceholderText("XXXX XXXX XXXX XXXX XXXX")
+        form.addRow(self.tr("学校读出的指纹："), self.typed)
+        layout.addLayout(form)
+        self.status = QLabel()
+        layout.addWidget(self.status)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("一致，登记并导入"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.typed.textChanged.connect(self._update)
+        self._update()
+
+    @property
+    def ok_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.Ok)
+
+    def matches(self) -> bool:
+        return keys.normalise_fingerprint(self.typed.text()) == keys.normalise_fingerprint(self.check.fingerprint)
+
+    def _update(self) -> None:
+        ok = self.matches()
+        self.ok_button.setEnabled(ok)
+        typed = keys.normalise_fingerprint(self.typed.text())
+        self.status.setText("" if ok or len(typed) < 20 else self.tr("指纹不一致：不要导入，请与学校核实。"))
+
+
+class CountyImportPage(QWidget):
+    imported = Signal(object)   # ImportResult
+    refused = Signal(str, str)  # file, reason
+
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        button = QPushButton(self.tr("导入学校数据包…"))
+        button.clicked.connect(self.choose_files)
+        layout.addWidget(button, 0, Qt.AlignLeft)
+        self.log = QListWidget()
+        layout.addWidget(self.log, 1)
+        self._queue: list[Path] = []
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("选择学校数据包"), "", self.tr("数据包 (*.xjpkg)"))
+        self.import_files([Path(p) for p in paths])
+
+    def import_files(self, paths: list[Path]) -> None:
+        self._queue.extend(paths)
+        if len(self._queue) == len(paths):
+            self._next()
+
+    def _next(self) -> None:
+        if not self._queue:
+            return
+        path = self._queue[0]
+        try:
+            check, _env = intake.check_package(self.store, path)
+        except XuejiError as exc:
+            self._refuse(path, str(exc))
+            return
+        confirm = None
+        if check.needs_confirmation:
+            dialog = FingerprintDialog(check, self)
+            if dialog.exec() != QDialog.Accepted:
+                self._refuse(path, self.tr("未确认学校密钥指纹，未导入。"))
+                return
+            confirm = dialog.typed.text()
+        run_job(self, self.tr("导入学校数据包"), on_worker(self.store, intake.import_package), path,
+                confirm_fingerprint=confirm, on_done=self._done, on_error=lambda exc: self._refuse(path, str(exc)))
+
+    def _done(self, result: intake.ImportResult) -> None:
+        self._queue.pop(0)
+        self.log.addItem(self.tr("已导入 %1：%2 学生 %3 名").replace("%1", result.file)
+                         .replace("%2", result.school_code + result.school_name).replace("%3", str(result.students)))
+        self.imported.emit(result)
+        self._next()
+
+    def _refuse(self, path: Path, reason: str) -> None:
+        self._queue.pop(0)
+        self.log.addItem(self.tr("拒绝：%1").replace("%1", reason))
+        self.refused.emit(path.name, reason)
+        self._next()
+
+
+class CountyReviewPage(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.school = QComboBox()
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(self.tr("退回时必填：学校会在反馈中看到"))
+        form.addRow(self.tr("学校："), self.school)
+        form.addRow(self.tr("原因："), self.reason)
+        layout.addLayout(form)
+        bar = QHBoxLayout()
+        self.pass_button = QPushButton(self.tr("通过"))
+        self.return_button = QPushButton(self.tr("退回"))
+        self.feedback_button = QPushButton(self.tr("生成反馈包…"))
+        self.pass_button.clicked.connect(lambda: self.decide(True))
+        self.return_button.clicked.connect(lambda: self.decide(False))
+        self.feedback_button.clicked.connect(self.choose_feedback)
+        for b in (self.pass_button, self.return_button, self.feedback_button):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.status = QLabel()
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self.school.currentData()
+        self.school.clear()
+        for s in school_list.list_schools(self.store):
+            if s["imported_at"]:
+                self.school.addItem(f"{s['code']}{s['name']}（{s['review_name']}）", s["code"])
+        if current:
+            self.school.setCurrentIndex(max(0, self.school.findData(current)))
+
+    def decide(self, passed: bool) -> None:
+        code = self.school.currentData()
+        if not code:
+            return
+        try:
+            review.review(self.store, code, passed, self.reason.text())
+        except XuejiError as exc:
+            show_error(self, self.tr("审核"), exc)
+            return
+        self.status.setText(self.tr("已通过") if passed else self.tr("已退回"))
+        self.refresh()
+
+    def choose_feedback(self) -> None:
+        code = self.school.currentData()
+        folder = QFileDialog.getExistingDirectory(self, self.tr("选择反馈包的输出文件夹")) if code else ""
+        if folder:
+            try:
+                path = review.make_feedback(self.store, code, folder)
+            except XuejiError as exc:
+                show_error(self, self.tr("生成反馈包"), exc)
+                return
+            self.status.setText(self.tr("已写出：%1").replace("%1", str(path)))
+
+
+class CountyUpPage(QWidget):
+    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        layout = QVBoxLayout(self)
+        self.folders = QCheckBox(self.tr("同时按 地市/县区/学校 文件夹写出"))
+        layout.addWidget(self.folders)
+        button = QPushButton(self.tr("写出县级汇总上报包…"))
+        button.clicked.connect(self.choose_and_export)
+        layout.addWidget(button, 0, Qt.AlignLeft)
+        self.status = QLabel()
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+
+    def choose_and_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("选择输出文件夹"))
+        if folder:
+            self.export_to(Path(folder))
+
+    def export_to(self, folder: Path):
+        def done(paths: list[Path]) -> None:
+            self.status.setText(self.tr("已写出 %1 个文件，汇总包：%2").replace("%1", str(len(paths)))
+                                .replace("%2", str(paths[-1])))
+
+        return run_job(self, self.tr("县级汇总上报"), on_worker(self.store, upward.export_up), folder,
+                       folders=self.folders.isChecked(), on_done=done)
