@@ -35,7 +35,8 @@ def _dummy_argv(parser: argparse.ArgumentParser, tmp: Path) -> list[str]:
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction) or action.dest in ("db", "user"):
             continue
-        value = str(action.choices[0]) if action.choices else ("1" if action.type not in (None, str, Path) else str(tmp / "x"))
+        dummy = "1" if action.type not in (None, str, Path) else str(tmp / "x")
+        value = str(action.choices[0]) if action.choices else dummy
         if not action.option_strings:
             if action.nargs in (None, 1, "+"):
                 argv.append(value)
