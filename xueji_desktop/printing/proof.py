@@ -38,6 +38,17 @@ class ProofHeader:
     printed_on: date | None = None
 
 
+def _shown(f, record: dict[str, Any]) -> str:
+    """As the form prints it, with a region code followed by its name (a county officer reads names)."""
+    from ..validation.regions import full_name
+
+    text = display_value(f, record.get(f.key), record)
+    if f.type == "region" and len(text) == 12 and text.isdigit():
+        name = full_name(text[:6])
+        return f"{name}（{text}）" if name else text
+    return text
+
+
 def _label_value(page: Page, x: float, y: float, w: float, label: str, value: str) -> None:
     page.add(Box(x, y, LABEL_W, ROW, 0, fill="#f0f0f0"),
              Text(x, y, LABEL_W, ROW, label, 10, "sans", "center", fit="single"),
@@ -60,7 +71,7 @@ def build_proof(record: dict[str, Any], header: ProofHeader) -> Page:
     for left_key, right_key in STUDENT_ITEMS:
         for i, key in enumerate((left_key, right_key)):
             f = spec.student_by_key[key]
-            _label_value(page, LEFT + i * half, y, half, f.label, display_value(f, record.get(key), record))
+            _label_value(page, LEFT + i * half, y, half, f.label, _shown(f, record))
         page.add(Line(LEFT, y + ROW, RIGHT, y + ROW))
         y += ROW
     page.add(Line(LEFT + half, top, LEFT + half, y), Box(LEFT, top, RIGHT - LEFT, y - top, 0.5))
