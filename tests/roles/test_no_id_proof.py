@@ -52,7 +52,7 @@ def test_list_print_and_mark_sent(no_id_school, tmp_path, capsys, qapp):
 
 
 def test_students_with_an_id_number_need_no_proof(no_id_school, capsys):
-    path, sid, _ = no_id_school
+    path, _, _ = no_id_school
     with Store.open(path, "admin", PASSWORD) as store:
         other = store.conn.execute("SELECT id FROM students WHERE id_number != '' LIMIT 1").fetchone()[0]
     assert main(["proof", "sent", str(other), "--db", str(path)]) == 2

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.roles.conftest import student_of
+from tests.roles.helpers import student_of
 from xueji_desktop.cli import build_parser, main
 from xueji_desktop.cli.common import TEACHER_COMMANDS, command_key
 

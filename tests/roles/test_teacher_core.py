@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.roles.conftest import student_of
+from tests.roles.helpers import student_of
 from xueji_desktop.errors import BadInput, PermissionDenied
 from xueji_desktop.records import proposals, verification
 from xueji_desktop.records.students import get_student, public_record, resolve_student, update_student

@@ -61,9 +61,11 @@ def restore(backup: Path, db_path: Path, username: str, password: str) -> Path |
     ring = Keyring.load(keyring_path(backup))
     key = ring.unlock(username, password)
     conn = connect(backup, key)
+    row = None
     try:
         ok, detail = integrity_ok(conn)
-        row = conn.execute("SELECT roles FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
+        if ok:
+            row = conn.execute("SELECT roles FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
     finally:
         conn.close()
     if not ok:
