@@ -1,10 +1,10 @@
 """Row preparation in the import's workers: parse vs prepare (normalise, validate, encode), µs per row.
 
-    python bench/excel_prepare.py [--file X.xlsx] [--slices 10] [--repeat 3] [--profile]
+    python bench/excel_prepare.py [--file X.xlsx] [--repeat 3] [--profile]
 
-Takes the first ``--slices`` slice workbooks of a big template file (default: the 200,000-row file that
-``python bench/excel_import.py --keep /tmp/xb`` caches; generated there when missing) and, in this one
-process, times (a) calamine parsing the slices and (b) preparing the parsed rows as an import worker does
+Reads a template file (default: the 20,000-row file that ``python bench/excel_import.py --keep /tmp/xb``
+caches; generated there when missing) and, in this one process, times (a) calamine parsing it and
+(b) preparing the parsed rows in chunks as an import worker does
 (cells → normalised, validated, JSON-encoded rows) both ways: the exact path (``importer.prepare_row`` on
 every row) and what the workers run (``importer._prepare_chunk``: clean rows column-wise, see
 excel/fastprep.py), checking that both give the same rows. Prints µs per row.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import itertools
 import pstats
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-DEFAULT_FILE = Path("/tmp/xb/bench-200000.xlsx")
+DEFAULT_FILE = Path("/tmp/xb/bench-20000.xlsx")
 
 
 def classes():
@@ -40,33 +39,27 @@ def classes():
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
-    parser.add_argument("--slices", type=int, default=10, help="slice workbooks to take (~2,000 rows each)")
     parser.add_argument("--repeat", type=int, default=3, help="time each path this many times, keep the best")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
 
     import xueji_desktop
     from xueji_desktop.excel import importer
-    from xueji_desktop.excel.reader import below_header
-    from xueji_desktop.excel.stream import open_stream, slice_rows
+    from xueji_desktop.excel.reader import find_layouts, iter_data_rows
 
     print(f"code: {Path(xueji_desktop.__file__).parent}")
     if not args.file.exists():
         from excel_import import make_file  # bench/excel_import.py, next to this file
 
         args.file.parent.mkdir(parents=True, exist_ok=True)
-        make_file(args.file, 200_000)
-    streamed = open_stream(args.file)
-    if streamed is None:
-        sys.exit(f"{args.file} is too small to be read in slices")
-    stream, slices, _, layout = streamed
-    data = [stream.workbook(s) for s in itertools.islice(slices, args.slices)]
+        make_file(args.file, 20_000)
+    t = time.process_time()
+    _wb, ((sheet, layout), *_) = find_layouts(args.file)
+    rows = list(iter_data_rows(sheet, layout))
+    parse = time.process_time() - t
+    parsed = [rows[i:i + importer.CHUNK] for i in range(0, len(rows), importer.CHUNK)]
     importer._init_worker(layout.columns, classes(), date.today())
     keep = sorted(layout.columns)
-
-    t = time.process_time()
-    parsed = [list(below_header(slice_rows(d), layout.header_row)) for d in data]
-    parse = time.process_time() - t
     n = sum(map(len, parsed))
 
     def exact() -> list:
@@ -91,8 +84,7 @@ def main() -> None:
     accepted = 0 if fast_path is None else sum(
         len(fast_path.prepare(chunk, lambda r, cells: None))
         for rows in parsed for chunk in importer._chunks(iter(rows), keep, size=None))
-    print(f"{n:,} rows ({len(prepared):,} prepared, {accepted:,} on the fast path) from {len(data)} slices "
-          f"of {args.file.name}")
+    print(f"{n:,} rows ({len(prepared):,} prepared, {accepted:,} on the fast path) of {args.file.name}")
     print("CPU time of this process (less sensitive than wall time to a shared machine, still noisy):")
     print(f"parse (calamine)          : {parse / n * 1e6:6.1f} µs/row")
     print(f"prepare, exact path       : {a / n * 1e6:6.1f} µs/row  (prepare_row on every row: before)")

@@ -30,3 +30,7 @@ class BadInput(XuejiError):
 
 class DiskFull(XuejiError):
     """The disk holding the data file is full; the transaction was rolled back."""
+
+
+class StoreDamaged(XuejiError):
+    """The data file is damaged (a bad sector, a truncated copy, a stray write); nothing was changed."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from xueji_desktop import school
 from xueji_desktop.demo import DEMO_SCHOOL, generate_records
@@ -35,16 +34,6 @@ def save_rows(path: Path, header: list[str], rows: list[list], *, title_rows: li
         ws.append(r)
     wb.save(path)
     return path
-
-
-@pytest.fixture
-def sliced(monkeypatch):
-    """Every sheet counts as big, and slices are small: a 300-row file becomes several slices."""
-    from xueji_desktop.excel import stream
-
-    monkeypatch.setattr(stream, "STREAM_MIN_BYTES", 1)
-    monkeypatch.setattr(stream, "SLICE_BYTES", 40_000)
-    monkeypatch.setattr(stream, "READ_BYTES", 16_000)
 
 
 def messy_workbook(path: Path, rows: list[list], *, hint_row: bool = False) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from xueji_desktop.excel import stream
 from xueji_desktop.excel.check import check_workbook
 from xueji_desktop.excel.importer import import_workbook
 from xueji_desktop.records.students import get_student
@@ -48,19 +47,6 @@ def test_check_excel_and_import_map_the_same_columns_on_a_messy_file(class_store
     (sid,) = class_store.query("SELECT id FROM students WHERE name = ?", (rows[9][h.index("姓名")],))[0]
     rec = get_student(class_store, sid)
     assert rec["members"][1]["household_address"] == rec["household_address"]  # 同上 = the student's address
-
-
-def test_check_excel_reads_big_sheets_in_slices_with_the_same_result(tmp_path, sliced, monkeypatch):
-    _rows, path = _messy_with_problems(tmp_path / "big.xlsx", count=300)
-    opened = stream.open_stream(path)
-    assert opened is not None and len(list(opened[1])) > 3  # really sliced, several slices
-    by_slices = check_workbook(path)
-    monkeypatch.setattr(stream, "STREAM_MIN_BYTES", 10**12)
-    assert stream.open_stream(path) is None
-    plain = check_workbook(path)
-    assert by_slices == plain
-    assert plain["rows"] == 300 and {i["row"] for i in plain["issues"] if i["severity"] == "error"} == {
-        FIRST + 3, FIRST + 5, FIRST + 7}
 
 
 def test_check_excel_refuses_what_the_import_refuses(tmp_path):

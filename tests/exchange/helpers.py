@@ -98,3 +98,33 @@ def write(tmp_path: Path, name: str, data: bytes) -> Path:
     p = tmp_path / name
     p.write_bytes(data)
     return p
+
+
+def inner_members(school: FakeSchool, recs: list[tuple[str, dict[str, Any]]], sequence: int = 1,
+                  **build_extra: Any) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A valid payload taken apart: (manifest, {member name: bytes}), to be changed and put back with
+    :func:`inner_body` (the hostile school signs whatever it likes)."""
+    import io
+    import json
+    import zipfile
+
+    classes = {}
+    for code, _r in recs:
+        y, st, n = int(code[:4]), int(code[4]), int(code[5:])
+        classes[code] = {"class_code": code, "name": class_name(y, st, n), "stage": st, "entry_year": y,
+                         "number": n, "head_teacher": ""}
+    rows = [payload.StudentRow(f"uid-{i:04d}", code, "ok", [], r) for i, (code, r) in enumerate(recs)]
+    body = payload.build(school=school.profile(), county_code=DEMO_COUNTY["code"], classes=list(classes.values()),
+                         students=rows, sequence=sequence, created_at="2026-09-01T08:00:00+08:00",
+                         include_pending=False, **build_extra)
+    z = zipfile.ZipFile(io.BytesIO(body))
+    return json.loads(z.read("manifest.json")), {n: z.read(n) for n in z.namelist() if n != "manifest.json"}
+
+
+def inner_body(manifest: dict[str, Any], files: dict[str, bytes]) -> bytes:
+    """Re-assemble a payload with the manifest's hashes recomputed for ``files``."""
+    import json
+
+    manifest = {**manifest, "members": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}
+    return payload.write_zip([("manifest.json", json.dumps(manifest, ensure_ascii=False).encode(), True),
+                              *((n, d, not n.startswith("photos/")) for n, d in files.items())])

@@ -202,4 +202,4 @@ def test_signed_payload_with_wrong_shapes_is_a_clear_error(county, school, tmp_p
     body = write_zip([("manifest.json", json.dumps(manifest).encode(), True),
                       *((n, d, True) for n, d in files.items())])
     pkg = write(tmp_path, "shape.xjpkg", school.package(county_public(county), [], body=body))
-    _refused(county, pkg, "结构不对|格式不对|人数", school.fingerprint)
+    _refused(county, pkg, "应为|格式不对|人数", school.fingerprint)

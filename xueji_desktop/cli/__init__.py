@@ -9,11 +9,14 @@ Exit codes: 0 ok, 1 the checked thing is invalid / the operation was refused, 2 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 
 from .. import __version__
 from ..errors import Cancelled, XuejiError
+from ..storage.connection import DatabaseError, damaged_message, is_damage
+from .common import db_path
 
 # One module per area, each with register(subparsers). Keep in this order for `xueji --help`.
 COMMAND_MODULES = [
@@ -49,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         result = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the try, not at interpreter exit
     except Cancelled as exc:
         print(f"已取消：{exc}", file=sys.stderr)
         return 130
@@ -58,7 +62,27 @@ def main(argv: list[str] | None = None) -> int:
     except XuejiError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return _pipe_closed()
+    except DatabaseError as exc:
+        if not is_damage(exc):
+            raise
+        print(f"错误：{damaged_message(db_path(args) if hasattr(args, 'db') else '', str(exc))}", file=sys.stderr)
+        return 2
     return int(result or 0)
+
+
+def _pipe_closed() -> int:
+    """The reader of our output went away (``xueji … | head -1``): say so once, exit 1, and point stdout at
+    nothing so that Python's own flush at exit cannot fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    print("输出管道已关闭（如 | head），其余输出未显示。", file=sys.stderr)
+    return 1
 
 
 def _utf8_stdio() -> None:

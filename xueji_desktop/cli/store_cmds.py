@@ -160,7 +160,9 @@ def cmd_info(args) -> int:
     from ..records.students import STATUS_NAMES
 
     with open_store(args) as store:
+        store.require_intact()  # every page read: a damaged page nothing below touches still shows
         info = info_dict(store)
+        info["integrity"] = "ok"
     if args.json:
         print_json(info)
         return 0
@@ -174,7 +176,7 @@ def cmd_info(args) -> int:
     print(f"班级 {info['classes']} 个；学生 {info['students']} 名（{status or '无'}）；"
           f"家庭成员 {info['family_members']} 条；照片 {info['photos']} 张")
     print("用户：" + "；".join(f"{u['username']}（{','.join(u['roles'])}）" for u in info["users"]))
-    print(f"操作日志 {info['audit_entries']} 条")
+    print(f"操作日志 {info['audit_entries']} 条；完整性检查通过")
     return 0
 
 
@@ -260,6 +262,7 @@ def cmd_audit_verify(args) -> int:
     from ..storage import audit
 
     with open_store(args) as store:
+        store.require_intact()
         result = audit.verify(store.conn)
     if result.ok:
         print(f"日志完整：{result.entries} 条，哈希链无误。")

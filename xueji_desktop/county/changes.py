@@ -15,15 +15,13 @@ def store_changes(tx, code: str, change_records: list[dict[str, Any]]) -> None:
     from ..records.changes import COUNTY_PENDING
 
     for c in change_records:
-        if not isinstance(c, dict) or "change_id" not in c:
-            continue  # packages from before change ids were sent
         tx.execute(
             "INSERT INTO county_changes (school_code, change_id, student_uid, kind, school_status, effective_date,"
             " reason, data, evidence) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(school_code, change_id) DO UPDATE SET"
             " school_status = excluded.school_status, effective_date = excluded.effective_date,"
             " reason = excluded.reason, data = excluded.data,"
             " evidence = CASE WHEN excluded.evidence != '[]' THEN excluded.evidence ELSE evidence END",
-            (code, int(c["change_id"]), str(c.get("student_uid", "")), str(c.get("kind", "")),
+            (code, c["change_id"], str(c.get("student_uid", "")), str(c.get("kind", "")),
              str(c.get("status", "")), str(c.get("effective_date", "")), str(c.get("reason", "")),
              str(c.get("data", "{}")), json.dumps(c.get("evidence", []), ensure_ascii=False)
              if c.get("status") == COUNTY_PENDING else "[]"))

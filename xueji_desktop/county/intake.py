@@ -91,11 +91,22 @@ def import_package(store: Store, path: Path | str, *, confirm_fingerprint: str |
     body = env.decrypt(keystore.require_private(store.conn, keystore.OWN_ENCRYPTION))
     tick(progress, 1, 3, f"校验 {check.file}")
     sub = payload.parse(body, f"{check.file}：")
-    school = sub.manifest.get("school", {})
-    if school.get("code") != check.school_code or sub.manifest.get("sequence") != check.sequence:
+    if sub.manifest["school"]["code"] != check.school_code or sub.manifest["sequence"] != check.sequence:
         raise BadInput(f"{check.file}：数据清单与包头不一致（学校或序号），拒绝导入。")
+    _bind_to_signer(sub, check, county_profile(store)["code"])
     tick(progress, 2, 3, f"合并 {check.file}")
     return _merge(store, env, check, sub)
+
+
+def _bind_to_signer(sub: payload.Submission, check: PackageCheck, county_code: str) -> None:
+    """The data must be about the registered school whose key signed it: a school cannot label its data (here or
+    upward in ``export-up``) with another school's code, nor with a region outside this county."""
+    named = sub.school["code"]
+    if named != check.school_code:
+        raise BadInput(f"{check.file}：数据包由学校 {check.school_code}{check.school_name} 签名，内容却自称学校"
+                       f" {named}（school.json），拒绝导入。")
+    if not sub.school["region_code"].startswith(county_code):
+        raise BadInput(f"{check.file}：学校区划代码 {sub.school['region_code']} 不在本县（{county_code}），拒绝导入。")
 
 
 def _id_problem(row: payload.StudentRow) -> str:
@@ -157,6 +168,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
     # insert re-read (and re-decrypt) pages. 64 MB keeps the indexes in memory; it is per connection.
     store.conn.execute("PRAGMA cache_size = -65536")
     with store.transaction() as tx:
+        registering = _recheck_in_transaction(tx, env, check)
         old = tx.execute("SELECT count(*) FROM county_students WHERE school_code = ?", (code,)).fetchone()[0]
         tx.execute("DELETE FROM county_photos WHERE student_id IN (SELECT id FROM county_students"
                    " WHERE school_code = ?)", (code,))
@@ -173,7 +185,6 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
             tx.executemany("INSERT INTO county_photos (student_id, jpeg) VALUES (?, ?)",
                            [(ids[uid], jpeg) for uid, jpeg in photos])
         store_changes(tx, code, sub.change_records)
-        registering = check.needs_confirmation
         tx.execute(
             "UPDATE county_schools SET last_sequence = ?, last_created_at = ?, imported_at = ?, profile = ?,"
             " counts = ?, review_state = '', review_reason = '', reviewed_by = '', reviewed_at = '',"
@@ -188,3 +199,18 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                  {"sequence": [None, check.sequence], "students": [old, len(rows)], "file": [None, check.file]})
     return ImportResult(check.file, code, check.school_name, check.sequence, len(rows), old,
                         sum(s.pending for s in sub.students))
+
+
+def _recheck_in_transaction(tx, env: Envelope, check: PackageCheck) -> bool:
+    """Check the sequence number and the registered key again under the write lock, so that of two imports
+    running at once (two clerks, the GUI and the CLI) an older package can never win: whichever merges second
+    sees the first one's sequence. Returns whether this import registers the school's key."""
+    registered, last_seq = tx.execute("SELECT signing_public, last_sequence FROM county_schools WHERE code = ?",
+                                      (check.school_code,)).fetchone()
+    if registered is not None and bytes(registered) != env.signing_public:
+        raise BadInput(f"{check.file}：学校 {check.school_code}{check.school_name} 的密钥已登记为另一把"
+                       f"（指纹 {keys.fingerprint(bytes(registered))}），拒绝导入。请与学校核实。")
+    if check.sequence <= last_seq:
+        raise BadInput(f"{check.file}：序号 {check.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包"
+                       f"（防止回退）。")
+    return registered is None

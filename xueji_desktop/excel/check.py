@@ -20,9 +20,8 @@ from ..school import GRADE_CODES, grade_code, school_year_of
 from ..validation import ERROR, WARNING, Issue, ValidationContext, validate_student
 from ..validation.normalize import normalize_value
 from ..validation.spec import load_spec
-from .reader import Layout, below_header, check_container, data_row_estimate, find_layouts, iter_data_rows
+from .reader import Layout, check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import RawRow, cell_plan, merge_issues, normalize_row, read_cells
-from .stream import open_stream, slice_rows
 
 PROGRESS_EVERY = 1000  # rows between progress updates
 
@@ -82,18 +81,7 @@ def check_row(row: RawRow, today: date) -> tuple[dict[str, Any], list[Issue]]:
 
 def _data_rows(path: Path) -> tuple[list[Layout], Iterator[tuple[Layout, int, list[Any]]], int | None]:
     """(every sheet's layout, (layout, 0-based sheet row, cells) of every data row, row count estimate), read
-    like the import does: a very large first sheet in slices (bounded memory, see .stream), else every sheet
-    with our headers through calamine."""
-    streamed = open_stream(path)
-    if streamed is not None:
-        stream, slices, _, layout = streamed
-        total = stream.data_row_estimate()
-
-        def sliced() -> Iterator[tuple[Layout, int, list[Any]]]:
-            for data in slices:
-                for r, cells in below_header(slice_rows(stream.workbook(data)), layout.header_row):
-                    yield layout, r, cells
-        return [layout], sliced(), total
+    like the import does: every sheet with our headers, through calamine."""
     wb, found = find_layouts(path)
     total = sum(data_row_estimate(sheet, layout) for sheet, layout in found)
 

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +33,8 @@ from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied
 from .fastprep import FastPrep
-from .reader import below_header, check_container, data_row_estimate, find_layouts, iter_data_rows
+from .reader import check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
-from .stream import SliceBook, close_source, open_stream, prefetched, slice_rows
 
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
@@ -180,13 +178,20 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
         yield chunk
 
 
+def _close(items: Any) -> None:
+    """Close a generator that its consumer stops reading early (it holds the workers); other iterables: nothing."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
+
+
 def _tagged(sheet_name: str, batches: Iterator[list[Prepared]]) -> Iterator[tuple[str, list[Prepared]]]:
     """Each batch with the sheet it came from; closing this closes ``batches`` at once."""
     try:
         for batch in batches:
             yield sheet_name, batch
     finally:
-        close_source(batches)  # now: it holds the workers and the reading thread
+        _close(batches)  # now: it holds the workers
 
 
 def _sheet_batches(sheets: list[tuple[Any, Any]], classes: list[ClassInfo], today: date, parallel: bool | None,
@@ -200,24 +205,18 @@ def _sheet_batches(sheets: list[tuple[Any, Any]], classes: list[ClassInfo], toda
                                                         school_year=school_year, implied=layout.implied))
 
 
-def _prepare_slice(xml: bytes, book: SliceBook, header_row: int, keep: list[int]) -> list[Prepared]:
-    """A slice of a big sheet's XML (see .stream): made a workbook, parsed and prepared in the worker."""
-    rows = below_header(slice_rows(book.workbook(xml)), header_row)
-    return [p for chunk in _chunks(rows, keep, size=None) for p in _prepare_chunk(chunk)]
-
-
 def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
-              today: date, parallel: bool, work=None, school_year: int | None = None,
+              today: date, parallel: bool, school_year: int | None = None,
               implied: Implied | None = None) -> Iterator[list[Prepared]]:
-    """Prepared rows per chunk; ``work(chunk)`` turns one chunk into them (default: rows → _prepare_chunk)."""
-    work = work or _prepare_chunk
+    """Prepared rows per chunk (_prepare_chunk), in this process or in two worker processes."""
+    work = _prepare_chunk
     if not parallel:
         _init_worker(columns, classes, today, school_year, implied)
         try:
             for chunk in chunks:
                 yield work(chunk)
         finally:
-            close_source(chunks)
+            _close(chunks)
         return
     # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
     ctx = multiprocessing.get_context("spawn")
@@ -235,7 +234,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
     finally:
         pool.terminate()
         pool.join()
-        close_source(chunks)
+        _close(chunks)
 
 
 class _Matcher:
@@ -307,36 +306,22 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     today = today or date.today()
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
-    streamed = open_stream(path)  # a very big first sheet: read in slices, in bounded memory
-    wb = None
-    if streamed is not None:
-        stream, slices, _, layout = streamed
-        sheets: list[tuple[Any, Any]] = [(None, layout)]
-        total = stream.data_row_estimate()
-        parallel = True if parallel is None else parallel
-    else:
-        wb, sheets = find_layouts(path)
-        layout = sheets[0][1]
-        total = sum(data_row_estimate(sheet, lay) for sheet, lay in sheets)
+    wb, sheets = find_layouts(path)
+    layout = sheets[0][1]
+    total = sum(data_row_estimate(sheet, lay) for sheet, lay in sheets)
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
                           sheets=[lay.sheet_name for _, lay in sheets] if len(sheets) > 1 else [],
                           unknown_headers=list(dict.fromkeys(h for _, lay in sheets for h in lay.unknown_headers)),
                           missing_columns=list(dict.fromkeys(h for _, lay in sheets for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
-    keep = sorted(layout.columns)
     ts = now_iso()
     file_name = path.name
     with store.transaction() as tx, _big_cache(tx.conn):
         conn = tx.conn
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
-        if streamed is not None:
-            work = partial(_prepare_slice, book=stream.book(), header_row=layout.header_row, keep=keep)
-            batches = _tagged(layout.sheet_name, _prepared(prefetched(slices), layout.columns, classes, today,
-                                                           parallel, work, school_year, layout.implied))
-        else:
-            batches = _sheet_batches(sheets, classes, today, parallel, school_year)
+        batches = _sheet_batches(sheets, classes, today, parallel, school_year)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         several = len(sheets) > 1
         try:
@@ -413,8 +398,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         tx.audit("导入Excel", "students", "", {
             "file": [None, path.name], "rows": [None, result.rows], "inserted": [None, result.inserted],
             "updated": [None, result.updated], "pending": [None, result.pending]})
-    if wb is not None:
-        wb.close()
+    wb.close()
     if report is not None:
         from .report import write_error_report
 

@@ -26,8 +26,10 @@ from typing import Any
 
 from .. import __version__
 from ..errors import BadInput
+from ..infiles import read_regular
 from . import keys
 from .safezip import Limits, SafeZip
+from .shapes import MAX_SEQUENCE
 
 FORMAT = "xueji-package"
 FORMAT_VERSION = 1
@@ -141,7 +143,7 @@ class Envelope:
 
     @property
     def sequence(self) -> int:
-        return int(self.header["sequence"])
+        return self.header["sequence"]  # an int in range: checked by open_envelope
 
     def decrypt(self, x25519_private: bytes) -> bytes:
         enc = self.header["encryption"]
@@ -159,16 +161,8 @@ class Envelope:
 
 
 def read_file(path: Path | str) -> bytes:
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_SIZE:
-            raise BadInput(f"{path.name}：文件过大（{size} 字节，上限 {MAX_FILE_SIZE}），不是有效的数据包。")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"找不到数据包文件：{path}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path} 是文件夹，请指定 .xjpkg 文件。") from None
+    """A package file's bytes: regular files only, never more than MAX_FILE_SIZE (checked while reading)."""
+    return read_regular(path, MAX_FILE_SIZE, "数据包文件")
 
 
 def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
@@ -195,7 +189,7 @@ def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
         header = json.loads(header_bytes.decode("utf-8"))
         if not isinstance(header, dict):
             raise ValueError
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BadInput(f"{what}包头已损坏（不是有效的 JSON），文件被改动或不完整。") from None
     if header.get("format") != FORMAT:
         raise BadInput(f"{what}不是本程序的数据包（格式标识不符）。")
@@ -212,10 +206,15 @@ def open_envelope(data: bytes, name: str = "数据包") -> Envelope:
         signing_public = keys.unb64(header["sender"]["signing_public"], "发送方公钥", 32)
         meta = header["payload"]
         size, crc, digest = int(meta["size"]), int(meta["crc32"]), str(meta["sha256"])
-        int(header["sequence"])
         header["encryption"]["alg"]
     except (KeyError, TypeError, ValueError):
         raise BadInput(f"{what}包头缺少必需的项，文件被改动或不是本程序写出的。") from None
+    sequence = header.get("sequence")
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or not 1 <= sequence <= MAX_SEQUENCE:
+        raise BadInput(f"{what}包头中的序号 {str(sequence)[:30]} 不是 1 到 {MAX_SEQUENCE} 之间的整数，"
+                       "文件被改动或不是本程序写出的。")
+    if len(header["created_at"]) > 40:
+        raise BadInput(f"{what}包头中的生成时间过长，文件被改动或不是本程序写出的。")
     signature = bytes(members[SIGNATURE_NAME][0])
     if not keys.verify(signing_public, signature, SIGNATURE_CONTEXT + header_bytes):
         raise BadInput(f"{what}签名无效：包头或签名被改动过，或不是由声明的发送方签发。未导入任何数据。")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,11 +17,11 @@ from typing import Any
 from .. import __version__
 from ..errors import BadInput
 from ..school import grade_code
+from . import shapes
 from .safezip import Limits, SafeZip, write_zip
 
 PAYLOAD_VERSION = 1
 INNER_LIMITS = Limits(max_members=60_000, max_member_size=256 << 20, max_total_size=900 << 20, max_ratio=100)
-_UID = re.compile(r"^[A-Za-z0-9\-]{1,64}$")
 
 
 @dataclass
@@ -88,25 +87,14 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
 
 
 def parse(body: bytes, what: str) -> Submission:
-    """Check every member against the manifest's SHA-256 and parse. Raises BadInput (also for a signed
-    payload whose JSON has the wrong shapes, so a crafted package never surfaces as a crash)."""
-    try:
-        sub = _parse(body, what)
-        if not isinstance(sub.school, dict) or not all(isinstance(c, dict) for c in sub.classes) \
-                or not isinstance(sub.manifest.get("school"), dict):
-            raise TypeError
-        return sub
-    except (TypeError, AttributeError, KeyError, ValueError) as exc:
-        raise BadInput(f"{what}数据内容的结构不对（{exc.__class__.__name__}），不是本程序写出的数据包。") from None
-
-
-def _parse(body: bytes, what: str) -> Submission:
+    """Check every member against the manifest's SHA-256, then every field against its shape (``shapes``),
+    and parse. Raises BadInput naming the member and field, so a crafted package never surfaces as a crash."""
     z = SafeZip(body, INNER_LIMITS, what)
-    manifest = _load(z.read("manifest.json"), what, "manifest.json")
-    if not isinstance(manifest, dict) or manifest.get("payload_version") != PAYLOAD_VERSION:
+    manifest = shapes.check_manifest(_load(z.read("manifest.json"), what, "manifest.json"), what)
+    if manifest["payload_version"] != PAYLOAD_VERSION:
         raise BadInput(f"{what}数据清单版本不受支持，请升级本程序。")
-    listed = manifest.get("members")
-    if not isinstance(listed, dict) or set(listed) != set(z.names()) - {"manifest.json"}:
+    listed = manifest["members"]
+    if set(listed) != set(z.names()) - {"manifest.json"}:
         raise BadInput(f"{what}成员与数据清单不一致（多出或缺少文件），拒绝导入。")
     data: dict[str, bytes] = {}
     for name, digest in listed.items():
@@ -114,17 +102,27 @@ def _parse(body: bytes, what: str) -> Submission:
         if hashlib.sha256(content).hexdigest() != digest:
             raise BadInput(f"{what}成员“{name}”的 SHA-256 与数据清单不符，拒绝导入。")
         data[name] = content
-    school = _load(data.get("school.json", b""), what, "school.json")
-    classes = _load(data.get("classes.json", b""), what, "classes.json")
+    school = shapes.check_school(_load(data.get("school.json", b""), what, "school.json"), what)
+    classes = shapes.check_classes(_load(data.get("classes.json", b""), what, "classes.json"), what)
+    class_codes = {c["class_code"] for c in classes}
     students = []
+    uids: set[str] = set()
     raw = data.get("students.jsonl", b"")
     for i, line in enumerate(raw.split(b"\n") if raw else []):
-        row = parse_student_line(line, f"{what}students.jsonl 第 {i + 1} 行")
+        where = f"{what}students.jsonl 第 {i + 1} 行"
+        row = parse_student_line(line, where, class_codes)
+        if row.uid in uids:
+            raise BadInput(f"{where}：学生编号 uid {row.uid} 与前面的学生重复，拒绝导入。")
+        uids.add(row.uid)
         row.photo = data.get(f"photos/{row.uid}.jpg")
         students.append(row)
-    if len(students) != manifest.get("counts", {}).get("students"):
+    strays = [n for n in data if n.startswith("photos/") and n[len("photos/"):-len(".jpg")] not in uids]
+    if strays:
+        raise BadInput(f"{what}照片“{strays[0][:80]}”不属于包中的任何学生，拒绝导入。")
+    if len(students) != manifest["counts"].get("students"):
         raise BadInput(f"{what}学生人数与数据清单不符，拒绝导入。")
-    changes = _load(data["change_records.json"], what, "change_records.json") if "change_records.json" in data else []
+    changes = shapes.check_change_records(_load(data["change_records.json"], what, "change_records.json"), what) \
+        if "change_records.json" in data else []
     return Submission(manifest, school, classes, students, changes)
 
 
@@ -133,18 +131,14 @@ def student_line(s: StudentRow) -> str:
                        "issues": s.issues, "record": s.record}, ensure_ascii=False, separators=(",", ":"))
 
 
-def parse_student_line(line: bytes, where: str) -> StudentRow:
-    item = _load(line, where, "")
-    uid = str(item.get("uid", "")) if isinstance(item, dict) else ""
-    if not _UID.match(uid) or not isinstance(item.get("record"), dict) or not isinstance(item.get("issues", []), list) \
-            or not all(isinstance(i, dict) for i in item.get("issues") or []):
-        raise BadInput(f"{where}格式不对。")
-    return StudentRow(uid, str(item.get("class_code", "")), str(item.get("status", "")), list(item.get("issues") or []),
-                      item["record"], bool(item.get("pending")), None, line.decode("utf-8"))
+def parse_student_line(line: bytes, where: str, class_codes: set[str] | None = None) -> StudentRow:
+    item = shapes.check_student(_load(line, where, ""), where, class_codes)
+    return StudentRow(item["uid"], item.get("class_code", ""), item.get("status", ""), list(item.get("issues", [])),
+                      item["record"], item.get("pending", False), None, line.decode("utf-8"))
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…" nested too deep
         raise BadInput(f"{what}{'“' + name + '”' if name else ''}不是有效的 JSON。") from None

@@ -42,12 +42,39 @@ def check_name(name: str, what: str) -> None:
         raise BadInput(f"{what}含有不允许的成员名“{name[:80]}”，拒绝读取。")
 
 
+_END = struct.Struct("<4s4H2LH")            # end of central directory record
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+CENTRAL_ENTRY_MAX = 46 + 256              # a central-directory entry with a long name, no extra or comment
+
+
+def declared_directory(data: bytes) -> tuple[int, int]:
+    """(member count, central-directory size) as the zip's end records declare them, read before ``zipfile``
+    builds an entry per member (a 1 GiB directory would be ~20 million entries in memory); ``zipfile`` walks
+    the directory by its size, so both are capped. (0, 0) when there is no end record (zipfile then refuses)."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - (1 << 16) - _END.size))
+    if at < 0 or at + _END.size > len(data):
+        return 0, 0
+    _sig, _disk, _cd_disk, _here, count, cd_size, _cd_offset, _comment = _END.unpack_from(data, at)
+    loc = at - _END64_LOCATOR.size
+    if (count == 0xFFFF or cd_size == 0xFFFFFFFF) and loc >= 0 and data[loc:loc + 4] == b"PK\x06\x07":
+        offset = _END64_LOCATOR.unpack_from(data, loc)[2]
+        if 0 <= offset <= len(data) - _END64.size and data[offset:offset + 4] == b"PK\x06\x06":
+            fields = _END64.unpack_from(data, offset)
+            count, cd_size = fields[6], fields[7]
+    return count, cd_size
+
+
 class SafeZip:
     """A checked view of a zip held in memory (``data``)."""
 
     def __init__(self, data: bytes, limits: Limits, what: str) -> None:
         self.data = data
         self.what = what
+        count, directory_size = declared_directory(data)
+        if count > limits.max_members or directory_size > limits.max_members * CENTRAL_ENTRY_MAX:
+            raise BadInput(f"{what}成员过多（{max(count, directory_size // CENTRAL_ENTRY_MAX)} 个以上，"
+                           f"上限 {limits.max_members}），拒绝读取（疑似压缩炸弹）。")
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zf.infolist()

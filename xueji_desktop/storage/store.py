@@ -19,9 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput, DiskFull, PermissionDenied, StoreNotFound, WrongPassword, XuejiError
+from ..errors import BadInput, DiskFull, PermissionDenied, StoreDamaged, StoreNotFound, WrongPassword, XuejiError
 from . import audit, schema
-from .connection import DatabaseError, connect, integrity_ok
+from .connection import PAGE_SIZE, DatabaseError, connect, damaged_message, integrity_ok, is_damage, quick_check
 from .keyring import Keyring, keyring_path, new_database_key, new_recovery_key
 
 SQLITE_FULL = 13  # sqlite3.h: the disk (or max_page_count) is full
@@ -128,9 +128,7 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, username: str, password: str) -> Store:
-        path = Path(path)
-        if not path.exists():
-            raise StoreNotFound(f"找不到数据文件：{path}")
+        path = _existing_file(path)
         ring = Keyring.load(keyring_path(path))
         key = ring.unlock(username, password)
         return cls._open_with_key(path, ring, key, username)
@@ -138,11 +136,15 @@ class Store:
     @classmethod
     def open_with_recovery(cls, path: Path | str, recovery_key: str) -> tuple[Store, list[str]]:
         """Unlock with the recovery key (as the 'recovery' pseudo-user, sysadmin only)."""
-        path = Path(path)
+        path = _existing_file(path)
         ring = Keyring.load(keyring_path(path))
         key = ring.unlock_with_recovery(recovery_key)
         conn = connect(path, key)
-        schema.migrate(conn)
+        try:
+            schema.migrate(conn)
+        except DatabaseError as exc:
+            conn.close()
+            raise _damaged(path, exc) from None
         store = cls(conn, path, ring, User("recovery", "恢复密钥", frozenset({"sysadmin"})), key)
         return store, [u.username for u in store.list_users()]
 
@@ -156,10 +158,15 @@ class Store:
             schema.migrate(conn)
             row = conn.execute("SELECT display_name, roles, active, classes FROM users WHERE username = ?",
                                (username,)).fetchone()
+            if row is None and not quick_check(conn)[0]:  # the users table lost with a damaged page
+                raise StoreDamaged(damaged_message(path, "用户表无法读取"))
             if row is None or not row[2]:
                 raise WrongPassword("该用户已被停用或不存在。")
             user = User(username, row[0], parse_roles(row[1]), _class_list(row[3]))
             _scope(conn, user)
+        except DatabaseError as exc:
+            conn.close()
+            raise _damaged(path, exc) from None
         except BaseException:
             conn.close()
             raise
@@ -204,6 +211,8 @@ class Store:
                     # a class teacher's connection shadows the student tables with read-only views (access.py)
                     raise PermissionDenied("班主任账号只能查看、打印、核对本班学生和提出修改建议，"
                                            "不能直接修改学籍数据：请把修改建议交给学籍管理员。") from None
+                if isinstance(exc, DatabaseError):
+                    raise _damaged(self.path, exc) from None
                 raise
 
     def require(self, *roles: str) -> None:
@@ -330,6 +339,30 @@ class Store:
 
     def integrity(self) -> tuple[bool, str]:
         return integrity_ok(self.conn)
+
+    def require_intact(self) -> None:
+        """Read every page (``PRAGMA quick_check``); StoreDamaged naming the file if any is damaged."""
+        with self._lock:
+            ok, detail = quick_check(self.conn)
+        if not ok:
+            raise StoreDamaged(damaged_message(self.path, detail))
+
+
+def _existing_file(path: Path | str) -> Path:
+    path = Path(path)
+    # 0 bytes too: SQLite would take it for a new, empty database and write a schema into it.
+    if path.is_file() and (path.stat().st_size % PAGE_SIZE or not path.stat().st_size):
+        raise StoreDamaged(damaged_message(path))
+    if path.is_dir():
+        raise BadInput(f"{path} 是文件夹，不是数据文件：请用 --db 指定数据文件本身（如 {path / 'school.xjdb'}）。")
+    if not path.exists():
+        raise StoreNotFound(f"找不到数据文件：{path}")
+    return path
+
+
+def _damaged(path: Path, exc: BaseException) -> BaseException:
+    """StoreDamaged for a database error that means damage; the error itself otherwise (a bug, not the file)."""
+    return StoreDamaged(damaged_message(path, str(exc))) if is_damage(exc) else exc
 
 
 def _class_list(text: str | None) -> tuple[str, ...]:

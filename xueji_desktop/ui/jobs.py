@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from ..errors import Cancelled, XuejiError
 from ..progress import Progress
 from ..storage import Store
+from ..storage.connection import DatabaseError, damaged_message, is_damage
 
 SHOW_AFTER_MS = 400  # quick jobs finish without a flashing dialog
 
@@ -117,6 +118,8 @@ def run_job(parent: QWidget | None, title: str, func: Callable[..., Any], *args:
             QMessageBox.information(parent, title, str(exc))
         elif isinstance(exc, XuejiError):
             QMessageBox.warning(parent, title, str(exc))
+        elif isinstance(exc, DatabaseError) and is_damage(exc):
+            QMessageBox.critical(parent, title, damaged_message(None, str(exc)))
         else:
             QMessageBox.critical(parent, title, f"程序内部错误：{exc!r}")
 
