@@ -133,3 +133,19 @@ def test_closing_the_window_makes_a_rolling_encrypted_backup(qtbot, demo_store, 
     copy = Store.open(backups[-1], "admin", "test-pass-1")
     assert copy.query("SELECT count(*) FROM students") == demo_store.query("SELECT count(*) FROM students")
     copy.close()
+
+
+def test_audit_log_page_shows_names_labels_and_batches(qtbot, demo_store):
+    from xueji_desktop.ui.users_page import UsersLogPage
+
+    page = UsersLogPage(demo_store)
+    qtbot.addWidget(page)
+    model = page.log_model
+    rows = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+    assert model.HEADERS == ("时间", "用户", "操作", "对象", "内容")
+    photos = [r for r in rows if r[2] == "导入照片"]
+    assert len(photos) == 1 and "360 名学生" in photos[0][3]  # one entry, not 360
+    assert not any("students" in r[3] or "+00:00" in r[0] for r in rows)
+    name = demo_store.query("SELECT name FROM students ORDER BY id LIMIT 1")[0][0]
+    page.text_filter.setText(name)
+    assert model.rowCount() >= 1

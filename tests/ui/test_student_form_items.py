@@ -167,3 +167,62 @@ def test_closing_a_blank_new_form_never_saves_it(qtbot, window, demo_store, monk
     assert not form.save()
     assert "空白" in form.status_label.text()
     assert demo_store.query("SELECT count(*) FROM students")[0][0] == before
+
+
+def test_ctrl_z_undoes_the_last_edit_then_the_one_before(qtbot, window, demo_store):
+    page = window.page("学生信息")
+    form = window.open_student(page.model.student_id(0))
+    _activate(qtbot, form)
+    original_name, original_former = form.widgets["name"].text(), form.widgets["former_name"].text()
+    assert not form.undo_button.isEnabled()
+    form.widgets["former_name"].setFocus()
+    _type(qtbot, form.widgets["former_name"], "甲")
+    form._field_left("former_name")
+    phone = form.widgets["members.0.phone"]
+    phone.setFocus()
+    phone.selectAll()
+    _type(qtbot, phone, "139")
+    form._field_left("members.0.phone")
+    assert form.undo_button.isEnabled()
+    # Ctrl+Z in a field with nothing typed since: the form undoes the last edit (the phone)
+    form.widgets["name"].setFocus()
+    qtbot.keyClick(form.widgets["name"], Qt.Key_Z, Qt.ControlModifier)
+    assert phone.text() != "139" and form.widgets["former_name"].text() == original_former + "甲"
+    assert "联系电话" in form.status_label.text()
+    form.undo_button.click()
+    assert form.widgets["former_name"].text() == original_former
+    assert form.widgets["name"].text() == original_name
+    assert not form.undo_button.isEnabled()
+    assert form.dirty
+
+
+def test_ctrl_z_in_a_field_being_typed_undoes_the_typing_first(qtbot, window):
+    form = window.new_student(None)
+    _activate(qtbot, form)
+    name = form.widgets["name"]
+    name.setFocus()
+    qtbot.keyClicks(name, "ab")
+    form._field_left("name")  # edit 1: the name "ab"
+    other = form.widgets["former_name"]
+    other.setFocus()
+    qtbot.keyClicks(other, "cd")  # still typing: the line edit's own undo takes this back
+    qtbot.keyClick(other, Qt.Key_Z, Qt.ControlModifier)
+    assert other.text() == "" and name.text() == "ab"
+    qtbot.keyClick(other, Qt.Key_Z, Qt.ControlModifier)  # nothing typed left: the form undoes the name
+    assert name.text() == ""
+
+
+def test_id_number_with_the_fields_it_filled_is_one_undo(qtbot, window):
+    import random
+    from datetime import date
+
+    from xueji_desktop.demo import make_id_number
+
+    form = window.new_student(None)
+    number = make_id_number(random.Random(3), date(2016, 5, 6), male=True, area="140106")
+    _type(qtbot, form.widgets["id_number"], number)
+    form._field_left("id_number")
+    assert form.widgets["birth_date"].text() == "2016-05-06"
+    assert form.undo()
+    assert form.widgets["id_number"].text() == "" and form.widgets["birth_date"].text() == ""
+    assert form.widgets["gender"].code() == ""

@@ -22,6 +22,7 @@ from .common import db_path
 COMMAND_MODULES = [
     "xueji_desktop.cli.store_cmds",
     "xueji_desktop.cli.school_cmds",
+    "xueji_desktop.cli.search_cmds",
     "xueji_desktop.cli.validation_cmds",
     "xueji_desktop.cli.excel_cmds",
     "xueji_desktop.cli.photo_cmds",

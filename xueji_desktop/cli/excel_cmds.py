@@ -1,4 +1,4 @@
-"""CLI: ``xueji template``, ``xueji export-excel``, ``xueji import-excel``."""
+"""CLI: ``xueji template``, ``xueji export-excel``, ``xueji import-excel`` (``--request-key-changes``)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ def register(sub) -> None:
     p.add_argument("--report", type=Path, default=None,
                    help="写出错误报告：输入文件的副本，错误单元格标红并加批注，另有汇总表")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    p.add_argument("--request-key-changes", action="store_true",
+                   help="表中与县级已审核记录不同的受控字段（姓名、身份证件号……）导入时保持原值；加此项则为每名"
+                        "这样的学生提交“关键字段变更”申请（须同时给出 --evidence）")
+    p.add_argument("--evidence", type=Path, nargs="+", default=[], metavar="FILE",
+                   help="关键字段变更申请的证明材料（户口簿、身份证扫描件等）")
     p.set_defaults(func=cmd_import)
 
 
@@ -75,17 +80,31 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from ..excel.importer import import_workbook
+    from ..errors import BadInput
+    from ..excel.importer import import_workbook, request_key_changes
+    from ..records.changes import read_evidence
 
+    evidence = []
+    if args.request_key_changes:
+        if not args.evidence:
+            raise BadInput("--request-key-changes 须同时用 --evidence 给出证明材料（如户口簿、身份证扫描件）。")
+        evidence = read_evidence(args.evidence)  # before importing: a missing file changes nothing
+    elif args.evidence:
+        raise BadInput("--evidence 只与 --request-key-changes 一起使用。")
     with open_store(args) as store:
         store.require("clerk")
         result = run_with_progress(import_workbook, store, args.file, report=args.report)
+        if args.request_key_changes:
+            request_key_changes(store, result, evidence)
     if args.json:
         print_json({"file": result.file, "sheet": result.sheet, "header_row": result.header_row,
                     "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
                     "unchanged": result.unchanged, "ok": result.ok, "warning": result.warning,
                     "pending": result.pending, "unknown_headers": result.unknown_headers,
                     "missing_columns": result.missing_columns,
+                    "kept_cells": [k.to_dict() for k in result.kept_cells],
+                    "refused_rows": [r.to_dict() for r in result.refused_rows],
+                    "key_change_requests": result.key_change_requests,
                     "report": result.report})
     else:
         print(result.summary())

@@ -79,9 +79,14 @@ def register(sub) -> None:
     p = asub.add_parser("verify", help="校验日志哈希链是否被改动")
     add_db_args(p)
     p.set_defaults(func=cmd_audit_verify)
-    p = asub.add_parser("list", help="显示最近的日志")
+    p = asub.add_parser("list", help="显示最近的日志（本地时间；同一次批量操作合为一条）")
     add_db_args(p)
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=int, default=50, help="最多显示的条数（一次批量操作算一条）")
+    p.add_argument("--by", metavar="USERNAME", help="只看该用户的操作")
+    p.add_argument("--action", help="只看该操作，如 修改学生")
+    p.add_argument("--text", help="学生姓名、记录编号或修改内容中的文字")
+    p.add_argument("--since", metavar="YYYY-MM-DD", help="自该日起")
+    p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_audit_list)
 
     p = sub.add_parser("settings", help="查看或修改设置（如 auto_backup_count）")
@@ -274,15 +279,20 @@ def cmd_audit_verify(args) -> int:
 
 
 def cmd_audit_list(args) -> int:
+    """The newest entries as the GUI shows them: local time, names, field labels, a batch as one entry."""
     import json
+
+    from ..audit_view import describe
 
     with open_store(args) as store:
         store.require("sysadmin", "leader", "clerk")
-        rows = store.query("SELECT id, ts, username, action, table_name, record_id, changes FROM audit_log"
-                           " ORDER BY id DESC LIMIT ?", (args.limit,))
-    for rid, ts, user, action, table, record, changes in reversed(rows):
-        fields = ", ".join(json.loads(changes))
-        print(f"{rid}\t{ts}\t{user}\t{action}\t{table}:{record}\t{fields}")
+        entries = describe(store.conn, args.limit, user=args.by or "", action=args.action or "",
+                           text=args.text or "", since=args.since or "")
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=1))
+        return 0
+    for e in reversed(entries):
+        print("\t".join((e["time"], e["user"], e["action"], f"{e['object']} {e['subject']}".strip(), e["details"])))
     return 0
 
 

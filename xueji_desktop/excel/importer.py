@@ -24,6 +24,7 @@ from typing import Any
 from ..class_text import ClassResolver, class_label
 from ..errors import BadInput
 from ..progress import Progress, tick
+from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
@@ -55,6 +56,42 @@ class PreparedRow:
 
 
 @dataclass
+class KeptCell:
+    """A controlled field (受控字段) of a county-accepted record the sheet would change: kept as stored."""
+
+    row: int                      # 0-based sheet row
+    sheet: str                    # "" when the workbook has one sheet
+    student_id: int
+    name: str                     # as stored
+    refusal: Refusal              # field, stored and proposed value, and what to do
+
+    def to_dict(self) -> dict[str, Any]:
+        from .report import field_label
+
+        return {"row": self.row + 1, "sheet": self.sheet, "student_id": self.student_id, "name": self.name,
+                "field": self.refusal.field, "label": field_label(self.refusal.field),
+                "stored": self.refusal.stored, "proposed": self.refusal.proposed,
+                "action": "提交关键字段变更申请并上传证明材料（xueji import-excel 文件 --request-key-changes"
+                          " --evidence 证明材料，或在学生信息中“申请变更”），县级审核通过后生效",
+                "message": self.refusal.message}
+
+
+@dataclass
+class RefusedRow:
+    """A row the write gate did not write at all (record not 在读, class full, identity conflict)."""
+
+    row: int
+    sheet: str
+    student_id: int | None        # the stored record it matched (None: a new row)
+    name: str
+    refusals: list[Refusal]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row + 1, "sheet": self.sheet, "student_id": self.student_id, "name": self.name,
+                "refusals": [r.to_dict() for r in self.refusals]}
+
+
+@dataclass
 class ImportResult:
     file: str
     sheet: str                    # the first sheet imported
@@ -70,19 +107,33 @@ class ImportResult:
     unknown_headers: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)    # required columns the sheet lacks
     bad_rows: list[PreparedRow] = field(default_factory=list)   # rows with issues, for the report
+    kept_cells: list[KeptCell] = field(default_factory=list)    # controlled cells left as stored
+    refused_rows: list[RefusedRow] = field(default_factory=list)  # rows the write gate did not write
+    key_change_requests: list[dict[str, Any]] = field(default_factory=list)  # filed by request_key_changes
     report: str | None = None
 
     def summary(self) -> str:
         where = (f"工作表“{self.sheet}”，表头在第 {self.header_row} 行" if len(self.sheets) <= 1 else
                  f"{len(self.sheets)} 个工作表：" + "、".join(self.sheets))
         lines = [f"文件：{self.file}（{where}）",
-                 f"共 {self.rows} 行：新增 {self.inserted} 人，更新 {self.updated} 人，未变化 {self.unchanged} 人。",
+                 f"共 {self.rows} 行：新增 {self.inserted} 人，更新 {self.updated} 人，未变化 {self.unchanged} 人"
+                 + (f"，未导入 {len(self.refused_rows)} 行" if self.refused_rows else "") + "。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(self.unknown_headers))
         if self.missing_columns:
             lines.append("文件缺少必填列（这些项需在程序中补填，同一个值可用“学生信息”页的“批量填写”或 xueji fill"
                          "一次填好）：" + "、".join(self.missing_columns))
+        if self.kept_cells:
+            lines.append(f"{len(self.kept_cells)} 个受控字段单元格与县级已审核的记录不同，未修改（须申请关键字段变更，"
+                         "可加 --request-key-changes --evidence 证明材料 一次提交）：")
+            lines += [f"  第{k.row + 1}行：{k.refusal.message}" for k in self.kept_cells[:20]]
+        if self.refused_rows:
+            lines.append(f"{len(self.refused_rows)} 行未导入：")
+            lines += [f"  第{r.row + 1}行：{x.message}" for r in self.refused_rows[:20] for x in r.refusals]
+        for r in self.key_change_requests:
+            lines.append(f"  已为 {r['name']} 提交关键字段变更申请 #{r['change_id']}（待学校审核）" if r["change_id"]
+                         else f"  {r['name']} 的关键字段变更申请未提交：{r['error']}")
         if self.report:
             lines.append(f"错误报告：{self.report}")
         return "\n".join(lines)
@@ -266,6 +317,14 @@ class _Matcher:
         return None
 
 
+def _revalidate(data: dict[str, Any], members: list[dict[str, Any]], class_id: int | None,
+                classes: list[ClassInfo], today: date, school_year: int) -> list[Issue]:
+    """The issues of a row after the gate put controlled cells back (rare: an accepted record's key field)."""
+    cls = next((c for c in classes if c.id == class_id), None)
+    return validate_student(with_class({**data, "members": members}, cls, today, school_year),
+                            context_for(cls, today, school_year))
+
+
 def _uuid4s(n: int) -> list[str]:
     """``n`` random (version 4) UUIDs as text, from one urandom call: str(uuid.uuid4()) costs ~17 µs each,
     3.5 s of a 200,000-row import."""
@@ -323,6 +382,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         batches = _sheet_batches(sheets, classes, today, parallel, school_year)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
+        gate = Gate(store, conn)  # the write rules (class caps, controlled fields, read-only, identity)
         several = len(sheets) > 1
         try:
             for sheet_name, batch in batches:
@@ -332,47 +392,73 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                 statuses = Counter()
                 for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
                      issues, (name, id_number)) in batch:
-                    statuses[status] += 1
-                    if issues:
-                        result.bad_rows.append(PreparedRow(row, json.loads(data_json),
-                                                           [json.loads(m[3]) for m in members],
-                                                           class_id, class_text, issues,
-                                                           sheet_name if several else ""))
+                    source = f"{where}第{row + 1}行"
                     sid = match(core, class_id) if match else None
                     if sid is None:
+                        seat = gate.seat_refusal(class_id, 1, name or "")
+                        if seat is not None:  # the class is full: named, not placed
+                            result.refused_rows.append(RefusedRow(row, sheet_name if several else "", None,
+                                                                  name or "", [seat]))
+                            continue
+                        gate.placed(None, class_id)
                         sid = next_id
                         next_id += 1
                         inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
                                         data_json, issues_json, ts, ts))
                         member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
                         entries.append(("导入学生", "students", sid, created_json({
-                            "source": f"{where}第{row + 1}行", "name": name, "id_number": id_number,
-                            "status": status})))
+                            "source": source, "name": name, "id_number": id_number, "status": status})))
                         result.inserted += 1
-                        continue
-                    data = json.loads(data_json)  # = _data_json(record): what the store keeps
-                    new_members = [json.loads(m[3]) for m in members]
-                    old = get_student_conn(conn, sid)
-                    old_data = {k: v for k, v in old.items() if not k.startswith("_") and k not in ("members", "grade")}
-                    if old["_class_id"] is not None:
-                        old_data.pop("class_code", None)
-                    changes = audit.diff(old_data, data)
-                    old_members = old.get("members", [])
-                    for i in range(max(len(old_members), len(new_members))):
-                        a = old_members[i] if i < len(old_members) else None
-                        b = new_members[i] if i < len(new_members) else None
-                        changes.update({f"members.{i}.{k}": v for k, v in audit.diff(a, b).items()})
-                    if old["_class_id"] != class_id:
-                        changes["class_id"] = [old["_class_id"], class_id]
-                    if not changes and old["_issues"] == json.loads(issues_json):
-                        result.unchanged += 1
-                        continue
-                    updates.append((class_id, *core, status, errors, warnings, data_json, issues_json, ts, sid))
-                    conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
-                    member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                    changes["source"] = [None, f"{where}第{row + 1}行"]
-                    entries.append(("导入更新学生", "students", sid, changes))
-                    result.updated += 1
+                    else:
+                        data = json.loads(data_json)  # = _data_json(record): what the store keeps
+                        new_members = [json.loads(m[3]) for m in members]
+                        old = get_student_conn(conn, sid)
+                        refusals = gate.check(old, {**data, "members": new_members}, class_id, matched=True)
+                        if any(r.blocks_row for r in refusals):  # read-only, class full, identity: not written
+                            result.refused_rows.append(RefusedRow(row, sheet_name if several else "", sid,
+                                                                  old.get("name", ""), refusals))
+                            continue
+                        if refusals:  # controlled fields of an accepted record: the rest is written, these kept
+                            result.kept_cells += [KeptCell(row, sheet_name if several else "", sid,
+                                                           old.get("name", ""), r) for r in refusals]
+                            data = keep_controlled(old, data, refusals)
+                            issues = _revalidate(data, new_members, class_id, classes, today, school_year)
+                            core = tuple(str(data.get(k, "")) for k in CORE_COLUMNS)
+                            status = status_of(issues)
+                            errors = sum(i.severity == ERROR for i in issues)
+                            warnings = len(issues) - errors
+                            data_json = _dumps(data)
+                            issues_json = _dumps([i.to_dict() for i in issues]) if issues else "[]"
+                            issues = issues or None
+                        gate.placed(old, class_id)
+                        old_data = {k: v for k, v in old.items()
+                                    if not k.startswith("_") and k not in ("members", "grade")}
+                        if old["_class_id"] is not None:
+                            old_data.pop("class_code", None)
+                        changes = audit.diff(old_data, data)
+                        old_members = old.get("members", [])
+                        for i in range(max(len(old_members), len(new_members))):
+                            a = old_members[i] if i < len(old_members) else None
+                            b = new_members[i] if i < len(new_members) else None
+                            changes.update({f"members.{i}.{k}": v for k, v in audit.diff(a, b).items()})
+                        if old["_class_id"] != class_id:
+                            changes["class_id"] = [old["_class_id"], class_id]
+                        if not changes and old["_issues"] == json.loads(issues_json):
+                            result.unchanged += 1
+                        else:
+                            updates.append((class_id, *core, status, errors, warnings, data_json, issues_json,
+                                            ts, sid))
+                            conn.execute("DELETE FROM family_members WHERE student_id = ?", (sid,))
+                            member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
+                            changes["source"] = [None, source]
+                            entries.append(("导入更新学生", "students", sid, changes))
+                            result.updated += 1
+                    statuses[status] += 1
+                    if issues:
+                        result.bad_rows.append(PreparedRow(row, json.loads(data_json),
+                                                           [json.loads(m[3]) for m in members],
+                                                           class_id, class_text, issues,
+                                                           sheet_name if several else ""))
                 conn.executemany(
                     "INSERT INTO students (id, uid, class_id, name, gender, birth_date, id_type, id_number, status,"
                     " error_count, warning_count, data, issues, created_at, updated_at)"
@@ -406,3 +492,31 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         write_error_report(path, report, [lay for _, lay in sheets], result)
         result.report = str(report)
     return result
+
+
+def request_key_changes(store, result: ImportResult, evidence: list[tuple[str, bytes]]) -> list[dict[str, Any]]:
+    """File one key-field change request (关键字段变更, with ``evidence``) per student whose controlled cells the
+    import kept; returns (and adds to ``result``) what was filed. A student the request cannot be filed for
+    (an open change already…) is listed with the reason; the others are still filed."""
+    from ..errors import XuejiError
+    from ..records.changes import request_key_field_change
+    from .report import field_label
+
+    wanted: dict[int, dict[str, Any]] = {}
+    for k in result.kept_cells:
+        item = wanted.setdefault(k.student_id, {"student_id": k.student_id, "name": k.name, "rows": [], "fields": {}})
+        item["rows"].append(k.row + 1)
+        item["fields"][k.refusal.field] = k.refusal.proposed
+    for item in wanted.values():
+        rows = "、".join(str(r) for r in sorted(set(item["rows"])))
+        labels = "、".join(field_label(f) for f in item["fields"])
+        try:
+            item["change_id"] = request_key_field_change(
+                store, item["student_id"], item["fields"], evidence=evidence,
+                reason=f"Excel 导入 {result.file} 第{rows}行：{labels}与已审核学籍不同，申请变更")
+            item["error"] = ""
+        except XuejiError as exc:
+            item["change_id"], item["error"] = None, str(exc)
+        del item["rows"]
+        result.key_change_requests.append(item)
+    return result.key_change_requests

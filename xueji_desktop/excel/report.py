@@ -71,6 +71,25 @@ def _marks(layouts, result):
             details.append(((layout.sheet_name,) if several else ()) + (
                 p.row + 1, p.record.get("name", ""), p.class_text, label, "错误" if is_error else "警告",
                 issue.message))
+    # What the write gate kept or refused (records.gate): a controlled cell left as stored, a row not written.
+    gated = [(k.sheet, k.row, k.name, k.refusal, "未修改（受控字段）") for k in getattr(result, "kept_cells", [])]
+    gated += [(r.sheet, r.row, r.name, x, "未导入") for r in getattr(result, "refused_rows", []) for x in r.refusals]
+    for sheet, row, name, refusal, what in gated:
+        layout = by_sheet.get(sheet, layouts[0])
+        j = layout.column_of(refusal.field) if refusal.field and refusal.field != "class_id" else None
+        if j is None:
+            j = layout.column_of("class_code") if refusal.field == "class_id" else None
+        if j is None:
+            j = layout.column_of("name")
+        if j is None:
+            j = min(layout.columns)
+        key = (layout.sheet_name, row, j)
+        old_error, messages = marks.get(key, (False, []))
+        marks[key] = (True, [*messages, f"{what}：{refusal.message}"])
+        label = field_label(refusal.field) if refusal.field and refusal.field != "class_id" else (
+            "班级" if refusal.field else "整行")
+        per_field[f"{label}（{what}）"] += 1
+        details.append(((layout.sheet_name,) if several else ()) + (row + 1, name, "", label, what, refusal.message))
     return marks, per_field, per_class, details
 
 

@@ -3,7 +3,7 @@
 A school's sheet without 国籍, or without the parents' 户口所在地, leaves hundreds of students 待修正 for the same
 missing value. ``fill_field`` sets it for a list of students (the ones shown in the list: a class, the 待修正)
 in one transaction, through ``students.update_student``: every record is validated again and audited, and the
-rules that protect records (graduated students, key fields the county accepted) refuse as in the form.
+write gate (:mod:`.gate`: records not 在读, controlled fields the county accepted) refuses as in the form.
 
 Not fillable: the key fields (姓名, 性别, 出生日期, 身份证件类型, 身份证件号: each person's own, and changed only by a
 change request), the class and 年级 (学籍异动), what is each student's own (电话, 信箱, 学号…), and a family
@@ -23,7 +23,7 @@ from ..validation.engine import value_issues
 from ..validation.issues import ERROR
 from ..validation.normalize import normalize_value
 from ..validation.spec import Field, load_spec
-from .changes import KEY_FIELDS
+from .gate import KEY_FIELDS, Gate
 from .students import get_student_conn, public_record, update_student
 
 _NOT_FOR_STUDENTS = frozenset(KEY_FIELDS) | {"class_code", "grade", "name_pinyin", "former_name", "phone", "email",
@@ -107,6 +107,7 @@ def fill_field(store, student_ids: Sequence[int], path: str, value: Any, *, over
     result = FillResult()
     total = len(student_ids)
     with store.transaction() as tx:
+        gate = Gate(store, tx.conn)  # the write gate's settings, read once for all the students
         for n, sid in enumerate(student_ids):
             if n % 50 == 0:
                 tick(progress, n, total, f"批量填写{label}")  # (raises Cancelled once cancel is pressed)
@@ -126,8 +127,8 @@ def fill_field(store, student_ids: Sequence[int], path: str, value: Any, *, over
                 continue
             target[f.key] = canonical
             try:
-                update_student(tx, sid, record)
-            except XuejiError as exc:  # raised before update_student writes anything
+                update_student(tx, sid, record, gate=gate)
+            except XuejiError as exc:  # the gate refuses before update_student writes anything
                 result.refused.append(f"{old.get('name', '')}：{exc}")
                 continue
             result.filled += 1

@@ -27,14 +27,26 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput, PermissionDenied
+from ..errors import BadInput
 from ..storage.store import Store, Tx
-
-# enrolment states
-ENROLLED, SUSPENDED, ABROAD, LEFT = "enrolled", "suspended", "abroad", "left"
-GRADUATED, INCOMING = "graduated", "incoming"
-ENROLMENT_NAMES = {ENROLLED: "在校", SUSPENDED: "休学", ABROAD: "出国", LEFT: "离校", GRADUATED: "毕业",
-                   INCOMING: "待转入"}
+from .enrolment import (  # the states, used here and re-exported (they were defined here before)
+    ABROAD,
+    ENROLLED,
+    ENROLMENT_NAMES,
+    GRADUATED,
+    INCOMING,
+    LEFT,
+    SUSPENDED,
+)
+from .gate import (  # noqa: F401  (controlled_fields, set_controlled_fields re-exported for callers)
+    CONTROLLED,
+    KEY_FIELDS,
+    Gate,
+    check_class_capacity,
+    controlled_fields,
+    set_controlled_fields,
+)
+from .students import get_student, get_student_conn, update_student
 
 # change-record states
 APPLIED, COUNTY_PENDING, EFFECTIVE, REJECTED, COUNTY_REJECTED, WITHDRAWN = (
@@ -43,7 +55,6 @@ OPEN_STATES = (APPLIED, COUNTY_PENDING)
 STATE_NAMES = {APPLIED: "待学校审核", COUNTY_PENDING: "待县级审核", EFFECTIVE: "已生效", REJECTED: "学校驳回",
                COUNTY_REJECTED: "县级驳回", WITHDRAWN: "已撤回"}
 
-KEY_FIELDS = ("id_type", "id_number", "name", "gender", "birth_date")
 KEY_FIELD_CHANGE = "key_fields"
 
 
@@ -101,26 +112,6 @@ def set_forbidden_kinds(store: Store, stage: int, kinds: list[str]) -> None:
     codes = sorted(kind_of(k).code for k in kinds)
     with store.transaction() as tx:
         store.set_meta(tx, f"changes.forbidden.{stage}", ",".join(codes))
-
-
-def controlled_fields(store: Store) -> tuple[str, ...]:
-    extra = [f for f in (store.meta("controlled_fields") or "").split(",") if f]
-    return KEY_FIELDS + tuple(f for f in extra if f not in KEY_FIELDS)
-
-
-def set_controlled_fields(store: Store, fields: list[str]) -> None:
-    """The county's extra controlled fields (受控字段), beyond the national key fields."""
-    from ..validation import load_spec
-
-    store.require("sysadmin")
-    spec = load_spec()
-    for f in fields:
-        try:
-            spec.field(f)
-        except KeyError:
-            raise BadInput(f"没有字段 {f}（字段名见 resources/spec/fields.toml 的 key）。") from None
-    with store.transaction() as tx:
-        store.set_meta(tx, "controlled_fields", ",".join(f for f in fields if f not in KEY_FIELDS))
 
 
 # Settings a county decides for its schools. They travel in the init and feedback packages and a school
@@ -303,8 +294,6 @@ def request_key_field_change(store: Store, student_id: int, fields: dict[str, An
 
 
 def _key_field_diff(store: Store, student_id: int, fields: dict[str, Any]) -> dict[str, list[Any]]:
-    from .students import get_student
-
     allowed = controlled_fields(store)
     unknown = [f for f in fields if f not in allowed]
     if unknown:
@@ -395,9 +384,6 @@ def _write_status(tx: Tx, change: ChangeRecord, status: str, action: str, data: 
 
 def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str,
                     county: bool = False, tx: Tx | None = None) -> ChangeRecord:
-    from .school_year import check_class_capacity
-    from .students import get_student_conn, update_student
-
     kind = KINDS[change.kind]
     with _within(store, tx) as tx:
         _write_status(tx, change, EFFECTIVE, action,
@@ -408,7 +394,7 @@ def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str
             updates["enrolment"] = [change.data.get("from_state"), kind.to_state]
         if kind.moves_class:
             target = change.data["target_class_id"]
-            check_class_capacity(store, tx.conn, target)
+            check_class_capacity(store, tx.conn, target)  # a status change: only the seat is the gate's
             tx.execute("UPDATE students SET class_id = ? WHERE id = ?", (target, change.student_id))
             updates["class_id"] = [change.data.get("from_class_id"), target]
         if kind.code == KEY_FIELD_CHANGE:
@@ -435,44 +421,22 @@ def enrolment_summary(store: Store, student_id: int) -> str:
 
 
 def get_student_fields(store: Store, student_id: int, keys: list[str]) -> dict[str, Any]:
-    from .students import get_student
-
     record = get_student(store, student_id) or {}
     return {k: record.get(k, "") for k in keys}
 
 
 def locked_changes(store: Store, student_id: int, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The controlled fields ``new`` changes on a record the county accepted: these need a request."""
-    row = store.conn.execute("SELECT county_accepted FROM students WHERE id = ?", (student_id,)).fetchone()
-    if not row or not row[0]:
+    """The controlled fields ``new`` changes on a record the county accepted: these need a request
+    (the form offers to file it). ``old`` is the record as the form loaded it."""
+    stored = get_student_conn(store.conn, student_id)
+    if stored is None:
         return {}
-    return {f: new.get(f, "") for f in controlled_fields(store) if (old.get(f) or "") != (new.get(f) or "")}
+    stored = {**stored, **{k: v for k, v in old.items() if not k.startswith("_")}}
+    return {r.field: r.proposed for r in Gate(store).check(stored, new) if r.rule == CONTROLLED}
 
 
 def enrolment_of(store: Store, student_id: int) -> str:
     return _student_row(store.conn, student_id)[2]
-
-
-def ensure_editable(conn, student_id: int, old: dict[str, Any], new: dict[str, Any],
-                    controlled: tuple[str, ...] = KEY_FIELDS, key_change_approved: bool = False) -> None:
-    """Refuse direct edits that must go through a request: anything after graduation, and key fields of
-    a record the county has accepted. Called by students.update_student, the one place records change."""
-    row = conn.execute("SELECT enrolment, county_accepted, name FROM students WHERE id = ?", (student_id,)).fetchone()
-    if row is None:
-        return
-    enrolment, accepted, name = row
-    changed = [f for f in set(old) | set(new) if not f.startswith("_") and f not in ("members", "class_code", "grade")
-               and (old.get(f) or "") != (new.get(f) or "")]
-    if enrolment == GRADUATED and (changed or old.get("members") != new.get("members")):
-        raise PermissionDenied(f"{name} 已毕业，基本信息已冻结，不能修改；如毕业操作有误，请先“退回在校生”。")
-    if accepted and not key_change_approved:
-        locked = [f for f in changed if f in controlled]
-        if locked:
-            from ..validation import load_spec
-
-            labels = "、".join(load_spec().field(f).label for f in locked)
-            raise PermissionDenied(f"{name} 的学籍已由县级审核通过，{labels}属于关键字段，"
-                                   "须提交“关键字段变更”申请并上传证明材料，不能直接修改。")
 
 
 def mark_county_accepted(tx: Tx, student_ids: list[int]) -> None:

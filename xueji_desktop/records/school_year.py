@@ -20,13 +20,9 @@ from typing import Any
 from ..errors import BadInput
 from ..school import GRADE_CODES, STAGES, add_class, school_year_of
 from ..storage.store import Store
-from .changes import (
-    ENROLLED,
-    GRADUATED,
-    KINDS,
-    STATE_NAMES,
-    list_changes,
-)
+from .changes import KINDS, STATE_NAMES, list_changes
+from .enrolment import ENROLLED, GRADUATED
+from .gate import check_class_capacity, class_cap  # noqa: F401  (the gate owns caps; re-exported here)
 
 # ---- which school year the data is in ------------------------------------------------------------------
 
@@ -143,16 +139,6 @@ def rollover(store: Store, *, today: date | None = None, new_classes: dict[int, 
 
 # ---- class-size caps ------------------------------------------------------------------------------------
 
-def class_cap(store: Store, stage: int) -> tuple[int | None, str]:
-    """The cap in force for a stage and who set it."""
-    county = store.meta(f"class_cap.county.{stage}")
-    school = store.meta(f"class_cap.school.{stage}")
-    caps = [(int(v), who) for v, who in ((county, "县级"), (school, "学校")) if v]
-    if not caps:
-        return None, ""
-    return min(caps)
-
-
 def set_class_cap(store: Store, stage: int, cap: int | None, *, level: str = "school") -> None:
     """``level`` county: the county's cap (arrives from the county); school: may only be lower."""
     store.require("sysadmin")
@@ -166,19 +152,6 @@ def set_class_cap(store: Store, stage: int, cap: int | None, *, level: str = "sc
             raise BadInput(f"学校设置的班额 {cap} 不能高于县级设置的 {county} 人。")
     with store.transaction() as tx:
         store.set_meta(tx, f"class_cap.{level}.{stage}", "" if cap is None else str(cap))
-
-
-def check_class_capacity(store: Store, conn, class_id: int, adding: int = 1) -> None:
-    row = conn.execute("SELECT stage, name FROM classes WHERE id = ?", (class_id,)).fetchone()
-    if row is None:
-        return
-    cap, who = class_cap(store, row[0])
-    if cap is None:
-        return
-    count = conn.execute("SELECT count(*) FROM students WHERE class_id = ? AND enrolment IN ('enrolled', 'suspended')",
-                         (class_id,)).fetchone()[0]
-    if count + adding > cap:
-        raise BadInput(f"{row[1]} 已有 {count} 人，超过{who}设定的{STAGES[row[0]]}班额上限 {cap} 人，不能再分入学生。")
 
 
 # ---- yearly report ----------------------------------------------------------------------------------------

@@ -20,8 +20,7 @@ from ..storage.audit import diff
 from ..storage.store import Tx, now_iso
 from ..validation import Issue, ValidationContext, status_of, validate_student
 from ..validation.confirm import reconcile_confirmations
-from .changes import controlled_fields, ensure_editable
-from .school_year import check_class_capacity
+from .gate import KEEP, Gate
 
 CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
 DERIVED = ("class_code", "grade", "members")
@@ -87,13 +86,13 @@ def _write_members(tx: Tx, student_id: int, members: list[dict[str, Any]]) -> No
 
 
 def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: str | None = None,
-                issues: list[Issue] | None = None, today: date | None = None) -> int:
-    """Insert one student; ``issues`` may be passed when the caller already validated the record."""
+                issues: list[Issue] | None = None, today: date | None = None, gate: Gate | None = None) -> int:
+    """Insert one student; ``issues`` may be passed when the caller already validated the record.
+    The write gate (class cap) is asked first; pass ``gate`` when writing many in one transaction."""
     tx.store.require("clerk")
     cls = _class_by_id(tx.conn, class_id)
-    if class_id is not None:
-        check_class_capacity(tx.store, tx.conn, class_id)
     data, members = _split(record)
+    (gate or Gate(tx.store, tx.conn)).admit(None, {**data, "members": members}, class_id)
     if issues is None:
         year = pinned_school_year(tx.conn)
         issues = validate_student(with_class({**data, "members": members}, cls, today, year),
@@ -117,11 +116,13 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
 
 
 def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id: int | None = None,
-                   today: date | None = None, key_change_approved: bool = False) -> list[Issue]:
+                   today: date | None = None, key_change_approved: bool = False,
+                   gate: Gate | None = None) -> list[Issue]:
     """Replace the record's fields (and optionally its class); returns the new issues.
 
-    Refuses edits that must go through a change request (graduated records; key fields of records the
-    county accepted) unless ``key_change_approved`` (set only when an approved request takes effect).
+    The write gate refuses (:class:`.gate.Refused`, nothing written) edits that must go through a change
+    (records not 在读; controlled fields of records the county accepted; a full class) unless
+    ``key_change_approved`` (set only when an approved request takes effect).
     """
     tx.store.require("clerk", "leader")  # a leader's approval of a key-field change writes the record
     old = get_student_conn(tx.conn, student_id)
@@ -131,10 +132,9 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
     cls = _class_by_id(tx.conn, new_class_id)
     data, members = _split(record)
     old_data, old_members = _split(old)
-    ensure_editable(tx.conn, student_id, {**old_data, "members": old_members}, {**data, "members": members},
-                    controlled_fields(tx.store), key_change_approved)
-    if new_class_id != old["_class_id"] and new_class_id is not None:
-        check_class_capacity(tx.store, tx.conn, new_class_id)
+    (gate or Gate(tx.store, tx.conn)).admit(old, {**data, "members": members},
+                                            KEEP if class_id is None else class_id,
+                                            key_change_approved=key_change_approved)
     year = pinned_school_year(tx.conn)
     issues = validate_student(with_class({**data, "members": members}, cls, today, year),
                               context_for(cls, today, year))
@@ -173,12 +173,12 @@ def delete_student(tx: Tx, student_id: int) -> None:
 
 def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
     row = conn.execute(
-        "SELECT s.class_id, s.uid, s.status, s.data, s.issues, c.class_code, c.stage, c.entry_year"
-        " FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ?", (student_id,)
+        "SELECT s.class_id, s.uid, s.status, s.data, s.issues, c.class_code, c.stage, c.entry_year, s.enrolment,"
+        " s.county_accepted FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ?", (student_id,)
     ).fetchone()
     if row is None:
         return None
-    class_id, uid, status, data, issues, code, stage, entry_year = row
+    class_id, uid, status, data, issues, code, stage, entry_year, enrolment, accepted = row
     record = json.loads(data)
     record["members"] = [json.loads(m[0]) for m in conn.execute(
         "SELECT data FROM family_members WHERE student_id = ? ORDER BY seq", (student_id,))]
@@ -190,6 +190,8 @@ def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
     record["_class_id"] = class_id
     record["_status"] = status
     record["_issues"] = json.loads(issues)
+    record["_enrolment"] = enrolment
+    record["_accepted"] = bool(accepted)
     return record
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from importlib import import_module
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QListWidget,
     QMainWindow,
@@ -126,10 +128,69 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        self._build_menus()
         if "学生信息" in self.names:
             self.page("学生信息")  # the clerk's main page is always there (forms report saves to it)
         start = settings.value("main/page") or ("学生信息" if "学生信息" in self.names else self.names[0])
         self.go(start if start in self.names else self.names[0])
+
+    # ---- menus -------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        """文件 / 页面 / 帮助. Ctrl+F (查找学生) and Ctrl+K (查找功能) work from every window of the app."""
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("文件(&F)"))
+        self.find_student_action = file_menu.addAction(self.tr("查找学生(&S)…"), QKeySequence("Ctrl+F"),
+                                                       self.find_student)
+        self.find_function_action = file_menu.addAction(self.tr("查找功能(&K)…"), QKeySequence("Ctrl+K"),
+                                                        self.find_function)
+        for action in (self.find_student_action, self.find_function_action):
+            action.setShortcutContext(Qt.ApplicationShortcut)
+        file_menu.addSeparator()
+        file_menu.addAction(self.tr("退出(&X)"), QKeySequence("Ctrl+Q"), self.close)
+        pages_menu = bar.addMenu(self.tr("页面(&P)"))
+        for n, name in enumerate(self.names):
+            keys = QKeySequence(f"Ctrl+{n + 1}") if n < 9 else QKeySequence()
+            pages_menu.addAction(_t(name), keys, lambda checked=False, name=name: self.go(name))
+        help_menu = bar.addMenu(self.tr("帮助(&H)"))
+        help_menu.addAction(self.tr("使用说明(&G)"), QKeySequence("F1"), self.show_guide)
+        help_menu.addAction(self.tr("快捷键(&K)"), self.show_shortcuts)
+        help_menu.addAction(self.tr("关于(&A)"), self.show_about)
+
+    def find_student(self):
+        from .find_dialogs import StudentSearchDialog
+
+        self.search_dialog = dialog = StudentSearchDialog(self.store, QApplication.activeWindow() or self)
+        dialog.open_student.connect(self.open_student)
+        dialog.open()
+        return dialog
+
+    def find_function(self):
+        from .find_dialogs import FunctionFinder
+
+        self.function_finder = dialog = FunctionFinder(self, self)
+        dialog.open()
+        return dialog
+
+    def show_guide(self):
+        from .help import guide_dialog
+
+        self.help_dialog = dialog = guide_dialog(self)
+        dialog.show()
+        return dialog
+
+    def show_shortcuts(self):
+        from .help import shortcuts_dialog
+
+        self.help_dialog = dialog = shortcuts_dialog(self)
+        dialog.show()
+        return dialog
+
+    def show_about(self):
+        from .help import about_dialog
+
+        self.help_dialog = dialog = about_dialog(self, self.store)
+        dialog.show()
+        return dialog
 
     # ---- pages ---------------------------------------------------------------------
     def go(self, name: str) -> QWidget:

@@ -3,9 +3,20 @@ and export to Excel. The numbers come from stats.compute_stats (core, also `xuej
 
 from __future__ import annotations
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QPieSeries, QValueAxis
+import math
+
+from PySide6.QtCharts import (
+    QAbstractBarSeries,
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QPieSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -21,6 +32,8 @@ from PySide6.QtWidgets import (
 
 from ..stats import SchoolStats, compute_stats, export_stats_xlsx
 from ..storage import Store
+
+LABEL_COLOR = QColor("#222222")
 
 
 class StatsPage(QWidget):
@@ -110,7 +123,12 @@ def _bars(title: str, categories: list[str], series: dict[str, list[int]]) -> QC
         bar_set = QBarSet(name)
         bar_set.append([float(v) for v in values])
         bars.append(bar_set)
+    # Each value written above its bar in dark text: readable on the white background, and a bar too small
+    # to see (6 of 360) still shows its number.
     bars.setLabelsVisible(True)
+    bars.setLabelsPosition(QAbstractBarSeries.LabelsOutsideEnd)
+    for bar_set in bars.barSets():
+        bar_set.setLabelColor(LABEL_COLOR)
     chart.addSeries(bars)
     axis_x = QBarCategoryAxis()
     axis_x.append(categories)
@@ -119,11 +137,25 @@ def _bars(title: str, categories: list[str], series: dict[str, list[int]]) -> QC
     bars.attachAxis(axis_x)
     axis_y = QValueAxis()
     axis_y.setLabelFormat("%d")
-    axis_y.setRange(0, max([1, *(v for values in series.values() for v in values)]) * 1.15)
+    step, top = nice_scale(max([0, *(v for values in series.values() for v in values)]))
+    axis_y.setRange(0, top)
+    axis_y.setTickType(QValueAxis.TicksDynamic)  # ticks at 0, step, 2·step …: round numbers, never 103/206
+    axis_y.setTickAnchor(0)
+    axis_y.setTickInterval(step)
     chart.addAxis(axis_y, Qt.AlignLeft)
     bars.attachAxis(axis_y)
     chart.legend().setVisible(len(series) > 1)
     return _view(chart)
+
+
+def nice_scale(largest: int, ticks: int = 5) -> tuple[int, int]:
+    """(tick step, axis top) for counts up to ``largest``: a step of 1, 2 or 5 × 10^k giving at most
+    ``ticks`` intervals, and a top one step above the largest bar so its label fits above it."""
+    raw = max(1.0, (largest * 1.1) / ticks)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    step = max(1, int(step))
+    return step, math.ceil((largest * 1.12 + 0.5) / step) * step  # room above the tallest bar for its label
 
 
 def _pie(title: str, values: dict[str, int]) -> QChartView:

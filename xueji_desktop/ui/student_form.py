@@ -9,6 +9,8 @@ record and after 保存; a field already shown follows each correction at once. 
 button beside it (``validation.confirm``: who and when are recorded and audited). Saving goes through
 ``students.add_student/update_student`` (validated and audited there); a record with errors is still
 saved, as 待修正, so nothing typed is lost; a blank new record is never saved (nor asked about on close).
+Ctrl+Z (or 撤销) puts back the values from before the last edit, one edit at a time; a field still being
+typed in undoes its own typing first.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -58,17 +61,23 @@ def _label_text(f: Field, item: int | None) -> str:
 
 
 class _FocusWatcher(QObject):
-    """Calls ``left(key)`` when a field widget loses focus."""
+    """Calls ``left(key)`` when a field widget loses focus, and ``undo()`` for Ctrl+Z when the field has no
+    typing of its own to undo (a line edit undoes what was typed in it first, then the form takes over)."""
 
-    def __init__(self, left: Callable[[str], None], parent=None) -> None:
+    def __init__(self, left: Callable[[str], None], undo: Callable[[], bool], pending: Callable[[], bool],
+                 parent=None) -> None:
         super().__init__(parent)
-        self.left = left
+        self.left, self.undo, self.pending = left, undo, pending
 
     def eventFilter(self, obj, event) -> bool:
         if event.type() == QEvent.FocusOut:
             key = obj.property("field_key")
             if key:
                 self.left(str(key))
+        elif (event.type() == QEvent.KeyPress and event.matches(QKeySequence.Undo)
+              and not self.pending()):
+            self.undo()
+            return True
         return False
 
 
@@ -99,7 +108,9 @@ class StudentForm(QWidget):
         self.dirty = False
         self._pinyin_auto = True
         self._filling = False
-        self._watcher = _FocusWatcher(self._field_left, self)
+        self._undo: list[dict[str, str]] = []  # values before each edit, newest last
+        self._snapshot: dict[str, str] = {}
+        self._watcher = _FocusWatcher(self._field_left, self.undo, self._typing_pending, self)
         self.classes = {c.id: c for c in list_classes(store)}
         self._build()
         self.resize(1000, 760)
@@ -148,16 +159,20 @@ class StudentForm(QWidget):
         bar.addWidget(self.status_label, 1)
         self.save_button = QPushButton(self.tr("保存 (Ctrl+S)"))
         self.save_next_button = QPushButton(self.tr("保存并下一条 (Ctrl+Enter)"))
+        self.undo_button = QPushButton(self.tr("撤销 (Ctrl+Z)"))
+        self.undo_button.setToolTip(self.tr("撤销上一步修改；可连续撤销"))
         self.print_button = QPushButton(self.tr("打印采集表…"))
         self.close_button = QPushButton(self.tr("关闭"))
-        for b in (self.print_button, self.save_button, self.save_next_button, self.close_button):
+        for b in (self.undo_button, self.print_button, self.save_button, self.save_next_button, self.close_button):
             bar.addWidget(b)
         outer.addLayout(bar)
         self.print_button.clicked.connect(self.print_form)
+        self.undo_button.clicked.connect(self.undo)
         self.save_button.clicked.connect(self.save)
         self.save_next_button.clicked.connect(self.save_and_next)
         self.close_button.clicked.connect(self.close)
         QShortcut(QKeySequence.Save, self, activated=self.save)
+        QShortcut(QKeySequence.Undo, self, activated=self.undo)  # focus outside a field (buttons, photo)
         for seq in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(seq), self, activated=self.save_and_next)
 
@@ -357,6 +372,9 @@ class StudentForm(QWidget):
         self.dirty = False
         self.touched = set()
         self.show_all = False
+        self._undo.clear()  # another record: the last one's edits are not undone here
+        self._snapshot = self._values()
+        self.undo_button.setEnabled(False)
         self.revalidate()
 
     # ---- live behaviour --------------------------------------------------------------
@@ -397,7 +415,63 @@ class StudentForm(QWidget):
 
     def _field_left(self, key: str) -> None:
         self.touched.add(key)
+        self._remember_edit()
         self.revalidate()
+
+    # ---- undo ---------------------------------------------------------------------------
+    def _values(self) -> dict[str, str]:
+        values = {key: self._get(key) for key in self.widgets if key not in ("class_code", "grade")}
+        values["class_code"] = str(self.class_id() or "")
+        return values
+
+    def _typing_pending(self) -> bool:
+        """The focused field was typed in since the last edit was recorded (its own undo comes first)."""
+        focus = QApplication.focusWidget()
+        editor = focus if isinstance(focus, QLineEdit) else None
+        return bool(editor is not None and editor.isUndoAvailable() and self._values() != self._snapshot)
+
+    def _remember_edit(self) -> None:
+        """One edit = what changed since the last one (an ID number with the birth date and gender it filled
+        counts as one edit)."""
+        values = self._values()
+        if values != self._snapshot:
+            self._undo.append(self._snapshot)
+            self._snapshot = values
+            self.undo_button.setEnabled(True)
+
+    def undo(self) -> bool:
+        """Put back the values from before the last edit (Ctrl+Z, or the 撤销 button); repeatable."""
+        self._remember_edit()  # a field still being typed in counts as the last edit
+        if not self._undo:
+            self.status_label.setText(self.tr("没有可撤销的修改"))
+            return False
+        before = self._undo.pop()
+        changed = [k for k, v in before.items() if self._snapshot.get(k) != v]
+        self._filling = True
+        for key in changed:
+            if key == "class_code":
+                combo = self.widgets["class_code"]
+                combo.setCurrentIndex(max(0, combo.findData(int(before[key])) if before[key] else 0))
+                self._update_grade()
+            else:
+                self._set(key, before[key])
+        self._filling = False
+        self._snapshot = before
+        self.dirty = True
+        self.touched |= set(changed)
+        self.undo_button.setEnabled(bool(self._undo))
+        self.revalidate()
+        if changed:
+            self.widgets[changed[0]].setFocus()
+            labels = [self.label_of(k) for k in changed[:3]]
+            self.status_label.setText(self.tr("已撤销：%1").replace("%1", "、".join(labels)))
+        return True
+
+    def label_of(self, key: str) -> str:
+        if key.startswith("members."):
+            _, slot, field_key = key.split(".", 2)
+            return self.tr("家庭成员%1 ").replace("%1", str(int(slot) + 1)) + self.spec.field(field_key, "member").label
+        return self.spec.field(key).label
 
     def revalidate(self) -> list[Issue]:
         """Check the record as typed; show each problem under its field once the field was left (or all of
@@ -494,6 +568,7 @@ class StudentForm(QWidget):
         if self.is_blank():
             self.status_label.setText(self.tr("空白记录，没有保存：请先填写学生信息"))
             return False
+        self._remember_edit()  # the field being typed in when 保存 was pressed: one more edit to undo
         record = self.record()
         locked = locked_changes(self.store, self.student_id, self.loaded, record) if self.student_id else {}
         if locked:

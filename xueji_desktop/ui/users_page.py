@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..audit_view import LogReader
 from ..errors import XuejiError
 from ..storage import Store
 from ..storage.store import ROLE_NAMES
@@ -34,48 +33,35 @@ TOOLTIP = int(Qt.ToolTipRole.value)
 
 
 class AuditLogModel(QAbstractTableModel):
-    """Newest first; only ids are held, rows are read in pages when shown."""
+    """Newest first, one row per thing a user did (a batch is one row: ``audit_view``); only the group keys
+    are held, and rows are described when shown."""
 
-    HEADERS = ("时间", "用户", "操作", "对象", "编号", "修改内容")
+    HEADERS = ("时间", "用户", "操作", "对象", "内容")
 
     def __init__(self, conn, parent=None) -> None:
         super().__init__(parent)
-        self.conn = conn
-        self._ids: list[int] = []
-        self._pages: dict[int, list[tuple]] = {}
+        self.reader = LogReader(conn)
+        self._keys: list[tuple] = []
+        self._shown: dict[int, tuple[str, ...]] = {}
         self.set_filter()
 
     def set_filter(self, user: str = "", action: str = "", text: str = "", since: str = "") -> None:
-        clauses, params = [], []
-        for column, value in (("username", user), ("action", action)):
-            if value:
-                clauses.append(f"{column} = ?")
-                params.append(value)
-        if since:
-            clauses.append("ts >= ?")
-            params.append(since)
-        if text:
-            clauses.append("(record_id = ? OR changes LIKE ? ESCAPE '\\')")
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params += [text, f"%{escaped}%"]
-        where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         self.beginResetModel()
-        self._ids = [r[0] for r in self.conn.execute(f"SELECT id FROM audit_log{where} ORDER BY id DESC", params)]
-        self._pages.clear()
+        self._keys = self.reader.group_keys(user=user, action=action, text=text, since=since)
+        self._shown.clear()
         self.endResetModel()
 
-    def _row(self, row: int) -> tuple:
-        page = row // AUDIT_PAGE
-        if page not in self._pages:
-            ids = self._ids[page * AUDIT_PAGE:(page + 1) * AUDIT_PAGE]
-            fetched = {r[0]: r[1:] for r in self.conn.execute(
-                "SELECT id, ts, username, action, table_name, record_id, changes FROM audit_log"
-                f" WHERE id IN ({','.join('?' * len(ids))})", ids)}
-            self._pages[page] = [fetched[i] for i in ids]
-        return self._pages[page][row % AUDIT_PAGE]
+    def row_texts(self, row: int) -> tuple[str, ...]:
+        if row not in self._shown:
+            key = self._keys[row]
+            entry = self.reader.entry(key)
+            self._shown[row] = (entry.when, entry.username, entry.action,
+                                " ".join(t for t in (entry.what, self.reader.subject(entry, key[5])) if t),
+                                self.reader.details(entry, key[5]))
+        return self._shown[row]
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt signature
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else len(self._keys)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -88,17 +74,7 @@ class AuditLogModel(QAbstractTableModel):
     def data(self, index, role=DISPLAY):
         if not index.isValid() or (role != DISPLAY and role != TOOLTIP):
             return None
-        value = self._row(index.row())[index.column()]
-        if index.column() == 5:
-            changes = json.loads(value or "{}")
-            return "；".join(f"{k}: {_short(v[0])} → {_short(v[1])}" if isinstance(v, list) and len(v) == 2
-                            else f"{k}: {_short(v)}" for k, v in changes.items())
-        return value
-
-
-def _short(value) -> str:
-    text = "" if value is None else str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
+        return self.row_texts(index.row())[index.column()]
 
 
 class UsersLogPage(QWidget):
@@ -142,7 +118,7 @@ class UsersLogPage(QWidget):
         self.user_filter = QComboBox()
         self.action_filter = QComboBox()
         self.text_filter = QLineEdit()
-        self.text_filter.setPlaceholderText(self.tr("记录编号或修改内容中的文字"))
+        self.text_filter.setPlaceholderText(self.tr("学生姓名、记录编号或修改内容中的文字"))
         self.since_filter = QLineEdit()
         self.since_filter.setPlaceholderText(self.tr("起始日期 YYYY-MM-DD"))
         self.since_filter.setMaximumWidth(150)
@@ -157,7 +133,7 @@ class UsersLogPage(QWidget):
         self.log_view.setModel(self.log_model)
         self.log_view.verticalHeader().setDefaultSectionSize(22)
         self.log_view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((200, 80, 100, 90, 70)):
+        for col, width in enumerate((130, 80, 110, 220)):
             self.log_view.setColumnWidth(col, width)
         log_layout.addWidget(self.log_view)
         self.log_count = QLabel()
