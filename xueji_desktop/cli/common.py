@@ -49,7 +49,7 @@ TEACHER_COMMANDS = frozenset({
     "store_cmds.cmd_info", "store_cmds.cmd_user_passwd",
     "school_cmds.cmd_school_show", "school_cmds.cmd_class_list", "school_cmds.cmd_stats",
     "print_cmds._print_forms", "print_cmds._print_roster",
-    "photo_cmds.cmd_status",
+    "photo_cmds.cmd_status", "search_cmds.cmd_find",
     "role_cmds.cmd_verify_mark", "role_cmds.cmd_verify_progress", "role_cmds.cmd_propose",
     "role_cmds.cmd_proposals_list",
 })

@@ -24,13 +24,15 @@ def write_backup(store, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
+    # Its own plain connection: the whole file is copied and counted even when the signed-in account is a
+    # class teacher, whose connection shows only its classes (access.py; VACUUM INTO also refuses its views).
+    source = connect(store.path, store._key)
     try:
-        with store._lock:
-            store.conn.execute("VACUUM INTO ?", (str(tmp),))
+        source.execute("VACUUM INTO ?", (str(tmp),))
         check = connect(tmp, store._key)
         try:
             ok, detail = integrity_ok(check)
-            counts_src = _counts(store.conn)
+            counts_src = _counts(source)
             counts_dst = _counts(check)
         finally:
             check.close()
@@ -44,6 +46,8 @@ def write_backup(store, target: Path) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        source.close()
     return target
 
 
