@@ -43,3 +43,28 @@ def test_auto_backup_keeps_newest(demo_store, tmp_path):
         auto_backup(demo_store, folder, keep=2)
     assert len(list(folder.glob("auto_*.xjdb"))) == 2
     assert len(list(folder.glob("auto_*.xjdb.keys"))) == 2
+
+
+@pytest.mark.parametrize("out", ["{tmp}/new/", "{tmp}/new", "{tmp}/a/b/new/"])
+def test_backup_out_names_a_folder_that_does_not_exist_yet(demo_path, tmp_path, monkeypatch, capsys, out):
+    """`backup --out DIR/` (or a name without an extension) makes the folder and writes a dated backup inside
+    it, never a plain file named DIR."""
+    from xueji_desktop.cli import main
+
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    out = out.replace("{tmp}", str(tmp_path))
+    assert main(["backup", "--db", str(demo_path), "--out", out]) == 0
+    folder = tmp_path / out[len(str(tmp_path)) + 1:].rstrip("/")
+    assert folder.is_dir()
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 2 and files[0].endswith(".xjdb") and files[1] == files[0] + ".keys"
+    assert str(folder / files[0]) in capsys.readouterr().out
+    Store.open(folder / files[0], "admin", PASSWORD).close()
+
+
+def test_backup_out_with_an_extension_is_the_file(demo_path, tmp_path, monkeypatch):
+    from xueji_desktop.cli import main
+
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    assert main(["backup", "--db", str(demo_path), "--out", str(tmp_path / "new" / "周五.xjdb")]) == 0
+    assert (tmp_path / "new" / "周五.xjdb").is_file()

@@ -69,7 +69,7 @@ def test_foreign_signer_for_known_school_is_refused(county, school, tmp_path):
                    confirm_fingerprint=school.fingerprint)
     impostor = FakeSchool.new(school.code, school.name)  # same identity, different key
     pkg = write(tmp_path, "2.xjpkg", impostor.package(county_public(county), records(2), sequence=5))
-    _refused(county, pkg, "另一把密钥", impostor.fingerprint)
+    _refused(county, pkg, "不是由本县登记的该校密钥", impostor.fingerprint)
 
 
 def test_school_not_in_county_is_refused(county, tmp_path):

@@ -46,7 +46,8 @@ def test_cli_round_trip(env, tmp_path, capsys):
 
     capsys.readouterr()
     assert main(["county", "import", "--db", county, str(pkg)]) == 1  # fingerprint not confirmed yet
-    assert "电话核对" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "回执" in err and fingerprint not in err
     assert main(["county", "import", "--db", county, str(pkg), "--confirm-fingerprint", fingerprint, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["imported"][0]["students"] == 6 and not result["refused"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from tests.exchange.helpers import FakeSchool, county_public, new_county, records, write
+from xueji_desktop.storage import Store
 from xueji_desktop.ui.county_pages import (
     CountyImportPage,
     CountyReviewPage,
@@ -25,14 +26,15 @@ def _answer_dialog(qtbot, typed_first: str, typed_then: str | None, seen: dict) 
         if not isinstance(dialog, FingerprintDialog):
             QTimer.singleShot(20, act)
             return
+        seen["shown"] = " ".join(label.text() for label in dialog.findChildren(QLabel))
         dialog.typed.setText(typed_first)
-        seen["enabled_after_wrong"] = dialog.ok_button.isEnabled()
-        seen["warning"] = dialog.status.text()
+        seen["enabled_after_first"] = dialog.ok_button.isEnabled()
+        seen["status"] = dialog.status.text()
         if typed_then is None:
             dialog.reject()
             return
         dialog.typed.setText(typed_then)
-        seen["enabled_after_right"] = dialog.ok_button.isEnabled()
+        seen["enabled_after_then"] = dialog.ok_button.isEnabled()
         dialog.ok_button.click()
 
     QTimer.singleShot(0, act)
@@ -46,20 +48,30 @@ def test_county_import_page_asks_for_the_fingerprint_on_first_import(qtbot, coun
     page = CountyImportPage(county)
     qtbot.addWidget(page)
 
-    # the clerk cancels: nothing is imported
+    # the dialog names the school, never shows the package's fingerprint; the clerk cancels: nothing imported
     seen: dict = {}
-    _answer_dialog(qtbot, "1234 5678 9ABC DEF0 1234", None, seen)
+    _answer_dialog(qtbot, "1234 5678", None, seen)
     with qtbot.waitSignal(page.refused, timeout=10000):
         page.import_files([first])
-    assert seen["enabled_after_wrong"] is False and "不一致" in seen["warning"]
+    assert school.name in seen["shown"] and "回执" in seen["shown"]
+    assert school.fingerprint not in seen["shown"] and school.fingerprint[:9] not in seen["shown"]
+    assert seen["enabled_after_first"] is False and "20 位" in seen["status"]
     assert county.query("SELECT count(*) FROM county_students")[0][0] == 0
 
-    # the clerk types the fingerprint read out by the school: registered and imported on a worker thread
+    # a wrong slip: refused by the core, the log does not reveal the right fingerprint either
+    seen = {}
+    _answer_dialog(qtbot, "0000", "1234 5678 9ABC DEF0 1234", seen)
+    with qtbot.waitSignal(page.refused, timeout=20000) as blocker:
+        page.import_files([first])
+    assert seen["enabled_after_then"] is True
+    assert "不一致" in blocker.args[1] and school.fingerprint not in blocker.args[1]
+    assert county.query("SELECT count(*) FROM county_students")[0][0] == 0
+
+    # the clerk types the fingerprint from the school's slip: registered and imported on a worker thread
     seen = {}
     _answer_dialog(qtbot, "0000", school.fingerprint.replace(" ", "").lower(), seen)
     with qtbot.waitSignal(page.imported, timeout=20000) as blocker:
         page.import_files([first])
-    assert seen["enabled_after_right"] is True
     assert blocker.args[0].students == 5
     assert county.query("SELECT count(*) FROM county_students")[0][0] == 5
     assert county.query("SELECT signing_public FROM county_schools")[0][0] == school.signing.public
@@ -71,8 +83,32 @@ def test_county_import_page_asks_for_the_fingerprint_on_first_import(qtbot, coun
     with qtbot.waitSignal(page.refused, timeout=10000) as blocker:
         page.import_files([second])
     assert "不比已导入的" in blocker.args[1]
-    assert page.log.count() == 4
+    assert page.log.count() == 5
     assert county.query("SELECT count(*) FROM county_students")[0][0] == 7
+
+
+def test_county_schools_page_resets_a_key_only_for_a_leader(qtbot, county, tmp_path):
+    school = FakeSchool.new("2114010068", "双塔西街小学")
+    school.register(county)
+    from xueji_desktop.county.intake import import_package
+
+    import_package(county, write(tmp_path, "1.xjpkg", school.package(county_public(county), records(2))),
+                   confirm_fingerprint=school.fingerprint)
+    page = CountySchoolsPage(county)
+    qtbot.addWidget(page)
+    QTimer.singleShot(0, lambda: QApplication.activeModalWidget().close())
+    assert page.reset_key(school.code, "电脑重装") is False  # admin is clerk + sysadmin, not a leader
+    assert page.table.item(0, 5).text() == school.fingerprint
+    county.add_user("lingdao", "leader-pass", "leader")
+    leader = Store.open(county.path, "lingdao", "leader-pass")
+    try:
+        page = CountySchoolsPage(leader)
+        qtbot.addWidget(page)
+        QTimer.singleShot(0, lambda: QApplication.activeModalWidget().close())
+        assert page.reset_key(school.code, "电脑重装") is True
+        assert page.table.item(0, 5).text() == "未登记"
+    finally:
+        leader.close()
 
 
 def test_county_pages_review_and_problems(qtbot, county, tmp_path):
@@ -126,6 +162,10 @@ def test_school_export_page_lists_blocking_errors_and_jumps(qtbot, demo_store, t
     apply_init(demo_store, read_init_package(init))
     page = PackageExportPage(demo_store)
     qtbot.addWidget(page)
+    from xueji_desktop.exchange.school_side import county_fingerprint
+
+    assert county_fingerprint(demo_store.conn) in page.key_label.text()  # the county key this school accepted
+    assert page.write_slip(tmp_path / "回执.pdf") and (tmp_path / "回执.pdf").read_bytes().startswith(b"%PDF")
     pending = demo_store.query("SELECT id FROM students WHERE status = 'pending' ORDER BY id")
     assert page.blocking.rowCount() == len(pending) > 0
     with qtbot.waitSignal(page.open_student) as blocker:

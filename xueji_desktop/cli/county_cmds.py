@@ -114,6 +114,14 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_county_change_evidence)
 
+    p = csub.add_parser("reset-key", help="重置学校登记的签名密钥（学校换电脑、密钥丢失后；须主管领导，写明原因）",
+                        description="忘记学校登记的密钥：该校下一个数据包须按新的指纹回执重新核对后登记。"
+                                    "只有主管领导（leader）能执行；原因、旧指纹和执行人记入操作日志。")
+    add_db_args(p)
+    p.add_argument("school", help="10 位学校标识码")
+    p.add_argument("--reason", required=True, help="重置原因，如“学校电脑损坏重装”")
+    p.set_defaults(func=cmd_county_reset_key)
+
     for name in COUNTY_COMMAND_MODULES:
         import_module(name).register_county(csub)
 
@@ -311,3 +319,13 @@ def cmd_county_export_up(args) -> int:
     return 0
 
 
+
+
+def cmd_county_reset_key(args) -> int:
+    from ..county.schools import reset_school_key
+
+    with open_store(args) as store:
+        old = reset_school_key(store, args.school, args.reason)
+    print(f"已重置学校 {args.school} 的登记密钥（原指纹 {old}）。该校下一个数据包导入时，"
+          "须用 --confirm-fingerprint 输入学校新打印的指纹回执上的指纹。")
+    return 0

@@ -47,9 +47,12 @@ def register(sub) -> None:
     add_db_args(p)
     p.add_argument("package", type=Path)
     p.set_defaults(func=cmd_school_load_init)
-    p = ssub.add_parser("fingerprint", help="显示本校签名密钥指纹（电话告知县级核对）")
+    p = ssub.add_parser("fingerprint", help="显示本校签名密钥指纹和本校接受的县级密钥指纹；--print 打印回执（PDF）")
     add_db_args(p)
-    p.set_defaults(func=cmd_fingerprint)
+    p.add_argument("--print", dest="print_slip", action="store_true",
+                   help="写出指纹回执 PDF（盖章后交县级核对），默认 ./密钥指纹回执_学校标识码.pdf")
+    p.add_argument("--out", type=Path, help="回执 PDF 的文件名（与 --print 一起用）")
+    p.set_defaults(func=cmd_school_fingerprint)
 
 
 # ---- school side --------------------------------------------------------------------------------
@@ -103,9 +106,10 @@ def cmd_school_init(args) -> int:
 
     store, recovery, fp = init_from_package(args.package, db_path(args), username=args.user,
                                             password=password("新密码：", confirm=True), display_name=args.display_name)
-    store.close()
-    print(f"已用初始化包创建学校数据文件：{db_path(args)}")
-    print_fingerprint(fp)
+    with store:
+        print(f"已用初始化包创建学校数据文件：{db_path(args)}")
+        print_fingerprint(fp)
+        _print_county_fingerprint(store)
     print_recovery(recovery)
     return 0
 
@@ -115,9 +119,46 @@ def cmd_school_load_init(args) -> int:
 
     with open_store(args) as store:
         fp = apply_init(store, read_init_package(args.package))
-    print("已载入初始化包。")
-    print_fingerprint(fp)
+        print("已载入初始化包。")
+        print_fingerprint(fp)
+        _print_county_fingerprint(store)
     return 0
+
+
+def _print_county_fingerprint(store) -> None:
+    from ..exchange.school_side import county_fingerprint
+
+    fp = county_fingerprint(store.conn)
+    if fp:
+        print(f"本校接受的县级签名密钥（{store.meta('county_name', '')}）指纹：\n    {fp}\n"
+              "请与县级公布或电话告知的指纹核对；不一致时请勿上报，立即与县级联系。\n")
+
+
+def cmd_school_fingerprint(args) -> int:
+    from ..exchange.school_side import key_slip_info
+
+    with open_store(args) as store:
+        info = key_slip_info(store)
+        if args.print_slip:
+            target = args.out or Path(f"密钥指纹回执_{info.school_code}.pdf")
+            _write_slip(info, target)
+            with store.transaction() as tx:
+                tx.audit("打印指纹回执", "exchange_keys", "own_signing", {"file": [None, target.name]})
+    print_fingerprint(info.fingerprint)
+    if info.county_fingerprint:
+        print(f"本校接受的县级签名密钥（{info.county_name}）指纹：\n    {info.county_fingerprint}\n")
+    if args.print_slip:
+        print(f"已写出指纹回执：{target}（打印、签字盖章后交县级核对）")
+    return 0
+
+
+def _write_slip(info, target: Path) -> None:
+    from ..printing.key_slip import TITLE, key_slip
+    from ..ui.print_render import write_pdf  # lazy: Qt is loaded only when a PDF is actually drawn
+
+    if target.suffix.lower() != ".pdf":
+        raise BadInput(f"回执文件应以 .pdf 结尾：{target}")
+    write_pdf([key_slip(info)], target, 1, title=TITLE)
 
 
 def cmd_fingerprint(args) -> int:

@@ -65,7 +65,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("backup", help="写出加密备份并校验")
     add_db_args(p)
-    p.add_argument("--out", type=Path, help="备份文件或文件夹（默认：数据目录下 backups/）")
+    p.add_argument("--out", help="备份文件（.xjdb）或文件夹（已有的、以 / 结尾的或不带扩展名的；不存在时创建）"
+                                 "（默认：数据目录下 backups/）")
     p.add_argument("--auto", action="store_true", help="滚动自动备份：只保留最近 N 份（设置 auto_backup_count）")
     p.set_defaults(func=cmd_backup)
 
@@ -247,7 +248,7 @@ def cmd_backup(args) -> int:
     with open_store(args) as store:
         if args.auto:
             keep = int(store.meta("auto_backup_count", str(DEFAULT_AUTO_BACKUPS)))
-            folder = args.out or (user_data_dir() / "backups")
+            folder = Path(args.out) if args.out else user_data_dir() / "backups"
             path = auto_backup(store, folder, keep)
         else:
             path = store.backup(args.out or (user_data_dir() / "backups"))

@@ -63,8 +63,9 @@ def check_package(store: Store, path: Path | str, data: bytes | None = None) -> 
         raise BadInput(f"{name}：学校 {code}{sender.get('name', '')} 不在本县学校名单中，拒绝导入。")
     school_name, registered, last_seq = rows[0]
     if registered is not None and bytes(registered) != env.signing_public:
-        raise BadInput(f"{name}：学校 {code}{school_name} 的数据包由另一把密钥签名（指纹 {env.fingerprint}，"
-                       f"登记的是 {keys.fingerprint(bytes(registered))}），拒绝导入。请与学校核实。")
+        raise BadInput(f"{name}：学校 {code}{school_name} 的数据包不是由本县登记的该校密钥（指纹 "
+                       f"{keys.fingerprint(bytes(registered))}）签名的，拒绝导入。请与学校核实；学校换了电脑、"
+                       "密钥丢失时，由主管领导重置该校密钥（xueji county reset-key）后重新核对回执。")
     if env.sequence <= last_seq:
         raise BadInput(f"{name}：序号 {env.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包"
                        f"（防止回退）。")
@@ -82,11 +83,17 @@ def import_package(store: Store, path: Path | str, *, confirm_fingerprint: str |
     store.require("clerk")
     check, env = check_package(store, path)
     if check.needs_confirmation:
+        # The package's own fingerprint is never shown here: a message showing it could simply be copied back,
+        # and then the confirmation would confirm nothing. The county types what the school read out or printed.
         if not confirm_fingerprint:
-            raise BadInput(f"{check.file}：学校 {check.school_code}{check.school_name} 第一次上报，请先电话核对其密钥"
-                           f"指纹 {check.fingerprint}，再用 --confirm-fingerprint 确认后导入。")
+            raise BadInput(f"{check.file}：学校 {check.school_code}{check.school_name} 第一次上报（或密钥已重置），"
+                           "需要先核对它的签名密钥：请学校打印指纹回执（xueji school fingerprint --print，或"
+                           "“导入导出 → 上报”页的“打印指纹回执”）并盖章送来，或电话逐组读出；把回执上的指纹"
+                           "输入 --confirm-fingerprint（图形界面：导入时弹出的核对框）后再导入。")
         if keys.normalise_fingerprint(confirm_fingerprint) != keys.normalise_fingerprint(check.fingerprint):
-            raise BadInput(f"{check.file}：确认的指纹与数据包的签名密钥指纹 {check.fingerprint} 不一致，拒绝导入。")
+            raise BadInput(f"{check.file}：输入的指纹与学校 {check.school_code}{check.school_name} 数据包的签名密钥"
+                           "不一致，拒绝导入。请核对学校回执上的指纹；"
+                           "确实无误时，这个数据包不是该校现在的密钥签发的（可能被冒名），请与学校核实。")
     tick(progress, 0, 3, f"解密 {check.file}")
     body = env.decrypt(keystore.require_private(store.conn, keystore.OWN_ENCRYPTION))
     tick(progress, 1, 3, f"校验 {check.file}")
@@ -161,7 +168,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
                      str(r.get("birth_date", "")), str(r.get("id_type", "")),
                      str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
-                     s.raw or payload.student_line(s)))
+                     s.raw or payload.student_line(s), s.student_number))
         if s.photo:
             photos.append((s.uid, s.photo))
     # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
@@ -178,7 +185,8 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                        [(code, str(c.get("class_code", "")), str(c.get("name", "")),
                          json.dumps(c, ensure_ascii=False)) for c in sub.classes])
         tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
-                       " id_number, status, pending, id_problem, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " id_number, status, pending, id_problem, data, student_number)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        rows)
         if photos:
             ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())
@@ -194,7 +202,8 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
              json.dumps(sub.manifest.get("counts", {}), ensure_ascii=False), env.signing_public, enc_public,
              tx.ts if registering else None, code))
         if registering:
-            tx.audit("登记学校密钥", "county_schools", code, {"fingerprint": [None, check.fingerprint]})
+            tx.audit("登记学校密钥", "county_schools", code,
+                     {"fingerprint": [None, check.fingerprint], "confirmed_by": [None, store.user.username]})
         tx.audit("导入学校数据", "county_schools", code,
                  {"sequence": [None, check.sequence], "students": [old, len(rows)], "file": [None, check.file]})
     return ImportResult(check.file, code, check.school_name, check.sequence, len(rows), old,

@@ -26,15 +26,16 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
+from ..records.student_number import assign_temporary
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
 from ..storage import audit
 from ..storage.audit import created_json
 from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
-from .columns import Column, Implied
+from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
-from .reader import check_container, data_row_estimate, find_layouts, iter_data_rows
+from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
 
 CHUNK = 1000
@@ -120,7 +121,7 @@ class ImportResult:
                  + (f"，未导入 {len(self.refused_rows)} 行" if self.refused_rows else "") + "。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
-            lines.append("未识别的列（已忽略）：" + "、".join(self.unknown_headers))
+            lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
         if self.missing_columns:
             lines.append("文件缺少必填列（这些项需在程序中补填，同一个值可用“学生信息”页的“批量填写”或 xueji fill"
                          "一次填好）：" + "、".join(self.missing_columns))
@@ -363,6 +364,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     """Import ``path`` in one transaction; write the error workbook to ``report`` when given."""
     path = Path(path)
     today = today or date.today()
+    if report is not None:
+        check_xlsx_target(report)  # before the import, not after it
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
     wb, sheets = find_layouts(path)
@@ -479,6 +482,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
             batches.close()  # now, not when a traceback lets go of it: stops the workers and the reading thread
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
+        assign_temporary(tx)  # 临时学籍号 for the new records (and any still without one)
         if progress is not None:
             progress.check()  # a cancel pressed during the last batch still rolls everything back
         tx.audit("导入Excel", "students", "", {

@@ -15,13 +15,35 @@ from .keyring import Keyring, keyring_path
 DEFAULT_AUTO_BACKUPS = 7
 
 
-def write_backup(store, target: Path) -> Path:
-    target = Path(target)
-    if target.is_dir():
-        target = target / f"{store.path.stem}_{datetime.now():%Y%m%d-%H%M%S}.xjdb"
+def backup_target(store, out: Path | str) -> Path:
+    """The backup file ``out`` names. A folder — one that exists, a path ending in a separator (``D:\\备份\\``,
+    ``backups/``) or a name without a file extension — gets a dated file inside it (the folder is created);
+    anything else is the file itself."""
+    raw = str(out)
+    out = Path(out)
+    if out.is_dir() or raw.endswith(("/", os.sep)) or (not out.exists() and not out.suffix):
+        return out / f"{store.path.stem}_{datetime.now():%Y%m%d-%H%M%S}.xjdb"
+    return out
+
+
+def write_backup(store, out: Path | str) -> Path:
+    target = backup_target(store, out)
     if target.exists():
         raise BadInput(f"备份文件已存在：{target}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    created = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return _write_verified(store, target)
+    except BaseException:
+        for folder in created:  # innermost first: leave no empty folder behind a failed backup
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+
+
+def _write_verified(store, target: Path) -> Path:
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
     # Its own plain connection: the whole file is copied and counted even when the signed-in account is a

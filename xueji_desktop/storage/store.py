@@ -335,7 +335,7 @@ class Store:
         """Write an encrypted copy (same key) plus its keyring, then open and check it."""
         from .backup import write_backup
 
-        return write_backup(self, Path(target))
+        return write_backup(self, target)
 
     def integrity(self) -> tuple[bool, str]:
         return integrity_ok(self.conn)

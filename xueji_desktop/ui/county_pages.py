@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -58,10 +59,36 @@ class CountySchoolsPage(QWidget):
         add.clicked.connect(self.add_school)
         make_init = QPushButton(self.tr("生成初始化包…"))
         make_init.clicked.connect(self.choose_make_init)
-        for w in (self.code, self.name, self.region, add, make_init):
+        reset = QPushButton(self.tr("重置学校密钥…"))
+        reset.setToolTip(self.tr("学校换电脑、密钥丢失后：须主管领导执行并写明原因，记入操作日志"))
+        reset.clicked.connect(self.ask_reset_key)
+        for w in (self.code, self.name, self.region, add, make_init, reset):
             form.addWidget(w)
         layout.addLayout(form)
         self.refresh()
+
+    def ask_reset_key(self) -> None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        if len(rows) != 1:
+            QMessageBox.information(self, self.tr("重置学校密钥"), self.tr("请先在列表中选中一所学校。"))
+            return
+        code = self.table.item(rows.pop(), 0).text()
+        reason, ok = QInputDialog.getText(self, self.tr("重置学校密钥"), self.tr(
+            "重置学校 %1 登记的签名密钥（学校换电脑、密钥丢失后）。该校下一个数据包须按新的指纹回执重新核对。"
+            "须主管领导执行。\n重置原因：").replace("%1", code))
+        if ok:
+            self.reset_key(code, reason)
+
+    def reset_key(self, code: str, reason: str) -> bool:
+        try:
+            old = school_list.reset_school_key(self.store, code, reason)
+        except XuejiError as exc:
+            show_error(self, self.tr("重置学校密钥"), exc)
+            return False
+        QMessageBox.information(self, self.tr("重置学校密钥"), self.tr(
+            "已重置学校 %1 的登记密钥（原指纹 %2），已记入操作日志。").replace("%1", code).replace("%2", old))
+        self.refresh()
+        return True
 
     def refresh(self) -> None:
         c = workspace.county_profile(self.store)
@@ -97,26 +124,30 @@ class CountySchoolsPage(QWidget):
 
 
 class FingerprintDialog(QDialog):
-    """First import of a school: the clerk types the fingerprint the school read out over the phone."""
+    """First import of a school (or the first after its key was reset): the clerk types the fingerprint from the
+    school's stamped slip (回执, ``xueji school fingerprint --print``) or as read out over the phone. The package's
+    own fingerprint is never shown — it could simply be copied back — and the core compares the two."""
 
     def __init__(self, check: intake.PackageCheck, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check = check
         self.setWindowTitle(self.tr("核对学校密钥指纹"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("学校 %1 第一次上报数据。请打电话给学校，请对方读出本校签名密钥指纹，"
-                                        "输入到下面；与数据包的指纹一致才能登记并导入。")
-                                .replace("%1", check.school_code + check.school_name)))
+        text = QLabel(self.tr("学校 %1 第一次上报数据（或其密钥已重置）。请把该校盖章的“密钥指纹回执”上的指纹"
+                              "逐组输入下面（或打电话请学校逐组读出）；与数据包的签名密钥一致才会登记并导入。")
+                      .replace("%1", check.school_code + check.school_name))
+        text.setWordWrap(True)
+        layout.addWidget(text)
         form = QFormLayout()
-        form.addRow(self.tr("数据包的指纹："), QLabel(check.fingerprint))
+        form.addRow(self.tr("学校："), QLabel(check.school_code + " " + check.school_name))
         self.typed = QLineEdit()
         self.typed.setPlaceholderText("XXXX XXXX XXXX XXXX XXXX")
-        form.addRow(self.tr("学校读出的指纹："), self.typed)
+        form.addRow(self.tr("回执上的指纹："), self.typed)
         layout.addLayout(form)
         self.status = QLabel()
         layout.addWidget(self.status)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("一致，登记并导入"))
+        self.buttons.button(QDialogButtonBox.Ok).setText(self.tr("核对并导入"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -127,14 +158,11 @@ class FingerprintDialog(QDialog):
     def ok_button(self) -> QPushButton:
         return self.buttons.button(QDialogButtonBox.Ok)
 
-    def matches(self) -> bool:
-        return keys.normalise_fingerprint(self.typed.text()) == keys.normalise_fingerprint(self.check.fingerprint)
-
     def _update(self) -> None:
-        ok = self.matches()
-        self.ok_button.setEnabled(ok)
-        typed = keys.normalise_fingerprint(self.typed.text())
-        self.status.setText("" if ok or len(typed) < 20 else self.tr("指纹不一致：不要导入，请与学校核实。"))
+        digits = len(keys.normalise_fingerprint(self.typed.text()))
+        self.ok_button.setEnabled(digits == 20)
+        self.status.setText("" if digits in (0, 20) else self.tr("指纹共 20 位（5 组 × 4 位），已输入 %1 位。")
+                            .replace("%1", str(digits)))
 
 
 class CountyImportPage(QWidget):

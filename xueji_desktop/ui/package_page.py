@@ -61,7 +61,11 @@ class PackageExportPage(QWidget):
         self.init_button.clicked.connect(self.choose_init)
         self.feedback_button = QPushButton(self.tr("导入县级反馈…"))
         self.feedback_button.clicked.connect(self.choose_feedback)
-        for w in (self.include_pending, self.export_button, self.init_button, self.feedback_button):
+        self.slip_button = QPushButton(self.tr("打印指纹回执…"))
+        self.slip_button.setToolTip(self.tr("写出密钥指纹回执（PDF），打印、签字盖章后交县级核对本校第一个数据包"))
+        self.slip_button.clicked.connect(self.choose_slip)
+        for w in (self.include_pending, self.export_button, self.init_button, self.feedback_button,
+                  self.slip_button):
             bar.addWidget(w)
         bar.addStretch(1)
         layout.addLayout(bar)
@@ -80,8 +84,11 @@ class PackageExportPage(QWidget):
     def refresh(self) -> None:
         fp = keystore.own_fingerprint(self.store.conn)
         county = self.store.meta("county_name", "")
-        self.key_label.setText(self.tr("本校签名密钥指纹：%1（县级：%2）").replace("%1", fp or self.tr("未初始化"))
-                               .replace("%2", county or self.tr("未载入初始化包")))
+        county_fp = school_side.county_fingerprint(self.store.conn)
+        self.key_label.setText(self.tr("本校签名密钥指纹：%1\n本校接受的县级（%2）密钥指纹：%3")
+                               .replace("%1", fp or self.tr("未初始化"))
+                               .replace("%2", county or self.tr("未载入初始化包")).replace("%3", county_fp or "—"))
+        self.slip_button.setEnabled(bool(fp))
         errors = school_side.blocking_errors(self.store)
         self.pending_count = len(errors)
         self.blocking_label.setText(
@@ -125,8 +132,30 @@ class PackageExportPage(QWidget):
                 show_error(self, self.tr("载入初始化包"), exc)
                 return
             QMessageBox.information(self, self.tr("载入初始化包"),
-                                    self.tr("已载入。请把本校签名密钥指纹电话读给县级核对：\n\n%1").replace("%1", fp))
+                                    self.tr("已载入。请打印指纹回执（“打印指纹回执…”）盖章交县级，或把本校签名密钥指纹"
+                                            "电话读给县级核对：\n\n%1\n\n本校接受的县级密钥指纹：%2\n请与县级公布的核对。")
+                                    .replace("%1", fp).replace("%2", school_side.county_fingerprint(self.store.conn)))
             self.refresh()
+
+    def choose_slip(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存指纹回执"), self.tr("密钥指纹回执.pdf"),
+                                              self.tr("PDF (*.pdf)"))
+        if path:
+            self.write_slip(Path(path))
+
+    def write_slip(self, path: Path) -> bool:
+        from ..printing.key_slip import TITLE, key_slip
+        from .print_render import write_pdf
+
+        try:
+            write_pdf([key_slip(school_side.key_slip_info(self.store))], path, 1, title=TITLE)
+            with self.store.transaction() as tx:
+                tx.audit("打印指纹回执", "exchange_keys", "own_signing", {"file": [None, path.name]})
+        except XuejiError as exc:
+            show_error(self, self.tr("打印指纹回执"), exc)
+            return False
+        self.result_label.setText(self.tr("已写出指纹回执：%1（打印、签字盖章后交县级）").replace("%1", str(path)))
+        return True
 
     def choose_feedback(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("选择县级反馈包"), "", self.tr("数据包 (*.xjpkg)"))
