@@ -268,6 +268,33 @@ V7 = """
 DROP INDEX students_name;
 """
 
+
+
+# v8: 学籍号 (seed 001 §5.3). Schools: each record's number (临时 L…, replaced by the county's 正式 G…/J…),
+# unique in the store; records already there get a temporary one. County: the number each school sent, and
+# the formal numbers the county has given (kept apart from county_students, which each import replaces).
+V8 = """
+ALTER TABLE students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX students_number ON students(student_number) WHERE student_number != '';
+ALTER TABLE county_students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
+CREATE INDEX county_students_number ON county_students(student_number) WHERE student_number != '';
+CREATE TABLE county_student_numbers (
+    uid         TEXT PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    school_code TEXT NOT NULL,
+    assigned_at TEXT NOT NULL
+);
+"""
+
+
+def _v8(conn) -> None:
+    for statement in _split_sql(V8):
+        conn.execute(statement)
+    from ..records.student_number import backfill_temporary
+
+    backfill_temporary(conn)
+
+
 # v9 (issue 25): who may see what. A class teacher's account names its classes; teachers mark records 已核对
 # against the paper form (kept with the record's updated_at, so a later edit makes the mark stale) and
 # propose edits that the clerk accepts; data for a using unit leaves only by an approved export request;
@@ -318,32 +345,6 @@ CREATE TABLE no_id_proofs (
     sent_by    TEXT NOT NULL DEFAULT ''
 );
 """
-
-
-# v8: 学籍号 (seed 001 §5.3). Schools: each record's number (临时 L…, replaced by the county's 正式 G…/J…),
-# unique in the store; records already there get a temporary one. County: the number each school sent, and
-# the formal numbers the county has given (kept apart from county_students, which each import replaces).
-V8 = """
-ALTER TABLE students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
-CREATE UNIQUE INDEX students_number ON students(student_number) WHERE student_number != '';
-ALTER TABLE county_students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
-CREATE INDEX county_students_number ON county_students(student_number) WHERE student_number != '';
-CREATE TABLE county_student_numbers (
-    uid         TEXT PRIMARY KEY,
-    number      TEXT NOT NULL UNIQUE,
-    school_code TEXT NOT NULL,
-    assigned_at TEXT NOT NULL
-);
-"""
-
-
-def _v8(conn) -> None:
-    for statement in _split_sql(V8):
-        conn.execute(statement)
-    from ..records.student_number import backfill_temporary
-
-    backfill_temporary(conn)
-
 
 Migration = tuple[int, str, Callable | str]
 
