@@ -44,8 +44,11 @@ def _comment(col: Column) -> str:
 
 
 def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: int | None = None,
-                   progress: Progress | None = None) -> int:
-    """Write the template with ``rows`` (lists of cell strings in :func:`columns` order); returns rows written."""
+                   progress: Progress | None = None, extra_headers: tuple[str, ...] = ()) -> int:
+    """Write the template with ``rows`` (lists of cell strings in :func:`columns` order); returns rows written.
+
+    ``extra_headers`` are plain text columns placed after the first (学校标识码), e.g. 学校名称 in the county's
+    export; each row then carries their cells in the same place."""
     path = check_xlsx_target(path)
     if not path.parent.is_dir():  # before the work, not after it
         raise BadInput(f"保存位置不存在：{path.parent}。请选择已有的文件夹。")
@@ -76,7 +79,12 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
     codes_ws.hide()
 
     ws.set_row(0, 32)
+    for j, header in enumerate(extra_headers, start=1):
+        ws.set_column(j, j, 24, text)
+        ws.write_string(0, j, header, head_opt)
+    shift = len(extra_headers)
     for j, col in enumerate(cols):
+        j += shift if j else 0
         width = 22 if col.key in ("id_number", "current_address", "household_address") else 12
         ws.set_column(j, j, width, text)
         ws.write_string(0, j, col.header, head_req if col.required else head_opt)
@@ -86,7 +94,7 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
                 "validate": "list", "source": table_ref[col.field.codes], "error_type": "warning",
                 "error_title": col.field.label, "error_message": f"请从下拉列表中选择{col.field.label}。",
             })
-    ws.freeze_panes(1, 2)
+    ws.freeze_panes(1, 2 + shift)
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True,
                     "delete_rows": True, "sort": True, "autofilter": True})
 

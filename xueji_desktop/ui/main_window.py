@@ -59,6 +59,8 @@ TEACHER_PAGES: dict[str, str | list[tuple[str, str]]] = {
 COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "学校管理": "county_pages:CountySchoolsPage",
     "导入学校数据": "county_pages:CountyImportPage",
+    "学生数据": "county_browser:CountyStudentsPage",
+    "统计": "county_stats_page:CountyStatsPage",
     "问题学籍": "package_page:ProblemsPage",
     "审核": "county_pages:CountyReviewPage",
     "上报": "county_pages:CountyUpPage",
