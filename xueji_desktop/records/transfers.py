@@ -160,6 +160,8 @@ def request_transfer(store: Store, *, id_number: str, name: str, from_school: st
     if not number:
         raise BadInput("请填写学生的身份证件号（--id-number），转学按身份证件号找到学籍。")
     errors = [i.message for i in checked.issues if i.severity == "error"]
+    if number.isdigit() and len(number) not in (8, 10, 15, 18):  # 18: 居民身份证; 8/10: 台湾居民来往大陆通行证
+        errors.append(f"共 {len(number)} 位，居民身份证号应为 18 位，请核对转学证明上的号码。")
     if errors:
         raise BadInput(f"身份证件号 {number} 有误：{errors[0]}")
     name = name.strip()
