@@ -87,25 +87,11 @@ def cmd_request(args) -> int:
     return 0
 
 
-def transfer_rows(store) -> list[dict]:
-    from ..records.transfers import list_requests, next_step, outgoing
-
-    rows = [{"direction": "in", "ref": t.ref, "key": t.key, "name": t.name, "id_number": t.id_number,
-             "other_school": t.from_school, "other_school_name": t.from_school_name, "class": t.class_name,
-             "effective_date": t.effective_date, "state": t.state, "state_name": t.state_name,
-             "reason": t.state_reason, "parties": t.parties, "next_step": next_step(t)}
-            for t in list_requests(store)]
-    rows += [{"direction": "out", "ref": str(o["change_id"]), "key": o["key"], "name": o["name"],
-              "id_number": o["id_number"], "other_school": o["to_school"], "other_school_name": o["to_school_name"],
-              "class": "", "effective_date": o["effective_date"], "state": o["status"],
-              "state_name": o["status_name"], "reason": "", "parties": {}, "next_step": o["next_step"]}
-             for o in outgoing(store)]
-    return rows
-
-
 def cmd_list(args) -> int:
+    from ..records.transfers import transfer_overview
+
     with open_store(args) as store:
-        rows = transfer_rows(store)
+        rows = transfer_overview(store)
     if args.json:
         print_json(rows)
         return 0

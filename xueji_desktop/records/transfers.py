@@ -291,6 +291,22 @@ def outgoing(store_or_conn) -> list[dict[str, Any]]:
     return out
 
 
+def transfer_overview(store_or_conn) -> list[dict[str, Any]]:
+    """Every transfer of this school, in (requests it made) and out (转出 it was asked for), one dict each
+    with the other school, the state, the four parties' states and the next step (CLI list, GUI 转学 page)."""
+    rows = [{"direction": "in", "ref": t.ref, "key": t.key, "name": t.name, "id_number": t.id_number,
+             "other_school": t.from_school, "other_school_name": t.from_school_name, "class": t.class_name,
+             "effective_date": t.effective_date, "state": t.state, "state_name": t.state_name,
+             "reason": t.state_reason, "parties": t.parties, "next_step": next_step(t)}
+            for t in list_requests(store_or_conn)]
+    rows += [{"direction": "out", "ref": str(o["change_id"]), "key": o["key"], "name": o["name"],
+              "id_number": o["id_number"], "other_school": o["to_school"], "other_school_name": o["to_school_name"],
+              "class": "", "effective_date": o["effective_date"], "state": o["status"],
+              "state_name": o["status_name"], "reason": "", "parties": {}, "next_step": o["next_step"]}
+             for o in outgoing(store_or_conn)]
+    return rows
+
+
 # ---- package parts (exchange/school_side.py calls these) ---------------------------------------------------
 
 def requests_for_package(conn) -> list[dict[str, Any]]:
