@@ -96,9 +96,12 @@ def breakdown(files: list[Path], rounds: int = 3) -> None:
             timed("bare: draft 1/8 decode + resize + encode", bare_bytes, data)
             raw = Image.open(io.BytesIO(data)).size
             source = fix._Source(data, raw, True)
-            img = timed("fix: first decode (long side ≥ 1000)", source.decode, min(1.0, fix.MEASURE_SIDE / max(raw)))
-            found = timed("fix: measure head (detector + hair top)", head.measure, np.asarray(img))
-            box = head.crop_box(found.head)
+            img = timed(f"fix: first decode (long side ≥ {fix.DECODE_SIDE})", source.decode,
+                        min(1.0, fix.DECODE_SIDE / max(raw)))
+            shrink = max(1, max(img.size) // fix.MEASURE_SIDE)
+            small = timed("fix: reduce for measuring", img.reduce, shrink) if shrink > 1 else img
+            found = timed("fix: measure head (detector + hair top)", head.measure, np.asarray(small))
+            box = head.crop_box(found.head.mapped(shrink))
             before = source.scale
             img2, box = timed("fix: second decode when the crop needs it", source.enough_for, img, box)
             second += source.scale != before

@@ -206,7 +206,8 @@ def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str,
             return fixed.jpeg, _check_dict(fixed.check)
         except BadInput:
             pass
-    check = check_photo_bytes(data, path)
+    reduce_to = None if keep_originals else imaging.reduced_size(data, MAX_STORED_PIXELS)
+    check = check_photo_bytes(data, path, analyse_at=reduce_to, keep_pixels=reduce_to is not None)
     if fix and not check.ok and check.problems[0].code != "format.unreadable":
         try:
             fixed = fix_photo_bytes(data, name=path)
@@ -217,8 +218,8 @@ def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str,
                 return fixed.jpeg, _check_dict(fixed.check)
     if check.problems and check.problems[0].code == "format.unreadable":
         return None, _check_dict(check)
-    if not keep_originals and check.measured.get("width", 0) * check.measured.get("height", 0) > MAX_STORED_PIXELS:
-        data = imaging.reduced(data, MAX_STORED_PIXELS)
+    if check.pixels is not None:
+        data = imaging.reduced(check.pixels, MAX_STORED_PIXELS)
     return data, _check_dict(check)
 
 
