@@ -170,11 +170,12 @@ def main() -> None:
         fix_s = time.perf_counter() - start
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         growth = (db_bytes(store.path) - before) / len(files)
-        passed = len(files) - len(report.failing)
+        passed = report.imported - len(report.failing)
+        reasons = sorted({p[:12] for _, _, probs in report.failing for p in probs})
         print(f"bare Pillow draft+resize+encode  {bare_s:6.1f} s  {len(files) / bare_s:6.1f} photos/s")
         print(f"import-photos --fix             {fix_s:6.1f} s  {len(files) / fix_s:6.1f} photos/s  "
-              f"({report.imported} stored, {passed} pass every check; the rest fail only on the white wall: "
-              f"{sorted({p for _, _, probs in report.failing for p in probs})[:1] or '-'})")
+              f"({report.imported} stored, {len(report.plan.matched)} matched, {passed} pass every check; "
+              f"the others fail on: {'、'.join(reasons) or '-'}…)")
         ratio = bare_s / fix_s
         print(f"ratio import --fix / bare = {ratio:.2f} (bar ≥ 0.70: {'PASS' if ratio >= 0.7 else 'FAIL'})")
         print(f"database growth {growth / 1000:.1f} KB per photo (bar < 100 KB: "
