@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from xueji_desktop.masking import mask_id, mask_phone
 from xueji_desktop.printing.form import FILL_HINT, FormHeader, build_form, form_items
 from xueji_desktop.printing.layout import Image, Text
-from xueji_desktop.printing.roster import RosterHeader, build_roster, mask_id, mask_phone, roster_row
+from xueji_desktop.printing.roster import RosterHeader, build_roster, roster_row
 
 from .conftest import LONG_CURRENT, special_student
 
@@ -12,9 +13,9 @@ from .conftest import LONG_CURRENT, special_student
 def test_form_has_items_1_to_37_with_stars_from_the_spec():
     items = form_items()
     assert sorted(items) == list(range(1, 38))
-    assert items[1].label == "姓名★" and items[2].label == "曾用名"
-    assert items[23].label == "身份证号★" and items[23].member == 0 and items[32].member == 1
-    assert items[36].label == "残疾类型"  # conditionally required: no star on the paper form
+    assert items[1].paper_label == "姓名★" and items[2].paper_label == "曾用名"
+    assert items[23].paper_label == "身份证号★" and items[23].member == 0 and items[32].member == 1
+    assert items[36].paper_label == "残疾类型"  # conditionally required: no star on the paper form
     page = build_form(None)
     texts = page.texts()
     for number in range(1, 38):

@@ -268,7 +268,6 @@ V7 = """
 DROP INDEX students_name;
 """
 
-
 # v8: 学籍号 (seed 001 §5.3). Schools: each record's number (临时 L…, replaced by the county's 正式 G…/J…),
 # unique in the store; records already there get a temporary one. County: the number each school sent, and
 # the formal numbers the county has given (kept apart from county_students, which each import replaces).
@@ -294,6 +293,161 @@ def _v8(conn) -> None:
     backfill_temporary(conn)
 
 
+# v9: transfers (转学: records/transfers.py, county/transfers.py, county/transfer_packages.py).
+# School side: the requests this school made as the receiving school, with their evidence and the state at each
+# of the four parties as last heard. County side: every transfer touching the county (as receiving or sending
+# county, or both), the counties it exchanges transfer packages with (keys confirmed once by fingerprint), and
+# each merged student's 学籍状态.
+V9 = """
+CREATE TABLE transfers (
+    id               INTEGER PRIMARY KEY,
+    key              TEXT NOT NULL UNIQUE,        -- <receiving school code>-<id>: names it at every party
+    id_number        TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    from_school      TEXT NOT NULL,               -- 转出学校标识码
+    from_school_name TEXT NOT NULL DEFAULT '',
+    class_id         INTEGER REFERENCES classes(id),
+    effective_date   TEXT NOT NULL,
+    reason           TEXT NOT NULL DEFAULT '',
+    cross_province   INTEGER NOT NULL DEFAULT 0,  -- done in the national system (exported as a sheet)
+    state            TEXT NOT NULL,               -- applied | sent | arrived | rejected | refused | withdrawn
+    state_reason     TEXT NOT NULL DEFAULT '',    -- why refused/rejected, by whom
+    parties          TEXT NOT NULL DEFAULT '{}',  -- {rs, rc, ss, sc: {state, reason, at}} as the county reported
+    student_id       INTEGER REFERENCES students(id),
+    applied_by       TEXT NOT NULL,
+    applied_at       TEXT NOT NULL,
+    decided_by       TEXT NOT NULL DEFAULT '',
+    decided_at       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX transfers_id_number ON transfers(id_number);
+
+CREATE TABLE transfer_files (
+    id          INTEGER PRIMARY KEY,
+    transfer_id INTEGER NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+    filename    TEXT NOT NULL,
+    content     BLOB NOT NULL,
+    sha256      TEXT NOT NULL
+);
+
+ALTER TABLE county_students ADD COLUMN enrolment TEXT NOT NULL DEFAULT 'enrolled';
+
+CREATE TABLE county_transfers (
+    key              TEXT PRIMARY KEY,
+    id_number        TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    to_school        TEXT NOT NULL,
+    to_school_name   TEXT NOT NULL DEFAULT '',
+    to_county        TEXT NOT NULL,
+    from_school      TEXT NOT NULL,
+    from_school_name TEXT NOT NULL DEFAULT '',
+    from_county      TEXT NOT NULL DEFAULT '',    -- '' until the receiving county names it (cross-county)
+    request          TEXT NOT NULL DEFAULT '{}',  -- effective_date, class_code, reason, evidence, approvals
+    parties          TEXT NOT NULL DEFAULT '{}',  -- {rs, rc, ss, sc: {state, reason, at}}
+    state            TEXT NOT NULL,               -- open | refused | withdrawn | completed
+    ss_change_id     INTEGER,                     -- the sending school's 转出 change record
+    record           TEXT NOT NULL DEFAULT '',    -- the student line as the sending school last sent it
+    photo            BLOB,
+    history          TEXT NOT NULL DEFAULT '[]',  -- the sending school's change records of the student
+    unsent           INTEGER NOT NULL DEFAULT 0,  -- changed since the last package to the other county
+    updated_at       TEXT NOT NULL
+);
+CREATE INDEX county_transfers_id_number ON county_transfers(id_number);
+
+CREATE TABLE county_peers (
+    code              TEXT PRIMARY KEY,          -- the other county's 6-digit code
+    name              TEXT NOT NULL DEFAULT '',
+    signing_public    BLOB,                      -- registered on first import, after the fingerprint is confirmed
+    encryption_public BLOB,
+    key_registered_at TEXT,
+    in_sequence       INTEGER NOT NULL DEFAULT 0,  -- last package imported from it
+    out_sequence      INTEGER NOT NULL DEFAULT 0,  -- last package written to it
+    sent_encrypted    INTEGER NOT NULL DEFAULT 0   -- it has had our keys and a package encrypted to it
+);
+"""
+
+
+# v10: the county's own work (county/): one covering index with the county list's keys in list order (school,
+# class, name; 学籍状态 is v9's county_students.enrolment); schools the list from above lacks (标识码 0000000000
+# until known, seed 001), told apart by name; 营养改善计划 per school and the county's 县级责任体系; the counties
+# a city store has registered.
+V10 = """
+CREATE INDEX county_students_list ON county_students(school_code, class_code, name, enrolment, id_number);
+ALTER TABLE county_schools ADD COLUMN nutrition INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE county_placeholder_schools (
+    name        TEXT PRIMARY KEY,
+    region_code TEXT NOT NULL,
+    nutrition   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE county_nutrition_contacts (
+    id     INTEGER PRIMARY KEY,
+    role   TEXT NOT NULL,                -- 职责, e.g. 县级牵头单位 / 食品安全 / 资金监管
+    unit   TEXT NOT NULL,
+    person TEXT NOT NULL,
+    phone  TEXT NOT NULL
+);
+CREATE TABLE city_counties (
+    code              TEXT PRIMARY KEY CHECK (length(code) = 6),
+    name              TEXT NOT NULL,
+    signing_public    BLOB,
+    key_registered_at TEXT,
+    last_sequence     INTEGER NOT NULL DEFAULT 0,
+    last_created_at   TEXT NOT NULL DEFAULT '',
+    imported_at       TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+# v11 (issue 25): who may see what. A class teacher's account names its classes; teachers mark records 已核对
+# against the paper form (kept with the record's updated_at, so a later edit makes the mark stale) and
+# propose edits that the clerk accepts; data for a using unit leaves only by an approved export request;
+# the 无身份证号学生在校就读证明表 printed and sent up for each student without an ID number is tracked.
+V11 = """
+ALTER TABLE users ADD COLUMN classes TEXT NOT NULL DEFAULT '';
+CREATE TABLE student_checks (
+    student_id        INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    checked_by        TEXT NOT NULL,
+    checked_at        TEXT NOT NULL,
+    record_updated_at TEXT NOT NULL             -- students.updated_at when checked: stale once it differs
+);
+CREATE TABLE edit_proposals (
+    id            INTEGER PRIMARY KEY,
+    student_id    INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+    changes       TEXT NOT NULL,                -- {field: [old, new]}
+    note          TEXT NOT NULL DEFAULT '',
+    proposed_by   TEXT NOT NULL,
+    proposed_at   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending',   -- pending | accepted | rejected
+    decided_by    TEXT NOT NULL DEFAULT '',
+    decided_at    TEXT NOT NULL DEFAULT '',
+    decision_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX edit_proposals_state ON edit_proposals(state);
+CREATE TABLE export_requests (
+    id          INTEGER PRIMARY KEY,
+    unit        TEXT NOT NULL,                  -- 数据使用单位
+    purpose     TEXT NOT NULL,
+    fields      TEXT NOT NULL,                  -- JSON list of field keys
+    classes     TEXT NOT NULL DEFAULT '[]',     -- JSON list of 班号; [] = all
+    statuses    TEXT NOT NULL DEFAULT '[]',     -- JSON list of enrolment states; [] = all
+    valid_until TEXT NOT NULL,                  -- YYYY-MM-DD, last day the request may be used
+    responsible TEXT NOT NULL,                  -- 数据安全负责人
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending',   -- pending | approved | revoked
+    approved_by TEXT NOT NULL DEFAULT '',
+    approved_at TEXT NOT NULL DEFAULT '',
+    revoked_by  TEXT NOT NULL DEFAULT '',
+    revoked_at  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE no_id_proofs (
+    student_id INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    printed_at TEXT NOT NULL DEFAULT '',
+    printed_by TEXT NOT NULL DEFAULT '',
+    sent_at    TEXT NOT NULL DEFAULT '',
+    sent_by    TEXT NOT NULL DEFAULT ''
+);
+"""
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -305,6 +459,9 @@ MIGRATIONS: list[Migration] = [
     (6, "covering index for the student list", V6),
     (7, "drop an index another one covers", V7),
     (8, "学籍号: student numbers at the school, their copies and formal numbers at the county", _v8),
+    (9, "transfers between schools and counties", V9),
+    (10, "county workspace: list index, placeholder schools, nutrition plan, city counties", V10),
+    (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
