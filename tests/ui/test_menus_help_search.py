@@ -178,3 +178,13 @@ def test_about_text_is_not_cut_off(qtbot, window):
     label = dialog.findChild(QLabel)
     assert label.height() >= label.heightForWidth(label.width())
     dialog.close()
+
+
+def test_ctrl_k_opens_the_function_finder_while_typing_in_a_search_box(qtbot, window):
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    page = window.go("学生信息")
+    page.search.setFocus()
+    qtbot.keyClick(page.search, Qt.Key_K, Qt.ControlModifier)
+    assert getattr(window, "function_finder", None) is not None and window.function_finder.isVisible()
+    window.function_finder.close()
