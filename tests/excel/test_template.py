@@ -22,7 +22,7 @@ def test_template_layout(tmp_path):
     assert len(set(header)) == len(header)
     spec = load_spec()
     # every field of the spec has a column (members twice)
-    assert len(columns()) == 1 + len(spec.student_fields) + 2 * len(spec.member_fields)
+    assert len(columns()) == 2 + len(spec.student_fields) + 2 * len(spec.member_fields)  # + 学校标识码, 学籍号
     for cell, col in zip(ws[1], columns(), strict=True):
         assert (cell.font.color.rgb == "FFC00000") == col.required, col.header
         assert cell.comment is not None and cell.comment.text

@@ -8,5 +8,6 @@
 - ``changes``: change records sent up for the county's approval;
 - ``problems``: problem records (问题学籍) across all the county's schools;
 - ``review``: the county's review of a school's data and the feedback package back;
+- ``numbers``: the 正式学籍号 the county gives the records it accepts;
 - ``upward``: the aggregate passed up to the level above.
 """

@@ -168,7 +168,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
                      str(r.get("birth_date", "")), str(r.get("id_type", "")),
                      str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
-                     s.raw or payload.student_line(s)))
+                     s.raw or payload.student_line(s), s.student_number))
         if s.photo:
             photos.append((s.uid, s.photo))
     # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
@@ -185,7 +185,8 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                        [(code, str(c.get("class_code", "")), str(c.get("name", "")),
                          json.dumps(c, ensure_ascii=False)) for c in sub.classes])
         tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
-                       " id_number, status, pending, id_problem, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " id_number, status, pending, id_problem, data, student_number)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        rows)
         if photos:
             ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())

@@ -1,6 +1,7 @@
 """Problem records (问题学籍, spec §6) across every school the county has imported: the same three kinds
 as at a school (``records.problems``), found with indexed SQL over ``county_students``; a duplicate names
-every school and class it was found in.
+every school and class it was found in. And a fourth only the county can see: ``duplicate_number``, one
+学籍号 on two records (two schools of one area can draw the same temporary number).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from ..records.problems import KIND_NAMES, group_rows, query_rows
 from ..storage import Store
 
 _COUNTY_ROW = ("SELECT s.id, s.school_code, sc.name, s.class_code, COALESCE(c.name, s.class_code), s.uid, s.name,"
-               " s.gender, s.birth_date, s.id_number, s.id_problem FROM county_students s"
+               " s.gender, s.birth_date, s.id_number, s.id_problem, s.student_number FROM county_students s"
                " JOIN county_schools sc ON sc.code = s.school_code"
                " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code")
 
@@ -30,6 +31,11 @@ def county_problems(store: Store) -> list[dict[str, Any]]:
                                  " ON d.name = s.name AND d.gender = s.gender AND d.birth_date = s.birth_date"
                                  " WHERE s.id_number = '' ORDER BY s.name, s.birth_date, s.school_code, s.id"),
                       ("name", "gender", "birth_date"), "duplicate_identity")
+    out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT student_number FROM county_students"
+                                 " WHERE student_number <> '' GROUP BY student_number HAVING count(*) > 1) d"
+                                 " ON d.student_number = s.student_number"
+                                 " ORDER BY s.student_number, s.school_code, s.id"), ("student_number",),
+                      "duplicate_number")
     return out
 
 

@@ -14,6 +14,7 @@ from ..outfiles import write_file
 from ..records.changes import county_settings
 from ..storage import Store
 from ..storage.store import now_iso
+from .numbers import assign_formal_numbers, formal_numbers
 from .schools import REVIEW_NAMES, get_school
 from .workspace import county_profile, require_county
 
@@ -30,6 +31,8 @@ def review(store: Store, code: str, passed: bool, reason: str = "") -> None:
     with store.transaction() as tx:
         tx.execute("UPDATE county_schools SET review_state = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ?"
                    " WHERE code = ?", (state, reason.strip(), store.user.username, tx.ts, code))
+        if passed:
+            assign_formal_numbers(tx, code)
         tx.audit("审核学校数据", "county_schools", code,
                  {"review_state": [s["review_state"], state], "review_reason": [s["review_reason"], reason.strip()],
                   "sequence": [None, s["last_sequence"]]})
@@ -56,6 +59,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
         for cid, d, r, by, at in store.query(
             "SELECT change_id, decision, decision_reason, decided_by, decided_at FROM county_changes"
             " WHERE school_code = ? AND decision != '' ORDER BY change_id", (code,))]
+    body["student_numbers"] = formal_numbers(store.conn, code)
     if s["review_state"] == "passed":  # the school locks the key fields of the accepted records
         body["accepted_uids"] = [r[0] for r in store.query("SELECT uid FROM county_students WHERE school_code = ?",
                                                            (code,))]

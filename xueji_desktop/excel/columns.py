@@ -16,6 +16,7 @@ from functools import cache
 from ..validation.spec import Field, load_spec
 
 SCHOOL_CODE_HEADER = "学校标识码"
+STUDENT_NUMBER_HEADER = "学籍号"  # given by the program and the county (records/student_number.py), never imported
 CLASS_KEY = "class_code"
 
 # Student part, national order (README §9) + the 2022-only fields where they belong.
@@ -68,6 +69,7 @@ def columns() -> tuple[Column, ...]:
     for i in range(MEMBER_COUNT):
         cols += [Column(member_header(i, members[k].excel), k, i, members[k]) for k in MEMBER_ORDER]
     cols += [Column(students[k].excel, k, None, students[k]) for k in TRAILING]
+    cols.append(Column(STUDENT_NUMBER_HEADER, "student_number", None, None))
     listed = {(c.key, c.member is not None) for c in cols}
     missing = [f.key for f in spec.fields if (f.key, f.group == "member") not in listed]
     assert not missing, f"fields.toml fields missing from the Excel column order: {missing}"

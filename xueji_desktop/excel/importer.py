@@ -26,6 +26,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
+from ..records.student_number import assign_temporary
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
 from ..storage import audit
@@ -479,6 +480,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
             batches.close()  # now, not when a traceback lets go of it: stops the workers and the reading thread
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
+        assign_temporary(tx)  # 临时学籍号 for the new records (and any still without one)
         if progress is not None:
             progress.check()  # a cancel pressed during the last batch still rolls everything back
         tx.audit("导入Excel", "students", "", {

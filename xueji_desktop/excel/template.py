@@ -30,6 +30,9 @@ LAST_ROW = 1_048_575  # drop-downs and text format reach the end of the sheet
 
 
 def _comment(col: Column) -> str:
+    if col.key == "student_number":
+        return ("学籍号：新建学籍时由本程序分配临时学籍号（L 开头），县级审核通过后换为正式学籍号（G/J 开头）。"
+                "导入时不使用。")
     if col.field is None:
         return "本校 10 位学校标识码（导入时不使用）"
     parts = ["必填。" if col.required else "选填。", col.field.help]
@@ -111,7 +114,7 @@ def record_row(record: dict[str, Any], school_code: str, class_name: str) -> lis
     row = []
     for col in columns():
         if col.field is None:
-            row.append(school_code)
+            row.append(school_code if col.key == "school_code" else str(record.get(col.key, "")))
             continue
         if col.key == "class_code" and col.member is None:
             row.append(class_name or str(record.get("class_code", "")))
@@ -134,12 +137,13 @@ def iter_export_rows(store, class_ids: list[int] | None = None) -> Iterator[list
     members: dict[int, list[dict[str, Any]]] = {}
     for sid, data in store.conn.execute("SELECT student_id, data FROM family_members ORDER BY student_id, seq"):
         members.setdefault(sid, []).append(json.loads(data))
-    sql = ("SELECT s.id, s.class_id, s.data FROM students s LEFT JOIN classes c ON c.id = s.class_id"
-           " ORDER BY c.stage, c.entry_year DESC, c.number, s.id")
-    for sid, class_id, data in store.conn.execute(sql).fetchall():
+    sql = ("SELECT s.id, s.class_id, s.data, s.student_number FROM students s LEFT JOIN classes c"
+           " ON c.id = s.class_id ORDER BY c.stage, c.entry_year DESC, c.number, s.id")
+    for sid, class_id, data, number in store.conn.execute(sql).fetchall():
         if class_ids is not None and class_id not in class_ids:
             continue
         record = json.loads(data)
+        record["student_number"] = number
         record["members"] = members.get(sid, [])
         name = ""
         if class_id in classes:

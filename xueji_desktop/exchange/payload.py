@@ -34,6 +34,7 @@ class StudentRow:
     pending: bool = False
     photo: bytes | None = None
     raw: str = ""                   # the JSON line as received (kept verbatim by the county)
+    student_number: str = ""        # 学籍号 (临时 L… until the county gives the 正式 G…/J…)
 
 
 @dataclass
@@ -127,14 +128,18 @@ def parse(body: bytes, what: str) -> Submission:
 
 
 def student_line(s: StudentRow) -> str:
-    return json.dumps({"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
-                       "issues": s.issues, "record": s.record}, ensure_ascii=False, separators=(",", ":"))
+    line = {"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
+            "issues": s.issues, "record": s.record}
+    if s.student_number:
+        line["student_number"] = s.student_number
+    return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_student_line(line: bytes, where: str, class_codes: set[str] | None = None) -> StudentRow:
     item = shapes.check_student(_load(line, where, ""), where, class_codes)
     return StudentRow(item["uid"], item.get("class_code", ""), item.get("status", ""), list(item.get("issues", [])),
-                      item["record"], item.get("pending", False), None, line.decode("utf-8"))
+                      item["record"], item.get("pending", False), None, line.decode("utf-8"),
+                      item.get("student_number", ""))
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:

@@ -13,6 +13,7 @@ from ..outfiles import write_file
 from ..printing.key_slip import SlipInfo
 from ..progress import Progress, tick
 from ..records.changes import apply_county_settings
+from ..records.student_number import apply_formal_numbers
 from ..school import get_school_profile_conn, save_school_profile
 from ..storage import Store
 from ..storage.store import now_iso
@@ -121,15 +122,15 @@ def _student_rows(conn, include_photos: bool = True, progress: Progress | None =
         members.setdefault(sid, []).append(json.loads(data))
     photos = dict(conn.execute("SELECT student_id, jpeg FROM photos")) if include_photos else {}
     rows = []
-    cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data"
-                       " FROM students s LEFT JOIN classes c ON c.id = s.class_id ORDER BY s.id")
+    cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data,"
+                       " s.student_number FROM students s LEFT JOIN classes c ON c.id = s.class_id ORDER BY s.id")
     all_rows = cur.fetchall()
-    for n, (sid, uid, code, status, issues, data) in enumerate(all_rows):
+    for n, (sid, uid, code, status, issues, data, number) in enumerate(all_rows):
         record = json.loads(data)
         record["members"] = members.get(sid, [])
         photo = photos.get(sid)
         rows.append(payload.StudentRow(uid, code, status, json.loads(issues), record, status == "pending",
-                                       bytes(photo) if photo is not None else None))
+                                       bytes(photo) if photo is not None else None, student_number=number))
         if n % 500 == 0:
             tick(progress, n, len(all_rows), "打包学生数据")
     return rows
@@ -242,6 +243,10 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         store.set_meta(tx, "review_reason", str(review.get("reason", "")))
         applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
         apply_county_settings(store, tx, body.get("county_settings", {}))
+        numbers = body.get("student_numbers", {})
+        if not isinstance(numbers, dict):
+            raise BadInput(f"{name}：反馈包中的学籍号格式不对，文件不是本程序写出的。")
+        formal = apply_formal_numbers(tx, numbers)
         if review.get("state") == "passed" and body.get("accepted_uids"):
             from ..records.changes import mark_county_accepted
 
@@ -251,8 +256,9 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
                 mark_county_accepted(tx, ids)
         tx.audit("导入县级反馈", "feedback_findings", env.sequence,
                  {"findings": [None, len(findings)], "review": [None, review.get("state", "")],
-                  "change_decisions": [None, applied]})
-    return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied}
+                  "change_decisions": [None, applied], "student_numbers": [None, formal]})
+    return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied,
+            "student_numbers": formal}
 
 
 def _apply_change_decisions(store: Store, tx, decisions: list[dict[str, Any]]) -> int:

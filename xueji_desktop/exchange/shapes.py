@@ -24,6 +24,7 @@ REGION_CODE = re.compile(r"^\d{12}$")
 COUNTY_CODE = re.compile(r"^\d{6}$")
 CLASS_CODE = re.compile(r"^\d{4}[123]\d{2}$")
 UID = re.compile(r"^[A-Za-z0-9\-]{1,64}$")
+STUDENT_NUMBER = re.compile(r"^(?:[LJ]\d{18}|G\d{17}[\dX])$")  # 学籍号, records/student_number.py
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FIELD_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -165,8 +166,9 @@ def check_classes(classes: Any, what: str) -> list[dict[str, Any]]:
 
 
 def check_student(item: Any, where: str, class_codes: set[str] | None) -> dict[str, Any]:
-    """One line of students.jsonl: uid, class_code (a listed class or '' for 未分班), status, pending, issues,
-    record (field → value; ``members`` a list of family-member objects)."""
+    """One line of students.jsonl: uid, class_code (a listed class or '' for 未分班), status, pending,
+    student_number (学籍号, may be absent), issues, record (field → value; ``members`` a list of family-member
+    objects)."""
     s = Shape(where)
     d = s.dict(item, "学生")
     s.text(d.get("uid"), "uid", 64, UID, empty=False)
@@ -175,6 +177,7 @@ def check_student(item: Any, where: str, class_codes: set[str] | None) -> dict[s
         raise s.fail("class_code", f"是 classes.json 中没有的班级 {code}")
     s.text(d.get("status", ""), "status", 20)
     s.bool(d.get("pending", False), "pending")
+    s.text(d.get("student_number", ""), "student_number", 19, STUDENT_NUMBER)
     for n, issue in enumerate(s.list(d.get("issues", []), "issues", 500)):
         issue = s.dict(issue, f"issues[{n}]")
         for key, value in issue.items():

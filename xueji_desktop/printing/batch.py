@@ -106,7 +106,8 @@ def form_pages(conn, ids: list[int], progress: Progress | None = None) -> Iterat
     school = get_school_profile_conn(conn) or {}
     for record, cls in load_records(conn, ids, progress, "生成采集表"):
         header = FormHeader(school.get("name", ""), school.get("code", ""), cls.name if cls else "",
-                            cls.class_code if cls else "", cls.head_teacher if cls else "")
+                            cls.class_code if cls else "", cls.head_teacher if cls else "",
+                            record.get("_student_number", ""))
         yield build_form(record, header, photo_of(conn, record["_id"]))
     tick(progress, len(ids), len(ids), "生成采集表")
 

@@ -56,6 +56,7 @@ class FormHeader:
     class_name: str = ""
     class_code: str = ""
     head_teacher: str = ""
+    student_number: str = ""  # 学籍号 (records/student_number.py)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _draw_heading(page: Page, header: FormHeader, photo: bytes | None) -> None:
              Text(LEFT, 18, text_w, 6, SUBTITLE, 10.5, "serif", "center", fit="single", padding=0))
     lines = [
         (("学校名称", header.school_name, 82), ("学校标识码", header.school_code, 0)),
-        (("班级", _class_text(header), 82), ("班主任", header.head_teacher, 0)),
+        (("班级", _class_text(header), 66), ("班主任", header.head_teacher, 32), ("学籍号", header.student_number, 0)),
     ]
     y = 28.0
     for pairs in lines:

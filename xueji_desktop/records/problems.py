@@ -16,11 +16,12 @@ from typing import Any
 from ..storage import Store
 
 KIND_NAMES = {"id_invalid": "身份证件号有误", "duplicate_id": "身份证件号重复",
-              "duplicate_identity": "姓名、性别、出生日期相同且无身份证件号", "review": "县级审核"}
+              "duplicate_identity": "姓名、性别、出生日期相同且无身份证件号", "duplicate_number": "学籍号重复",
+              "review": "县级审核"}
 
 # The columns of a problem row, school or county (school rows leave the school columns and id_problem empty).
 ROW_COLUMNS = ("row_id", "school_code", "school_name", "class_code", "class_name", "uid", "name", "gender",
-               "birth_date", "id_number", "id_problem")
+               "birth_date", "id_number", "id_problem", "student_number")
 
 
 def query_rows(store: Store, sql: str) -> list[dict[str, Any]]:
@@ -36,7 +37,8 @@ def group_rows(rows: list[dict[str, Any]], key_fields: tuple[str, ...], kind: st
 
 
 _SCHOOL_ROW = ("SELECT s.id, '', '', COALESCE(c.class_code, ''), COALESCE(c.name, '未分班'), s.uid, s.name, s.gender,"
-               " s.birth_date, s.id_number, '' FROM students s LEFT JOIN classes c ON c.id = s.class_id")
+               " s.birth_date, s.id_number, '', s.student_number FROM students s"
+               " LEFT JOIN classes c ON c.id = s.class_id")
 
 
 def school_problems(store: Store) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from ..storage.store import Tx, now_iso
 from ..validation import Issue, ValidationContext, status_of, validate_student
 from ..validation.confirm import reconcile_confirmations
 from .gate import KEEP, Gate
+from .student_number import give_temporary
 
 CORE_COLUMNS = ("name", "gender", "birth_date", "id_type", "id_number")
 DERIVED = ("class_code", "grade", "members")
@@ -109,6 +110,8 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
     changes = diff(None, data)
     for i, m in enumerate(members):
         changes.update({f"members.{i}.{k}": v for k, v in diff(None, m).items()})
+    for number, _sid in give_temporary(tx.conn, [student_id]):
+        changes["student_number"] = [None, number]
     tx.audit("新增学生", "students", student_id, changes)
     return student_id
 
@@ -152,6 +155,8 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
         changes.update({f"members.{i}.{k}": v for k, v in diff(a, b).items()})
     if new_class_id != old["_class_id"]:
         changes["class_id"] = [old["_class_id"], new_class_id]
+    for number, _sid in give_temporary(tx.conn, [student_id]):  # saved before without a birth date
+        changes["student_number"] = [None, number]
     if changes:
         tx.audit("修改学生", "students", student_id, changes)
     reconcile_confirmations(tx, student_id, issues, changes)
@@ -170,11 +175,12 @@ def delete_student(tx: Tx, student_id: int) -> None:
 def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT s.class_id, s.uid, s.status, s.data, s.issues, c.class_code, c.stage, c.entry_year, s.enrolment,"
-        " s.county_accepted FROM students s LEFT JOIN classes c ON c.id = s.class_id WHERE s.id = ?", (student_id,)
+        " s.county_accepted, s.student_number FROM students s LEFT JOIN classes c ON c.id = s.class_id"
+        " WHERE s.id = ?", (student_id,)
     ).fetchone()
     if row is None:
         return None
-    class_id, uid, status, data, issues, code, stage, entry_year, enrolment, accepted = row
+    class_id, uid, status, data, issues, code, stage, entry_year, enrolment, accepted, student_number = row
     record = json.loads(data)
     record["members"] = [json.loads(m[0]) for m in conn.execute(
         "SELECT data FROM family_members WHERE student_id = ? ORDER BY seq", (student_id,))]
@@ -188,6 +194,7 @@ def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:
     record["_issues"] = json.loads(issues)
     record["_enrolment"] = enrolment
     record["_accepted"] = bool(accepted)
+    record["_student_number"] = student_number
     return record
 
 

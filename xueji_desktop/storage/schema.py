@@ -269,6 +269,31 @@ DROP INDEX students_name;
 """
 
 
+# v8: 学籍号 (seed 001 §5.3). Schools: each record's number (临时 L…, replaced by the county's 正式 G…/J…),
+# unique in the store; records already there get a temporary one. County: the number each school sent, and
+# the formal numbers the county has given (kept apart from county_students, which each import replaces).
+V8 = """
+ALTER TABLE students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX students_number ON students(student_number) WHERE student_number != '';
+ALTER TABLE county_students ADD COLUMN student_number TEXT NOT NULL DEFAULT '';
+CREATE INDEX county_students_number ON county_students(student_number) WHERE student_number != '';
+CREATE TABLE county_student_numbers (
+    uid         TEXT PRIMARY KEY,
+    number      TEXT NOT NULL UNIQUE,
+    school_code TEXT NOT NULL,
+    assigned_at TEXT NOT NULL
+);
+"""
+
+
+def _v8(conn) -> None:
+    for statement in _split_sql(V8):
+        conn.execute(statement)
+    from ..records.student_number import backfill_temporary
+
+    backfill_temporary(conn)
+
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -279,6 +304,7 @@ MIGRATIONS: list[Migration] = [
     (5, "county decisions on school change records", V5),
     (6, "covering index for the student list", V6),
     (7, "drop an index another one covers", V7),
+    (8, "学籍号: student numbers at the school, their copies and formal numbers at the county", _v8),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from ..audit_view import local_time
 from ..derive import facts_from_id, name_pinyin
 from ..errors import XuejiError
+from ..records import student_number
 from ..records.changes import enrolment_summary, locked_changes
 from ..records.students import add_student, context_for, get_student, update_student, with_class
 from ..school import grade_code, list_classes
@@ -322,6 +323,12 @@ class StudentForm(QWidget):
             self.photo_panel.set_student(None)
         self._to_top()
 
+    def _show_enrolment(self) -> None:
+        """学籍号 (temporary or formal) and 学籍状态 of the loaded record."""
+        number = self.loaded.get("_student_number", "")
+        shown = self.tr("学籍号：%1（%2）").replace("%1", number or "—").replace("%2", student_number.kind_name(number))
+        self.enrolment_label.setText(shown + "　" + enrolment_summary(self.store, self.student_id))
+
     def load(self, student_id: int) -> None:
         record = get_student(self.store, student_id)
         if record is None:
@@ -345,7 +352,7 @@ class StudentForm(QWidget):
         self._reset_state()
         name = record.get("name") or self.tr("（无姓名）")
         self.header.setText(name)
-        self.enrolment_label.setText(enrolment_summary(self.store, student_id))
+        self._show_enrolment()
         self.setWindowTitle(self.tr("学生信息 - %1").replace("%1", name))
         if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
             self.photo_panel.set_student(student_id)
@@ -597,7 +604,7 @@ class StudentForm(QWidget):
             self.tr("已保存")
         self.status_label.setText(state)
         self.header.setText(self.loaded.get("name") or self.tr("（无姓名）"))
-        self.enrolment_label.setText(enrolment_summary(self.store, self.student_id))
+        self._show_enrolment()
         if self.photo_panel is not None and hasattr(self.photo_panel, "set_student"):
             self.photo_panel.set_student(self.student_id)  # a new record can take its photo now
         if filed_request:  # show what is stored; the new key values wait in the request

@@ -58,6 +58,8 @@ def available_columns() -> tuple[Column, ...]:
             continue  # derived from the class; the 班级 column says it
         sql = _CORE_SQL.get(f.key, f"json_extract(s.data, '$.{f.key}')")
         cols.append(Column(f.key, f.label, sql, f.codes))
+        if f.key == "name":
+            cols.append(Column("student_number", "学籍号", "s.student_number"))
     cols += [Column("status", "状态", "s.status"), Column("error_count", "错误数", "s.error_count"),
              Column("warning_count", "警告数", "s.warning_count"),
              Column("photo", "照片", "(SELECT 1 FROM photos p WHERE p.student_id = s.id)"),
@@ -68,7 +70,8 @@ def available_columns() -> tuple[Column, ...]:
 # Columns the list can sort by (their keys are in memory); the others would need every row decrypted.
 SORTABLE = frozenset({"class", "class_code", "name", "id_number", "status"})
 
-DEFAULT_KEYS = ("class", "name", "gender", "birth_date", "id_number", "ethnicity", "status", "error_count")
+DEFAULT_KEYS = ("class", "name", "student_number", "gender", "birth_date", "id_number", "ethnicity", "status",
+                "error_count")
 
 
 def columns_for(keys: list[str] | tuple[str, ...]) -> list[Column]:
