@@ -256,3 +256,12 @@ def test_county_import_with_db_naming_a_folder(county, tmp_path, capsys):
     finally:
         del os.environ["XUEJI_PASSWORD"]
     assert not any(folder.iterdir())
+
+
+def test_a_zip_entry_claiming_a_newer_zip_version_is_refused(county, school, tmp_path):
+    """Found by the fuzz harness: one flipped byte in a central-directory entry's "version needed" made zipfile
+    raise NotImplementedError ("zip file version 11.2"), a traceback."""
+    data = bytearray(school.package(county_public(county), records(2)))
+    at = data.index(b"PK\x01\x02")
+    data[at + 6] = 112  # version needed to extract: 11.2
+    _refused(county, write(tmp_path, "v.xjpkg", bytes(data)), "损坏|不完整|不是本程序", school.fingerprint)

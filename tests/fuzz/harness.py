@@ -149,7 +149,7 @@ class Workspace:
         z = zipfile.ZipFile(io.BytesIO(data))
         header = json.loads(z.read("xueji-package.json"))
         header_change(header)
-        hb = canonical(header)
+        hb = _splice_deep(canonical(header))
         payload = z.read("payload.bin")
         return _assemble(hb, payload, zlib.crc32(payload), keys.sign(self.school.signing.private,
                                                                       SIGNATURE_CONTEXT + hb))
@@ -232,12 +232,27 @@ def _set(value: Any, path: tuple, new: Any) -> Any:
     return value
 
 
+DEEP = "__xueji_fuzz_deep__"   # stands for nesting too deep for json.dumps; spliced in as raw text
+
+
 def _nested(rng: random.Random) -> Any:
-    depth = rng.choice((64, 1000, 5000, 100_000))
+    depth = rng.choice((64, 500, 5000, 100_000))
+    if depth > 500:
+        return f"{DEEP}{depth}"
     value: Any = "x"
     for _ in range(depth):
         value = [value] if rng.random() < 0.5 else {"a": value}
     return value
+
+
+def _splice_deep(encoded: bytes) -> bytes:
+    """Replace each DEEP marker by that many nested lists, written out as text."""
+    marker = f'"{DEEP}'.encode()
+    while (at := encoded.find(marker)) >= 0:
+        end = encoded.index(b'"', at + 1)
+        depth = int(encoded[at + len(marker):end])
+        encoded = encoded[:at] + _deep_text(depth) + encoded[end + 1:]
+    return encoded
 
 
 def _json_member(files: dict[str, bytes], name: str) -> Any:
@@ -247,12 +262,9 @@ def _json_member(files: dict[str, bytes], name: str) -> Any:
 
 
 def _dump_member(name: str, value: Any) -> bytes:
-    try:
-        if name == "students.jsonl":
-            return b"\n".join(json.dumps(v, ensure_ascii=False).encode() for v in value)
-        return json.dumps(value, ensure_ascii=False).encode()
-    except RecursionError:  # nesting deeper than json.dumps goes: write it out by hand
-        return _deep_text(100_000)
+    if name == "students.jsonl":
+        return b"\n".join(_splice_deep(json.dumps(v, ensure_ascii=False).encode()) for v in value)
+    return _splice_deep(json.dumps(value, ensure_ascii=False).encode())
 
 
 def _deep_text(depth: int) -> bytes:
@@ -295,7 +307,8 @@ def package_case(ws: Workspace, rng: random.Random) -> tuple[str, bytes]:
     path = rng.choice(list(_paths(value)))
     new = _nested(rng) if rng.random() < 0.15 else rng.choice(WRONG_VALUES)
     value = _set(value, path, new)
-    mutation = "deep-nesting" if isinstance(new, list | dict) and new not in ([], [1, 2], {}) else "wrong-type"
+    deep = (isinstance(new, list | dict) and new not in ([], [1, 2], {})) or str(new).startswith(DEEP)
+    mutation = "deep-nesting" if deep else "wrong-type"
     if name == "manifest.json":
         if isinstance(value, dict) and path[:1] != ("members",):  # hashes kept right: the mutation is what counts
             value["members"] = {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}
