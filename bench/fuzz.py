@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fuzz.harness import KINDS, Workspace, fuzz, summary
+from tests.fuzz.harness import KINDS, Workspace, fast_cli, fuzz, summary
 
 REQUIRED_CASES = 1000  # per kind (issue 21)
 
@@ -38,7 +38,7 @@ def main() -> int:
     args = parser.parse_args()
     results = {}
     failed = 0
-    with tempfile.TemporaryDirectory(prefix="xueji-fuzz-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="xueji-fuzz-") as tmp, fast_cli():
         ws = Workspace(Path(tmp))
         for kind in args.kinds.split(","):
             start = time.perf_counter()

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fuzz.harness import Workspace, fuzz, summary
+from tests.fuzz.harness import PASSWORD, Workspace, fast_cli, fuzz, summary
 
 SAMPLE = {"package": 40, "workbook": 30, "photo": 30}
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory):
-    return Workspace(tmp_path_factory.mktemp("fuzz"))
+    with pytest.MonkeyPatch.context() as mp, fast_cli():
+        mp.setenv("XUEJI_PASSWORD", PASSWORD)  # restored after the module (Workspace sets them for the CLI)
+        mp.setenv("XUEJI_USER", "admin")
+        yield Workspace(tmp_path_factory.mktemp("fuzz"))
 
 
 @pytest.mark.parametrize("kind", list(SAMPLE))
