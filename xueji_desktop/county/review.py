@@ -16,6 +16,7 @@ from ..storage import Store
 from ..storage.store import now_iso
 from .numbers import assign_formal_numbers, formal_numbers
 from .schools import REVIEW_NAMES, get_school
+from .transfers import feedback_parts
 from .workspace import county_profile, require_county
 
 
@@ -60,6 +61,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
             "SELECT change_id, decision, decision_reason, decided_by, decided_at FROM county_changes"
             " WHERE school_code = ? AND decision != '' ORDER BY change_id", (code,))]
     body["student_numbers"] = formal_numbers(store.conn, code)
+    body.update(feedback_parts(store, code))
     if s["review_state"] == "passed":  # the school locks the key fields of the accepted records
         body["accepted_uids"] = [r[0] for r in store.query("SELECT uid FROM county_students WHERE school_code = ?",
                                                            (code,))]
