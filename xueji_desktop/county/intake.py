@@ -21,6 +21,7 @@ from ..exchange.container import Envelope, open_envelope, read_file
 from ..progress import Progress, tick
 from ..storage import Store
 from .changes import store_changes
+from .plans import store_plan_requests
 from .workspace import county_profile, require_county
 
 
@@ -193,6 +194,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
             tx.executemany("INSERT INTO county_photos (student_id, jpeg) VALUES (?, ?)",
                            [(ids[uid], jpeg) for uid, jpeg in photos])
         store_changes(tx, code, sub.change_records)
+        store_plan_requests(tx, code, sub.plan_requests)
         tx.execute(
             "UPDATE county_schools SET last_sequence = ?, last_created_at = ?, imported_at = ?, profile = ?,"
             " counts = ?, review_state = '', review_reason = '', reviewed_by = '', reviewed_at = '',"

@@ -44,6 +44,7 @@ class Submission:
     classes: list[dict[str, Any]]
     students: list[StudentRow]
     change_records: list[dict[str, Any]] = field(default_factory=list)
+    plan_requests: list[dict[str, Any]] = field(default_factory=list)   # 招生计划变更申请
 
 
 def _json(value: Any) -> bytes:
@@ -52,7 +53,8 @@ def _json(value: Any) -> bytes:
 
 def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, Any]], students: Iterable[StudentRow],
           sequence: int, created_at: str, include_pending: bool,
-          change_records: list[dict[str, Any]] | None = None) -> bytes:
+          change_records: list[dict[str, Any]] | None = None,
+          plan_requests: list[dict[str, Any]] | None = None) -> bytes:
     """The inner zip. ``classes``: dicts with class_code, name, stage, entry_year, number, head_teacher…"""
     students = list(students)
     lines = []
@@ -74,6 +76,8 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
     ]
     if change_records:
         members.append(("change_records.json", _json(change_records), True))
+    if plan_requests:
+        members.append(("plan_requests.json", _json(plan_requests), True))
     members += photos
     manifest = {
         "payload_version": PAYLOAD_VERSION, "tool_version": __version__,
@@ -124,7 +128,9 @@ def parse(body: bytes, what: str) -> Submission:
         raise BadInput(f"{what}学生人数与数据清单不符，拒绝导入。")
     changes = shapes.check_change_records(_load(data["change_records.json"], what, "change_records.json"), what) \
         if "change_records.json" in data else []
-    return Submission(manifest, school, classes, students, changes)
+    requests = shapes.check_plan_requests(_load(data["plan_requests.json"], what, "plan_requests.json"), what) \
+        if "plan_requests.json" in data else []
+    return Submission(manifest, school, classes, students, changes, requests)
 
 
 def student_line(s: StudentRow) -> str:
