@@ -57,7 +57,7 @@ def good_file(tmp_path):
 @pytest.mark.parametrize("kind, expected", [
     ("empty", "是空的"),
     ("text", "不是 Excel 工作簿"),
-    ("xls", "旧版 .xls"),
+    ("xls", "已损坏或不是有效的 Excel 工作簿"),   # an OLE container that is no .xls workbook
     ("password", "设置了打开密码"),
     ("truncated", "已损坏或不完整"),
     ("entity_bomb", "不安全的 XML"),

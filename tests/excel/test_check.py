@@ -54,7 +54,7 @@ def test_check_excel_refuses_what_the_import_refuses(tmp_path):
 
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    with pytest.raises(BadInput, match=r"旧版 \.xls"):
+    with pytest.raises(BadInput, match=r"已损坏或不是有效的 Excel 工作簿"):
         check_workbook(old)
 
 

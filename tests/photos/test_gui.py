@@ -37,9 +37,12 @@ def test_panel_fix_shows_before_after_and_replaces_background_only_when_chosen(q
     assert not dialog.before_label.pixmap().isNull() and not dialog.after_label.pixmap().isNull()
     assert not dialog.replace_box.isChecked() and dialog.replace_box.isEnabled()
     assert "背景" in dialog.after_text.text()              # plain fix: size fixed, backdrop still wrong
+    changed = dialog.changes_text.text()                    # and the view says what the fix changed
+    assert "头部占高度：" in changed and "偏离中线：8% → 0%" in changed and "背景：" not in changed
     plain_after = dialog.after_label.pixmap().toImage()
     dialog.replace_box.setChecked(True)                     # the user asks for the blue backdrop
     assert dialog.after_text.text().startswith("合格")
+    assert "→ 标准浅蓝" in dialog.changes_text.text() and "→ 0 项" in dialog.changes_text.text()
     assert dialog.after_label.pixmap().toImage() != plain_after
     assert get_photo(store, ref.id).jpeg == original        # nothing saved before the user confirms
     qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.Save), Qt.LeftButton)
@@ -126,3 +129,58 @@ def test_page_batch_import_report_and_export(qtbot, small_school, tmp_path):
     page.start_export(tmp_path / "upload")
     qtbot.waitUntil(lambda: "已导出" in page.report_view.toPlainText(), timeout=30000)
     assert len(list((tmp_path / "upload").rglob("*.jpg"))) == 2
+
+
+def test_page_sorts_and_filters_by_state_and_refreshes_the_panel_after_import(qtbot, small_school, tmp_path):
+    from xueji_desktop.ui.photo_page import PhotoPage
+
+    refs = list_student_refs(small_school.conn)
+    with small_school.transaction() as tx:
+        save_photo(tx, refs[0].id, demo_photo_jpeg(1))                                  # 合格
+        save_photo(tx, refs[1].id, jpeg(portrait(2, background=(255, 255, 255))))       # 不合格
+    page = PhotoPage(small_school)
+    qtbot.addWidget(page)
+    page.state_filter.setCurrentText("不合格")
+    assert page.visible_states() == ["不合格"]
+    page.state_filter.setCurrentText("合格")
+    assert page.visible_states() == ["合格"]
+    page.state_filter.setCurrentText("全部")
+    page.table.sortItems(2, Qt.AscendingOrder)                  # what clicking the 照片 header does
+    states = page.visible_states()
+    assert states[0] == "无照片" and states[-1] == "合格" and states.index("不合格") == len(states) - 2
+    # Selection follows the student, not the row number, after sorting.
+    row = states.index("不合格")
+    page.table.selectRow(row)
+    assert page.panel.student_id == refs[1].id
+
+    # A batch import while a student without a photo is shown: table and panel both show the new photo.
+    target = refs[2]
+    row = next(i for i in range(page.table.rowCount()) if page.student_at(i) == target.id)
+    page.table.selectRow(row)
+    assert "无照片" in page.panel.picture.text()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / f"{target.id_number}.jpg").write_bytes(demo_photo_jpeg(5))
+    page.start_import(folder)
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=30000)
+    assert page.panel.student_id == target.id and not page.panel.picture.pixmap().isNull()
+    assert page.panel.result_label.text().startswith("合格")
+    page.state_filter.setCurrentText("合格")
+    assert page.visible_states() == ["合格", "合格"]
+
+
+def test_page_recheck_writes_one_audit_entry_for_the_batch(qtbot, small_school):
+    from xueji_desktop.demo import store_photo
+    from xueji_desktop.ui.photo_page import PhotoPage
+
+    refs = list_student_refs(small_school.conn)
+    with small_school.transaction() as tx:
+        for i, ref in enumerate(refs[:7]):
+            store_photo(tx, ref.id, demo_photo_jpeg(i))         # stored without a check result
+    before = small_school.query("SELECT count(*) FROM audit_log")[0][0]
+    page = PhotoPage(small_school)
+    qtbot.addWidget(page)
+    page.start_recheck()
+    qtbot.waitUntil(lambda: "已重新检查 7 张" in page.report_view.toPlainText(), timeout=60000)
+    assert small_school.query("SELECT count(*) FROM audit_log")[0][0] == before + 1
+    assert page.visible_states().count("合格") == 7

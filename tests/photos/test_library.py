@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 
 import pytest
@@ -204,4 +205,47 @@ def test_recheck_stored_photos_updates_results(small_school):
     states = {r["student_id"]: r["state"] for r in photo_overview(small_school)}
     assert (states[refs[0].id], states[refs[1].id]) == ("合格", "不合格")
     assert recheck_stored(small_school) == 0
-    assert small_school.query("SELECT count(*) FROM audit_log WHERE action = '检查照片'")[0][0] == 2
+    # One audit entry for the batch (naming both students), none for the recheck that changed nothing.
+    rows = small_school.query("SELECT changes FROM audit_log WHERE action = '检查照片'")
+    assert len(rows) == 1
+    assert sorted(json.loads(rows[0][0])["students"][1]) == sorted([refs[0].id, refs[1].id])
+
+
+def _phone_folder(store, tmp_path, count: int, size=(1500, 2000)):
+    refs = [r for r in list_student_refs(store.conn) if r.id_number][:count]
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    for i, ref in enumerate(refs):
+        (folder / f"{ref.id_number}.jpg").write_bytes(phone_photo(i, size, head_ratio=0.28 + 0.03 * (i % 3)))
+    return folder, refs
+
+
+def test_import_with_fix_stores_the_compliant_jpeg_only(small_school, tmp_path):
+    from PIL import Image
+
+    from xueji_desktop.photos.check import check_photo_bytes
+
+    folder, refs = _phone_folder(small_school, tmp_path, 3)
+    report = import_photos(small_school, folder, fix=True)
+    assert report.imported == 3
+    for ref in refs:
+        photo = get_photo(small_school, ref.id)
+        assert Image.open(io.BytesIO(photo.jpeg)).size == (358, 441) and len(photo.jpeg) < 60_000
+        # Stored geometry is right (the backdrop is a white wall: only a background replacement fixes that).
+        assert check_photo_bytes(photo.jpeg).codes == ["background.colour"]
+        assert [p["code"] for p in photo.problems] == ["background.colour"]
+
+
+def test_import_without_fix_keeps_at_most_one_megapixel_unless_asked(small_school, tmp_path):
+    from PIL import Image
+
+    folder, refs = _phone_folder(small_school, tmp_path, 2)
+    import_photos(small_school, folder)
+    for ref in refs:
+        photo = get_photo(small_school, ref.id)
+        img = Image.open(io.BytesIO(photo.jpeg))
+        assert img.width * img.height <= 1_000_000 and not img.getexif()
+        assert any(p["code"] == "size.pixels" and "1500×2000" in p["message"] for p in photo.problems)
+    import_photos(small_school, folder, keep_originals=True)
+    assert get_photo(small_school, refs[0].id).jpeg == (folder / f"{refs[0].id_number}.jpg").read_bytes()
+

@@ -30,6 +30,23 @@ def test_active_areas_are_active():
         assert spans and any(s.end is None and (s.start or 0) <= 2000 for s in spans), a
 
 
+def _mod11(body17: str) -> str:
+    """body + its GB 11643 MOD 11-2 character (the GB's own vector 11010519491231002X is tested above)."""
+    from xueji_desktop.validation.ids import check_digit
+
+    return body17 + check_digit(body17)
+
+
+def _wrong(char: str) -> str:
+    return "1" if char != "1" else "2"
+
+
+def _hk(letters: str, digits: str) -> str:
+    from xueji_desktop.validation.ids import _hkid_check
+
+    return _hkid_check(letters, digits)
+
+
 @pytest.mark.parametrize(("number", "id_type", "code"), [
     ("11010519491231002X", "1", None),
     ("11010519491231002x", "1", None),
@@ -63,6 +80,31 @@ def test_active_areas_are_active():
     ("12345678", "8", None),
     ("1234567890(B)", "8", None),
     ("1234567", "8", "id.format"),
+    # 台湾身份证 under the Taiwan permit type. A123456789 is the 內政部戶政司 / zh.wikipedia
+    # (中華民國國民身分證) worked example; the others change one digit (the sum mod 10 then fails).
+    ("A123456789", "8", None),
+    ("a123456789", "8", None),
+    ("A123456788", "8", "id.checksum"),
+    ("A123456780", "8", "id.checksum"),
+    ("A3234567890", "8", "id.format"),
+    # old 台胞证 booklets: 8 or 10 digits, a letter in brackets on some
+    ("1234567890", "8", None),
+    ("12345678(B)", "8", None),
+    ("123456789", "8", "id.format"),
+    # 香港身份证 with brackets, full-width too; A123456(3) is the HKSAR Immigration Department's example
+    ("A123456（3）", "6", None),
+    ("AB987654(A)", "6", None if _hk("AB", "987654") == "A" else "id.checksum"),
+    ("A123456(A)", "6", "id.checksum"),
+    # 外国人永久居留身份证 (境外永久居住证). 2017: 3-letter GB/T 2659 code + 12 digits (国家移民管理局 2017 版);
+    # 2023: 18 digits starting with 9, GB 11643 MOD 11-2 check character (《新版外国人永久居留身份证机读信息规则
+    # (2023版)》: "最后一位采用 MOD11-2 算法设置为校验码，与公民身份号码校验方式相同").
+    ("USA110077070012", "9", None),
+    ("usa110077070012", "9", None),
+    ("ZZZ110077070012", "9", "id.format"),            # no such country code
+    ("USA11007707001", "9", "id.format"),
+    (_mod11("91115619870715001"), "9", None),
+    (_mod11("91115619870715001")[:17] + _wrong(_mod11("91115619870715001")[17]), "9", "id.checksum"),
+    ("11010519491231002X", "9", "id.type_mismatch"),    # a 居民身份证 number is not a permanent-residence ID
     ("E12345678", "A", None),
     ("G1234567", "A", None),
     ("护照123456", "A", "id.format"),

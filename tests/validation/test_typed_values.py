@@ -36,16 +36,36 @@ def test_a_name_of_several_counties_names_them_and_keeps_the_text():
     assert "北京市朝阳区（110105）" in issue.message and "吉林省长春市朝阳区（220104）" in issue.message
 
 
-@pytest.mark.parametrize("text", ["山西省太原市", "太原", "崇文区", "火星"])
-def test_no_county_no_guess(text):
-    """A province or city (not a county), a retired name (崇文区, merged in 2010), or no region at all."""
+@pytest.mark.parametrize("text", ["太原", "崇文区", "火星"])
+def test_no_region_no_guess(text):
+    """A name without its 市/省 (太原), a retired name (崇文区, merged in 2010), or no region at all."""
     assert counties_named(text.strip()) == frozenset()
     value, issue = normalize_value(REGION, text)
     assert value == text and issue is None  # the engine then says what the field needs
 
 
+@pytest.mark.parametrize("key", ["native_place", "birthplace", "household_region"])
+@pytest.mark.parametrize(("text", "code"), [
+    ("安徽省合肥市", "340100000000"),    # the 籍贯 issue 22 saw rejected although 340100000000 was accepted
+    ("合肥市", "340100000000"),
+    ("山西省太原市", "140100000000"),
+    ("安徽省", "340000000000"),
+    ("北京市", "110000000000"),          # a 直辖市 is a province
+    ("吉林市", "220200000000"),          # the city of 吉林, not the province
+    ("吉林省", "220000000000"),
+    ("340100", "340100000000"),          # the code at the same level: the same rule
+    ("340000000000", "340000000000"),
+])
+def test_regions_above_the_county_are_accepted_as_names_and_as_codes(key, text, code):
+    """籍贯, 出生地, 户口所在地: asked for at county level, accepted at city or province level too, written as
+    a name or as its code (GB/T 2260), and the engine has nothing to say about either."""
+    record, issues = normalize_record({key: text})
+    assert record[key] == code and not issues
+    assert not [i for i in validate_student(record) if i.field == key]
+
+
 def test_the_engine_accepts_the_converted_code_and_explains_a_name_it_could_not_place():
-    record, issues = normalize_record({"household_region": "太原市小店区", "birthplace": "山西省太原市"})
+    record, issues = normalize_record({"household_region": "太原市小店区", "birthplace": "太原"})
     assert record["household_region"] == "140105000000" and not issues
     messages = {i.field: i.message for i in validate_student(record)}
     assert "household_region" not in messages
@@ -55,6 +75,7 @@ def test_the_engine_accepts_the_converted_code_and_explains_a_name_it_could_not_
 def test_full_name_reads_from_the_province_down():
     assert full_name("140105") == "山西省太原市小店区"
     assert full_name("110105") == "北京市朝阳区"
+    assert full_name("340100") == "安徽省合肥市" and full_name("340000") == "安徽省"
 
 
 @pytest.mark.parametrize(("typed", "stored"), [

@@ -22,7 +22,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("import-excel", help="从 Excel 导入学生（整体一个事务；有错的行标为待修正）")
     add_db_args(p)
-    p.add_argument("file", type=Path, help="要导入的 .xlsx 文件")
+    p.add_argument("file", type=Path, help="要导入的 Excel 文件（.xlsx 或 .xls）")
     p.add_argument("--report", type=Path, default=None,
                    help="写出错误报告：输入文件的副本，错误单元格标红并加批注，另有汇总表")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
@@ -64,6 +64,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from ..errors import BadInput
+    from ..excel.columns import unknown_nearest
     from ..excel.importer import import_workbook, request_key_changes
     from ..records.changes import read_evidence
 
@@ -84,6 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
                     "unchanged": result.unchanged, "ok": result.ok, "warning": result.warning,
                     "pending": result.pending, "unknown_headers": result.unknown_headers,
+                    "unknown_nearest": unknown_nearest(result.unknown_headers),
                     "missing_columns": result.missing_columns,
                     "kept_cells": [k.to_dict() for k in result.kept_cells],
                     "refused_rows": [r.to_dict() for r in result.refused_rows],

@@ -19,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("input", type=Path, metavar="IN")
     p.add_argument("output", type=Path, metavar="OUT")
     p.add_argument("--replace-background", action="store_true",
-                   help="背景为纯色但颜色不对（白、灰、其他蓝）时换成标准浅蓝 RGB(67,142,219)")
+                   help="背景颜色不对（白、灰、其他蓝、室内）时抠出人物、换成标准浅蓝 RGB(67,142,219)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_fix)
 
@@ -27,6 +27,8 @@ def register(sub) -> None:
     add_db_args(p)
     p.add_argument("folder", type=Path)
     p.add_argument("--fix", action="store_true", help="不合格的照片先自动裁剪/转码再保存（不替换背景）")
+    p.add_argument("--keep-originals", action="store_true",
+                   help="未修正的照片按原文件保存（默认大于 100 万像素的缩小后保存，不把手机原图存进数据文件）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
 
@@ -64,23 +66,28 @@ def cmd_check(args) -> int:
 
 
 def cmd_fix(args) -> int:
-    from ..photos.fix import fix_photo_file
+    from ..photos.check import check_photo_file
+    from ..photos.fix import changes, fix_photo_file
 
     if args.input.resolve() == args.output.resolve():
         raise BadInput("输出文件不能与输入文件相同（避免覆盖原照片），请另选 OUT。")
     result = fix_photo_file(args.input, args.output, replace_background=args.replace_background)
+    changed = changes(check_photo_file(args.input), result)
     if args.json:
         print_json({**result.check.to_dict(), "quality": result.quality, "notes": result.notes,
                     "background_replaced": result.background_replaced,
-                    "can_replace_background": result.can_replace_background})
+                    "can_replace_background": result.can_replace_background,
+                    "attempts": result.attempts, "changes": changed})
         return 0 if result.check.ok else 1
     print(f"已写出 {args.output}（358×441，300 dpi，{len(result.jpeg) / 1000:.1f} KB，JPEG 质量 {result.quality}）")
+    for line in changed:
+        print(f"  {line}")
     for note in result.notes:
         print(f"  注意：{note}")
     if result.background_replaced:
         print("  背景已替换为标准浅蓝，请查看效果。")
     elif result.can_replace_background:
-        print("  背景是纯色但颜色不对：可加 --replace-background 换成标准浅蓝（请查看效果后再使用）。")
+        print("  背景颜色不对：可加 --replace-background 换成标准浅蓝（请查看效果后再使用）。")
     if not result.check.ok:
         print("  修正后仍不合格：")
         for p in result.check.problems:
@@ -94,7 +101,8 @@ def cmd_import(args) -> int:
 
     store = open_store(args)
     try:
-        report = run_with_progress(import_photos, store, args.folder, fix=args.fix)
+        report = run_with_progress(import_photos, store, args.folder, fix=args.fix,
+                                   keep_originals=args.keep_originals)
     finally:
         store.close()
     data = report.to_dict()

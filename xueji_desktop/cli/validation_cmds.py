@@ -92,6 +92,10 @@ def cmd_check_excel(args: argparse.Namespace) -> int:
             print(f"{sheet}第 {i['row']} 行{column} {kind}：{i['message']}")
         if report["missing_columns"]:
             print("文件缺少必填列（这些项需在程序中补填）：" + "、".join(report["missing_columns"]))
+        if report["unknown_headers"]:
+            print("未识别的列（已忽略）：" + "、".join(
+                f"{h}（最接近：{report['unknown_nearest'][h]}）" if h in report["unknown_nearest"] else h
+                for h in report["unknown_headers"]))
         sheets = f"{len(report['sheets'])} 个工作表，" if report["sheets"] else ""
         print(f"共 {sheets}{report['rows']} 行：{errors} 个错误，{warnings} 个警告。")
     return 1 if any(i["severity"] == "error" for i in report["issues"]) else 0

@@ -20,6 +20,7 @@ from ..school import GRADE_CODES, grade_code, school_year_of
 from ..validation import ERROR, WARNING, Issue, ValidationContext, validate_student
 from ..validation.normalize import normalize_value
 from ..validation.spec import load_spec
+from .columns import unknown_nearest
 from .reader import Layout, check_container, data_row_estimate, find_layouts, iter_data_rows
 from .rows import RawRow, cell_plan, merge_issues, normalize_row, read_cells
 
@@ -98,7 +99,8 @@ def _data_rows(path: Path) -> tuple[list[Layout], Iterator[tuple[Layout, int, li
 def check_workbook(path: Path | str, today: date | None = None,
                    progress: Progress | None = None) -> dict[str, Any]:
     """{"rows": N, "issues": [{sheet, row, column, field, severity, code, message}], "sheets": [names],
-    "missing_columns": [headers]} for a workbook.
+    "missing_columns": [headers], "unknown_headers": [headers], "unknown_nearest": {header: nearest field's
+    header}} for a workbook.
 
     ``row`` is the Excel row number (1-based) in ``sheet``, ``column`` the header text as in the file ("" when
     the issue is about a column the file lacks)."""
@@ -136,5 +138,6 @@ def check_workbook(path: Path | str, today: date | None = None,
                         "field": i.field, "severity": i.severity, "code": i.code, "message": i.message})
     tick(progress, n, total, "检查")
     missing = list(dict.fromkeys(h for lay in layouts for h in lay.missing_required()))
+    unknown = list(dict.fromkeys(h for lay in layouts for h in lay.unknown_headers))
     return {"rows": n, "issues": out, "sheets": [lay.sheet_name for lay in layouts] if several else [],
-            "missing_columns": missing}
+            "missing_columns": missing, "unknown_headers": unknown, "unknown_nearest": unknown_nearest(unknown)}

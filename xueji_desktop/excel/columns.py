@@ -8,6 +8,7 @@ Headers come from ``excel``/``aliases`` in resources/spec/fields.toml; only the 
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def _member_prefix(text: str) -> tuple[int | None, str]:
 
 
 # An ID column headed 身份证号 (not 身份证件号) holds a 居民身份证 number: its 身份证件类型 needs no column.
-_RESIDENT_ID_HEADERS = frozenset({"身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "居民身份证号",
+_RESIDENT_ID_HEADERS = frozenset({"身份证", "身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "居民身份证号",
                                   "居民身份证号码"})
 RESIDENT_ID = "居民身份证"
 
@@ -136,7 +137,8 @@ def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> Implie
 
 @cache
 def _header_index() -> tuple[dict[str, Column], dict[str, str]]:
-    """(student header → Column, member sub-header → member field key)."""
+    """(student header → Column, member sub-header → member field key): template headers, form labels and the
+    aliases of fields.toml (each with its source there)."""
     students: dict[str, Column] = {}
     member_names: dict[str, str] = {}
     for c in columns():
@@ -147,15 +149,44 @@ def _header_index() -> tuple[dict[str, Column], dict[str, str]]:
         elif c.member == 0 and c.field is not None:
             for n in (c.field.excel, c.field.label, *c.field.aliases):
                 member_names.setdefault(clean_header(n), c.key)
-    # 班号/班级名称 are both the class column; 身份证号 for the student too.
-    students.setdefault("身份证号", students[clean_header("身份证件号")])
-    students.setdefault("身份证号码", students[clean_header("身份证件号")])
-    member_names.setdefault("身份证号码", "id_number")
-    member_names.setdefault("身份证件号码", "id_number")
-    member_names.setdefault("与学生关系", "relation")
-    member_names.setdefault("电话", "phone")
-    member_names.setdefault("手机号码", "phone")
     return students, member_names
+
+
+# Matching by meaning, beyond the listed aliases: the same words said another way. Each rule rewrites a header
+# that is not known as it stands; the result must then be a known header (a region rule: a region column).
+_STUDENT_WORD = "学生"                    # 学生姓名, 学生民族: the row is the student's
+_REGION_TAIL = re.compile(r"(?:行政区划代码|行政区划|区划代码|代码)$")  # 出生地行政区划代码, 籍贯代码
+_SAME_WORDS = (("号码", "号"), ("联系方式", "联系电话"), ("住址", "地址"))
+
+
+def _meanings(text: str, student: bool) -> list[tuple[str, bool]]:
+    """``text`` and the readings the rules give, each with whether a region rule made it (most literal first)."""
+    out = [(text, False)]
+    if student and text.startswith(_STUDENT_WORD) and len(text) > len(_STUDENT_WORD) + 1:
+        out.append((text[len(_STUDENT_WORD):], False))
+    for old, new in _SAME_WORDS:
+        out += [(t.replace(old, new), r) for t, r in out if old in t]
+    out += [(_REGION_TAIL.sub("", t), True) for t, _ in out if _REGION_TAIL.search(t)]
+    return out
+
+
+def _student_column(text: str) -> Column | None:
+    students, _ = _header_index()
+    for t, region in _meanings(text, True):
+        col = students.get(t)
+        if col is not None and (not region or (col.field is not None and col.field.type == "region")):
+            return col
+    return None
+
+
+def member_key(text: str) -> str | None:
+    """The member field a sub-header (no 成员1 prefix) means: 姓名, 与学生关系, 联系方式 …"""
+    _, member_names = _header_index()
+    for t, region in _meanings(text, False):
+        key = member_names.get(t)
+        if key is not None and not region:
+            return key
+    return None
 
 
 def match_header(text: object, group: object = None) -> Column | None:
@@ -163,18 +194,47 @@ def match_header(text: object, group: object = None) -> Column | None:
     t = clean_header(text)
     if not t:
         return None
-    students, member_names = _header_index()
     index, rest = _member_prefix(t)
     if index is None and group is not None:
         g_index, g_rest = _member_prefix(clean_header(group))
         if g_index is not None and not g_rest:
             index, rest = g_index, t
     if index is not None:
-        key = member_names.get(rest)
+        key = member_key(rest)
         if key is None:
             return None
         return next(c for c in columns() if c.member == index and c.key == key)
-    return students.get(t)
+    return _student_column(t)
+
+
+def nearest_header(text: object) -> str | None:
+    """For a header the program does not know: the template header of the field it most resembles, or None."""
+    t = clean_header(text)
+    index, rest = _member_prefix(t)
+    students, member_names = _header_index()
+    if index is not None:
+        near = difflib.get_close_matches(rest, list(member_names), n=1, cutoff=0.5)
+        return member_header(index, _member_field_header(member_names[near[0]])) if near else None
+    near = difflib.get_close_matches(t, list(students), n=1, cutoff=0.5)
+    return students[near[0]].header if near else None
+
+
+def _member_field_header(key: str) -> str:
+    return next(c.field.excel for c in columns() if c.member == 0 and c.key == key and c.field is not None)
+
+
+def unknown_nearest(headers: list[str]) -> dict[str, str]:
+    """{unknown header: the template header of its nearest field} (--json), for those that resemble one."""
+    return {h: near for h in headers if (near := nearest_header(h))}
+
+
+def describe_unknown(headers: list[str]) -> list[str]:
+    """Unknown headers as the report names them: 家庭人口（最接近：家庭地址）."""
+    out = []
+    for h in headers:
+        near = nearest_header(h)
+        out.append(f"{h}（最接近：{near}）" if near else h)
+    return out
 
 
 def required_headers() -> list[str]:

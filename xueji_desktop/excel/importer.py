@@ -33,9 +33,9 @@ from ..storage import audit
 from ..storage.audit import created_json
 from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
-from .columns import Column, Implied
+from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
-from .reader import check_container, data_row_estimate, find_layouts, iter_data_rows
+from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
 
 CHUNK = 1000
@@ -121,7 +121,7 @@ class ImportResult:
                  + (f"，未导入 {len(self.refused_rows)} 行" if self.refused_rows else "") + "。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
-            lines.append("未识别的列（已忽略）：" + "、".join(self.unknown_headers))
+            lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
         if self.missing_columns:
             lines.append("文件缺少必填列（这些项需在程序中补填，同一个值可用“学生信息”页的“批量填写”或 xueji fill"
                          "一次填好）：" + "、".join(self.missing_columns))
@@ -364,6 +364,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     """Import ``path`` in one transaction; write the error workbook to ``report`` when given."""
     path = Path(path)
     today = today or date.today()
+    if report is not None:
+        check_xlsx_target(report)  # before the import, not after it
     check_container(path)
     tick(progress, 0, None, "读取 Excel")
     wb, sheets = find_layouts(path)

@@ -1,10 +1,13 @@
-"""Opening a user's .xlsx safely and finding our columns in it.
+"""Opening a user's workbook (.xlsx, or the .xls the national system and provincial tools export) safely
+and finding our columns in it.
 
-python-calamine (Rust) reads the cells: ~10× faster than openpyxl and it never builds a DOM.
+python-calamine (Rust) reads the cells of both formats: ~10× faster than openpyxl and it never builds a DOM.
 Before it sees the file we check the container ourselves, because a clerk must get one plain
-sentence, not a traceback: empty file, old .xls or password-encrypted workbook (both are OLE/CFB
-containers, not zip), truncated zip, zip bomb, XML with a DOCTYPE (entity bombs; .xlsx parts never
-have one), wrong template.
+sentence, not a traceback: empty file, password-encrypted workbook (an OLE/CFB container naming
+EncryptionInfo; an encrypted .xls is reported by calamine), truncated zip, zip bomb, XML with a DOCTYPE
+(entity bombs; .xlsx parts never have one), wrong template. An OLE/CFB container otherwise is an .xls
+(Excel 97-2003) workbook, read with the same tolerance; we never write .xls (see ``check_xlsx_target``).
+Macros are never run: only cell values are read.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import python_calamine as calamine
 
 from ..class_text import class_candidates
 from ..errors import BadInput
-from .columns import Column, Implied, clean_header, implied_values, match_header, missing_required
+from .columns import Column, Implied, clean_header, implied_values, match_header, member_key, missing_required
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_MATCHES = 3
@@ -53,11 +56,10 @@ def check_container(path: Path) -> None:
         if encrypted:
             raise BadInput(f"文件 {name} 设置了打开密码：请在 Excel 或 WPS 中取消密码（文件→信息→保护工作簿）"
                            "后再导入。")
-        raise BadInput(f"文件 {name} 是旧版 .xls 格式：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
-                       "后再导入。")
+        return  # an .xls workbook (Excel 97-2003): calamine reads it; a damaged one fails in _open
     if not head.startswith(b"PK"):
-        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx）：请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）"
-                       "后再导入。")
+        raise BadInput(f"文件 {name} 不是 Excel 工作簿（.xlsx 或 .xls）：请在 Excel 或 WPS 中“另存为”Excel 工作簿"
+                       "（*.xlsx）后再导入。")
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -78,6 +80,21 @@ def check_container(path: Path) -> None:
         raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
         raise BadInput(f"文件 {name} 已损坏或不完整，无法打开：请重新保存或重新拷贝该文件后再导入。") from None
+
+
+def is_xls(path: Path) -> bool:
+    """Whether ``path`` is an OLE/CFB container (an .xls workbook, once check_container has passed it)."""
+    with open(path, "rb") as fh:
+        return fh.read(8) == CFB_MAGIC
+
+
+def check_xlsx_target(path: Path | str) -> Path:
+    """``path`` for a workbook we write: .xls is read only (its BIFF format is not one we write)."""
+    path = Path(path)
+    if path.suffix.lower() == ".xls":
+        raise BadInput(f"不能写入 .xls 文件（{path.name}）：本程序读取 .xls，但只写 Excel 工作簿 .xlsx，"
+                       f"请改用 {path.with_suffix('.xlsx').name}。")
+    return path
 
 
 def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
@@ -137,10 +154,7 @@ def _group_titles(sheet, row_above: list[Any], header_row: int) -> dict[int, str
 
 def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[dict[int, Column], list[str]]:
     """Column index → Column for one header row; unknown header texts are returned for the report."""
-    from .columns import _header_index
-
     groups = groups or {}
-    _students, member_names = _header_index()
     mapped: dict[int, Column] = {}
     taken: set[str] = set()
     unknown: list[str] = []
@@ -151,18 +165,18 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
         if not text:
             continue
         col = match_header(text, groups.get(j))
-        in_members = member_cursor >= 0 and text in member_names
+        key = member_key(text)
+        in_members = member_cursor >= 0 and key is not None
         if col is not None and col.member is None and (col.path in taken or in_members):
             # a repeated student header, or one inside unprefixed member columns (户口所在地 after 姓名 关系 …,
             # national template): a member's column without prefix
             col = None
-        if col is None and text in member_names:
-            if text == clean_header("姓名") or block < 0:
+        if col is None and key is not None:
+            if key == "name" or block < 0:
                 block = min(block + 1, 1)
             member_cursor = block
             from .columns import columns
 
-            key = member_names[text]
             col = next(c for c in columns() if c.member == block and c.key == key)
         if col is None or col.path in taken:
             unknown.append(str(cell))

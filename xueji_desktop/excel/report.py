@@ -3,6 +3,8 @@
 openpyxl edits the user's own file (title rows, merged cells and formats stay as they were), so the
 clerk corrects the red cells in place and imports the same workbook again; the importer takes the
 first sheet with a header row, so the summary sheet we add is ignored. Built in memory (see .xlsx_memory).
+An .xls input (openpyxl reads .xlsx only) and a very large one get a rebuilt copy instead: the imported sheets'
+values as text, written by xlsxwriter as .xlsx, with the same marks.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from ..errors import BadInput
 from ..outfiles import write_file
 from ..validation.spec import load_spec
 from .columns import columns
-from .reader import SUMMARY_SHEET
+from .reader import SUMMARY_SHEET, check_xlsx_target, is_xls
 from .xlsx_memory import StreamingWorksheet, openpyxl_bytes, xlsxwriter_book
 
 RED = PatternFill("solid", fgColor="FFFF7C80")
@@ -107,13 +109,11 @@ def _summary_rows(source: Path, result, per_field, per_class, details, several: 
 
 def write_error_report(source: Path, target: Path | str, layouts: list, result) -> None:
     """The error workbook for ``result`` of importing ``source``; ``layouts``: its imported sheets, in order."""
-    target = Path(target)
+    target = check_xlsx_target(target)
     marks, per_field, per_class, details = _marks(layouts, result)
     summary_rows = _summary_rows(source, result, per_field, per_class, details, len(layouts) > 1)
-    if result.rows > LARGE_ROWS:  # (a file this big is one sheet: the streamed or first one)
-        first = layouts[0].sheet_name
-        _write_rebuilt(source, target, layouts[0], {(r, j): v for (s, r, j), v in marks.items() if s == first},
-                       summary_rows)
+    if result.rows > LARGE_ROWS or is_xls(source):
+        _write_rebuilt(source, target, marks, summary_rows)
         return
     try:
         wb = openpyxl.load_workbook(source)
@@ -144,31 +144,33 @@ def _write(target: Path, data: bytes) -> None:
         raise BadInput(f"导入已完成，但未能保存错误报告。{exc}") from None
 
 
-def _write_rebuilt(source: Path, target: Path, layout, marks, summary_rows) -> None:
-    """Large inputs: the same cells (values only, as text) streamed by xlsxwriter, bad cells marked."""
-    from .reader import cell_text, find_layout
+def _write_rebuilt(source: Path, target: Path, marks, summary_rows) -> None:
+    """.xls and large inputs: the imported sheets' cells (values only, as text) streamed by xlsxwriter, bad cells
+    marked. ``marks``: (sheet, row, column) → (is_error, messages), as _marks makes them."""
+    from .reader import cell_text, find_layouts
 
-    wb_in, sheet, _ = find_layout(source)
+    wb_in, found = find_layouts(source)
     try:
         wb, buffer = xlsxwriter_book({"strings_to_numbers": False, "strings_to_formulas": False,
                                       "strings_to_urls": False})
         red = wb.add_format({"bg_color": "#FF7C80", "num_format": "@"})
         yellow = wb.add_format({"bg_color": "#FFE699", "num_format": "@"})
         text = wb.add_format({"num_format": "@"})
-        ws = wb.add_worksheet(layout.sheet_name[:31], worksheet_class=StreamingWorksheet)
-        start_row, start_col = sheet.start or (0, 0)
-        for i, row in enumerate(sheet.iter_rows()):
-            r = start_row + i
-            for k, value in enumerate(row):
-                j = start_col + k
-                mark = marks.get((r, j))
-                fmt = text if mark is None else (red if mark[0] else yellow)
-                if value not in ("", None):
-                    ws.write_string(r, j, cell_text(value), fmt)
-                elif mark is not None:
-                    ws.write_blank(r, j, None, fmt)
-                if mark is not None:
-                    ws.write_comment(r, j, "\n".join(mark[1]), {"x_scale": 3, "y_scale": 1 + len(mark[1])})
+        for sheet, layout in found:
+            ws = wb.add_worksheet(layout.sheet_name[:31], worksheet_class=StreamingWorksheet)
+            # iter_rows() counts rows from sheet row 0 and cells from start_col (see reader.sheet_layout)
+            _start_row, start_col = sheet.start or (0, 0)
+            for r, row in enumerate(sheet.iter_rows()):
+                for k, value in enumerate(row):
+                    j = start_col + k
+                    mark = marks.get((layout.sheet_name, r, j))
+                    fmt = text if mark is None else (red if mark[0] else yellow)
+                    if value not in ("", None):
+                        ws.write_string(r, j, cell_text(value), fmt)
+                    elif mark is not None:
+                        ws.write_blank(r, j, None, fmt)
+                    if mark is not None:
+                        ws.write_comment(r, j, "\n".join(mark[1]), {"x_scale": 3, "y_scale": 1 + len(mark[1])})
         summary = wb.add_worksheet(SUMMARY_SHEET, worksheet_class=StreamingWorksheet)
         for i, row in enumerate(summary_rows):
             summary.write_row(i, 0, row)

@@ -22,6 +22,7 @@ from ..progress import Progress, tick
 from ..school import grade_code
 from ..validation.spec import load_spec
 from .columns import Column, columns
+from .reader import check_xlsx_target
 from .xlsx_memory import StreamingWorksheet, xlsxwriter_book
 
 DATA_SHEET = "学生信息"
@@ -44,7 +45,7 @@ def _comment(col: Column) -> str:
 def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: int | None = None,
                    progress: Progress | None = None) -> int:
     """Write the template with ``rows`` (lists of cell strings in :func:`columns` order); returns rows written."""
-    path = Path(path)
+    path = check_xlsx_target(path)
     if not path.parent.is_dir():  # before the work, not after it
         raise BadInput(f"保存位置不存在：{path.parent}。请选择已有的文件夹。")
     spec = load_spec()

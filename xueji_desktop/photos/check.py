@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from . import head as head_measure
 from . import imaging, rules
 
 FIX_HINT = "可用照片旁的“修正”按钮（命令行 xueji fix-photo）自动处理。"
@@ -28,6 +29,7 @@ class CheckResult:
     file: str
     problems: list[Problem] = field(default_factory=list)
     measured: dict[str, Any] = field(default_factory=dict)
+    head: head_measure.Head | None = None     # in the pixels of the picture as checked (not in JSON)
 
     @property
     def ok(self) -> bool:
@@ -47,16 +49,16 @@ class CheckResult:
         return "；".join(p.message for p in self.problems)
 
 
-def check_photo_bytes(data: bytes, name: str = "", *, face: imaging.Face | None = None) -> CheckResult:
-    """All rules on one photo. ``face`` skips detection when the caller knows where the face is
-    (the fixer does: it placed it)."""
+def check_photo_bytes(data: bytes, name: str = "") -> CheckResult:
+    """All rules on one photo. Large photos are analysed from a DCT-scaled decode (JPEG draft) no smaller
+    than 358 × 441: the pixel rules are judged at that size anyway."""
     result = CheckResult(name)
     add = result.problems.append
     m = result.measured
     m["bytes"] = len(data)
     fmt = imaging.sniff_format(data)
     try:
-        img = imaging.open_image(data)
+        img, full_size = imaging.open_for_analysis(data, (rules.WIDTH, rules.HEIGHT))
     except imaging.NotAnImage:
         if fmt == "HEIC":
             add(Problem("format.unreadable",
@@ -66,28 +68,26 @@ def check_photo_bytes(data: bytes, name: str = "", *, face: imaging.Face | None 
         return result
     fmt = img.format or fmt
     m["format"] = fmt
-    m["width"], m["height"] = img.size
+    m["width"], m["height"] = full_size
     if fmt != "JPEG":
         add(Problem("format.not_jpeg", f"文件实际是 {fmt} 格式（与扩展名无关），要求 JPEG。{FIX_HINT}"))
-    if img.size != (rules.WIDTH, rules.HEIGHT):
+    if full_size != (rules.WIDTH, rules.HEIGHT):
         add(Problem("size.pixels",
-                    f"尺寸为 {img.width}×{img.height} 像素，要求 {rules.WIDTH}×{rules.HEIGHT}。{FIX_HINT}"))
+                    f"尺寸为 {full_size[0]}×{full_size[1]} 像素，要求 {rules.WIDTH}×{rules.HEIGHT}。{FIX_HINT}"))
     if len(data) >= rules.MAX_BYTES:
         add(Problem("size.bytes", f"文件大小 {len(data) / 1000:.1f} KB，要求小于 60 KB。{FIX_HINT}"))
     _check_dpi(img, add, m)
     if imaging.exif_orientation(img) != 1:
         add(Problem("exif.orientation", f"照片带有旋转标记，有的系统会显示为横向或倒置。{FIX_HINT}", "warning"))
 
-    if img.mode in ("L", "LA", "1", "I", "I;16", "F"):
-        add(Problem("colour.greyscale", "照片是黑白（灰度）的，要求彩色照片，请重新拍摄彩色照片。"))
-        rgb = np.asarray(imaging.to_rgb(img))
-    else:
-        rgb = np.asarray(imaging.to_rgb(img))
+    grey_mode = img.mode in imaging.GREY_MODES
+    rgb = np.asarray(imaging.to_rgb(imaging.upright(img)))
+    if not grey_mode:
         m["colour_spread"] = round(imaging.colour_spread(rgb), 1)
-        if m["colour_spread"] < rules.GREYSCALE_MAX_SPREAD:
-            add(Problem("colour.greyscale", "照片是黑白（灰度）的，要求彩色照片，请重新拍摄彩色照片。"))
-    _check_backdrop(rgb, add, m)
-    _check_face(rgb, add, m, face)
+    if grey_mode or m["colour_spread"] < rules.GREYSCALE_MAX_SPREAD:
+        add(Problem("colour.greyscale", "照片是黑白（灰度）的，要求彩色照片，请重新拍摄彩色照片。"))
+    backdrop = _check_backdrop(rgb, add, m)
+    result.head = _check_head(rgb, add, m, head_measure.measure(rgb, backdrop))
     m["sharpness"] = round(imaging.sharpness(rgb), 1)
     if m["sharpness"] < rules.BLUR_MIN_VARIANCE:
         add(Problem("blur", "照片模糊（对焦不准或抖动），请重新拍摄清晰的照片。"))
@@ -118,17 +118,17 @@ def _check_dpi(img, add, m) -> None:
         add(Problem("dpi.low", f"分辨率为 {m['dpi']} dpi，要求 {rules.MIN_DPI} dpi 以上。{FIX_HINT}"))
 
 
-def _check_backdrop(rgb, add, m) -> None:
+def _check_backdrop(rgb, add, m) -> imaging.Backdrop:
     backdrop = imaging.measure_backdrop(rgb)
     m["background_rgb"] = list(backdrop.rgb)
     m["background_delta_e"] = round(backdrop.delta_e, 1)
     if backdrop.delta_e > rules.BACKGROUND_MAX_DELTA_E:
         what = _describe_colour(backdrop.rgb)
-        hint = "可用“修正照片”并选择“替换背景”换成标准蓝色，或在浅蓝背景前重拍。" if backdrop.plain \
-            else "背景不是纯色，无法自动替换，请在浅蓝色背景前重新拍摄。"
+        hint = "可用“修正照片”并选择“替换背景”换成标准蓝色（请在预览中核对人物边缘），或在浅蓝背景前重拍。"
         add(Problem("background.colour",
                     f"背景颜色为{what} RGB{backdrop.rgb}，与标准浅蓝 RGB{rules.STANDARD_BLUE} 相差过大"
                     f"（色差 ΔE {backdrop.delta_e:.0f}，允许 {rules.BACKGROUND_MAX_DELTA_E:.0f}）。{hint}"))
+    return backdrop
 
 
 def _describe_colour(rgb: tuple[int, int, int]) -> str:
@@ -141,22 +141,21 @@ def _describe_colour(rgb: tuple[int, int, int]) -> str:
     return "其他颜色"
 
 
-def _check_face(rgb, add, m, known: imaging.Face | None) -> None:
+def _check_head(rgb, add, m, found: head_measure.Measurement) -> head_measure.Head | None:
     height, width = rgb.shape[:2]
-    faces = [known] if known else imaging.find_faces(rgb)
-    m["faces"] = len(faces)
-    if not faces:
+    m["faces"] = len(found.heads)
+    head = found.head
+    if head is None:
         add(Problem("face.missing", "没有找到正面人脸：请使用正面、免冠、五官清晰的照片。"))
-        return
-    if len(faces) > 1 and faces[1].w > 0.5 * faces[0].w:
+        return None
+    if found.several:
         add(Problem("face.multiple", "照片中有不止一张人脸，请使用单人照片。"))
-    face = faces[0]
-    offset = (face.centre_x - width / 2) / width
-    ratio = face.head_height / height
-    top = face.head_top / height
+    shares = head_measure.geometry(head, width, height)
+    offset, ratio, top = shares["face_offset"], shares["head_ratio"], shares["head_top"]
     m["face_offset"] = round(offset, 3)
     m["head_ratio"] = round(ratio, 3)
     m["head_top"] = round(top, 3)
+    m["head_top_from"] = head.top_from
     if abs(offset) > rules.CENTRE_TOLERANCE:
         side = "右" if offset > 0 else "左"
         add(Problem("face.off_centre",
@@ -170,3 +169,4 @@ def _check_face(rgb, add, m, known: imaging.Face | None) -> None:
     elif not rules.HEAD_TOP_RANGE[0] <= top <= rules.HEAD_TOP_RANGE[1]:
         where = "过高（头顶被裁掉）" if top < rules.HEAD_TOP_RANGE[0] else "过低（头顶上方留白太多）"
         add(Problem("face.vertical", f"头部位置{where}。{FIX_HINT}"))
+    return head

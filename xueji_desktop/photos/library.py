@@ -20,8 +20,9 @@ from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import get_school_profile, get_school_profile_conn
 from ..storage.store import Tx, now_iso
+from . import imaging
 from .check import CheckResult, check_photo_bytes
-from .parallel import parallel_map
+from .parallel import parallel_iter, parallel_map
 
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png"}
 _ID_NAME = re.compile(r"^[0-9A-Za-z]{6,20}$")
@@ -187,12 +188,24 @@ class ImportReport:
         }
 
 
-def _check_worker(job: tuple[str, bool]) -> tuple[bytes | None, dict[str, Any]]:
-    """In a worker process: read, optionally fix, and check one file. Returns (bytes to store, check)."""
+def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str, Any]]:
+    """In a worker process: read one file, check it, with ``fix`` repair it. Returns (bytes to store, check).
+
+    What is stored: a photo that passes, as given; with ``fix`` the fixed 358 × 441 JPEG; otherwise the
+    photo as given when it is at most 1 MP (or ``keep_originals``), else a ≤ 1 MP copy (imaging.reduced):
+    never a 12 MP phone original inside the database and every backup, unless the user asks."""
     from .fix import fix_photo_bytes
 
-    path, fix = job
+    path, fix, keep_originals = job
     data = Path(path).read_bytes()
+    check = None
+    if fix and not imaging.has_upload_size(data):
+        # A phone photo: its check can only fail on size, so go straight to the fix (which checks its output).
+        try:
+            fixed = fix_photo_bytes(data, name=path)
+            return fixed.jpeg, _check_dict(fixed.check)
+        except BadInput:
+            pass
     check = check_photo_bytes(data, path)
     if fix and not check.ok and check.problems[0].code != "format.unreadable":
         try:
@@ -201,53 +214,83 @@ def _check_worker(job: tuple[str, bool]) -> tuple[bytes | None, dict[str, Any]]:
             pass
         else:
             if fixed.check.ok or len(fixed.check.problems) < len(check.problems):
-                data, check = fixed.jpeg, fixed.check
-    return data, {"ok": check.ok, "problems": [p.to_dict() for p in check.problems]}
+                return fixed.jpeg, _check_dict(fixed.check)
+    if check.problems and check.problems[0].code == "format.unreadable":
+        return None, _check_dict(check)
+    if not keep_originals and check.measured.get("width", 0) * check.measured.get("height", 0) > MAX_STORED_PIXELS:
+        data = imaging.reduced(data, MAX_STORED_PIXELS)
+    return data, _check_dict(check)
 
 
-def check_files(plan: ImportPlan, *, fix: bool = False, progress: Progress | None = None) -> list:
+MAX_STORED_PIXELS = 1_000_000
+
+
+def _check_dict(check: CheckResult) -> dict[str, Any]:
+    return {"ok": check.ok, "problems": [p.to_dict() for p in check.problems]}
+
+
+def _jobs(plan: ImportPlan, fix: bool, keep_originals: bool) -> list[tuple[str, bool, bool]]:
+    return [(str(path), fix, keep_originals) for path, _ in plan.matched]
+
+
+def check_files(plan: ImportPlan, *, fix: bool = False, keep_originals: bool = False,
+                progress: Progress | None = None) -> list:
     """The slow, file-only part of an import (no database): check, and with ``fix`` repair, every matched
     file on all cores. The GUI runs this on a worker thread."""
-    jobs = [(str(path), fix) for path, _ in plan.matched]
-    return parallel_map(_check_worker, jobs, progress=progress, message="检查照片")
+    return parallel_map(_import_worker, _jobs(plan, fix, keep_originals), progress=progress, message="检查照片")
 
 
-def store_import(store, plan: ImportPlan, results: list, *, progress: Progress | None = None) -> ImportReport:
-    """Write the checked photos in one audited transaction (all or nothing)."""
-    from .check import Problem
-
+def store_import(store, plan: ImportPlan, results, *, progress: Progress | None = None) -> ImportReport:
+    """Write the checked photos in one audited transaction (all or nothing). ``results`` is the list
+    check_files returned, or an iterator of (index, result) that is consumed as it comes."""
     store.require("clerk")
     report = ImportReport(plan)
+    total = len(plan.matched)
+    items = enumerate(results) if isinstance(results, list) else results
+    stored = []
     with store.transaction() as tx:
-        for i, ((path, ref), (data, check)) in enumerate(zip(plan.matched, results, strict=True)):
-            tick(progress, i, len(results), "保存照片")
-            probs = check["problems"]
-            if probs and probs[0]["code"] == "format.unreadable":
-                report.unreadable.append((path, probs[0]["message"]))
-                continue
-            result = CheckResult(str(path), [Problem(p["code"], p["message"], p["severity"]) for p in probs])
-            old = tx.execute("SELECT sha256 FROM photos WHERE student_id = ?", (ref.id,)).fetchone()
-            if old and old[0] == hashlib.sha256(data).hexdigest():
-                report.unchanged += 1
-                continue
-            save_photo(tx, ref.id, data, result)
-            report.imported += 1
-            if not check["ok"]:
-                report.failing.append((path, ref, [p["message"] for p in probs if p["severity"] == "error"]))
+        for n, (i, result) in enumerate(items):
+            tick(progress, n, total, "保存照片")
+            stored.append((i, _store_one(tx, report, *plan.matched[i], result)))
         tx.audit("批量导入照片", "photos", "", {"imported": [None, report.imported],
                                               "unmatched": [None, len(plan.unmatched)],
                                               "ambiguous": [None, len(plan.ambiguous)]})
-        tick(progress, len(results), len(results), "保存照片")
+        tick(progress, total, total, "保存照片")
+    # Report in file order, whatever order the workers finished in.
+    report.failing.sort(key=lambda item: str(item[0]))
+    report.unreadable.sort(key=lambda item: str(item[0]))
     return report
 
 
-def import_photos(store, folder: Path, *, fix: bool = False, progress: Progress | None = None) -> ImportReport:
-    """Match, check (and with ``fix`` repair geometry/format of failing photos, never the backdrop) in
-    parallel, then store in one audited transaction. Cancelling before the end changes nothing."""
+def _store_one(tx: Tx, report: ImportReport, path: Path, ref: StudentRef, result) -> None:
+    from .check import Problem
+
+    data, check = result
+    probs = check["problems"]
+    if data is None:
+        report.unreadable.append((path, probs[0]["message"]))
+        return
+    old = tx.execute("SELECT sha256 FROM photos WHERE student_id = ?", (ref.id,)).fetchone()
+    if old and old[0] == hashlib.sha256(data).hexdigest():
+        report.unchanged += 1
+        return
+    result = CheckResult(str(path), [Problem(p["code"], p["message"], p["severity"]) for p in probs])
+    save_photo(tx, ref.id, data, result)
+    report.imported += 1
+    if not check["ok"]:
+        report.failing.append((path, ref, [p["message"] for p in probs if p["severity"] == "error"]))
+
+
+def import_photos(store, folder: Path, *, fix: bool = False, keep_originals: bool = False,
+                  progress: Progress | None = None) -> ImportReport:
+    """Match, check (and with ``fix`` repair geometry/format of failing photos, never the backdrop) on all
+    cores, writing each photo into one audited transaction as it arrives (memory stays bounded).
+    Cancelling before the end changes nothing."""
     store.require("clerk")
     plan = plan_import(store.conn, Path(folder))
-    results = check_files(plan, fix=fix, progress=progress)
-    return store_import(store, plan, results, progress=progress)
+    results = parallel_iter(_import_worker, _jobs(plan, fix, keep_originals), progress=progress,
+                            message="检查照片")
+    return store_import(store, plan, results)
 
 
 # ---- export for upload ----------------------------------------------------------------------------
@@ -365,8 +408,10 @@ def check_blobs(items: list[tuple[int, bytes]], *, progress: Progress | None = N
 
 
 def save_checks(store, results: list) -> int:
-    """Store fresh check results in one transaction; returns how many changed (each change audited)."""
-    changed = 0
+    """Store fresh check results in one transaction; returns how many changed. One audit entry for the whole
+    batch (how many were checked, which students' results changed), not one per photo: a recheck of 3,000
+    photos is one act of the clerk's, and the audit log stays readable."""
+    changed: list[int] = []
     with store.transaction() as tx:
         for sid, ok, problems in results:
             old = tx.execute("SELECT checked_ok, problems FROM photos WHERE student_id = ?", (sid,)).fetchone()
@@ -375,9 +420,11 @@ def save_checks(store, results: list) -> int:
                 continue
             tx.execute("UPDATE photos SET checked_ok = ?, problems = ? WHERE student_id = ?",
                        (int(ok), new_problems, sid))
-            tx.audit("检查照片", "photos", sid, {"checked_ok": [old[0], int(ok)]})
-            changed += 1
-    return changed
+            changed.append(sid)
+        if changed:
+            tx.audit("检查照片", "photos", "", {"checked": [None, len(results)], "changed": [None, len(changed)],
+                                              "students": [None, changed]})
+    return len(changed)
 
 
 def recheck_stored(store, *, progress: Progress | None = None) -> int:

@@ -25,11 +25,7 @@ PLAIN_MIN_SHARE = 0.85
 # Greyscale: mean spread between the largest and the smallest RGB channel, in 0..255 units.
 GREYSCALE_MAX_SPREAD = 4.0
 
-# Head geometry. OpenCV's Haar face box runs from about the eyebrows to below the mouth; the whole head
-# (hair top to chin) is about HEAD_PER_FACE box heights, starting HEAD_TOP_ABOVE_FACE box heights above
-# the box. Calibrated (mean over 32 placements at 4 scales, spread ±5 %) on the portrait in resources/photos.
-HEAD_PER_FACE = 1.67
-HEAD_TOP_ABOVE_FACE = 0.48
+# Head geometry, measured by photos/head.py (top of the hair to the chin; face centre between eyes and mouth).
 HEAD_RATIO_TARGET = 2 / 3
 HEAD_RATIO_TOLERANCE = 0.09        # accept 0.58 .. 0.76 of the height
 CENTRE_TOLERANCE = 0.07            # face centre within ±7 % of the width from the middle

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import Cancelled, XuejiError
+from ..excel.columns import describe_unknown
 from ..excel.importer import ImportResult, import_workbook
 from ..excel.reader import check_container, data_row_estimate, find_layouts
 from ..excel.template import export_students, write_template
@@ -33,6 +34,7 @@ from ..storage import Store
 from .jobs import run_job, worker_store
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
+OPEN_FILTER = "Excel 工作簿 (*.xlsx *.xls)"  # .xls (national system, provincial tools) is read, never written
 
 
 def _import_job(store: Store, path: str, report: str | None, progress=None) -> ImportResult:
@@ -63,7 +65,7 @@ def _check_job(path: str, progress=None) -> str:
             if "class_code" in layout.implied.get(None, {}):
                 lines.append(f"没有班级列：按工作表名“{layout.sheet_name}”确定班级。")
             if layout.unknown_headers:
-                lines.append("未识别的列（导入时忽略）：" + "、".join(layout.unknown_headers))
+                lines.append("未识别的列（导入时忽略）：" + "、".join(describe_unknown(layout.unknown_headers)))
             if missing := layout.missing_required():
                 lines.append("缺少必填列（导入后这些学生为待修正；同一个值可在“学生信息”页用“批量填写”一次补填）："
                              + "、".join(missing))
@@ -97,7 +99,7 @@ class ExcelPage(QWidget):
         col = QVBoxLayout(box)
         pick = QHBoxLayout()
         self.file_edit = QLineEdit()
-        self.file_edit.setPlaceholderText(self.tr("第 1 步：选择要导入的 .xlsx 文件"))
+        self.file_edit.setPlaceholderText(self.tr("第 1 步：选择要导入的 Excel 文件（.xlsx 或 .xls）"))
         self.browse_button = QPushButton(self.tr("选择文件…"))
         self.check_button = QPushButton(self.tr("第 2 步：检查文件"))
         pick.addWidget(self.file_edit, 1)
@@ -164,7 +166,7 @@ class ExcelPage(QWidget):
 
     # ---- import wizard --------------------------------------------------------------------
     def browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 Excel 文件"), "", XLSX_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择 Excel 文件"), "", OPEN_FILTER)
         if path:
             self.file_edit.setText(path)
             self.check_file()

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ..errors import XuejiError
 from ..photos.check import CheckResult, check_photo_bytes
-from ..photos.fix import FixResult, fix_photo_bytes
+from ..photos.fix import FixResult, changes, fix_photo_bytes
 from ..photos.library import (
     check_blobs,
     check_files,
@@ -65,22 +66,27 @@ def _problems_text(problems: list[dict[str, str]] | None, ok: bool | None) -> st
     return "\n".join(lines)
 
 
-def _fix_both(data: bytes, *, progress=None) -> tuple[FixResult, FixResult | None]:
-    """The plain fix and, when the backdrop is plain but wrong, the fix with the standard blue (for preview)."""
+def _fix_both(data: bytes, *, progress=None) -> tuple[CheckResult, FixResult, FixResult | None]:
+    """The check of the photo as it is, the plain fix and, when the backdrop is the wrong colour, the fix with
+    the standard blue (all for the preview)."""
+    before = check_photo_bytes(data)
     plain = fix_photo_bytes(data)
     if progress is not None:
         progress.update(1, 2, "替换背景预览")
     replaced = fix_photo_bytes(data, replace_background=True) if plain.can_replace_background else None
-    return plain, replaced
+    return before, plain, replaced
 
 
 class FixPreviewDialog(QDialog):
     """Before / after, with background replacement offered (off by default) and shown before saving."""
 
-    def __init__(self, before: bytes, plain: FixResult, replaced: FixResult | None, parent=None) -> None:
+    def __init__(self, before: bytes, before_check: CheckResult, plain: FixResult, replaced: FixResult | None,
+                 parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("修正照片"))
-        self.plain, self.replaced = plain, replaced
+        self.before_check, self.plain, self.replaced = before_check, plain, replaced
+        self.changes_text = QLabel()          # what the fix changed: size, head share, backdrop, problems
+        self.changes_text.setWordWrap(True)
         self.before_label = QLabel()
         self.before_label.setPixmap(_pixmap(before))
         self.after_label = QLabel()
@@ -89,7 +95,7 @@ class FixPreviewDialog(QDialog):
         self.replace_box = QCheckBox(self.tr("把背景换成标准浅蓝 RGB(67,142,219)"))
         self.replace_box.setEnabled(replaced is not None)
         if replaced is None:
-            self.replace_box.setToolTip(self.tr("背景颜色已符合要求，或背景不是纯色无法自动替换"))
+            self.replace_box.setToolTip(self.tr("背景颜色已符合要求"))
         self.replace_box.toggled.connect(self._show_after)
         pics = QHBoxLayout()
         for title, label in ((self.tr("修正前"), self.before_label), (self.tr("修正后"), self.after_label)):
@@ -103,6 +109,7 @@ class FixPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(pics)
         layout.addWidget(self.replace_box)
+        layout.addWidget(self.changes_text)
         layout.addWidget(self.after_text)
         layout.addWidget(self.buttons)
         self._show_after()
@@ -114,6 +121,7 @@ class FixPreviewDialog(QDialog):
     def _show_after(self) -> None:
         result = self.chosen
         self.after_label.setPixmap(_pixmap(result.jpeg))
+        self.changes_text.setText(self.tr("修正内容：") + "\n" + "\n".join(changes(self.before_check, result)))
         text = _problems_text([p.to_dict() for p in result.check.problems], result.check.ok)
         if result.notes:
             text += "\n" + "\n".join(result.notes)
@@ -209,8 +217,9 @@ class PhotoPanel(QWidget):
         run_job(self, self.tr("修正照片"), _fix_both, before,
                 on_done=lambda result: self._show_preview(before, *result))
 
-    def _show_preview(self, before: bytes, plain: FixResult, replaced: FixResult | None) -> None:
-        self.preview_dialog = FixPreviewDialog(before, plain, replaced, self)
+    def _show_preview(self, before: bytes, before_check: CheckResult, plain: FixResult,
+                      replaced: FixResult | None) -> None:
+        self.preview_dialog = FixPreviewDialog(before, before_check, plain, replaced, self)
         self.preview_dialog.accepted.connect(lambda: self._save(self.preview_dialog.chosen.jpeg,
                                                                 self.preview_dialog.chosen.check))
         self.preview_dialog.open()
@@ -226,10 +235,22 @@ class PhotoPanel(QWidget):
         self.photo_changed.emit(self.student_id)
 
 
+STATE_ORDER = {"无照片": 0, "不合格": 1, "未检查": 2, "合格": 3}   # sorting by 照片: the work first
+
+
+class _StateItem(QTableWidgetItem):
+    """The 照片 column sorts by how much work is left (无照片, 不合格, 未检查, 合格), not by character code."""
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        return STATE_ORDER.get(self.text(), 9) < STATE_ORDER.get(other.text(), 9)
+
+
 class PhotoPage(QWidget):
-    """照片: batch import with a report, export for upload, and the per-student check overview."""
+    """照片: batch import with a report, export for upload, and the per-student check overview (sortable by
+    any column, filterable by state)."""
 
     COLUMNS = ("班级", "姓名", "照片", "问题")
+    FILTERS = ("全部", "无照片", "不合格", "合格", "未检查")
 
     def __init__(self, store: Store, parent=None) -> None:
         super().__init__(parent)
@@ -240,6 +261,9 @@ class PhotoPage(QWidget):
         self.export_button = QPushButton(self.tr("导出照片用于上报…"))
         self.refresh_button = QPushButton(self.tr("刷新"))
         self.recheck_button = QPushButton(self.tr("重新检查全部照片"))
+        self.state_filter = QComboBox()
+        self.state_filter.addItems([self.tr(f) for f in self.FILTERS])
+        self.state_filter.currentIndexChanged.connect(self._apply_filter)
         self.recheck_button.clicked.connect(self.start_recheck)
         self.import_button.clicked.connect(self.choose_import_folder)
         self.export_button.clicked.connect(self.choose_export_folder)
@@ -248,12 +272,15 @@ class PhotoPage(QWidget):
         for w in (self.import_button, self.fix_box, self.export_button, self.recheck_button, self.refresh_button):
             bar.addWidget(w)
         bar.addStretch(1)
+        bar.addWidget(QLabel(self.tr("显示：")))
+        bar.addWidget(self.state_filter)
         self.summary = QLabel()
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.Stretch)
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectRows)
+        self.table.setSortingEnabled(True)
         self.report_view = QPlainTextEdit()
         self.report_view.setReadOnly(True)
         self.report_view.setPlaceholderText(self.tr("导入报告：未匹配的文件、匹配到多个学生的文件、没有照片的学生"))
@@ -272,21 +299,38 @@ class PhotoPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Reload the overview (keeping the sort order and filter) and the selected student's panel."""
         rows = photo_overview(self.store)
-        self._ids = [r["student_id"] for r in rows]
+        self.table.setSortingEnabled(False)       # filling a sorted table would reorder rows mid-way
         self.table.setRowCount(len(rows))
         for i, r in enumerate(rows):
             for j, key in enumerate(("class_name", "name", "state", "problems")):
-                self.table.setItem(i, j, QTableWidgetItem(r[key]))
+                item = _StateItem(r[key]) if key == "state" else QTableWidgetItem(r[key])
+                item.setData(Qt.UserRole, r["student_id"])
+                self.table.setItem(i, j, item)
+        self.table.setSortingEnabled(True)
+        self._apply_filter()
         counts = {s: sum(r["state"] == s for r in rows) for s in ("合格", "不合格", "无照片")}
         self.summary.setText(self.tr("共 %1 名学生：合格 %2，不合格 %3，无照片 %4")
                              .replace("%1", str(len(rows))).replace("%2", str(counts["合格"]))
                              .replace("%3", str(counts["不合格"])).replace("%4", str(counts["无照片"])))
+        self.panel.set_student(self.panel.student_id)
+
+    def _apply_filter(self) -> None:
+        wanted = self.FILTERS[self.state_filter.currentIndex()]
+        for i in range(self.table.rowCount()):
+            self.table.setRowHidden(i, wanted != "全部" and self.table.item(i, 2).text() != wanted)
+
+    def student_at(self, row: int) -> int:
+        return self.table.item(row, 0).data(Qt.UserRole)
+
+    def visible_states(self) -> list[str]:
+        return [self.table.item(i, 2).text() for i in range(self.table.rowCount()) if not self.table.isRowHidden(i)]
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()
         if rows:
-            self.panel.set_student(self._ids[rows[0].row()])
+            self.panel.set_student(self.student_at(rows[0].row()))
 
     def start_recheck(self):
         def done(results) -> None:

@@ -6,10 +6,21 @@
   came into use after the birth year (valid for people registered late, e.g. everyone born before 1985).
 * 15-digit legacy numbers (YYMMDD of 19YY, no check digit) are upgraded to 18 digits with a warning.
 * 港澳台居民居住证: same layout and checksum with area 810000 / 820000 / 830000.
-* 港澳居民来往内地通行证 (H/M + 8 digits [+ 2-digit renewal count]), 台湾居民来往大陆通行证 (8 digits; before
-  2015, 10 digits + a letter in brackets), passports and other documents: by format only. No library covers
-  these; the patterns are the published card layouts. Like python-stdnum we prefer accepting an odd but
-  possible number to rejecting a real one: a false error blocks a school's whole submission.
+* 港澳居民来往内地通行证 (H/M + 8 digits [+ 2-digit renewal count]), passports and other documents: by format
+  only. Like python-stdnum we prefer accepting an odd but possible number to rejecting a real one: a false
+  error blocks a school's whole submission.
+* Check characters python-stdnum (2.2, the newest) does not have, written out from their published rules:
+  - 香港身份证 A123456(3): weights 9..2 over [space/letter]+letter+6 digits, mod 11, 10 → A (HKSAR
+    Immigration Department; the worked example A123456(3) is the one the department and Wikipedia print);
+  - 台湾身份证 (中華民國國民身分證統一編號) A123456789: letter → 10..35 in the order
+    ABCDEFGHJKLMNPQRSTUVXYWZIO, weights 1,9,8,…,1,1, sum mod 10 = 0 (內政部戶政司 rule; A123456789 is its
+    printed example), accepted where the document type is the Taiwan permit (8);
+  - 台湾居民来往大陆通行证 (8): 8 digits since 2015; older booklets 8 or 10 digits, possibly with a letter in
+    brackets (1234567890(B)): accepted as such, by shape;
+  - 外国人永久居留身份证 (境外永久居住证, 9): the 2017 card's 15 characters (3-letter GB/T 2659 country code +
+    12 digits) by shape and country code; the 2023 card's 18 digits start with 9 and end with the GB 11643
+    MOD 11-2 check character (国家移民管理局《新版外国人永久居留身份证机读信息规则(2023版)》), checked with
+    stdnum.cn.ric's digit.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from stdnum.cn import ric
 
 from .issues import ERROR, WARNING, Issue
 from .regions import RESIDENCE_PERMIT_AREAS, county_spans, retired_before, started_after
+from .spec import load_spec
 
 RESIDENT_TYPES = frozenset({"1", "B"})  # 户口簿 carries the same 公民身份号码
 ID_TYPE_NAMES = {
@@ -42,12 +54,35 @@ _FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
     "7": (re.compile(r"^(?:M\d{8}(?:\d{2})?|[1578]\d{6}\(?\d\)?|MA\d{7})$"),
           "港澳居民来往内地通行证号为 M 加 8 位数字（如 M12345678，新证可再加 2 位），澳门身份证号如 1234567(8)，"
           "特区护照为 MA 加 7 位数字"),
-    "8": (re.compile(r"^(?:\d{8}|\d{10}\(?[A-Z]\)?|[A-Z][12]\d{8})$"),
-          "台湾居民来往大陆通行证号为 8 位数字（旧证为 10 位数字加括号内 1 个字母，如 1234567890(B)）"),
+    "8": (re.compile(r"^(?:\d{8}(?:\(?[A-Z]\)?)?|\d{10}(?:\(?[A-Z]\)?)?|[A-Z][12]\d{8})$"),
+          "台湾居民来往大陆通行证号为 8 位数字（旧证为 8 或 10 位数字，可带括号内 1 个字母，如 1234567890(B)），"
+          "台湾身份证号为 1 个字母加 9 位数字（如 A123456789）"),
+    "9": (re.compile(r"^(?:[A-Z]{3}\d{12}|9\d{16}[\dX])$"),
+          "外国人永久居留身份证号为 15 位（2017 版：3 个字母的国家代码加 12 位数字，如 USA110077070012）"
+          "或 18 位（2023 版：以 9 开头的 17 位数字加 1 位校验位）"),
     "A": (re.compile(r"^[A-Z0-9]{5,17}$"), "护照号码为 5–17 位字母或数字，如 E12345678"),
 }
 _MAX_OTHER = 30
 _HKID = re.compile(r"^([A-Z]{1,2})(\d{6})\(?([\dA])\)?$")
+_TWID = re.compile(r"^[A-Z][12]\d{8}$")
+_TW_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"  # → 10, 11, … 35 (the order of the 內政部 table, not A–Z)
+
+
+def tw_id_valid(number: str) -> bool:
+    """台湾身份证 (1 letter + 1 or 2 + 8 digits) check: letter as two digits, weights 1,9,8,…,1,1, sum mod 10 = 0."""
+    n = _TW_LETTERS.index(number[0]) + 10
+    digits = [n // 10, n % 10, *map(int, number[1:])]
+    return sum(d * w for d, w in zip(digits, (1, 9, 8, 7, 6, 5, 4, 3, 2, 1, 1), strict=True)) % 10 == 0
+
+
+def _permanent_residence_problem(number: str) -> str | None:
+    """Why a 外国人永久居留身份证 number (already of the right shape) cannot be right, or None."""
+    if len(number) == 18:
+        expected = check_digit(number[:17])
+        return None if number[17] == expected else f"校验位错误：最后一位应为 {expected}"
+    if number[:3] not in load_spec().codes["country"].by_code:
+        return f"前 3 个字母 {number[:3]} 不是国家或地区代码（GB/T 2659，如 USA、KOR）"
+    return None
 
 
 def _hkid_check(letters: str, digits: str) -> str:
@@ -206,6 +241,15 @@ def check_id(number: str, id_type: str | None = "1", *, today: date | None = Non
             return IdResult(number, (Issue(field, ERROR, "id.checksum",
                                            f"{label}（香港身份证）校验位错误：括号内应为 "
                                            f"{_hkid_check(hk.group(1), hk.group(2))}，请核对证件。"),))
+        if t == "8" and _TWID.match(number) and not tw_id_valid(number):
+            return IdResult(number, (Issue(field, ERROR, "id.checksum",
+                                           f"{label}（台湾身份证）校验码不符：字母后的 9 位数字中有录错，请核对证件。"),
+                                     ))
+        if t == "9" and pattern.match(number):
+            why = _permanent_residence_problem(number)
+            if why:
+                return IdResult(number, (Issue(field, ERROR, "id.checksum" if len(number) == 18 else "id.format",
+                                               f"{label}（外国人永久居留身份证）{why}，请核对证件。"),))
         if not pattern.match(number):
             if _RESIDENT.match(number) and ric.is_valid(number):
                 return IdResult(number, (Issue(field, ERROR, "id.type_mismatch",

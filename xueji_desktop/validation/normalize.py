@@ -8,7 +8,8 @@ ID numbers upper-case without spaces, region codes 12 digits. Accepted input, fo
 * dates ``2015-03-07``, ``2015/3/7``, ``2015.3.7``, ``20150307``, ``2015年3月7日``, Excel serials, date objects;
 * full-width digits and letters (``２０１５``, ``ｘ``), surrounding spaces, a leading ``'`` (Excel text marker);
 * regions by code (6 or 12 digits) or by a county's name, from the province down or not (山西省太原市小店区,
-  太原市小店区, 小店区; trailing address text is ignored): GB/T 2260 names via python-stdnum (see regions.py);
+  太原市小店区, 小店区; trailing address text is ignored), or above the county where the code is accepted too
+  (安徽省合肥市 / 合肥市 → 340100000000, 安徽省 → 340000000000): GB/T 2260 names via python-stdnum (regions.py);
 * names padded with spaces (王　明 → 王明), 买买提.艾力 → 买买提·艾力; and empty fields other fields say
   (:func:`fill_derived`).
 
@@ -27,7 +28,7 @@ from typing import Any
 
 from .ids import check_id, upgrade_15
 from .issues import ERROR, WARNING, Issue
-from .regions import counties_named, full_name
+from .regions import counties_named, full_name, higher_named
 from .spec import CodeTable, Field, load_spec
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, ideographic space → space. Text fields only get digits and
@@ -324,7 +325,7 @@ def _region_handler(raw: Any, stage: int | None, path: str, label: str) -> tuple
     text = _region_value(raw)
     if not text or text.isdigit():
         return text, None
-    codes = sorted(counties_named(text))
+    codes = sorted(counties_named(text) or higher_named(text))  # 安徽省合肥市: the city's code, as 340100 is
     if len(codes) == 1:
         return codes[0] + "000000", None
     if codes:

@@ -128,9 +128,39 @@ def counties_named(text: str) -> frozenset[str]:
     return frozenset()
 
 
+@cache
+def _higher_index() -> dict[str, frozenset[str]]:
+    """Province and prefecture names → their 6-digit codes (安徽省 → 340000; 安徽省合肥市, 合肥市 → 340100).
+
+    籍贯, 出生地 and 户口所在地 are asked for at county level, and their codes are accepted at the levels above it
+    (340100000000 is a known code: the city of 合肥); the same names written out must be accepted as well."""
+    index: dict[str, set[str]] = {}
+    for _length, low, high, props, children in numdb.get("cn/loc").prefixes:
+        province = props.get("province", "")
+        if low != high or not province:
+            continue
+        index.setdefault(province, set()).add(low + "0000")
+        for _l, c_low, c_high, _props, _children in children:
+            code6 = low + c_low
+            name = _current_name(code6) if c_low == c_high else None
+            if (not c_low.endswith("00") or c_low == "0000" or name is None or name in _NO_PREFECTURE
+                    or name == province):
+                continue
+            for key in (name, province + name):
+                index.setdefault(key, set()).add(code6)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+def higher_named(text: str) -> frozenset[str]:
+    """6-digit codes of the current provinces or prefectures named exactly ``text`` (安徽省, 安徽省合肥市, 合肥市)."""
+    return _higher_index().get(text, frozenset())
+
+
 def full_name(code6: str) -> str:
     """省 + 市 + 县 of a current county code (市 left out where there is none): 山西省太原市小店区."""
     province = province_name(code6[:2]) or ""
+    if code6.endswith("0000"):
+        return province
     prefecture = _current_name(code6[:4] + "00")
     if prefecture is None or prefecture in _NO_PREFECTURE or prefecture == province or code6.endswith("00"):
         prefecture = ""

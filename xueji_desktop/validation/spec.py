@@ -22,8 +22,9 @@ class Field:
     items: tuple[int, ...] = ()
     codes: str | None = None
     help: str = ""
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()          # other headers accepted on import
     max_len: int | None = None
+    alias_sources: tuple[tuple[str, ...], ...] = ()  # per alias: keys of Spec.header_sources
 
     @property
     def starred(self) -> bool:
@@ -55,6 +56,7 @@ class Spec:
     version: str
     fields: tuple[Field, ...]
     codes: dict[str, CodeTable]
+    header_sources: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     # lookups built once (validation runs per keystroke and per imported row: no per-call scans)
     student_by_key: dict[str, Field] = field(default_factory=dict, compare=False, hash=False)
     member_by_key: dict[str, Field] = field(default_factory=dict, compare=False, hash=False)
@@ -85,11 +87,12 @@ class Spec:
 def _build(raw: dict[str, Any]) -> Spec:
     fields = []
     for f in raw["field"]:
+        aliases = [(a, "") if isinstance(a, str) else tuple(a) for a in f.get("aliases", ())]  # [header, sources]
         fields.append(Field(
             key=f["key"], label=f["label"], type=f["type"], group=f["group"], excel=f["excel"],
             required=f.get("required", False), item=f.get("item"), items=tuple(f.get("items", ())),
-            codes=f.get("codes"), help=f.get("help", ""), aliases=tuple(f.get("aliases", ())),
-            max_len=f.get("max_len"),
+            codes=f.get("codes"), help=f.get("help", ""), aliases=tuple(a for a, _ in aliases),
+            max_len=f.get("max_len"), alias_sources=tuple(tuple(src.split()) for _, src in aliases),
         ))
     codes = {}
     for name, table in raw.get("codes", {}).items():
@@ -102,6 +105,7 @@ def _build(raw: dict[str, Any]) -> Spec:
         lossy = {str(n): str(c) for c, n in table.get("lossy_aliases", ())}
         codes[name] = CodeTable(name, table.get("source", ""), values, dict(values), by_name, stages, lossy)
     return Spec(version=raw.get("spec_version", ""), fields=tuple(fields), codes=codes,
+                header_sources=dict(raw.get("header_sources", {})),
                 student_by_key={f.key: f for f in fields if f.group != "member"},
                 member_by_key={f.key: f for f in fields if f.group == "member"})
 
