@@ -33,6 +33,7 @@ class SchoolStats:
     by_gender: dict[str, int] = field(default_factory=dict)
     special: dict[str, int] = field(default_factory=dict)       # 留守儿童, 随迁子女, 残疾, 寄宿
     completeness: dict[str, int] = field(default_factory=dict)  # 有照片, 必填项齐全, 正常, 有警告, 待修正
+    by_enrolment: dict[str, int] = field(default_factory=dict)  # 学籍状态: 在校, 休学, 毕业, 结业, 肄业, 转出 …
 
     def rows(self) -> dict[str, list[list]]:
         """Tables for export: sheet name -> rows (first row is the header)."""
@@ -40,6 +41,7 @@ class SchoolStats:
             "按年级": [["年级", "人数", "男", "女"]] + [[g.label, g.total, g.male, g.female] for g in self.by_grade],
             "按班级": [["班级", "人数", "男", "女"]] + [[g.label, g.total, g.male, g.female] for g in self.by_class],
             "按性别": [["性别", "人数"]] + [[k, v] for k, v in self.by_gender.items()],
+            "按学籍状态": [["学籍状态", "人数"]] + [[k, v] for k, v in self.by_enrolment.items()],
             "特殊群体": [["类别", "人数"]] + [[k, v] for k, v in self.special.items()],
             "完整性": [["项目", "人数", "占比"]] + [
                 [k, v, f"{(100 * v / self.total) if self.total else 0:.1f}%"] for k, v in self.completeness.items()],
@@ -75,6 +77,10 @@ def compute_stats(store_or_conn, today: date | None = None) -> SchoolStats:
     unassigned = conn.execute("SELECT count(*) FROM students WHERE class_id IS NULL").fetchone()[0]
     if unassigned:
         stats.by_class.append(GroupCount("未分班", unassigned))
+    from .records.changes import ENROLMENT_NAMES
+
+    counts = dict(conn.execute("SELECT enrolment, count(*) FROM students GROUP BY enrolment").fetchall())
+    stats.by_enrolment = {name: counts[code] for code, name in ENROLMENT_NAMES.items() if counts.get(code)}
     genders = spec.codes["gender"].by_code
     for code, count in conn.execute("SELECT gender, count(*) FROM students GROUP BY gender ORDER BY gender"):
         stats.by_gender[genders.get(code, "未填写")] = count

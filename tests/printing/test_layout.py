@@ -12,9 +12,9 @@ from .conftest import LONG_CURRENT, special_student
 def test_form_has_items_1_to_37_with_stars_from_the_spec():
     items = form_items()
     assert sorted(items) == list(range(1, 38))
-    assert items[1].label == "姓名★" and items[2].label == "曾用名"
-    assert items[23].label == "身份证号★" and items[23].member == 0 and items[32].member == 1
-    assert items[36].label == "残疾类型"  # conditionally required: no star on the paper form
+    assert items[1].paper_label == "姓名★" and items[2].paper_label == "曾用名"
+    assert items[23].paper_label == "身份证号★" and items[23].member == 0 and items[32].member == 1
+    assert items[36].paper_label == "残疾类型"  # conditionally required: no star on the paper form
     page = build_form(None)
     texts = page.texts()
     for number in range(1, 38):

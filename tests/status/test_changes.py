@@ -88,7 +88,7 @@ def test_transfer_out_waits_for_county_and_keeps_the_record(demo_store, leader):
     assert ch.school_decide(leader, cid, approve=True).status == ch.COUNTY_PENDING
     assert ch.enrolment_of(demo_store, sid) == ch.ENROLLED
     assert ch.county_decide(demo_store, cid, approve=True, reason="同意").status == ch.EFFECTIVE
-    assert ch.enrolment_of(demo_store, sid) == ch.LEFT
+    assert ch.enrolment_of(demo_store, sid) == ch.TRANSFERRED
     assert get_student(demo_store, sid) is not None
 
 

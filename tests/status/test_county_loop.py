@@ -75,7 +75,7 @@ def test_a_full_year_with_the_county_deciding_through_packages(county, demo_stor
     assert result["change_decisions"] == 1
     change = ch.get_change(demo_store.conn, cid)
     assert change.status == ch.EFFECTIVE and change.data["county_reason"] == "同意转出"
-    assert ch.enrolment_of(demo_store, sid) == ch.LEFT
+    assert ch.enrolment_of(demo_store, sid) == ch.TRANSFERRED
     # graduation of the top grade, then the roll-over
     for (top,) in demo_store.query("SELECT id FROM classes WHERE entry_year = ?", (year - 5,)):
         sy.graduate_class(demo_store, top, "升入初中")

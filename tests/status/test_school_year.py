@@ -117,7 +117,7 @@ def test_a_full_school_year(demo_store, demo_path):
         _graduate_all_top(demo_store, year)
         result = sy.rollover(demo_store, today=date(year + 1, 8, 2), new_classes={1: 1})
         assert result.to_year == year + 1
-        assert ch.enrolment_of(demo_store, sid) == ch.LEFT
+        assert ch.enrolment_of(demo_store, sid) == ch.TRANSFERRED
         kinds = [r["异动类型"] for r in sy.change_report(demo_store, *sy.report_window(year))]
         assert "转出" in kinds and "毕业" in kinds
     finally:

@@ -161,10 +161,20 @@ def test_function_finder_goes_to_the_button(qtbot, window):
     row = next(i for i, t in enumerate(titles) if t.endswith("导出上报数据包…"))
     dialog.results.setCurrentRow(row)
     qtbot.keyClick(dialog.query, Qt.Key_Return)
-    tabs = window.pages.currentWidget()
+    tabs = window.current_page()
     assert window.names[window.nav.currentRow()] == "导入导出" and tabs.currentIndex() == 1
     # by pinyin initials: "mm" finds 修改我的密码
     again = window.find_function()
     qtbot.keyClicks(again.query, "mm")
     assert any("密码" in again.results.item(i).text() for i in range(again.results.count()))
     again.close()
+
+
+def test_about_text_is_not_cut_off(qtbot, window):
+    from PySide6.QtWidgets import QLabel
+
+    dialog = window.show_about()
+    qtbot.waitExposed(dialog)
+    label = dialog.findChild(QLabel)
+    assert label.height() >= label.heightForWidth(label.width())
+    dialog.close()

@@ -190,7 +190,7 @@ def test_column_choice_is_remembered(qtbot, window):
 def test_every_registered_page_opens(qtbot, window):
     for name in window.names:
         page = window.go(name)
-        assert page is window.pages.currentWidget()
+        assert page is window.current_page()
 
 
 def test_student_model_passes_qt_model_tester(qtmodeltester, demo_store):

@@ -43,16 +43,27 @@ def test_list_of_records_to_fix_follows_a_fix_in_the_form(qtbot, window, demo_st
     assert form.loaded["name"] not in names
 
 
-def test_pending_records_are_named_before_a_folder_is_chosen(qtbot, window, monkeypatch, message_boxes):
+def test_what_stops_the_export_is_said_before_a_folder_is_chosen(qtbot, window, demo_store, monkeypatch,
+                                                                  message_boxes, tmp_path):
     from PySide6.QtWidgets import QFileDialog
+
+    from tests.exchange.helpers import new_county
+    from xueji_desktop.county.schools import add_school, make_init_packages
+    from xueji_desktop.exchange.school_side import apply_init, read_init_package
 
     asked = []
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(a) or "")
     page = _upload_page(window)
-    page.export_button.click()
+    page.export_button.click()  # no init package loaded yet
+    assert not asked and "载入初始化包…" in message_boxes[-1][1]
+    county = new_county(tmp_path / "county.xjdb")
+    add_school(county, "2114010068", "双塔西街小学", "140106001000")
+    [init] = make_init_packages(county, [], tmp_path / "init")
+    county.close()
+    apply_init(demo_store, read_init_package(init))
+    page.export_button.click()  # now the records to fix stop it
     assert not asked
-    assert message_boxes and "待修正" in message_boxes[-1][1] and "包含待修正记录" in message_boxes[-1][1]
-    assert "--include-pending" not in message_boxes[-1][1]  # the GUI names its own check box
+    assert "待修正" in message_boxes[-1][1] and "勾选“包含待修正记录”" in message_boxes[-1][1]
     page.include_pending.setChecked(True)
     page.export_button.click()
     assert asked  # now the folder is asked for

@@ -63,6 +63,7 @@ def county_change_evidence(store: Store, code: str, change_id: int) -> list[tupl
 def decide_county_change(store: Store, code: str, change_id: int, approve: bool, reason: str = "") -> None:
     """The county approves or rejects a school's change; the decision travels in the next feedback package."""
     from ..records.changes import COUNTY_PENDING
+    from .transfers import on_county_decision
 
     require_county(store)
     store.require("clerk", "leader")
@@ -83,3 +84,4 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
                    (decision, reason.strip(), store.user.username, tx.ts, code, change_id))
         tx.audit("审核学校异动", "county_changes", f"{code}#{change_id}",
                  {"decision": ["", decision], "reason": [None, reason.strip()]})
+        on_county_decision(tx, code, change_id, approve, reason.strip())

@@ -20,6 +20,7 @@ from ..exchange import keys, keystore, payload
 from ..exchange.container import Envelope, open_envelope, read_file
 from ..progress import Progress, tick
 from ..storage import Store
+from . import transfers
 from .changes import store_changes
 from .plans import store_plan_requests
 from .workspace import county_profile, require_county
@@ -169,7 +170,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
                      str(r.get("birth_date", "")), str(r.get("id_type", "")),
                      str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
-                     s.raw or payload.student_line(s), s.student_number))
+                     s.raw or payload.student_line(s), s.student_number, s.enrolment))
         if s.photo:
             photos.append((s.uid, s.photo))
     # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
@@ -186,8 +187,8 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                        [(code, str(c.get("class_code", "")), str(c.get("name", "")),
                          json.dumps(c, ensure_ascii=False)) for c in sub.classes])
         tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
-                       " id_number, status, pending, id_problem, data, student_number)"
-                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       " id_number, status, pending, id_problem, data, student_number, enrolment)"
+                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        rows)
         if photos:
             ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())
@@ -195,6 +196,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                            [(ids[uid], jpeg) for uid, jpeg in photos])
         store_changes(tx, code, sub.change_records)
         store_plan_requests(tx, code, sub.plan_requests)
+        warnings = transfers.on_school_package(store, tx, code, sub.transfers, sub.change_records)
         tx.execute(
             "UPDATE county_schools SET last_sequence = ?, last_created_at = ?, imported_at = ?, profile = ?,"
             " counts = ?, review_state = '', review_reason = '', reviewed_by = '', reviewed_at = '',"
@@ -209,7 +211,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         tx.audit("导入学校数据", "county_schools", code,
                  {"sequence": [None, check.sequence], "students": [old, len(rows)], "file": [None, check.file]})
     return ImportResult(check.file, code, check.school_name, check.sequence, len(rows), old,
-                        sum(s.pending for s in sub.students))
+                        sum(s.pending for s in sub.students), warnings)
 
 
 def _recheck_in_transaction(tx, env: Envelope, check: PackageCheck) -> bool:

@@ -17,14 +17,20 @@ _COUNTY_ROW = ("SELECT s.id, s.school_code, sc.name, s.class_code, COALESCE(c.na
                " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code")
 
 
+# A record that ended at one school (转出, 毕业, 结业, 肄业) and the child's record at the next school are the
+# same child's two chapters, not a duplicate: only current records are compared.
+_CURRENT = "enrolment NOT IN ('transferred', 'graduated', 'completed', 'incomplete')"
+
+
 def county_problems(store: Store) -> list[dict[str, Any]]:
     """All problem groups across the county: [{kind, kind_name, key, records: [...]}]."""
     out = [{"kind": "id_invalid", "kind_name": KIND_NAMES["id_invalid"], "key": r["id_number"], "records": [r],
             "message": r["id_problem"]}
            for r in query_rows(store, _COUNTY_ROW + " WHERE s.id_problem <> '' ORDER BY s.school_code, s.id")]
     out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT id_number FROM county_students"
-                                 " WHERE id_number <> '' GROUP BY id_number HAVING count(*) > 1) d"
-                                 " ON d.id_number = s.id_number ORDER BY s.id_number, s.school_code, s.id"),
+                                 f" WHERE id_number <> '' AND {_CURRENT} GROUP BY id_number HAVING count(*) > 1) d"
+                                 f" ON d.id_number = s.id_number WHERE s.{_CURRENT}"
+                                 " ORDER BY s.id_number, s.school_code, s.id"),
                       ("id_number",), "duplicate_id")
     out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT name, gender, birth_date FROM county_students"
                                  " WHERE id_number = '' GROUP BY name, gender, birth_date HAVING count(*) > 1) d"

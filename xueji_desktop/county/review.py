@@ -17,6 +17,7 @@ from ..storage.store import now_iso
 from .admissions import feedback_section
 from .numbers import assign_formal_numbers, formal_numbers
 from .schools import REVIEW_NAMES, get_school
+from .transfers import feedback_parts
 from .workspace import county_profile, require_county
 
 
@@ -61,6 +62,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
             "SELECT change_id, decision, decision_reason, decided_by, decided_at FROM county_changes"
             " WHERE school_code = ? AND decision != '' ORDER BY change_id", (code,))]
     body["student_numbers"] = formal_numbers(store.conn, code)
+    body.update(feedback_parts(store, code))
     section, _held_back = feedback_section(store.conn, code)  # undecided 重复招生 stay at the county
     body.update(section)
     if s["review_state"] == "passed":  # the school locks the key fields of the accepted records

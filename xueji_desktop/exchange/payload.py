@@ -35,6 +35,7 @@ class StudentRow:
     photo: bytes | None = None
     raw: str = ""                   # the JSON line as received (kept verbatim by the county)
     student_number: str = ""        # 学籍号 (临时 L… until the county gives the 正式 G…/J…)
+    enrolment: str = "enrolled"     # 学籍状态 (records.enrolment: enrolled, transferred, graduated …)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Submission:
     classes: list[dict[str, Any]]
     students: list[StudentRow]
     change_records: list[dict[str, Any]] = field(default_factory=list)
+    transfers: list[dict[str, Any]] = field(default_factory=list)  # this school's 转入 requests (records.transfers)
     plan_requests: list[dict[str, Any]] = field(default_factory=list)   # 招生计划变更申请
 
 
@@ -54,6 +56,7 @@ def _json(value: Any) -> bytes:
 def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, Any]], students: Iterable[StudentRow],
           sequence: int, created_at: str, include_pending: bool,
           change_records: list[dict[str, Any]] | None = None,
+          transfers: list[dict[str, Any]] | None = None,
           plan_requests: list[dict[str, Any]] | None = None) -> bytes:
     """The inner zip. ``classes``: dicts with class_code, name, stage, entry_year, number, head_teacher…"""
     students = list(students)
@@ -76,6 +79,8 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
     ]
     if change_records:
         members.append(("change_records.json", _json(change_records), True))
+    if transfers:
+        members.append(("transfers.json", _json(transfers), True))
     if plan_requests:
         members.append(("plan_requests.json", _json(plan_requests), True))
     members += photos
@@ -128,14 +133,16 @@ def parse(body: bytes, what: str) -> Submission:
         raise BadInput(f"{what}学生人数与数据清单不符，拒绝导入。")
     changes = shapes.check_change_records(_load(data["change_records.json"], what, "change_records.json"), what) \
         if "change_records.json" in data else []
+    transfers = shapes.check_transfers(_load(data["transfers.json"], what, "transfers.json"), what) \
+        if "transfers.json" in data else []
     requests = shapes.check_plan_requests(_load(data["plan_requests.json"], what, "plan_requests.json"), what) \
         if "plan_requests.json" in data else []
-    return Submission(manifest, school, classes, students, changes, requests)
+    return Submission(manifest, school, classes, students, changes, transfers, requests)
 
 
 def student_line(s: StudentRow) -> str:
     line = {"uid": s.uid, "class_code": s.class_code, "status": s.status, "pending": s.pending,
-            "issues": s.issues, "record": s.record}
+            "enrolment": s.enrolment, "issues": s.issues, "record": s.record}
     if s.student_number:
         line["student_number"] = s.student_number
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
@@ -145,7 +152,7 @@ def parse_student_line(line: bytes, where: str, class_codes: set[str] | None = N
     item = shapes.check_student(_load(line, where, ""), where, class_codes)
     return StudentRow(item["uid"], item.get("class_code", ""), item.get("status", ""), list(item.get("issues", [])),
                       item["record"], item.get("pending", False), None, line.decode("utf-8"),
-                      item.get("student_number", ""))
+                      item.get("student_number", ""), item.get("enrolment") or "enrolled")
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:

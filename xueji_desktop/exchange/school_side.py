@@ -12,7 +12,7 @@ from ..errors import BadInput
 from ..outfiles import write_file
 from ..printing.key_slip import SlipInfo
 from ..progress import Progress, tick
-from ..records import admissions
+from ..records import admissions, transfers
 from ..records.changes import apply_county_settings
 from ..records.student_number import apply_formal_numbers
 from ..school import get_school_profile_conn, save_school_profile
@@ -129,14 +129,16 @@ def _student_rows(conn, include_photos: bool = True, progress: Progress | None =
     photos = dict(conn.execute("SELECT student_id, jpeg FROM photos")) if include_photos else {}
     rows = []
     cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data,"
-                       " s.student_number FROM students s LEFT JOIN classes c ON c.id = s.class_id ORDER BY s.id")
+                       " s.student_number, s.enrolment FROM students s LEFT JOIN classes c ON c.id = s.class_id"
+                       " ORDER BY s.id")
     all_rows = cur.fetchall()
-    for n, (sid, uid, code, status, issues, data, number) in enumerate(all_rows):
+    for n, (sid, uid, code, status, issues, data, number, enrolment) in enumerate(all_rows):
         record = json.loads(data)
         record["members"] = members.get(sid, [])
         photo = photos.get(sid)
         rows.append(payload.StudentRow(uid, code, status, json.loads(issues), record, status == "pending",
-                                       bytes(photo) if photo is not None else None, student_number=number))
+                                       bytes(photo) if photo is not None else None, student_number=number,
+                                       enrolment=enrolment))
         if n % 500 == 0:
             tick(progress, n, len(all_rows), "打包学生数据")
     return rows
@@ -148,12 +150,12 @@ def _classes(conn) -> list[dict[str, Any]]:
              "head_teacher": r[5], **json.loads(r[6])} for r in cur.fetchall()]
 
 
-def export_package(store: Store, out_dir: Path | str, *, include_pending: bool = False,
-                   progress: Progress | None = None) -> Path:
-    """Write the school's signed, encrypted submission into ``out_dir``; returns the file written."""
+def check_can_export(store: Store, *, include_pending: bool = False) -> None:
+    """What must hold before a submission is written (keys, school profile, no 待修正 unless included);
+    raises BadInput naming the fix. The GUI asks this before it asks for a folder."""
     store.require("clerk")
     conn = store.conn
-    signing = keystore.require_private(conn, keystore.OWN_SIGNING)
+    keystore.require_private(conn, keystore.OWN_SIGNING)
     county_enc = keystore.get_public(conn, keystore.COUNTY_ENCRYPTION)
     if county_enc is None:
         raise BadInput("还没有县级公钥：请先载入县级下发的初始化包（“导入导出”页“上报数据包”中的"
@@ -168,6 +170,16 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
         raise BadInput(f"还有 {pending} 名学生有错误（待修正），不能导出。请先在“学生信息”页修正（状态选"
                        f"“待修正”可列出他们），或勾选“包含待修正记录”（命令行加 --include-pending；"
                        f"这些记录在包中标为待修正）。例如：{lines}")
+
+
+def export_package(store: Store, out_dir: Path | str, *, include_pending: bool = False,
+                   progress: Progress | None = None) -> Path:
+    """Write the school's signed, encrypted submission into ``out_dir``; returns the file written."""
+    check_can_export(store, include_pending=include_pending)
+    conn = store.conn
+    signing = keystore.require_private(conn, keystore.OWN_SIGNING)
+    county_enc = keystore.get_public(conn, keystore.COUNTY_ENCRYPTION)
+    school = get_school_profile_conn(conn)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     sequence = int(store.meta("package_sequence", "0") or 0) + 1
@@ -178,7 +190,8 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
     body = payload.build(school=school, county_code=store.meta("county_code", "") or "",
                          plan_requests=admissions.requests_for_package(conn),
                          classes=_classes(conn), students=rows, sequence=sequence, created_at=created,
-                         include_pending=include_pending, change_records=change_records)
+                         include_pending=include_pending, change_records=change_records,
+                         transfers=transfers.requests_for_package(conn))
     sender = {"code": school["code"], "name": school["name"], "region_code": school["region_code"],
               "encryption_public": keys.b64(keystore.get_public(conn, keystore.OWN_ENCRYPTION) or b"")}
     data = seal(kind="submission", sender=sender, signing_private=signing,
@@ -249,6 +262,7 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         store.set_meta(tx, "review_state", str(review.get("state", "")))
         store.set_meta(tx, "review_reason", str(review.get("reason", "")))
         applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
+        moved = transfers.apply_feedback(store, tx, body)
         apply_county_settings(store, tx, body.get("county_settings", {}))
         received = _admission_parts(body, name)
         plans_changed = admissions.store_plans(tx, school["code"], received["admission_plans"])
@@ -268,10 +282,11 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         tx.audit("导入县级反馈", "feedback_findings", env.sequence,
                  {"findings": [None, len(findings)], "review": [None, review.get("state", "")],
                   "change_decisions": [None, applied], "student_numbers": [None, formal],
-                  "admission_plans": [None, plans_changed], "admissions": [None, offered]})
+                  "admission_plans": [None, plans_changed], "admissions": [None, offered],
+                  **{k: [None, v] for k, v in moved.items() if v}})
     return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied,
             "student_numbers": formal, "admission_plans": plans_changed, "plan_decisions": plan_decisions,
-            "admissions": offered}
+            "admissions": offered, **moved}
 
 
 def _admission_parts(body: dict[str, Any], name: str) -> dict[str, list[dict[str, Any]]]:

@@ -27,6 +27,8 @@ UID = re.compile(r"^[A-Za-z0-9\-]{1,64}$")
 STUDENT_NUMBER = re.compile(r"^(?:[LJ]\d{18}|G\d{17}[\dX])$")  # 学籍号, records/student_number.py
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FIELD_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+ENROLMENT = re.compile(r"^[a-z_]{1,16}$")
+TRANSFER_KEY = re.compile(r"^\d{10}-\d{1,9}$")
 
 
 class Shape:
@@ -176,6 +178,7 @@ def check_student(item: Any, where: str, class_codes: set[str] | None) -> dict[s
     if class_codes is not None and code and code not in class_codes:
         raise s.fail("class_code", f"是 classes.json 中没有的班级 {code}")
     s.text(d.get("status", ""), "status", 20)
+    s.text(d.get("enrolment", ""), "enrolment", 16, ENROLMENT)
     s.bool(d.get("pending", False), "pending")
     s.text(d.get("student_number", ""), "student_number", 19, STUDENT_NUMBER)
     for n, issue in enumerate(s.list(d.get("issues", []), "issues", 500)):
@@ -242,3 +245,30 @@ def check_change_records(changes: Any, what: str) -> list[dict[str, Any]]:
             c.text(ev.get("sha256", ""), f"evidence[{n}].sha256", 64, SHA256)
             c.text(ev.get("content"), f"evidence[{n}].content", 30 << 20)
     return changes
+
+
+def check_transfers(transfers: Any, what: str) -> list[dict[str, Any]]:
+    """transfers.json: the school's 转入 requests (records/transfers.py), with evidence while they are open."""
+    s = Shape(f"{what}transfers.json")
+    seen: set[str] = set()
+    for i, item in enumerate(s.list(transfers, "transfers", 100_000)):
+        c = Shape(f"{what}transfers.json 第 {i + 1} 条")
+        d = c.dict(item, "转学申请")
+        key = c.text(d.get("key"), "key", 20, TRANSFER_KEY, empty=False)
+        if key in seen:
+            raise c.fail("key", f"与前面的转学申请重复（{key}）")
+        seen.add(key)
+        c.text(d.get("id_number"), "id_number", 30, empty=False)
+        c.text(d.get("name"), "name", MAX_NAME, empty=False)
+        c.text(d.get("from_school"), "from_school", 10, SCHOOL_CODE, empty=False)
+        c.text(d.get("class_code", ""), "class_code", 7, CLASS_CODE)
+        for key_ in ("effective_date", "state", "applied_at"):
+            c.text(d.get(key_, ""), key_, 40)
+        for key_ in ("reason", "state_reason"):
+            c.text(d.get(key_, ""), key_)
+        for n, ev in enumerate(c.list(d.get("evidence", []), "evidence", 20)):
+            ev = c.dict(ev, f"evidence[{n}]")
+            c.text(ev.get("filename"), f"evidence[{n}].filename", 255, empty=False)
+            c.text(ev.get("sha256", ""), f"evidence[{n}].sha256", 64, SHA256)
+            c.text(ev.get("content"), f"evidence[{n}].content", 30 << 20)
+    return transfers

@@ -2,7 +2,8 @@
 
 Layout follows the paper form (shared/spec/seeds/001, README §2): two item columns
 "编号 | 项目名称 | 基础数据", rows paired as on the paper form (1 with 10, 2 with 11 …), section
-rows 学生个人基础信息 / 学生家庭成员或监护人信息一 / 二 / 特殊教育学生信息, ★ on required items,
+rows 学生个人基础信息 / 学生家庭成员或监护人信息一 / 二 / 特殊教育学生信息 — sections, rows, labels and ★
+come from ``xueji_desktop.forms`` (the one description of the form); this module only draws them:
 the photo box at the top right and the signature footer. Option fields print their *names*
 ("单亲留守儿童", not "1"), as the form asks. A required item left empty prints a light
 "请填写" so the parent sees what to add; the blank form prints no hints.
@@ -13,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..forms.layout import FormField, paper_items, paper_sections
 from ..validation import load_spec
 from ..validation.spec import Field
 from .layout import A4_WIDTH_MM, Box, Image, Line, Page, Text
 
 TITLE = "全国中小学生学籍信息管理系统学生基本信息采集表"
 SUBTITLE = "（2022年修订版）"
-SPECIAL_TITLE = "特殊教育学生信息(第16项选“是”的填报)"
 NOTE = "注：带★为必采信息项。"
 CHECK_HINT = "请家长逐项核对，如有错误或空缺，请在对应栏内更正、补填后签字。"
 BLANK_HINT = "请按填表说明如实填写；选项类信息填写名称（如“汉族”“单亲留守儿童”），日期填写为 YYYY-MM-DD。"
@@ -41,9 +42,6 @@ COMFORT_SIZE = 7.5  # an address row grows (within the page's slack) until its t
 LINE_W = 0.25
 FRAME_W = 0.5
 
-# Row pairs as on the paper form: (left item, right item); None = empty half.
-STUDENT_ROWS = [(1, 10), (2, 11), (3, 12), (4, 13), (5, 14), (6, 15), (7, 16), (8, 17), (9, None)]
-MEMBER_ROWS = [(0, 5), (1, 6), (2, 7), (3, 8), (4, None)]  # positions in the member items (18-26 / 27-35)
 ADDRESS_ITEMS = {10, 11, 25, 34}
 
 
@@ -59,26 +57,9 @@ class FormHeader:
     student_number: str = ""  # 学籍号 (records/student_number.py)
 
 
-@dataclass(frozen=True)
-class FormItem:
-    number: int
-    field: Field
-    member: int | None = None  # 0 or 1 for family members
-
-    @property
-    def label(self) -> str:
-        return self.field.label + ("★" if self.field.starred else "")
-
-
-def form_items() -> dict[int, FormItem]:
-    """Item number (1-37) -> field, from the spec (fields.toml is the one source of labels and ★)."""
-    items: dict[int, FormItem] = {}
-    for f in load_spec().fields:
-        if f.item is not None:
-            items[f.item] = FormItem(f.item, f)
-        for member, number in enumerate(f.items):
-            items[number] = FormItem(number, f, member)
-    return items
+def form_items() -> dict[int, FormField]:
+    """Item number (1-37) -> its box (``forms.paper_items``; kept for callers of this name)."""
+    return paper_items()
 
 
 def display_value(f: Field, value: Any, record: dict[str, Any] | None = None,
@@ -97,7 +78,7 @@ def display_value(f: Field, value: Any, record: dict[str, Any] | None = None,
     return text
 
 
-def _item_value(item: FormItem, record: dict[str, Any]) -> str:
+def _item_value(item: FormField, record: dict[str, Any]) -> str:
     if item.member is None:
         return display_value(item.field, record.get(item.field.key), record)
     members = record.get("members") or []
@@ -105,7 +86,7 @@ def _item_value(item: FormItem, record: dict[str, Any]) -> str:
     return display_value(item.field, member.get(item.field.key), record, member)
 
 
-def _needs_value(item: FormItem, record: dict[str, Any]) -> bool:
+def _needs_value(item: FormField, record: dict[str, Any]) -> bool:
     if item.field.required is True:
         return True
     # 36/37 are required when item 16 (是否残疾人) is 是 (validation rule; form note on the special section)
@@ -153,8 +134,8 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
                 continue
             item = items[number]
             page.add(Text(xs[c], y, widths[c], height, str(number), 9, "serif", "center", fit="single"),
-                     Text(xs[c + 1], y, widths[c + 1], height, item.label, 9, "serif", "left", fit="single",
-                          min_size=6.5))
+                     Text(xs[c + 1], y, widths[c + 1], height, item.paper_label, 9, "serif", "left",
+                          fit="single", min_size=6.5))
             value = "" if blank else _item_value(item, record)
             if value:
                 page.add(Text(xs[c + 2], y, widths[c + 2], height, value, VALUE_SIZE, "serif", "left",
@@ -165,16 +146,10 @@ def build_form(record: dict[str, Any] | None, header: FormHeader | None = None,
         _vlines(page, xs, y, height)
         y += height
 
-    section("学生个人基础信息")
-    for left, right in STUDENT_ROWS:
-        row(left, right)
-    for member, title in ((0, "学生家庭成员或监护人信息一"), (1, "学生家庭成员或监护人信息二")):
-        section(title)
-        first = 18 + 9 * member
-        for a, b in MEMBER_ROWS:
-            row(first + a, None if b is None else first + b)
-    section(SPECIAL_TITLE)
-    row(36, 37)
+    for part in paper_sections():  # every section prints (the special one says when it applies)
+        section(part.paper_title or "")
+        for a, b in part.paper_rows:
+            row(a.item, b.item if b is not None else None)
     page.add(Box(LEFT, top, RIGHT - LEFT, y - top, FRAME_W))
 
     _draw_footer(page, y + 3, BLANK_HINT if blank else CHECK_HINT)
@@ -192,7 +167,7 @@ def estimated_height(text: str, width: float, size: float, padding: float = 1.2)
     return em * (1 + (lines - 1) * 1.28) + 2 * padding
 
 
-def _address_growth(record: dict[str, Any], items: dict[int, FormItem]) -> dict[int, float]:
+def _address_growth(record: dict[str, Any], items: dict[int, FormField]) -> dict[int, float]:
     """Extra height for the address rows (keyed by the row's left item) whose values need it, shared out of
     the page's slack so the footer always stays on the page."""
     rows = [(1, 10), (2, 11)] + [(18 + 9 * m + 2, 18 + 9 * m + 7) for m in (0, 1)]  # (left item, address item)
@@ -202,8 +177,9 @@ def _address_growth(record: dict[str, Any], items: dict[int, FormItem]) -> dict[
         need = estimated_height(value, COLUMNS[5], COMFORT_SIZE) - TALL_ROW if value else 0.0
         if need > 0:
             want[left] = need
-    natural = (TABLE_TOP + HEADER_ROW + 4 * SECTION_ROW + 4 * TALL_ROW
-               + (len(STUDENT_ROWS) + 2 * len(MEMBER_ROWS) + 1 - 4) * ROW)
+    sections = paper_sections()
+    natural = (TABLE_TOP + HEADER_ROW + len(sections) * SECTION_ROW + 4 * TALL_ROW
+               + (sum(len(s.paper_rows) for s in sections) - 4) * ROW)
     slack = max(0.0, TABLE_BOTTOM_LIMIT - natural)
     total = sum(want.values())
     scale = min(1.0, slack / total) if total else 1.0

@@ -7,6 +7,13 @@ required; 转学 needs the county; key fields (身份证件类型/号, 姓名, �
 Provinces switch change types on and off per stage (seed 002 §业务开关); by default compulsory
 education allows no 留级, 退学 or 开除 (义务教育法).
 
+Leaving and returning pairs (seed 001 §学籍异动类型对应关系): 休学 → 复学, 出国 → 回国复学, 转出 ↔ 转入
+(the transfer flow in ``transfers``), and 开除/退学/辍学/失踪/其他离校 → 恢复入学资格 (the record is kept, so
+a child who comes back is re-admitted on it rather than given a second one). 毕业, 结业 (completed without
+meeting the graduation standard) and 肄业 (left before the end of the stage) end a record: it becomes
+read-only and is counted apart in statistics. Seed 002 第三章: in compulsory education 毕业 and 结业 are the
+school's own decision; at senior high they need the county.
+
 Life of a change record::
 
     applied ──leader approves──▶ effective                      (school-only kinds)
@@ -31,12 +38,16 @@ from ..errors import BadInput
 from ..storage.store import Store, Tx
 from .enrolment import (  # the states, used here and re-exported (they were defined here before)
     ABROAD,
+    COMPLETED,
     ENROLLED,
     ENROLMENT_NAMES,
+    FINISHED,
     GRADUATED,
     INCOMING,
+    INCOMPLETE,
     LEFT,
     SUSPENDED,
+    TRANSFERRED,
 )
 from .gate import (  # noqa: F401  (controlled_fields, set_controlled_fields re-exported for callers)
     CONTROLLED,
@@ -47,6 +58,9 @@ from .gate import (  # noqa: F401  (controlled_fields, set_controlled_fields re-
     set_controlled_fields,
 )
 from .students import get_student, get_student_conn, update_student
+
+# The leaving changes 恢复入学资格 undoes (死亡 and 转出 are not: a transfer is undone by its own withdrawal).
+READMITTABLE = ("withdraw", "dropout", "expel", "missing", "other_leave")
 
 # change-record states
 APPLIED, COUNTY_PENDING, EFFECTIVE, REJECTED, COUNTY_REJECTED, WITHDRAWN = (
@@ -67,11 +81,13 @@ class Kind:
     county: bool                   # needs the county's approval by default
     moves_class: int = 0           # 留级 +1 (a class one entry year younger), 跳级 -1
     pair: str | None = None        # the change that must precede this one (复学 after 休学 …)
+    county_stages: tuple[int, ...] | None = None  # needs the county only at these stages (结业: 高中)
+    any_class: bool = False        # may name a class of any year to return to (恢复入学资格)
 
 
 KINDS: dict[str, Kind] = {k.code: k for k in (
-    Kind("transfer_out", "转出", (ENROLLED, SUSPENDED), LEFT, True),
-    Kind("transfer_in", "转入", (INCOMING,), ENROLLED, True),
+    Kind("transfer_out", "转出", (ENROLLED, SUSPENDED), TRANSFERRED, True),
+    Kind("transfer_in", "转入", (), ENROLLED, True),  # only through a transfer request (transfers.py)
     Kind("suspend", "休学", (ENROLLED,), SUSPENDED, False),
     Kind("resume", "复学", (SUSPENDED,), ENROLLED, False, pair="suspend"),
     Kind("abroad", "出国", (ENROLLED,), ABROAD, False),
@@ -84,12 +100,19 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("missing", "失踪", (ENROLLED, SUSPENDED, ABROAD), LEFT, True),
     Kind("death", "死亡", (ENROLLED, SUSPENDED, ABROAD, LEFT), LEFT, True),
     Kind("other_leave", "其他离校", (ENROLLED, SUSPENDED, ABROAD), LEFT, True),
+    Kind("readmit", "恢复入学资格", (LEFT,), ENROLLED, True, any_class=True),
+    Kind("complete", "结业", (ENROLLED,), COMPLETED, False, county_stages=(3,)),
+    Kind("incomplete", "肄业", (ENROLLED, SUSPENDED), INCOMPLETE, True),
     Kind(KEY_FIELD_CHANGE, "关键字段变更", (ENROLLED, SUSPENDED, ABROAD, INCOMING), None, True),
 )}
 KIND_BY_NAME = {k.name: k for k in KINDS.values()}
+LEAVING_KINDS = tuple(k.code for k in KINDS.values() if k.to_state == LEFT)
 
 # Default per-stage switches (1 小学, 2 初中: compulsory). The county may change them (setting below).
-DEFAULT_FORBIDDEN = {1: {"repeat", "withdraw", "expel"}, 2: {"repeat", "withdraw", "expel"}, 3: set()}
+# 肄业 means leaving before the end of the stage, which compulsory education does not allow (义务教育法 §5,
+# §27); 结业 is allowed at every stage (seed 002 第三章 names 结业 for 义务教育 too).
+DEFAULT_FORBIDDEN = {1: {"repeat", "withdraw", "expel", "incomplete"},
+                     2: {"repeat", "withdraw", "expel", "incomplete"}, 3: set()}
 
 
 def kind_of(text: str) -> Kind:
@@ -136,9 +159,13 @@ def apply_county_settings(store: Store, tx: Tx, settings: dict[str, Any]) -> int
     return changed
 
 
-def county_required(store: Store, kind: Kind) -> bool:
+def county_required(store: Store, kind: Kind, stage: int | None = None) -> bool:
     value = store.meta(f"changes.county.{kind.code}")
-    return kind.county if value is None else value == "1"
+    if value is not None:
+        return value == "1"
+    if kind.county_stages is not None:
+        return stage in kind.county_stages
+    return kind.county
 
 
 # ---- reading ---------------------------------------------------------------------------------------
@@ -248,8 +275,13 @@ def apply_change(store: Store, student_id: int, kind: str, *, effective_date: st
     sid, name, enrolment, class_id, stage, entry_year, _number = _student_row(store.conn, student_id)
     if list_changes(store, student_id=student_id, open_only=True):
         raise BadInput(f"{name} 已有未办结的异动申请，请先办结或撤回。")
-    if enrolment == GRADUATED:
-        raise BadInput(f"{name} 已毕业，不能再办理异动；如毕业操作有误，请先“退回在校生”。")
+    if k.code == "transfer_in":
+        raise BadInput("转入由转入学校发起转学申请办理：xueji transfer request --id-number … --name …"
+                       " --from 转出学校标识码"
+                       " --date … --evidence 转学证明（图形界面：转学 → 新建转入申请）。")
+    if enrolment in FINISHED:
+        undo = "；如操作有误，请先“退回在校生”" if enrolment in (GRADUATED, COMPLETED) else ""
+        raise BadInput(f"{name} 已{ENROLMENT_NAMES[enrolment]}，学籍已办结，不能再办理异动{undo}。")
     if enrolment not in k.from_states:
         if k.pair:
             raise BadInput(f"{name} 当前状态为“{ENROLMENT_NAMES[enrolment]}”，{k.name}只能在"
@@ -259,7 +291,9 @@ def apply_change(store: Store, student_id: int, kind: str, *, effective_date: st
         from ..school import STAGES
 
         raise BadInput(f"{STAGES[stage]}阶段不允许办理{k.name}（县级设置；义务教育阶段默认不允许留级、退学、开除）。")
-    if not evidence and k.code != "transfer_out":
+    if k.code == "readmit":
+        _check_readmittable(store.conn, student_id, name)
+    if not evidence and k.code not in ("transfer_out", "complete"):
         raise BadInput(f"办理{k.name}须上传证明材料（如医院证明、转学证明、户籍证明的扫描件）。")
     data: dict[str, Any] = {"from_state": enrolment}
     if k.moves_class:
@@ -269,6 +303,11 @@ def apply_change(store: Store, student_id: int, kind: str, *, effective_date: st
                                     (target_class_id,)).fetchone()
         if target is None or target[0] != stage or target[1] != entry_year + k.moves_class:
             raise BadInput(f"{k.name}的目标班级应为同学段、入学年份为 {entry_year + k.moves_class} 的班级。")
+        data["target_class_id"] = target_class_id
+        data["from_class_id"] = class_id
+    elif k.any_class and target_class_id is not None:
+        if store.conn.execute("SELECT 1 FROM classes WHERE id = ?", (target_class_id,)).fetchone() is None:
+            raise BadInput(f"班级不存在（编号 {target_class_id}）。")
         data["target_class_id"] = target_class_id
         data["from_class_id"] = class_id
     if k.code == KEY_FIELD_CHANGE:
@@ -285,6 +324,15 @@ def apply_change(store: Store, student_id: int, kind: str, *, effective_date: st
                  {"student_id": [None, sid], "status": [None, APPLIED], "reason": [None, reason.strip()],
                   **{f"fields.{f}": v for f, v in data.get("fields", {}).items()}})
     return change_id
+
+
+def _check_readmittable(conn, student_id: int, name: str) -> None:
+    row = conn.execute("SELECT kind FROM change_records WHERE student_id = ? AND status = ? AND kind IN"
+                       f" ({','.join('?' * len(LEAVING_KINDS))}) ORDER BY id DESC LIMIT 1",
+                       (student_id, EFFECTIVE, *LEAVING_KINDS)).fetchone()
+    if row is not None and row[0] not in READMITTABLE:
+        raise BadInput(f"{name} 因{KINDS[row[0]].name}离校，不能恢复入学资格"
+                       "（只适用于开除、退学、辍学、失踪、其他离校之后）。")
 
 
 def request_key_field_change(store: Store, student_id: int, fields: dict[str, Any], *, reason: str,
@@ -327,6 +375,9 @@ def withdraw(store: Store, change_id: int) -> None:
     change = get_change(store.conn, change_id)
     if change.status not in OPEN_STATES:
         raise BadInput(f"异动记录 {change_id} 已{change.status_name}，不能撤回。")
+    if change.data.get("transfer"):
+        raise BadInput(f"异动记录 {change_id} 是转入学校发起的转学申请，只有转入学校可以撤销；不同意转出请由主管领导"
+                       f"驳回并填写原因（xueji change reject {change_id} --reason …）。")
     _set_status(store, change, WITHDRAWN, "撤回异动", reason="")
 
 
@@ -340,7 +391,8 @@ def school_decide(store: Store, change_id: int, approve: bool, reason: str = "")
         if not reason.strip():
             raise BadInput("驳回时请填写原因。")
         return _set_status(store, change, REJECTED, "学校驳回异动", reason)
-    if county_required(store, KINDS[change.kind]):
+    stage = _student_row(store.conn, change.student_id)[4]
+    if county_required(store, KINDS[change.kind], stage):
         return _set_status(store, change, COUNTY_PENDING, "学校审核通过（待县级审核）", reason)
     return _make_effective(store, change, "学校审核通过，异动生效", reason)
 
@@ -390,9 +442,14 @@ def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str
                       {**change.data, ("county_reason" if county else "school_reason"): reason}, store.user.username)
         updates: dict[str, list[Any]] = {}
         if kind.to_state:
+            if kind.to_state == ENROLLED and "target_class_id" not in change.data \
+                    and change.data.get("from_state") not in (ENROLLED, SUSPENDED):
+                current = tx.execute("SELECT class_id FROM students WHERE id = ?", (change.student_id,)).fetchone()
+                if current and current[0] is not None:
+                    check_class_capacity(store, tx.conn, current[0])  # back in the class: it counts again
             tx.execute("UPDATE students SET enrolment = ? WHERE id = ?", (kind.to_state, change.student_id))
             updates["enrolment"] = [change.data.get("from_state"), kind.to_state]
-        if kind.moves_class:
+        if kind.moves_class or "target_class_id" in change.data:
             target = change.data["target_class_id"]
             check_class_capacity(store, tx.conn, target)  # a status change: only the seat is the gate's
             tx.execute("UPDATE students SET class_id = ? WHERE id = ?", (target, change.student_id))

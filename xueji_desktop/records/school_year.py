@@ -21,7 +21,7 @@ from ..errors import BadInput
 from ..school import GRADE_CODES, STAGES, add_class, school_year_of
 from ..storage.store import Store
 from .changes import KINDS, STATE_NAMES, list_changes
-from .enrolment import ENROLLED, GRADUATED
+from .enrolment import COMPLETED, ENROLLED, GRADUATED
 from .gate import check_class_capacity, class_cap  # noqa: F401  (the gate owns caps; re-exported here)
 
 # ---- which school year the data is in ------------------------------------------------------------------
@@ -73,7 +73,7 @@ def graduate_class(store: Store, class_id: int, destination: str, *, today: date
 
 
 def revert_graduation(store: Store, student_ids: list[int], reason: str) -> int:
-    """退回在校生: undo a graduation done in error, before the roll-over moves the class on."""
+    """退回在校生: undo a graduation (or 结业) done in error, before the roll-over moves the class on."""
     store.require("clerk")
     if not reason.strip():
         raise BadInput("请填写退回原因。")
@@ -83,12 +83,13 @@ def revert_graduation(store: Store, student_ids: list[int], reason: str) -> int:
             row = tx.execute("SELECT enrolment, name FROM students WHERE id = ?", (sid,)).fetchone()
             if row is None:
                 raise BadInput(f"学生不存在（编号 {sid}）。")
-            if row[0] != GRADUATED:
-                raise BadInput(f"{row[1]} 不是毕业状态，无需退回。")
+            if row[0] not in (GRADUATED, COMPLETED):
+                raise BadInput(f"{row[1]} 不是毕业或结业状态，无需退回。")
+            kind = "graduate" if row[0] == GRADUATED else "complete"
             tx.execute("UPDATE students SET enrolment = ? WHERE id = ?", (ENROLLED, sid))
             tx.execute("UPDATE change_records SET status = 'withdrawn', data = json_set(data, '$.reverted', ?)"
-                       " WHERE student_id = ? AND kind = 'graduate' AND status = 'effective'", (reason, sid))
-            tx.audit("退回在校生", "students", sid, {"enrolment": [GRADUATED, ENROLLED], "reason": [None, reason]})
+                       " WHERE student_id = ? AND kind = ? AND status = 'effective'", (reason, sid, kind))
+            tx.audit("退回在校生", "students", sid, {"enrolment": [row[0], ENROLLED], "reason": [None, reason]})
             done += 1
     return done
 

@@ -268,7 +268,6 @@ V7 = """
 DROP INDEX students_name;
 """
 
-
 # v8: 学籍号 (seed 001 §5.3). Schools: each record's number (临时 L…, replaced by the county's 正式 G…/J…),
 # unique in the store; records already there get a temporary one. County: the number each school sent, and
 # the formal numbers the county has given (kept apart from county_students, which each import replaces).
@@ -293,11 +292,84 @@ def _v8(conn) -> None:
 
     backfill_temporary(conn)
 
-# v9: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
+# v9: transfers (转学: records/transfers.py, county/transfers.py, county/transfer_packages.py).
+# School side: the requests this school made as the receiving school, with their evidence and the state at each
+# of the four parties as last heard. County side: every transfer touching the county (as receiving or sending
+# county, or both), the counties it exchanges transfer packages with (keys confirmed once by fingerprint), and
+# each merged student's 学籍状态.
+V9 = """
+CREATE TABLE transfers (
+    id               INTEGER PRIMARY KEY,
+    key              TEXT NOT NULL UNIQUE,        -- <receiving school code>-<id>: names it at every party
+    id_number        TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    from_school      TEXT NOT NULL,               -- 转出学校标识码
+    from_school_name TEXT NOT NULL DEFAULT '',
+    class_id         INTEGER REFERENCES classes(id),
+    effective_date   TEXT NOT NULL,
+    reason           TEXT NOT NULL DEFAULT '',
+    cross_province   INTEGER NOT NULL DEFAULT 0,  -- done in the national system (exported as a sheet)
+    state            TEXT NOT NULL,               -- applied | sent | arrived | rejected | refused | withdrawn
+    state_reason     TEXT NOT NULL DEFAULT '',    -- why refused/rejected, by whom
+    parties          TEXT NOT NULL DEFAULT '{}',  -- {rs, rc, ss, sc: {state, reason, at}} as the county reported
+    student_id       INTEGER REFERENCES students(id),
+    applied_by       TEXT NOT NULL,
+    applied_at       TEXT NOT NULL,
+    decided_by       TEXT NOT NULL DEFAULT '',
+    decided_at       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX transfers_id_number ON transfers(id_number);
+
+CREATE TABLE transfer_files (
+    id          INTEGER PRIMARY KEY,
+    transfer_id INTEGER NOT NULL REFERENCES transfers(id) ON DELETE CASCADE,
+    filename    TEXT NOT NULL,
+    content     BLOB NOT NULL,
+    sha256      TEXT NOT NULL
+);
+
+ALTER TABLE county_students ADD COLUMN enrolment TEXT NOT NULL DEFAULT 'enrolled';
+
+CREATE TABLE county_transfers (
+    key              TEXT PRIMARY KEY,
+    id_number        TEXT NOT NULL,
+    name             TEXT NOT NULL,
+    to_school        TEXT NOT NULL,
+    to_school_name   TEXT NOT NULL DEFAULT '',
+    to_county        TEXT NOT NULL,
+    from_school      TEXT NOT NULL,
+    from_school_name TEXT NOT NULL DEFAULT '',
+    from_county      TEXT NOT NULL DEFAULT '',    -- '' until the receiving county names it (cross-county)
+    request          TEXT NOT NULL DEFAULT '{}',  -- effective_date, class_code, reason, evidence, approvals
+    parties          TEXT NOT NULL DEFAULT '{}',  -- {rs, rc, ss, sc: {state, reason, at}}
+    state            TEXT NOT NULL,               -- open | refused | withdrawn | completed
+    ss_change_id     INTEGER,                     -- the sending school's 转出 change record
+    record           TEXT NOT NULL DEFAULT '',    -- the student line as the sending school last sent it
+    photo            BLOB,
+    history          TEXT NOT NULL DEFAULT '[]',  -- the sending school's change records of the student
+    unsent           INTEGER NOT NULL DEFAULT 0,  -- changed since the last package to the other county
+    updated_at       TEXT NOT NULL
+);
+CREATE INDEX county_transfers_id_number ON county_transfers(id_number);
+
+CREATE TABLE county_peers (
+    code              TEXT PRIMARY KEY,          -- the other county's 6-digit code
+    name              TEXT NOT NULL DEFAULT '',
+    signing_public    BLOB,                      -- registered on first import, after the fingerprint is confirmed
+    encryption_public BLOB,
+    key_registered_at TEXT,
+    in_sequence       INTEGER NOT NULL DEFAULT 0,  -- last package imported from it
+    out_sequence      INTEGER NOT NULL DEFAULT 0,  -- last package written to it
+    sent_encrypted    INTEGER NOT NULL DEFAULT 0   -- it has had our keys and a package encrypted to it
+);
+"""
+
+
+# v10: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
 # (the county's own, the school's copy from init/feedback packages), and plan-change requests (school → county,
 # decided there). County: the admission lists it imported (one row per admitted child, with the duplicate
 # check's state). School: the list received in feedback, each entry offered until accepted into a class.
-V9 = """
+V10 = """
 CREATE TABLE admission_plans (
     school_code TEXT NOT NULL,
     stage       INTEGER NOT NULL CHECK (stage IN (1, 2, 3)),
@@ -359,7 +431,8 @@ MIGRATIONS: list[Migration] = [
     (6, "covering index for the student list", V6),
     (7, "drop an index another one covers", V7),
     (8, "学籍号: student numbers at the school, their copies and formal numbers at the county", _v8),
-    (9, "admissions: plans, plan requests, the county's lists and the school's offers", V9),
+    (9, "transfers between schools and counties", V9),
+    (10, "admissions: plans, plan requests, the county's lists and the school's offers", V10),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

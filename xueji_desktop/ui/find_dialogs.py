@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,7 +109,8 @@ class Function:
 
 
 def _function(title: str, page: str | None, tab: int | None, target: Any) -> Function:
-    plain = title.replace("&", "").replace("…", "")
+    title = re.sub(r"\(&\w\)", "", title).replace("&", "")
+    plain = title.replace("…", "")
     return Function(title, page, tab, target, f"{plain} {pinyin_initials(plain)}".lower())
 
 
@@ -127,7 +129,7 @@ def collect_functions(window) -> list[Function]:
         for tab, where, widget in parts:
             seen = set()
             for button in widget.findChildren(QAbstractButton):
-                text = button.text().replace("&", "").strip()
+                text = button.text().strip()
                 if not text or text in seen or len(text) < 2:
                     continue
                 seen.add(text)
@@ -136,7 +138,7 @@ def collect_functions(window) -> list[Function]:
         menu = menu_action.menu()
         for action in menu.actions() if menu else ():
             if action.text() and not action.isSeparator() and action.menu() is None:
-                title = f"{menu_action.text().split('(')[0]} › {action.text().split('(')[0].replace('&', '')}"
+                title = f"{menu_action.text()} › {action.text()}"
                 out.append(_function(title, None, None, action))
     return out
 

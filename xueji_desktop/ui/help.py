@@ -8,7 +8,7 @@ import platform
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLayout, QTextBrowser, QVBoxLayout, QWidget
 
 from .. import __version__
 from ..paths import resource, user_data_dir
@@ -86,7 +86,9 @@ def about_dialog(window, store) -> QDialog:
     label = QLabel(about_text(store))
     label.setTextInteractionFlags(Qt.TextSelectableByMouse)  # the path can be copied
     label.setWordWrap(True)
+    label.setMinimumWidth(520)  # a wrapped label in a top-level dialog needs a width to size its height
     layout.addWidget(label)
+    layout.setSizeConstraint(QLayout.SetMinimumSize)
     buttons = QDialogButtonBox(QDialogButtonBox.Close)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)

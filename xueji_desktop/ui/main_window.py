@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ..school import get_school_profile
 from ..storage import Store
+from .screen_fit import fit_screen, scrolling
 
 
 def _t(text: str) -> str:
@@ -110,7 +112,7 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(fit_screen(self, 1280, 800))
         self._build_menus()
         if "学生信息" in self.names:
             self.page("学生信息")  # the clerk's main page is always there (forms report saves to it)
@@ -187,9 +189,14 @@ class MainWindow(QMainWindow):
             old = self.pages.widget(index)
             self.pages.removeWidget(old)
             old.deleteLater()
-            self.pages.insertWidget(index, widget)
+            self.pages.insertWidget(index, scrolling(widget))
             self.page_by_name[name] = widget
         return self.page_by_name[name]
+
+    def current_page(self) -> QWidget | None:
+        """The page shown now (the stack holds each page inside its scroll area)."""
+        holder = self.pages.currentWidget()
+        return holder.widget() if isinstance(holder, QScrollArea) else holder
 
     def show_page(self, row: int) -> None:
         if row < 0:

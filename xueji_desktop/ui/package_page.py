@@ -90,7 +90,6 @@ class PackageExportPage(QWidget):
                                .replace("%2", county or self.tr("未载入初始化包")).replace("%3", county_fp or "—"))
         self.slip_button.setEnabled(bool(fp))
         errors = school_side.blocking_errors(self.store)
-        self.pending_count = len(errors)
         self.blocking_label.setText(
             self.tr("有 %1 名学生有错误（待修正），导出前请先修正，双击可打开该学生。").replace("%1", str(len(errors)))
             if errors else self.tr("没有阻止导出的错误。"))
@@ -103,13 +102,12 @@ class PackageExportPage(QWidget):
             self.open_student.emit(int(sid))
 
     def choose_and_export(self) -> None:
-        # Say what stops the export before the clerk picks a folder, not after.
+        # Say what stops the export (no init package yet, records to fix …) before the clerk picks a folder.
         self.refresh()
-        pending = self.pending_count
-        if pending and not self.include_pending.isChecked():
-            QMessageBox.warning(self, self.tr("导出上报数据包"), self.tr(
-                "还有 %1 名学生有错误（待修正），不能导出。请先修正（双击列表中的学生打开），"
-                "或勾选“包含待修正记录”（这些记录在包中标为待修正）。").replace("%1", str(pending)))
+        try:
+            school_side.check_can_export(self.store, include_pending=self.include_pending.isChecked())
+        except XuejiError as exc:
+            QMessageBox.warning(self, self.tr("导出上报数据包"), str(exc))
             return
         folder = QFileDialog.getExistingDirectory(self, self.tr("选择导出文件夹（如 U 盘）"))
         if folder:

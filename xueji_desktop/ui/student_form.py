@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from ..audit_view import local_time
 from ..derive import facts_from_id, name_pinyin
 from ..errors import XuejiError
+from ..forms import MEMBER_SLOTS, Section, screen_sections
 from ..records import student_number
 from ..records.changes import enrolment_summary, locked_changes
 from ..records.students import add_student, context_for, get_student, update_student, with_class
@@ -48,17 +49,11 @@ from ..validation import Issue, load_spec, validate_student
 from ..validation.confirm import confirm_warning
 from ..validation.spec import Field
 from .code_combo import CodeComboBox
+from .screen_fit import fit_screen
 
 ERROR_STYLE = "color: #c0392b; font-size: 11px"
 WARNING_STYLE = "color: #b9770e; font-size: 11px"
 CONFIRMED_STYLE = "color: #777; font-size: 11px"
-MEMBER_SLOTS = 2  # the paper form has two family members
-
-
-def _label_text(f: Field, item: int | None) -> str:
-    number = f"{item} " if item else ""
-    star = "★" if f.starred else ""
-    return f"{number}{star}{f.label}"
 
 
 class _FocusWatcher(QObject):
@@ -114,7 +109,7 @@ class StudentForm(QWidget):
         self._watcher = _FocusWatcher(self._field_left, self.undo, self._typing_pending, self)
         self.classes = {c.id: c for c in list_classes(store)}
         self._build()
-        self.resize(1000, 760)
+        self.resize(fit_screen(self, 1000, 760))  # never taller than the screen (125%/150% scaling)
         if student_id is not None:
             self.load(student_id)
         else:
@@ -141,18 +136,11 @@ class StudentForm(QWidget):
             top.addWidget(self.photo_panel)
         outer.addLayout(top, 1)
 
-        spec = self.spec
-        student = [f for f in spec.group("student")]
-        self._add_group(self.tr("学生基本信息（第 1-17 项）"), [(f.key, f, f.item) for f in student])
-        members = sorted(spec.member_fields, key=lambda f: (not f.items, f.items[0] if f.items else 0))
-        for slot in range(MEMBER_SLOTS):
-            title = self.tr("家庭成员或监护人 %1（第 %2-%3 项）").replace("%1", str(slot + 1)) \
-                .replace("%2", str(18 + 9 * slot)).replace("%3", str(26 + 9 * slot))
-            self._add_group(title, [(f"members.{slot}.{f.key}", f, f.items[slot] if f.items else None)
-                                    for f in members])
-        self._add_group(self.tr("特殊教育（第 36-37 项，第 16 项为“是”时填写）"),
-                        [(f.key, f, f.item) for f in spec.group("special")])
-        self._add_group(self.tr("其他信息"), [(f.key, f, None) for f in spec.group("extra")])
+        # Sections, order, labels, hints and when a section shows: forms/ (the one description of the form).
+        self.section_boxes: dict[str, QGroupBox] = {}
+        for section in screen_sections():
+            self.section_boxes[section.key] = self._add_group(section)
+        self._visibility_keys = {path for s in screen_sections() for path in s.depends_on}
         self.body_layout.addStretch(1)
 
         bar = QHBoxLayout()
@@ -189,15 +177,18 @@ class StudentForm(QWidget):
         self.widgets["id_number"].textEdited.connect(self._id_edited)
         self.widgets["class_code"].currentIndexChanged.connect(self._class_changed)
 
-    def _add_group(self, title: str, fields: list[tuple[str, Field, int | None]]) -> None:
-        box = QGroupBox(title)
+    def _add_group(self, section: Section) -> QGroupBox:
+        box = QGroupBox(section.title)
+        if section.when_text:
+            box.setToolTip(section.when_text)
         grid = QGridLayout(box)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
-        for n, (key, f, item) in enumerate(fields):
+        for n, box_field in enumerate(section.fields):
+            key, f = box_field.path, box_field.field
             row, col = divmod(n, 2)
-            label = QLabel(_label_text(f, item))
-            label.setToolTip(f.help)
+            label = QLabel(box_field.screen_label)
+            label.setToolTip(box_field.hint)
             editor = self._make_editor(key, f)
             label.setBuddy(editor)
             message = QLabel()
@@ -220,6 +211,14 @@ class StudentForm(QWidget):
             self.widgets[key] = editor
             self.messages[key] = message
         self.body_layout.addWidget(box)
+        return box
+
+    def update_sections(self) -> None:
+        """Show the sections this record needs (特殊教育 only when 第 16 项 is 是; member 2 once member 1
+        has a name); a hidden section keeps its values."""
+        record = self.record()
+        for section in screen_sections():
+            self.section_boxes[section.key].setVisible(section.shown(record))
 
     def _make_editor(self, key: str, f: Field) -> QWidget:
         if key == "class_code":
@@ -376,6 +375,7 @@ class StudentForm(QWidget):
             self.confirmed[(field, code)] = (who, local_time(when))
 
     def _reset_state(self) -> None:
+        self.update_sections()
         self.dirty = False
         self.touched = set()
         self.show_all = False
@@ -389,6 +389,8 @@ class StudentForm(QWidget):
         if self._filling:
             return
         self.dirty = True
+        if key in self._visibility_keys:
+            self.update_sections()
         if key in self.touched:  # a field already checked: its message follows the correction at once
             self.revalidate()
 
@@ -467,6 +469,7 @@ class StudentForm(QWidget):
         self.dirty = True
         self.touched |= set(changed)
         self.undo_button.setEnabled(bool(self._undo))
+        self.update_sections()
         self.revalidate()
         if changed:
             self.widgets[changed[0]].setFocus()
