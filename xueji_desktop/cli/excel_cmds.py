@@ -90,6 +90,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "kept_cells": [k.to_dict() for k in result.kept_cells],
                     "refused_rows": [r.to_dict() for r in result.refused_rows],
                     "key_change_requests": result.key_change_requests,
+                    "partial_sheets": [p.to_dict() for p in result.partial_sheets],
                     "report": result.report})
     else:
         print(result.summary())

@@ -35,6 +35,7 @@ from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
+from .partial import PartialSheet, PartialUpdater, revalidate
 from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
 
@@ -111,6 +112,7 @@ class ImportResult:
     kept_cells: list[KeptCell] = field(default_factory=list)    # controlled cells left as stored
     refused_rows: list[RefusedRow] = field(default_factory=list)  # rows the write gate did not write
     key_change_requests: list[dict[str, Any]] = field(default_factory=list)  # filed by request_key_changes
+    partial_sheets: list[PartialSheet] = field(default_factory=list)  # sheets that only updated some fields
     report: str | None = None
 
     def summary(self) -> str:
@@ -122,6 +124,8 @@ class ImportResult:
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
+        for p in self.partial_sheets:
+            lines += p.summary()
         if self.missing_columns:
             lines.append("文件缺少必填列（这些项需在程序中补填，同一个值可用“学生信息”页的“批量填写”或 xueji fill"
                          "一次填好）：" + "、".join(self.missing_columns))
@@ -318,12 +322,22 @@ class _Matcher:
         return None
 
 
-def _revalidate(data: dict[str, Any], members: list[dict[str, Any]], class_id: int | None,
-                classes: list[ClassInfo], today: date, school_year: int) -> list[Issue]:
-    """The issues of a row after the gate put controlled cells back (rare: an accepted record's key field)."""
-    cls = next((c for c in classes if c.id == class_id), None)
-    return validate_student(with_class({**data, "members": members}, cls, today, school_year),
-                            context_for(cls, today, school_year))
+def _partial_row(result: ImportResult, outcome, row: int, sheet: str, entries: list, statuses: Counter) -> None:
+    """What one row of a partial sheet (.partial) adds to the import's result."""
+    if outcome.kind == "unmatched":
+        return
+    if outcome.kind == "refused":
+        result.refused_rows.append(RefusedRow(row, sheet, outcome.student_id, outcome.name, outcome.refusals))
+        return
+    result.kept_cells += [KeptCell(row, sheet, outcome.student_id, outcome.name, r) for r in outcome.refusals]
+    statuses[outcome.status] += 1
+    if outcome.kind == "updated":
+        result.updated += 1
+        entries.append(outcome.entry)
+    else:
+        result.unchanged += 1
+    if outcome.issues:
+        result.bad_rows.append(PreparedRow(row, {"name": outcome.name}, [], None, "", outcome.issues, sheet))
 
 
 def _uuid4s(n: int) -> list[str]:
@@ -374,7 +388,8 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
     result = ImportResult(path.name, layout.sheet_name, layout.header_row + 1,
                           sheets=[lay.sheet_name for _, lay in sheets] if len(sheets) > 1 else [],
                           unknown_headers=list(dict.fromkeys(h for _, lay in sheets for h in lay.unknown_headers)),
-                          missing_columns=list(dict.fromkeys(h for _, lay in sheets for h in lay.missing_required())))
+                          missing_columns=list(dict.fromkeys(h for _, lay in sheets if not lay.partial
+                                                             for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
     ts = now_iso()
@@ -387,16 +402,24 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         gate = Gate(store, conn)  # the write rules (class caps, controlled fields, read-only, identity)
         several = len(sheets) > 1
+        partial = {lay.sheet_name: PartialUpdater(lay, conn, gate, classes, today, school_year)
+                   for _, lay in sheets if lay.partial}
+        result.partial_sheets = [u.result for u in partial.values()]
         try:
             for sheet_name, batch in batches:
                 where = f"{file_name} {sheet_name} " if several else f"{file_name} "
                 inserts, member_rows, updates, entries = [], [], [], []
                 uids = _uuid4s(len(batch))
                 statuses = Counter()
+                updater = partial.get(sheet_name)
                 for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
                      issues, (name, id_number)) in batch:
                     source = f"{where}第{row + 1}行"
                     sid = match(core, class_id) if match else None
+                    if updater is not None and (sid is not None or not updater.places_new):
+                        _partial_row(result, updater.apply(sid, row, data_json, members, core, source, ts), row,
+                                     sheet_name if several else "", entries, statuses)
+                        continue
                     if sid is None:
                         seat = gate.seat_refusal(class_id, 1, name or "")
                         if seat is not None:  # the class is full: named, not placed
@@ -425,7 +448,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
                             result.kept_cells += [KeptCell(row, sheet_name if several else "", sid,
                                                            old.get("name", ""), r) for r in refusals]
                             data = keep_controlled(old, data, refusals)
-                            issues = _revalidate(data, new_members, class_id, classes, today, school_year)
+                            issues = revalidate(data, new_members, class_id, classes, today, school_year)
                             core = tuple(str(data.get(k, "")) for k in CORE_COLUMNS)
                             status = status_of(issues)
                             errors = sum(i.severity == ERROR for i in issues)

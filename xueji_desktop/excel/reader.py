@@ -24,7 +24,7 @@ import python_calamine as calamine
 
 from ..class_text import class_candidates
 from ..errors import BadInput
-from .columns import Column, Implied, clean_header, implied_values, match_header, member_key, missing_required
+from .columns import Column, Implied, clean_header, columns, implied_values, match_header, member_key, missing_required
 
 HEADER_SCAN_ROWS = 30
 MIN_HEADER_MATCHES = 3
@@ -123,6 +123,17 @@ class Layout:
     def missing_required(self) -> list[str]:
         return missing_required(self.columns, self.implied)
 
+    @property
+    def partial(self) -> bool:
+        """A sheet with only some of a student's fields (a 家庭成员 or 毕业生 sheet, a teacher's list of phones):
+        an ID number column, and more than half of the student's required columns missing. Its rows update those
+        fields of the students they match by ID number; they never create a student (importer._PartialSheet)."""
+        if not any(c.key == "id_number" and c.member is None for c in self.columns.values()):
+            return False
+        missing = set(self.missing_required())
+        required = [c for c in columns() if c.member is None and c.required]
+        return 2 * sum(c.header in missing for c in required) > len(required)
+
     def column_of(self, path: str) -> int | None:
         for j, c in self.columns.items():
             if c.path == path:
@@ -175,8 +186,6 @@ def map_header(cells: list[Any], groups: dict[int, str] | None = None) -> tuple[
             if key == "name" or block < 0:
                 block = min(block + 1, 1)
             member_cursor = block
-            from .columns import columns
-
             col = next(c for c in columns() if c.member == block and c.key == key)
         if col is None or col.path in taken:
             unknown.append(str(cell))
