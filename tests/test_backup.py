@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
-from xueji_desktop.errors import WrongPassword, XuejiError
+from xueji_desktop.errors import BadInput, WrongPassword, XuejiError
 from xueji_desktop.storage import Store
 from xueji_desktop.storage.backup import auto_backup, restore
 
@@ -43,6 +43,38 @@ def test_auto_backup_keeps_newest(demo_store, tmp_path):
         auto_backup(demo_store, folder, keep=2)
     assert len(list(folder.glob("auto_*.xjdb"))) == 2
     assert len(list(folder.glob("auto_*.xjdb.keys"))) == 2
+
+
+def test_restore_refuses_another_units_backup_and_says_whose(demo_store, county, tmp_path, monkeypatch, capsys):
+    """A school's backup restored onto the county's file used to turn the county into that school silently."""
+    from xueji_desktop.cli import main
+
+    school_backup = demo_store.backup(tmp_path / "bk" / "school.xjdb")
+    county_path = county.path
+    county.close()
+    before = county_path.read_bytes()
+    with pytest.raises(BadInput, match="这是学校 2114010068双塔西街小学的备份，而当前数据文件属于县级单位 140106"):
+        restore(school_backup, county_path, "admin", PASSWORD)
+    assert county_path.read_bytes() == before
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    assert main(["restore", "--db", str(county_path), "--user", "admin", str(school_backup)]) == 2
+    assert "--allow-other-unit" in capsys.readouterr().err
+    assert county_path.read_bytes() == before
+    assert main(["restore", "--db", str(county_path), "--user", "admin", str(school_backup),
+                 "--allow-other-unit"]) == 0
+    assert "学校 2114010068双塔西街小学的备份" in capsys.readouterr().out
+    with Store.open(county_path, "admin", PASSWORD) as store:
+        assert store.mode == "school"
+
+
+def test_restore_refuses_when_the_current_file_cannot_be_checked(demo_store, tmp_path):
+    backup = demo_store.backup(tmp_path / "bk" / "school.xjdb")
+    path = demo_store.path
+    demo_store.change_password("admin", "a-new-password-1", old_password=PASSWORD)
+    demo_store.close()
+    with pytest.raises(BadInput, match="无法核对"):
+        restore(backup, path, "admin", PASSWORD)
+    assert restore(backup, path, "admin", PASSWORD, allow_other_unit=True) is not None
 
 
 @pytest.mark.parametrize("out", ["{tmp}/new/", "{tmp}/new", "{tmp}/a/b/new/"])

@@ -40,9 +40,16 @@ def register(sub) -> None:
     add_db_args(p)
     p.add_argument("username")
     p.add_argument("--role", required=True,
-                   help="clerk(学籍管理员)、leader(主管领导)、sysadmin(系统管理员)，可逗号分隔")
+                   help="clerk(学籍管理员)、leader(主管领导)、sysadmin(系统管理员)、teacher(班主任)，可逗号分隔")
+    p.add_argument("--class", dest="classes", default="", metavar="班号[,班号]",
+                   help="班主任负责的班级（--role teacher 时必填）")
     p.add_argument("--display-name", default="")
     p.set_defaults(func=cmd_user_add)
+    p = usub.add_parser("set-classes", help="修改班主任负责的班级")
+    add_db_args(p)
+    p.add_argument("username")
+    p.add_argument("--class", dest="classes", required=True, metavar="班号[,班号]")
+    p.set_defaults(func=cmd_user_set_classes)
     p = usub.add_parser("passwd", help="修改密码；加 --recovery-key 用恢复密钥重置")
     add_db_args(p)
     p.add_argument("username", nargs="?")
@@ -66,6 +73,8 @@ def register(sub) -> None:
     p = sub.add_parser("restore", help="用备份替换数据文件（原文件保留为 .before-restore）")
     add_db_args(p)
     p.add_argument("backup", type=Path)
+    p.add_argument("--allow-other-unit", action="store_true",
+                   help="允许用其他学校或县区（单位代码不同）的备份替换当前数据文件")
     p.set_defaults(func=cmd_restore)
 
     audit = sub.add_parser("audit", help="操作日志：verify | list")
@@ -152,7 +161,19 @@ def info_dict(store) -> dict:
                   for u in store.list_users()],
         "audit_entries": q("SELECT count(*) FROM audit_log")[0][0],
         "signed_in_as": store.user.username,
+        **_county_info(store),
     }
+
+
+def _county_info(store) -> dict:
+    """A county (or city) file's counts live in its county tables, not in the school's."""
+    if store.mode != "county":
+        return {}
+    from ..county.stats import county_summary
+
+    summary = county_summary(store)
+    return {"students": summary["students"], "students_by_status": summary["students_by_status"],
+            "photos": summary["photos"], "county": summary}
 
 
 def cmd_info(args) -> int:
@@ -172,18 +193,40 @@ def cmd_info(args) -> int:
     if school:
         print(f"学校：{school.get('code')} {school.get('name')}（区划 {school.get('region_code')}）")
     status = "，".join(f"{STATUS_NAMES.get(k, k)} {v}" for k, v in sorted(info["students_by_status"].items()))
-    print(f"班级 {info['classes']} 个；学生 {info['students']} 名（{status or '无'}）；"
-          f"家庭成员 {info['family_members']} 条；照片 {info['photos']} 张")
+    if "county" in info:
+        _print_county(info["county"])
+        print(f"数据状态：{status or '无'}；照片 {info['photos']} 张")
+    else:
+        print(f"班级 {info['classes']} 个；学生 {info['students']} 名（{status or '无'}）；"
+              f"家庭成员 {info['family_members']} 条；照片 {info['photos']} 张")
     print("用户：" + "；".join(f"{u['username']}（{','.join(u['roles'])}）" for u in info["users"]))
     print(f"操作日志 {info['audit_entries']} 条；完整性检查通过")
     return 0
 
 
+def _print_county(c: dict) -> None:
+    unit = c["unit"]
+    level = "地市" if c["level"] == "city" else "县（区）"
+    print(f"{level}：{unit.get('code')} {unit.get('name')}（{unit.get('city_code')} {unit.get('city_name')}）")
+    states = "，".join(f"{k} {v}" for k, v in c["students_by_enrolment"].items())
+    print(f"学校 {c['schools']} 所（已上报 {c['reported_schools']} 所）；学生 {c['students']} 名"
+          f"（学籍状态：{states or '无'}）")
+    kinds = "，".join(f"{k} {v} 组" for k, v in c["open_problems_by_kind"].items())
+    print(f"未处理的问题学籍 {c['open_problems']} 组" + (f"（{kinds}）" if kinds else ""))
+
+
 def cmd_user_add(args) -> int:
     with open_store(args) as store:
         store.add_user(args.username, password("新用户的密码：", env="XUEJI_NEW_PASSWORD", confirm=True),
-                       args.role, args.display_name)
+                       args.role, args.display_name, classes=args.classes)
     print(f"已添加用户 {args.username}。")
+    return 0
+
+
+def cmd_user_set_classes(args) -> int:
+    with open_store(args) as store:
+        store.set_user_classes(args.username, args.classes)
+    print(f"已修改 {args.username} 负责的班级：{args.classes}。")
     return 0
 
 
@@ -216,7 +259,8 @@ def cmd_user_list(args) -> int:
     with open_store(args) as store:
         for u in store.list_users():
             roles = "、".join(ROLE_NAMES[r] for r in sorted(u.roles))
-            print(f"{u.username}\t{u.display_name}\t{roles}")
+            classes = f"\t班级 {','.join(u.classes)}" if u.classes else ""
+            print(f"{u.username}\t{u.display_name}\t{roles}{classes}")
     return 0
 
 
@@ -242,10 +286,12 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from ..storage.backup import restore
+    from ..storage.backup import restore, unit_of
 
-    kept = restore(args.backup, db_path(args), args.user, password())
-    print(f"已从 {args.backup} 恢复到 {db_path(args)}。" + (f"原文件保留为 {kept}" if kept else ""))
+    kept = restore(args.backup, db_path(args), args.user, password(), allow_other_unit=args.allow_other_unit)
+    with open_store(args) as store:
+        unit = unit_of(store.conn)[1]
+    print(f"已从 {args.backup}（{unit}的备份）恢复到 {db_path(args)}。" + (f"原文件保留为 {kept}" if kept else ""))
     return 0
 
 

@@ -43,3 +43,8 @@ def require_county(store: Store) -> None:
     if store.mode != "county":
         raise BadInput("这是学校端数据文件；该操作只能在县级端进行（xueji county init 创建县级数据文件）。")
 
+
+
+def store_level(store: Store) -> str:
+    """'county' or 'city' (a city store is a county-mode store one level up: `xueji county init --level city`)."""
+    return store.meta("level", "county") or "county"

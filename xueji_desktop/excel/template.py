@@ -17,6 +17,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from ..errors import BadInput
+from ..masking import mask_id, mask_phone
 from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import grade_code
@@ -43,8 +44,11 @@ def _comment(col: Column) -> str:
 
 
 def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: int | None = None,
-                   progress: Progress | None = None) -> int:
-    """Write the template with ``rows`` (lists of cell strings in :func:`columns` order); returns rows written."""
+                   progress: Progress | None = None, extra_headers: tuple[str, ...] = ()) -> int:
+    """Write the template with ``rows`` (lists of cell strings in :func:`columns` order); returns rows written.
+
+    ``extra_headers`` are plain text columns placed after the first (学校标识码), e.g. 学校名称 in the county's
+    export; each row then carries their cells in the same place."""
     path = check_xlsx_target(path)
     if not path.parent.is_dir():  # before the work, not after it
         raise BadInput(f"保存位置不存在：{path.parent}。请选择已有的文件夹。")
@@ -75,7 +79,12 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
     codes_ws.hide()
 
     ws.set_row(0, 32)
+    for j, header in enumerate(extra_headers, start=1):
+        ws.set_column(j, j, 24, text)
+        ws.write_string(0, j, header, head_opt)
+    shift = len(extra_headers)
     for j, col in enumerate(cols):
+        j += shift if j else 0
         width = 22 if col.key in ("id_number", "current_address", "household_address") else 12
         ws.set_column(j, j, width, text)
         ws.write_string(0, j, col.header, head_req if col.required else head_opt)
@@ -85,7 +94,7 @@ def write_workbook(path: Path | str, rows: Iterable[list[str]] = (), *, total: i
                 "validate": "list", "source": table_ref[col.field.codes], "error_type": "warning",
                 "error_title": col.field.label, "error_message": f"请从下拉列表中选择{col.field.label}。",
             })
-    ws.freeze_panes(1, 2)
+    ws.freeze_panes(1, 2 + shift)
     ws.protect("", {"format_cells": True, "format_columns": True, "format_rows": True, "insert_rows": True,
                     "delete_rows": True, "sort": True, "autofilter": True})
 
@@ -108,8 +117,9 @@ def write_template(path: Path | str) -> None:
 
 # ---- data export ------------------------------------------------------------------------
 
-def record_row(record: dict[str, Any], school_code: str, class_name: str) -> list[str]:
-    """One student as template cells: option *names*, the class by name, everything as text."""
+def record_row(record: dict[str, Any], school_code: str, class_name: str, mask: bool = False) -> list[str]:
+    """One student as template cells: option *names*, the class by name, everything as text; ``mask`` hides
+    the middle of every ID number and phone number (masking.py)."""
     spec = load_spec()
     members = record.get("members") or []
     row = []
@@ -125,11 +135,13 @@ def record_row(record: dict[str, Any], school_code: str, class_name: str) -> lis
         value = "" if value is None else str(value)
         if value and col.field.codes:
             value = spec.codes[col.field.codes].name_of(value) or value  # unknown codes exported verbatim
+        elif value and mask and col.field.type in ("id_number", "phone"):
+            value = mask_id(value) if col.field.type == "id_number" else mask_phone(value)
         row.append(value)
     return row
 
 
-def iter_export_rows(store, class_ids: list[int] | None = None) -> Iterator[list[str]]:
+def iter_export_rows(store, class_ids: list[int] | None = None, mask: bool = False) -> Iterator[list[str]]:
     from ..school import get_school_profile
 
     profile = get_school_profile(store) or {}
@@ -151,14 +163,25 @@ def iter_export_rows(store, class_ids: list[int] | None = None) -> Iterator[list
             name, code, stage, entry_year = classes[class_id]
             record["class_code"] = code
             record["grade"] = grade_code(stage, entry_year) or ""
-        yield record_row(record, school_code, name)
+        yield record_row(record, school_code, name, mask)
 
 
-def export_students(store, path: Path | str, *, class_ids: list[int] | None = None,
-                    progress: Progress | None = None) -> int:
-    """The school's students in the template; the file imports again unchanged. Returns the row count."""
+WORKING_PURPOSE = "本校学籍工作（在 Excel 中修正后重新导入）"
+
+
+def export_students(store, path: Path | str, *, class_ids: list[int] | None = None, mask: bool = False,
+                    purpose: str = WORKING_PURPOSE, progress: Progress | None = None) -> int:
+    """The school's students in the template; the file imports again unchanged. Returns the row count.
+
+    This is the clerk's own working export. Data for a using unit outside the school leaves only by an
+    approved export request (export_requests.py); ``mask=True`` (ID numbers and phones partly hidden) needs
+    none. Either way the audit log records who exported what, and for which purpose (seed 001, 谁导出、谁负责).
+    """
+    store.require("clerk", "leader")
     total = store.conn.execute("SELECT count(*) FROM students").fetchone()[0]
-    count = write_workbook(path, iter_export_rows(store, class_ids), total=total, progress=progress)
-    with store.transaction() as tx:  # exports of personal data are recorded (README §8)
-        tx.audit("导出Excel", "students", "", {"file": [None, Path(path).name], "rows": [None, count]})
+    count = write_workbook(path, iter_export_rows(store, class_ids, mask), total=total, progress=progress)
+    with store.transaction() as tx:
+        tx.audit("导出Excel（部分隐藏）" if mask else "导出Excel", "students", "",
+                 {"file": [None, Path(path).name], "rows": [None, count],
+                  "purpose": [None, purpose or WORKING_PURPOSE]})
     return count

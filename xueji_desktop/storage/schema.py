@@ -365,11 +365,93 @@ CREATE TABLE county_peers (
 """
 
 
-# v10: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
+# v10: the county's own work (county/): one covering index with the county list's keys in list order (school,
+# class, name; 学籍状态 is v9's county_students.enrolment); schools the list from above lacks (标识码 0000000000
+# until known, seed 001), told apart by name; 营养改善计划 per school and the county's 县级责任体系; the counties
+# a city store has registered.
+V10 = """
+CREATE INDEX county_students_list ON county_students(school_code, class_code, name, enrolment, id_number);
+ALTER TABLE county_schools ADD COLUMN nutrition INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE county_placeholder_schools (
+    name        TEXT PRIMARY KEY,
+    region_code TEXT NOT NULL,
+    nutrition   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE county_nutrition_contacts (
+    id     INTEGER PRIMARY KEY,
+    role   TEXT NOT NULL,                -- 职责, e.g. 县级牵头单位 / 食品安全 / 资金监管
+    unit   TEXT NOT NULL,
+    person TEXT NOT NULL,
+    phone  TEXT NOT NULL
+);
+CREATE TABLE city_counties (
+    code              TEXT PRIMARY KEY CHECK (length(code) = 6),
+    name              TEXT NOT NULL,
+    signing_public    BLOB,
+    key_registered_at TEXT,
+    last_sequence     INTEGER NOT NULL DEFAULT 0,
+    last_created_at   TEXT NOT NULL DEFAULT '',
+    imported_at       TEXT NOT NULL DEFAULT ''
+);
+"""
+
+
+# v11 (issue 25): who may see what. A class teacher's account names its classes; teachers mark records 已核对
+# against the paper form (kept with the record's updated_at, so a later edit makes the mark stale) and
+# propose edits that the clerk accepts; data for a using unit leaves only by an approved export request;
+# the 无身份证号学生在校就读证明表 printed and sent up for each student without an ID number is tracked.
+V11 = """
+ALTER TABLE users ADD COLUMN classes TEXT NOT NULL DEFAULT '';
+CREATE TABLE student_checks (
+    student_id        INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    checked_by        TEXT NOT NULL,
+    checked_at        TEXT NOT NULL,
+    record_updated_at TEXT NOT NULL             -- students.updated_at when checked: stale once it differs
+);
+CREATE TABLE edit_proposals (
+    id            INTEGER PRIMARY KEY,
+    student_id    INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+    changes       TEXT NOT NULL,                -- {field: [old, new]}
+    note          TEXT NOT NULL DEFAULT '',
+    proposed_by   TEXT NOT NULL,
+    proposed_at   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending',   -- pending | accepted | rejected
+    decided_by    TEXT NOT NULL DEFAULT '',
+    decided_at    TEXT NOT NULL DEFAULT '',
+    decision_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX edit_proposals_state ON edit_proposals(state);
+CREATE TABLE export_requests (
+    id          INTEGER PRIMARY KEY,
+    unit        TEXT NOT NULL,                  -- 数据使用单位
+    purpose     TEXT NOT NULL,
+    fields      TEXT NOT NULL,                  -- JSON list of field keys
+    classes     TEXT NOT NULL DEFAULT '[]',     -- JSON list of 班号; [] = all
+    statuses    TEXT NOT NULL DEFAULT '[]',     -- JSON list of enrolment states; [] = all
+    valid_until TEXT NOT NULL,                  -- YYYY-MM-DD, last day the request may be used
+    responsible TEXT NOT NULL,                  -- 数据安全负责人
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending',   -- pending | approved | revoked
+    approved_by TEXT NOT NULL DEFAULT '',
+    approved_at TEXT NOT NULL DEFAULT '',
+    revoked_by  TEXT NOT NULL DEFAULT '',
+    revoked_at  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE no_id_proofs (
+    student_id INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    printed_at TEXT NOT NULL DEFAULT '',
+    printed_by TEXT NOT NULL DEFAULT '',
+    sent_at    TEXT NOT NULL DEFAULT '',
+    sent_by    TEXT NOT NULL DEFAULT ''
+);
+"""
+
+# v12: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
 # (the county's own, the school's copy from init/feedback packages), and plan-change requests (school → county,
 # decided there). County: the admission lists it imported (one row per admitted child, with the duplicate
 # check's state). School: the list received in feedback, each entry offered until accepted into a class.
-V10 = """
+V12 = """
 CREATE TABLE admission_plans (
     school_code TEXT NOT NULL,
     stage       INTEGER NOT NULL CHECK (stage IN (1, 2, 3)),
@@ -432,7 +514,9 @@ MIGRATIONS: list[Migration] = [
     (7, "drop an index another one covers", V7),
     (8, "学籍号: student numbers at the school, their copies and formal numbers at the county", _v8),
     (9, "transfers between schools and counties", V9),
-    (10, "admissions: plans, plan requests, the county's lists and the school's offers", V10),
+    (10, "county workspace: list index, placeholder schools, nutrition plan, city counties", V10),
+    (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
+    (12, "admissions: plans, plan requests, the county's lists and the school's offers", V12),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -189,6 +189,11 @@ class ProblemsPage(QWidget):
         layout.addWidget(refresh, 0, Qt.AlignLeft)
         self.refresh()
 
+    def students_changed(self) -> None:
+        """A student was saved (school side): a fixed record leaves the list without 重新检查."""
+        if self.store.mode != "county" and self.isVisible():
+            self.refresh()
+
     def refresh(self) -> None:
         if self.store.mode == "county":
             rows, ids = [], []

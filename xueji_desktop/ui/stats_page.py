@@ -72,11 +72,11 @@ class StatsPage(QWidget):
             view.deleteLater()
         grade_labels = [g.label for g in s.by_grade]
         self.charts = [
-            _bars(self.tr("各年级人数"), grade_labels, {self.tr("男"): [g.male for g in s.by_grade],
+            bar_chart(self.tr("各年级人数"), grade_labels, {self.tr("男"): [g.male for g in s.by_grade],
                                                         self.tr("女"): [g.female for g in s.by_grade]}),
-            _pie(self.tr("性别"), s.by_gender),
-            _bars(self.tr("特殊群体"), list(s.special), {self.tr("人数"): list(s.special.values())}),
-            _bars(self.tr("完整性（共 %1 人）").replace("%1", str(s.total)), list(s.completeness),
+            pie_chart(self.tr("性别"), s.by_gender),
+            bar_chart(self.tr("特殊群体"), list(s.special), {self.tr("人数"): list(s.special.values())}),
+            bar_chart(self.tr("完整性（共 %1 人）").replace("%1", str(s.total)), list(s.completeness),
                   {self.tr("人数"): list(s.completeness.values())}),
         ]
         for n, view in enumerate(self.charts):
@@ -106,7 +106,7 @@ class StatsPage(QWidget):
         return path
 
 
-def _view(chart: QChart) -> QChartView:
+def chart_view(chart: QChart) -> QChartView:
     chart.setAnimationOptions(QChart.NoAnimation)
     chart.legend().setAlignment(Qt.AlignBottom)
     view = QChartView(chart)
@@ -115,7 +115,7 @@ def _view(chart: QChart) -> QChartView:
     return view
 
 
-def _bars(title: str, categories: list[str], series: dict[str, list[int]]) -> QChartView:
+def bar_chart(title: str, categories: list[str], series: dict[str, list[int]]) -> QChartView:
     chart = QChart()
     chart.setTitle(title)
     bars = QBarSeries()
@@ -145,7 +145,7 @@ def _bars(title: str, categories: list[str], series: dict[str, list[int]]) -> QC
     chart.addAxis(axis_y, Qt.AlignLeft)
     bars.attachAxis(axis_y)
     chart.legend().setVisible(len(series) > 1)
-    return _view(chart)
+    return chart_view(chart)
 
 
 def nice_scale(largest: int, ticks: int = 5) -> tuple[int, int]:
@@ -158,14 +158,14 @@ def nice_scale(largest: int, ticks: int = 5) -> tuple[int, int]:
     return step, math.ceil((largest * 1.12 + 0.5) / step) * step  # room above the tallest bar for its label
 
 
-def _pie(title: str, values: dict[str, int]) -> QChartView:
+def pie_chart(title: str, values: dict[str, int]) -> QChartView:
     chart = QChart()
     chart.setTitle(title)
     pie = QPieSeries()
     for name, count in values.items():
         pie.append(f"{name} {count}", count).setLabelVisible(True)
     chart.addSeries(pie)
-    return _view(chart)
+    return chart_view(chart)
 
 
 __all__ = ["SchoolStats", "StatsPage"]

@@ -1,0 +1,169 @@
+"""County statistics (县级统计): students per school × grade × 学籍状态, and per school how complete the data
+is (records with errors, without photo; schools not yet reported). Aggregates only, no names or ID numbers.
+
+Pure SQL over the county store; `xueji county stats` prints or writes it, the GUI draws charts from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..records.school_year import current_school_year
+from ..storage import Store
+from .students import class_grade, enrolment_name
+from .workspace import require_county
+
+NO_GRADE = "已毕业或未分班"
+
+
+@dataclass
+class SchoolCompleteness:
+    school_code: str
+    school_name: str
+    reported: bool           # a package has been imported
+    students: int = 0
+    with_errors: int = 0     # sent with errors (待修正) or an ID number the county found wrong
+    without_photo: int = 0
+    review: str = ""         # 通过 / 退回 / 未审核
+
+
+@dataclass
+class CountyStats:
+    schools: int = 0
+    reported: int = 0
+    students: int = 0
+    by_enrolment: dict[str, int] = field(default_factory=dict)
+    by_grade: dict[str, int] = field(default_factory=dict)
+    # school × grade × 学籍状态: {school_code, school_name, grade, enrolment, students}
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    completeness: list[SchoolCompleteness] = field(default_factory=list)
+
+    @property
+    def not_reported(self) -> list[SchoolCompleteness]:
+        return [c for c in self.completeness if not c.reported]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schools": self.schools, "reported": self.reported, "students": self.students,
+                "by_enrolment": self.by_enrolment, "by_grade": self.by_grade, "cells": self.cells,
+                "completeness": [asdict(c) for c in self.completeness]}
+
+    def rows(self) -> dict[str, list[list[Any]]]:
+        """Tables for the workbook: sheet name -> rows (first row is the header)."""
+        states = list(self.by_enrolment)
+        per_school: dict[str, dict[str, int]] = {}
+        for c in self.cells:
+            per_school.setdefault(c["school_code"], {}).setdefault(c["enrolment"], 0)
+            per_school[c["school_code"]][c["enrolment"]] += c["students"]
+        summary = [["学校标识码", "学校名称", "学生数", *states]]
+        for s in self.completeness:
+            counts = per_school.get(s.school_code, {})
+            summary.append([s.school_code, s.school_name, s.students, *(counts.get(k, 0) for k in states)])
+        summary.append(["合计", "", self.students, *(self.by_enrolment[k] for k in states)])
+        return {
+            "按学校": summary,
+            "学校×年级×学籍状态": [["学校标识码", "学校名称", "年级", "学籍状态", "人数"]] + [
+                [c["school_code"], c["school_name"], c["grade"], c["enrolment"], c["students"]] for c in self.cells],
+            "按年级": [["年级", "人数"]] + [[k, v] for k, v in self.by_grade.items()],
+            "完整性": [["学校标识码", "学校名称", "是否已上报", "学生数", "有错误", "无照片", "审核"]] + [
+                [c.school_code, c.school_name, "是" if c.reported else "否", c.students, c.with_errors,
+                 c.without_photo, c.review] for c in self.completeness],
+        }
+
+
+def compute_county_stats(store: Store) -> CountyStats:
+    from ..validation import load_spec
+    from .schools import REVIEW_NAMES
+
+    require_county(store)
+    year = current_school_year(store)
+    stats = CountyStats()
+    schools = store.query("SELECT code, name, imported_at, review_state FROM county_schools ORDER BY code")
+    by_school = {code: SchoolCompleteness(code, name, bool(imported), review=REVIEW_NAMES.get(review, review))
+                 for code, name, imported, review in schools}
+    stats.schools = len(schools)
+    stats.reported = sum(1 for c in by_school.values() if c.reported)
+    grades: dict[tuple[str, str], str] = {}
+    cells: dict[tuple[str, str, str], int] = {}
+    for school, class_code, enrolment, count, errors, photos, cdata in store.query(
+            "SELECT s.school_code, s.class_code, s.enrolment, count(*),"
+            " sum(s.status = 'pending' OR s.id_problem <> ''), count(p.student_id), c.data"
+            " FROM county_students s LEFT JOIN county_photos p ON p.student_id = s.id"
+            " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code"
+            " GROUP BY s.school_code, s.class_code, s.enrolment"):
+        key = (school, class_code)
+        if key not in grades:
+            grades[key] = class_grade(cdata, year) or NO_GRADE
+        cell = (school, grades[key], enrolment_name(enrolment))
+        cells[cell] = cells.get(cell, 0) + count
+        c = by_school.get(school)
+        if c is not None:
+            c.students += count
+            c.with_errors += errors or 0
+            c.without_photo += count - photos
+    order = list(load_spec().codes["grade"].by_code.values())
+    rank = {name: i for i, name in enumerate(order)}
+    for (school, grade, enrolment), count in sorted(cells.items(),
+                                                    key=lambda kv: (kv[0][0], rank.get(kv[0][1], 99), kv[0][2])):
+        stats.cells.append({"school_code": school, "school_name": by_school[school].school_name if school in by_school
+                            else "", "grade": grade, "enrolment": enrolment, "students": count})
+        stats.by_enrolment[enrolment] = stats.by_enrolment.get(enrolment, 0) + count
+        stats.by_grade[grade] = stats.by_grade.get(grade, 0) + count
+    stats.by_grade = dict(sorted(stats.by_grade.items(), key=lambda kv: rank.get(kv[0], 99)))
+    stats.students = sum(stats.by_enrolment.values())
+    stats.completeness = list(by_school.values())
+    return stats
+
+
+def export_county_stats_xlsx(stats: CountyStats, path: Path | str) -> Path:
+    """One sheet per table, with column charts of students per school and per grade (built in memory)."""
+    from ..excel.xlsx_memory import xlsxwriter_book
+    from ..outfiles import write_file
+
+    workbook, buffer = xlsxwriter_book({})
+    bold = workbook.add_format({"bold": True})
+    try:
+        for sheet_name, rows in stats.rows().items():
+            sheet = workbook.add_worksheet(sheet_name)
+            for r, row in enumerate(rows):
+                sheet.write_row(r, 0, row, bold if r == 0 else None)
+            sheet.set_column(0, 1, 20)
+            chart_of = {"按学校": (1, 2, "各校学生数"), "按年级": (0, 1, "各年级学生数")}.get(sheet_name)
+            last = len(rows) - (2 if sheet_name == "按学校" else 1)  # 按学校 ends with its 合计 row
+            if chart_of and last >= 1:
+                label, value, title = chart_of
+                chart = workbook.add_chart({"type": "column"})
+                chart.add_series({"name": "人数", "categories": [sheet_name, 1, label, last, label],
+                                  "values": [sheet_name, 1, value, last, value]})
+                chart.set_title({"name": title})
+                sheet.insert_chart(1, len(rows[0]) + 1, chart)
+    finally:
+        workbook.close()
+    return write_file(Path(path), buffer.getvalue())
+
+
+def county_summary(store: Store) -> dict[str, Any]:
+    """What `xueji info` says of a county file: its unit, schools (listed / reported), students by 学籍状态 and
+    by data status, and the open problem-record groups by kind."""
+    from .problems import county_problems
+    from .workspace import county_profile, store_level
+
+    require_county(store)
+    problems: dict[str, int] = {}
+    for p in county_problems(store):
+        problems[p["kind_name"]] = problems.get(p["kind_name"], 0) + 1
+    q = store.query
+    return {
+        "level": store_level(store),
+        "unit": county_profile(store),
+        "schools": q("SELECT count(*) FROM county_schools")[0][0],
+        "reported_schools": q("SELECT count(*) FROM county_schools WHERE imported_at <> ''")[0][0],
+        "students": q("SELECT count(*) FROM county_students")[0][0],
+        "students_by_enrolment": {enrolment_name(k): v for k, v in q(
+            "SELECT enrolment, count(*) FROM county_students GROUP BY enrolment ORDER BY count(*) DESC")},
+        "students_by_status": dict(q("SELECT status, count(*) FROM county_students GROUP BY status")),
+        "photos": q("SELECT count(*) FROM county_photos")[0][0],
+        "open_problems": sum(problems.values()),
+        "open_problems_by_kind": problems,
+    }
