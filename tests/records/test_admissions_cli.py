@@ -63,7 +63,7 @@ def test_admissions_through_the_cli(env, tmp_path, capsys):
     assert json.loads(out)["plans"][0]["plan"] == 3
     rng = random.Random(3)
     kids = [make_student(rng, DemoClass(year, 1, 1)) for _ in range(3)]
-    assert main(["county", "admissions", "template", "--out", str(tmp_path / "模板.xlsx")]) == 0
+    assert main(["county", "admissions", "template", "--db", county, "--out", str(tmp_path / "模板.xlsx")]) == 0
     wb = openpyxl.load_workbook(tmp_path / "模板.xlsx")
     header = [c.value for c in wb.active[1]]
     rows = [list_row(CODE, year, k) for k in kids[:2]] + [list_row("2114019999", year, kids[2])]

@@ -92,6 +92,7 @@ def register_county(csub) -> None:
     adm = csub.add_parser("admissions", help="招生结果：template | import | duplicates | keep")
     asub = adm.add_subparsers(dest="county_admissions_command", metavar="ACTION", required=True)
     p = asub.add_parser("template", help="写出招生结果模板（xlsx）")
+    add_db_args(p)
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_county_template)
     p = asub.add_parser("import", help="导入填好的招生结果名单（逐行检查；有问题时不导入，除非 --accept-valid）")
@@ -278,8 +279,13 @@ def cmd_county_plan_decide(args) -> int:
 
 def cmd_county_template(args) -> int:
     from ..county.admissions import write_template
+    from ..county.workspace import require_county
 
-    print(f"已写出招生结果模板：{write_template(args.out)}")
+    with open_store(args) as store:  # a county's template: its store says it is one, and who may write it
+        require_county(store)
+        store.require("clerk", "leader")
+        path = write_template(args.out)
+    print(f"已写出招生结果模板：{path}")
     return 0
 
 

@@ -274,8 +274,9 @@ def ensure_new_child(conn, record: dict[str, Any]) -> None:
         raise BadInput(f"{record.get('name', '')}：{TRANSFER_HINT}（现学籍在 {record['_elsewhere']}）。")
     number = str(record.get("id_number", "")).strip().upper()
     if number:
+        # stored ID numbers are upper-case (normalize), so the plain comparison can use students_id_number
         row = conn.execute("SELECT s.name, COALESCE(c.name, '未分班') FROM students s LEFT JOIN classes c"
-                           " ON c.id = s.class_id WHERE upper(s.id_number) = ?", (number,)).fetchone()
+                           " ON c.id = s.class_id WHERE s.id_number = ?", (number,)).fetchone()
         if row:
             raise BadInput(f"{record.get('name', '')}（{number}）在本校已有学籍（{row[1]} {row[0]}），不能再新建学籍。")
 

@@ -499,6 +499,7 @@ CREATE TABLE admissions (
     student_id  INTEGER REFERENCES students(id),
     received_at TEXT NOT NULL
 );
+CREATE INDEX admissions_id_number ON admissions(id_number);
 """
 
 
