@@ -237,7 +237,8 @@ def _row_problems(store: Store, p, schools: dict[str, str], seen_in_file: dict[t
         held = store.query("SELECT s.school_code, sc.name FROM county_students s JOIN county_schools sc"
                            " ON sc.code = s.school_code WHERE s.id_number = ? LIMIT 1", (number,))
         if held:
-            out.append(f"该生已在 {held[0][0]}{held[0][1]} 有学籍（已有学籍的学生应办理转学），不能作为新生录取")
+            out.append(f"该生已在 {held[0][0]}{held[0][1]} 有学籍，不能作为新生录取：已有学籍的学生应办理转学"
+                       "（由接收学校 xueji transfer request）")
     elif not record.get("birth_date") or not record.get("gender"):
         out.append("没有身份证件号时，性别和出生日期必填")
     return out

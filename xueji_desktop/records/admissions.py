@@ -38,7 +38,7 @@ REQUEST_NAMES = {"": "待县级审核", "approved": "已批准", "rejected": "�
 # 自主招生 is 其他 (12 / 99) in the national code table.
 LIST_MODE = {1: "11", 2: "11", 3: "21"}
 SELF_MODE = {1: "12", 2: "12", 3: "99"}
-TRANSFER_HINT = "该生已有学籍，应办理转学（学籍异动 → 转入），不能再新建学籍"
+TRANSFER_HINT = "该生已有学籍，应办理转学（转学页面，或 xueji transfer request），不能再新建学籍"
 
 
 def _school_code(conn) -> str:
