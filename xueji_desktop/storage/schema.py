@@ -364,7 +364,6 @@ CREATE TABLE county_peers (
 );
 """
 
-
 # v10: the county's own work (county/): one covering index with the county list's keys in list order (school,
 # class, name; 学籍状态 is v9's county_students.enrolment); schools the list from above lacks (标识码 0000000000
 # until known, seed 001), told apart by name; 营养改善计划 per school and the county's 县级责任体系; the counties
@@ -447,11 +446,26 @@ CREATE TABLE no_id_proofs (
 );
 """
 
-# v12: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
+# v12: the county's decisions on problem records (问题学籍): who keeps a duplicated record and why; a decided
+# problem is marked resolved when an import no longer finds it (county/problems.py).
+V12 = """
+CREATE TABLE county_problem_decisions (
+    problem_id   TEXT PRIMARY KEY,               -- kind:key, e.g. duplicate_id:110101201501010011
+    kind         TEXT NOT NULL,
+    keep_school  TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    decided_by   TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,
+    resolved_at  TEXT NOT NULL DEFAULT '',       -- set by the import that no longer finds the problem
+    data         TEXT NOT NULL DEFAULT '{}'      -- the records at decision time (school, uid, name, class)
+);
+"""
+
+# v13: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
 # (the county's own, the school's copy from init/feedback packages), and plan-change requests (school → county,
 # decided there). County: the admission lists it imported (one row per admitted child, with the duplicate
 # check's state). School: the list received in feedback, each entry offered until accepted into a class.
-V12 = """
+V13 = """
 CREATE TABLE admission_plans (
     school_code TEXT NOT NULL,
     stage       INTEGER NOT NULL CHECK (stage IN (1, 2, 3)),
@@ -517,7 +531,8 @@ MIGRATIONS: list[Migration] = [
     (9, "transfers between schools and counties", V9),
     (10, "county workspace: list index, placeholder schools, nutrition plan, city counties", V10),
     (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
-    (12, "admissions: plans, plan requests, the county's lists and the school's offers", V12),
+    (12, "county decisions on problem records", V12),
+    (13, "admissions: plans, plan requests, the county's lists and the school's offers", V13),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

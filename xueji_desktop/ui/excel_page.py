@@ -66,7 +66,11 @@ def _check_job(path: str, progress=None) -> str:
                 lines.append(f"没有班级列：按工作表名“{layout.sheet_name}”确定班级。")
             if layout.unknown_headers:
                 lines.append("未识别的列（导入时忽略）：" + "、".join(describe_unknown(layout.unknown_headers)))
-            if missing := layout.missing_required():
+            if layout.partial:
+                lines.append("只含部分字段：导入时按身份证件号更新本校已有学生的这些字段（空单元格不改动），"
+                             "对不上的行列出，不新增学生" + ("；有班级的行若本校没有该学生，作为新生导入。"
+                                                   if layout.column_of("class_code") is not None else "。"))
+            elif missing := layout.missing_required():
                 lines.append("缺少必填列（导入后这些学生为待修正；同一个值可在“学生信息”页用“批量填写”一次补填）："
                              + "、".join(missing))
         if len(found) > 1:
