@@ -109,7 +109,7 @@ def test_plan_list_duplicate_feedback_accept_package_formal_numbers(county, demo
     statuses = demo_store.query("SELECT status, issues FROM students WHERE class_id = ?", (cls.id,))
     assert all(s in ("ok", "warning") for s, _i in statuses), statuses
     import_package(county, school_side.export_package(demo_store, tmp_path / "up1", include_pending=True))
-    review(county, CODE, passed=True)
+    review(county, CODE, passed=True, force=True, reason="演示学校证件号有误的记录由学校另行更正")
     _send_down(county, demo_store, tmp_path, "down3")
     numbers = dict(demo_store.query("SELECT id_number, student_number FROM students WHERE class_id = ?", (cls.id,)))
     assert numbers == {k["id_number"]: "G" + k["id_number"] for k in kids[:4]}
