@@ -94,9 +94,12 @@ def test_school_json_without_its_fields_is_refused_so_export_up_cannot_crash(cou
         files["school.json"] = json.dumps({"code": school.code}).encode()
 
     _refused(county, _crafted(tmp_path, county, school, strip), r"school\.json.*name", school.fingerprint)
-    # what the county does accept still goes upward
+    # what the county does accept (and passes: export-up carries passed schools only) still goes upward
     import_package(county, write(tmp_path, "ok.xjpkg", school.package(county_public(county), records(2))),
                    confirm_fingerprint=school.fingerprint)
+    from xueji_desktop.county.review import review
+
+    review(county, school.code, passed=True)
     assert export_up(county, tmp_path / "up")
 
 
