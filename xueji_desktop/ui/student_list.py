@@ -160,7 +160,7 @@ class StudentListPage(QWidget):
         self._sorted_by, self._sort_order = column, order
 
     def _size_columns(self) -> None:
-        widths = {"class": 140, "id_number": 170, "birth_date": 100, "current_address": 260,
+        widths = {"class": 140, "id_number": 170, "student_number": 190, "birth_date": 100, "current_address": 260,
                   "household_address": 260, "name_pinyin": 140, "status": 70}
         for n, col in enumerate(self.model.columns):
             self.view.setColumnWidth(n, widths.get(col.key, 90))
