@@ -24,6 +24,7 @@ from .common import (
     print_recovery,
     run_with_progress,
 )
+from .county_school_cmds import register_school_actions
 from .package_cmds import cmd_fingerprint
 
 # Modules adding actions under `xueji county` (each with register_county(subparsers)), in --help order.
@@ -50,10 +51,11 @@ def register(sub) -> None:
     p.add_argument("name", help="学校名称")
     p.add_argument("region_code", help="12 位统计用区划代码")
     p.set_defaults(func=cmd_county_add_school)
-    p = csub.add_parser("schools", help="列出本县学校、密钥指纹、上报和审核状态")
+    p = csub.add_parser("schools", help="学校名单：列出（默认）| export | import | verify | edit | remove")
     add_db_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_county_schools)
+    register_school_actions(p)
     p = csub.add_parser("make-init", help="为学校生成初始化包（不指定学校则为名单中全部学校）")
     add_db_args(p)
     p.add_argument("schools", nargs="*", help="学校标识码")
@@ -156,11 +158,14 @@ def cmd_county_schools(args) -> int:
     from ..county.schools import list_schools
 
     with open_store(args) as store:
-        rows = list_schools(store)
+        rows = list_schools(store, placeholders=True)
     if args.json:
         print_json(rows)
         return 0
     for r in rows:
+        if r["placeholder"]:
+            print(f"{r['code']}\t{r['name']}\t（待补学校标识码）")
+            continue
         print(f"{r['code']}\t{r['name']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
               f"{r['review_name']}\t指纹 {r['fingerprint'] or '（未登记）'}")
     return 0
