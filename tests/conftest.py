@@ -75,3 +75,11 @@ def class_store(empty_store):
         for c in demo_classes():
             school.add_class(tx, c.entry_year, c.stage, c.number)
     return empty_store
+
+
+def county_sends(store, settings: dict[str, str]) -> None:
+    """County rules as a school receives them (in an init or feedback package): a school cannot set them."""
+    from xueji_desktop.records.changes import apply_county_settings
+
+    with store.transaction() as tx:
+        apply_county_settings(store, tx, settings)

@@ -30,6 +30,7 @@ from .package_cmds import cmd_fingerprint
 # Modules adding actions under `xueji county` (each with register_county(subparsers)), in --help order.
 COUNTY_COMMAND_MODULES: list[str] = [
     "xueji_desktop.cli.county_view_cmds",
+    "xueji_desktop.cli.county_rule_cmds",
 ]
 
 

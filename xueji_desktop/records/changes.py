@@ -131,15 +131,27 @@ def forbidden_kinds(store: Store, stage: int) -> set[str]:
 
 
 def set_forbidden_kinds(store: Store, stage: int, kinds: list[str]) -> None:
+    refuse_county_rule_at_school(store, "各学段不允许的异动类型")
     store.require("sysadmin")
     codes = sorted(kind_of(k).code for k in kinds)
     with store.transaction() as tx:
         store.set_meta(tx, f"changes.forbidden.{stage}", ",".join(codes))
 
 
-# Settings a county decides for its schools. They travel in the init and feedback packages and a school
-# accepts exactly these keys from them (never any other meta key).
-COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields")
+# Settings a county decides for its schools (county/rules.py shows them). They travel in the init and feedback
+# packages and a school accepts exactly these keys from them (never any other meta key): class caps, changes
+# forbidden or needing the county per stage, controlled fields, working windows, the grade-1 entry age.
+COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields",
+                           "window.", "entry_age.")
+
+
+def refuse_county_rule_at_school(store: Store, what: str) -> None:
+    """County rules flow down, never up: at a school they only arrive in the county's packages."""
+    if store.mode == "county":
+        return
+    county = f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}" or "县级学籍主管部门"
+    raise BadInput(f"{what}是县级规则，由 {county} 设置，随初始化包和反馈包下发；学校不能修改。"
+                   "如需调整，请联系县级。")
 
 
 def county_settings(store: Store) -> dict[str, str]:

@@ -98,7 +98,9 @@ def controlled_fields(store_or_conn) -> tuple[str, ...]:
 def set_controlled_fields(store, fields: list[str]) -> None:
     """The county's extra controlled fields (受控字段), beyond the national key fields."""
     from ..validation import load_spec
+    from .changes import refuse_county_rule_at_school
 
+    refuse_county_rule_at_school(store, "受控字段")
     store.require("sysadmin")
     spec = load_spec()
     for f in fields:
