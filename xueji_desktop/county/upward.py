@@ -21,7 +21,8 @@ from .workspace import county_profile, require_county
 def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recipient_public: bytes | None = None,
               progress: Progress | None = None) -> list[Path]:
     """The county aggregate: every imported school's data, signed by the county and encrypted to the level
-    above (``recipient_public``, an X25519 key; default: the county's own key, for its archive).
+    above (``recipient_public``, an X25519 key; default: the city's key from the county's init package, else the
+    county's own key, for its archive).
 
     With ``folders`` the seed's layout is written too: ``1401太原市/140106迎泽区/<code><name>/`` with one
     package per school inside, next to the county aggregate in the county folder.
@@ -30,7 +31,8 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
     store.require("clerk", "leader")
     county = county_profile(store)
     signing = keystore.require_private(store.conn, keystore.OWN_SIGNING)
-    recipient = recipient_public or keystore.get_public(store.conn, keystore.OWN_ENCRYPTION)
+    recipient = (recipient_public or keystore.get_public(store.conn, keystore.UPPER_ENCRYPTION)
+                 or keystore.get_public(store.conn, keystore.OWN_ENCRYPTION))
     schools = [r for r in list_schools(store) if r["imported_at"]]
     if not schools:
         raise BadInput("还没有导入任何学校的数据，无法上报。")
