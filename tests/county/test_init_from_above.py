@@ -12,7 +12,7 @@ from xueji_desktop.cli import main
 from xueji_desktop.county.init_package import init_from_package, make_county_init
 from xueji_desktop.county.school_sheet import import_school_sheet
 from xueji_desktop.county.schools import list_schools
-from xueji_desktop.county.workspace import create_county_store, county_profile, store_level
+from xueji_desktop.county.workspace import county_profile, create_county_store, store_level
 from xueji_desktop.errors import BadInput
 from xueji_desktop.exchange import keystore
 
