@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,40 @@ def county_sends(store, settings: dict[str, str]) -> None:
 
     with store.transaction() as tx:
         apply_county_settings(store, tx, settings)
+
+
+# ---- a class teacher's account (issue 25) ----------------------------------------------------------
+@dataclass
+class TeacherSchool:
+    path: Path
+    own: str      # the teacher's class (班号)
+    other: str    # a class the teacher does not have
+
+
+@pytest.fixture
+def teacher_school(demo_path) -> TeacherSchool:
+    from xueji_desktop.school import list_classes
+    from xueji_desktop.storage import Store
+
+    with Store.open(demo_path, "admin", PASSWORD) as store:
+        classes = [c.class_code for c in list_classes(store)]
+        store.add_user("teacher1", PASSWORD, "teacher", "王老师", classes=classes[0])
+    return TeacherSchool(demo_path, classes[0], classes[1])
+
+
+@pytest.fixture
+def teacher(teacher_school):
+    from xueji_desktop.storage import Store
+
+    store = Store.open(teacher_school.path, "teacher1", PASSWORD)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clerk(teacher_school):
+    from xueji_desktop.storage import Store
+
+    store = Store.open(teacher_school.path, "admin", PASSWORD)
+    yield store
+    store.close()

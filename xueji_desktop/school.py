@@ -155,6 +155,12 @@ def find_class(store_or_conn, text: str) -> ClassInfo | None:
     for c in list_classes(store_or_conn):
         if c.class_code == code:
             return c
+    from .access import class_out_of_scope
+
+    if class_out_of_scope(getattr(store_or_conn, "conn", store_or_conn), code):
+        from .errors import PermissionDenied
+
+        raise PermissionDenied(f"班级 {code} 不是您负责的班级：班主任只能查看和打印自己负责的班级。")
     return None
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from xueji_desktop.masking import mask_id, mask_phone
 from xueji_desktop.printing.form import FILL_HINT, FormHeader, build_form, form_items
 from xueji_desktop.printing.layout import Image, Text
-from xueji_desktop.printing.roster import RosterHeader, build_roster, mask_id, mask_phone, roster_row
+from xueji_desktop.printing.roster import RosterHeader, build_roster, roster_row
 
 from .conftest import LONG_CURRENT, special_student
 

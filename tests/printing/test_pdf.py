@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from xueji_desktop.errors import Cancelled
+from xueji_desktop.masking import mask_id
 from xueji_desktop.printing.batch import Selection, form_pages, pages_for, student_ids
 from xueji_desktop.printing.form import build_form
 from xueji_desktop.printing.layout import Text
-from xueji_desktop.printing.roster import mask_id
 from xueji_desktop.progress import Progress
 from xueji_desktop.records.students import add_student
 from xueji_desktop.school import list_classes

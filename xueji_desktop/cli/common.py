@@ -41,10 +41,36 @@ def password(prompt: str = "密码：", env: str = "XUEJI_PASSWORD", confirm: bo
     return value
 
 
+# What a class teacher's account may run (issue 25): see and print its classes, mark them 已核对, propose
+# edits, change its own password. Everything else — and every command added later, until it is listed
+# here — is refused before it runs. The core enforces the same limits again (access.py: the connection
+# only sees the teacher's classes; writes need the clerk's role), so this list gives the clear message.
+TEACHER_COMMANDS = frozenset({
+    "store_cmds.cmd_info", "store_cmds.cmd_user_passwd",
+    "school_cmds.cmd_school_show", "school_cmds.cmd_class_list", "school_cmds.cmd_stats",
+    "print_cmds._print_forms", "print_cmds._print_roster",
+    "photo_cmds.cmd_status", "search_cmds.cmd_find",
+    "role_cmds.cmd_verify_mark", "role_cmds.cmd_verify_progress", "role_cmds.cmd_propose",
+    "role_cmds.cmd_proposals_list",
+})
+
+
+def command_key(args) -> str:
+    func = getattr(args, "func", None)
+    return f"{func.__module__.rsplit('.', 1)[-1]}.{func.__name__}" if func else ""
+
+
 def open_store(args):
+    from ..access import is_class_scoped
+    from ..errors import PermissionDenied
     from ..storage import Store
 
-    return Store.open(db_path(args), args.user, password())
+    store = Store.open(db_path(args), args.user, password())
+    if is_class_scoped(store.user.roles) and command_key(args) not in TEACHER_COMMANDS:
+        store.close()
+        raise PermissionDenied("班主任账号只能查看、打印和核对自己负责的班级（info、class list、print-forms、"
+                               "print-roster、verify、propose、proposals list）；此操作请由学籍管理员进行。")
+    return store
 
 
 def print_json(data: Any) -> None:

@@ -13,11 +13,19 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True, help="输出文件，如 学生信息模板.xlsx")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("export-excel", help="把本校学生导出为 Excel 模板格式（可原样再导入）")
+    p = sub.add_parser("export-excel", help="把本校学生导出为 Excel 模板格式（可原样再导入）；"
+                                            "给校外单位的数据须按已批准的导出申请导出（--request）",
+                       description="不带 --request：学籍管理员本人工作用的导出（在 Excel 中修正后重新导入），记录用途；"
+                                   "--mask：隐去身份证件号和电话的中间位数，无需申请；"
+                                   "--request ID：按已批准的导出申请，"
+                                   "只导出申请的字段和学生，另附一页写明申请。")
     add_db_args(p)
     p.add_argument("--out", type=Path, required=True, help="输出文件 .xlsx")
     p.add_argument("--class", dest="classes", action="append", default=None, metavar="班号",
                    help="只导出该班（可重复）；默认全校")
+    p.add_argument("--request", type=int, default=None, metavar="ID", help="按已批准的导出申请导出（依申请导出）")
+    p.add_argument("--mask", action="store_true", help="隐去身份证件号和电话号码的中间位数")
+    p.add_argument("--purpose", default=None, help="本次导出的用途（记入操作日志）")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import-excel", help="从 Excel 导入学生（整体一个事务；有错的行标为待修正）")
@@ -44,11 +52,19 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from ..errors import BadInput
-    from ..excel.template import export_students
+    from ..excel.template import WORKING_PURPOSE, export_students
     from ..school import find_class
 
+    if args.request is not None:
+        if args.classes or args.mask:
+            raise BadInput("按导出申请导出时，字段和学生范围由申请决定：请不要同时使用 --class 或 --mask。")
+        from ..export_requests import export_by_request
+
+        with open_store(args) as store:
+            count = run_with_progress(export_by_request, store, args.request, args.out)
+        print(f"已按导出申请 {args.request} 导出 {count} 名学生：{args.out}")
+        return 0
     with open_store(args) as store:
-        store.require("clerk", "leader")
         class_ids = None
         if args.classes:
             class_ids = []
@@ -57,7 +73,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 if cls is None:
                     raise BadInput(f"班级“{text}”不存在：请填写班号（如 2009101）或班级名称（如 小学2009级(1)班）。")
                 class_ids.append(cls.id)
-        count = run_with_progress(export_students, store, args.out, class_ids=class_ids)
+        count = run_with_progress(export_students, store, args.out, class_ids=class_ids, mask=args.mask,
+                                  purpose=args.purpose or WORKING_PURPOSE)
     print(f"已导出 {count} 名学生：{args.out}")
     return 0
 

@@ -35,8 +35,21 @@ def register(sub) -> None:
     rwhich.add_argument("--class", dest="class_text", metavar="班号", help="班号（如 2009101）或班级名称")
     rwhich.add_argument("--students", metavar="ID,ID", help="学生编号或身份证件号，逗号分隔")
     roster.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
-    roster.add_argument("--mask", action="store_true", help="隐去身份证件号和电话号码的中间位数（带出学校的打印件）")
+    roster.add_argument("--mask", action="store_true", default=True,
+                        help="隐去身份证件号和电话号码的中间位数（默认即隐去）")
+    roster.add_argument("--no-mask", dest="mask", action="store_false",
+                        help="印出完整的身份证件号和电话（仅学籍管理员、主管领导；名单不得带出学校）")
     roster.set_defaults(func=_print_roster)
+
+    proof = sub.add_parser("print-proof", help="打印无身份证号学生在校就读证明表（PDF，每名学生一页）",
+                           description="为国籍为中国、没有身份证件号的学生打印《无身份证号学生在校就读证明表》，"
+                                       "签字盖章后报送县级学籍主管部门；默认打印全校需要的学生。")
+    add_db_args(proof)
+    pwhich = proof.add_mutually_exclusive_group()
+    pwhich.add_argument("--class", dest="class_text", metavar="班号", help="只打印该班需要的学生")
+    pwhich.add_argument("--students", metavar="ID,ID", help="学生编号或身份证件号，逗号分隔")
+    proof.add_argument("--out", type=Path, required=True, help="输出的 PDF 文件")
+    proof.set_defaults(func=_print_proof)
 
 
 def _check_out(path: Path) -> None:
@@ -51,15 +64,16 @@ def _selection(conn, args: argparse.Namespace):
 
     if getattr(args, "students", None):
         return Selection(student_ids=parse_student_tokens(conn, args.students))
-    return Selection(class_text=args.class_text or "")
+    return Selection(class_text=getattr(args, "class_text", None) or "")
 
 
 def _run(args: argparse.Namespace, kind: str, mask: bool = False) -> int:
-    from ..printing.batch import Selection, pages_for, record_print
+    from ..printing.batch import Selection, check_print_allowed, pages_for, record_print
     from ..ui.print_render import write_pdf  # lazy: Qt is loaded only when a PDF is actually drawn
 
     _check_out(args.out)
     with open_store(args) as store:
+        check_print_allowed(store, kind, mask)
         selection = _selection(store.conn, args) if kind != "blank" else Selection()
 
         def job(progress):
@@ -84,3 +98,7 @@ def _print_forms(args: argparse.Namespace) -> int:
 
 def _print_roster(args: argparse.Namespace) -> int:
     return _run(args, "roster", mask=args.mask)
+
+
+def _print_proof(args: argparse.Namespace) -> int:
+    return _run(args, "proof")

@@ -40,9 +40,16 @@ def register(sub) -> None:
     add_db_args(p)
     p.add_argument("username")
     p.add_argument("--role", required=True,
-                   help="clerk(学籍管理员)、leader(主管领导)、sysadmin(系统管理员)，可逗号分隔")
+                   help="clerk(学籍管理员)、leader(主管领导)、sysadmin(系统管理员)、teacher(班主任)，可逗号分隔")
+    p.add_argument("--class", dest="classes", default="", metavar="班号[,班号]",
+                   help="班主任负责的班级（--role teacher 时必填）")
     p.add_argument("--display-name", default="")
     p.set_defaults(func=cmd_user_add)
+    p = usub.add_parser("set-classes", help="修改班主任负责的班级")
+    add_db_args(p)
+    p.add_argument("username")
+    p.add_argument("--class", dest="classes", required=True, metavar="班号[,班号]")
+    p.set_defaults(func=cmd_user_set_classes)
     p = usub.add_parser("passwd", help="修改密码；加 --recovery-key 用恢复密钥重置")
     add_db_args(p)
     p.add_argument("username", nargs="?")
@@ -211,8 +218,15 @@ def _print_county(c: dict) -> None:
 def cmd_user_add(args) -> int:
     with open_store(args) as store:
         store.add_user(args.username, password("新用户的密码：", env="XUEJI_NEW_PASSWORD", confirm=True),
-                       args.role, args.display_name)
+                       args.role, args.display_name, classes=args.classes)
     print(f"已添加用户 {args.username}。")
+    return 0
+
+
+def cmd_user_set_classes(args) -> int:
+    with open_store(args) as store:
+        store.set_user_classes(args.username, args.classes)
+    print(f"已修改 {args.username} 负责的班级：{args.classes}。")
     return 0
 
 
@@ -245,7 +259,8 @@ def cmd_user_list(args) -> int:
     with open_store(args) as store:
         for u in store.list_users():
             roles = "、".join(ROLE_NAMES[r] for r in sorted(u.roles))
-            print(f"{u.username}\t{u.display_name}\t{roles}")
+            classes = f"\t班级 {','.join(u.classes)}" if u.classes else ""
+            print(f"{u.username}\t{u.display_name}\t{roles}{classes}")
     return 0
 
 

@@ -42,6 +42,7 @@ from .rows import cell_plan, merge_issues, normalize_row, read_cells
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
 POOL_THRESHOLD = 4000  # below this, worker start-up costs more than it saves
+POOL_MIN_BYTES = 1_000_000  # ~4,000 template rows: a file this big starts its workers before calamine reads it
 
 
 @dataclass
@@ -224,7 +225,12 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
     chunk: list[tuple[int, list[Any]]] = []
     for r, cells in rows:
         cells = cells[:width]
-        if not any(cells[j] not in ("", None) for j in keep if j < len(cells)):
+        # a row with no mapped cell filled ("" or None; a lone 0 or False is no student either) is not sent:
+        # calamine's rows are as wide as the sheet, so the fast test (map over the mapped columns) almost always fits
+        if len(cells) == width:
+            if not any(map(cells.__getitem__, keep)):
+                continue
+        elif not any(cells[j] for j in keep if j < len(cells)):
             continue
         chunk.append((r, cells))
         if size is not None and len(chunk) >= size:
@@ -251,45 +257,75 @@ def _tagged(sheet_name: str, batches: Iterator[list[Prepared]]) -> Iterator[tupl
 
 
 def _sheet_batches(sheets: list[tuple[Any, Any]], classes: list[ClassInfo], today: date, parallel: bool | None,
-                   school_year: int) -> Iterator[tuple[str, list[Prepared]]]:
-    """(sheet name, prepared rows) of every sheet, one after another; workers only for a big sheet."""
+                   school_year: int, pool=None) -> Iterator[tuple[str, list[Prepared]]]:
+    """(sheet name, prepared rows) of every sheet, one after another; the workers (``pool``) only for a big
+    sheet."""
     for sheet, layout in sheets:
         big = data_row_estimate(sheet, layout) >= POOL_THRESHOLD if parallel is None else parallel
         keep = sorted(layout.columns)
         yield from _tagged(layout.sheet_name, _prepared(_chunks(iter_data_rows(sheet, layout), keep),
-                                                        layout.columns, classes, today, big,
-                                                        school_year=school_year, implied=layout.implied))
+                                                        layout.columns, classes, today, pool if big else None,
+                                                        school_year=school_year, implied=layout.implied,
+                                                        key=layout.sheet_name))
+
+
+def _warm() -> None:
+    """A worker's start: the modules are imported by now (unpickling this function did it); load the spec."""
+    from ..validation.spec import load_spec
+
+    load_spec()
+
+
+@contextmanager
+def _workers(start: bool) -> Iterator[Any]:
+    """Two worker processes for the whole import, or None. Started before calamine reads the file, so that
+    their start-up (a Python interpreter importing this package, ~0.5 s each) overlaps the read instead of
+    following it. spawn: the same on Windows and Linux, and safe when the GUI has threads running."""
+    if not start:
+        yield None
+        return
+    pool = multiprocessing.get_context("spawn").Pool(2, initializer=_warm)
+    try:
+        yield pool
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _run(work, key: str, state: tuple, chunk: list[tuple[int, list[Any]]]) -> list[Prepared]:
+    """In a worker: ``work(chunk)`` with the state of the chunk's sheet (set up once per sheet and worker)."""
+    if _STATE.get("key") != key:
+        _init_worker(*state)
+        _STATE["key"] = key
+    return work(chunk)
 
 
 def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
-              today: date, parallel: bool, school_year: int | None = None,
-              implied: Implied | None = None) -> Iterator[list[Prepared]]:
-    """Prepared rows per chunk (_prepare_chunk), in this process or in two worker processes."""
-    work = _prepare_chunk
-    if not parallel:
-        _init_worker(columns, classes, today, school_year, implied)
+              today: date, pool=None, school_year: int | None = None,
+              implied: Implied | None = None, key: str = "") -> Iterator[list[Prepared]]:
+    """Prepared rows per chunk (_prepare_chunk), in this process or in the worker processes of ``pool``."""
+    work = _prepare_chunk  # looked up now: the benchmark puts its own in its place (pickled by reference)
+    state = (columns, classes, today, school_year, implied)
+    if pool is None:
+        _init_worker(*state)
+        _STATE["key"] = None  # this process's state is no worker's
         try:
             for chunk in chunks:
                 yield work(chunk)
         finally:
             _close(chunks)
         return
-    # spawn: same behaviour on Windows and Linux, and safe when the GUI has threads running.
-    ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(2, initializer=_init_worker, initargs=(columns, classes, today, school_year, implied))
     try:
         # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
         window: deque = deque()
         for chunk in chunks:
-            window.append(pool.apply_async(work, (chunk,)))
+            window.append(pool.apply_async(_run, (work, key, state, chunk)))
             if len(window) >= WINDOW:
                 yield window.popleft().get()
         while window:
             yield window.popleft().get()
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
         _close(chunks)
 
 
@@ -375,12 +411,19 @@ def _big_cache(conn, mib: int = 160) -> Iterator[None]:
 def import_workbook(store, path: Path | str, *, report: Path | str | None = None,
                     progress: Progress | None = None, parallel: bool | None = None,
                     today: date | None = None) -> ImportResult:
-    """Import ``path`` in one transaction; write the error workbook to ``report`` when given."""
+    """Import ``path`` in one transaction; write the error workbook to ``report`` when given. ``parallel``:
+    worker processes for every sheet (True), none (False), or for big sheets of a big file (None)."""
     path = Path(path)
-    today = today or date.today()
     if report is not None:
         check_xlsx_target(report)  # before the import, not after it
     check_container(path)
+    start = parallel if parallel is not None else path.stat().st_size >= POOL_MIN_BYTES
+    with _workers(start) as pool:
+        return _import(store, path, report, progress, parallel, pool, today or date.today())
+
+
+def _import(store, path: Path, report: Path | str | None, progress: Progress | None, parallel: bool | None,
+            pool, today: date) -> ImportResult:
     tick(progress, 0, None, "读取 Excel")
     wb, sheets = find_layouts(path)
     layout = sheets[0][1]
@@ -398,7 +441,7 @@ def import_workbook(store, path: Path | str, *, report: Path | str | None = None
         conn = tx.conn
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
-        batches = _sheet_batches(sheets, classes, today, parallel, school_year)
+        batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         gate = Gate(store, conn)  # the write rules (class caps, controlled fields, read-only, identity)
         several = len(sheets) > 1

@@ -17,6 +17,7 @@ from typing import Any
 from xlsxwriter.utility import xl_col_to_name
 
 from ..errors import BadInput
+from ..masking import mask_id, mask_phone
 from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import grade_code
@@ -116,8 +117,9 @@ def write_template(path: Path | str) -> None:
 
 # ---- data export ------------------------------------------------------------------------
 
-def record_row(record: dict[str, Any], school_code: str, class_name: str) -> list[str]:
-    """One student as template cells: option *names*, the class by name, everything as text."""
+def record_row(record: dict[str, Any], school_code: str, class_name: str, mask: bool = False) -> list[str]:
+    """One student as template cells: option *names*, the class by name, everything as text; ``mask`` hides
+    the middle of every ID number and phone number (masking.py)."""
     spec = load_spec()
     members = record.get("members") or []
     row = []
@@ -133,11 +135,13 @@ def record_row(record: dict[str, Any], school_code: str, class_name: str) -> lis
         value = "" if value is None else str(value)
         if value and col.field.codes:
             value = spec.codes[col.field.codes].name_of(value) or value  # unknown codes exported verbatim
+        elif value and mask and col.field.type in ("id_number", "phone"):
+            value = mask_id(value) if col.field.type == "id_number" else mask_phone(value)
         row.append(value)
     return row
 
 
-def iter_export_rows(store, class_ids: list[int] | None = None) -> Iterator[list[str]]:
+def iter_export_rows(store, class_ids: list[int] | None = None, mask: bool = False) -> Iterator[list[str]]:
     from ..school import get_school_profile
 
     profile = get_school_profile(store) or {}
@@ -159,14 +163,25 @@ def iter_export_rows(store, class_ids: list[int] | None = None) -> Iterator[list
             name, code, stage, entry_year = classes[class_id]
             record["class_code"] = code
             record["grade"] = grade_code(stage, entry_year) or ""
-        yield record_row(record, school_code, name)
+        yield record_row(record, school_code, name, mask)
 
 
-def export_students(store, path: Path | str, *, class_ids: list[int] | None = None,
-                    progress: Progress | None = None) -> int:
-    """The school's students in the template; the file imports again unchanged. Returns the row count."""
+WORKING_PURPOSE = "本校学籍工作（在 Excel 中修正后重新导入）"
+
+
+def export_students(store, path: Path | str, *, class_ids: list[int] | None = None, mask: bool = False,
+                    purpose: str = WORKING_PURPOSE, progress: Progress | None = None) -> int:
+    """The school's students in the template; the file imports again unchanged. Returns the row count.
+
+    This is the clerk's own working export. Data for a using unit outside the school leaves only by an
+    approved export request (export_requests.py); ``mask=True`` (ID numbers and phones partly hidden) needs
+    none. Either way the audit log records who exported what, and for which purpose (seed 001, 谁导出、谁负责).
+    """
+    store.require("clerk", "leader")
     total = store.conn.execute("SELECT count(*) FROM students").fetchone()[0]
-    count = write_workbook(path, iter_export_rows(store, class_ids), total=total, progress=progress)
-    with store.transaction() as tx:  # exports of personal data are recorded (README §8)
-        tx.audit("导出Excel", "students", "", {"file": [None, Path(path).name], "rows": [None, count]})
+    count = write_workbook(path, iter_export_rows(store, class_ids, mask), total=total, progress=progress)
+    with store.transaction() as tx:
+        tx.audit("导出Excel（部分隐藏）" if mask else "导出Excel", "students", "",
+                 {"file": [None, Path(path).name], "rows": [None, count],
+                  "purpose": [None, purpose or WORKING_PURPOSE]})
     return count

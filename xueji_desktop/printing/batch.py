@@ -20,7 +20,8 @@ from .form import FormHeader, build_form
 from .layout import Page
 from .roster import RosterHeader, build_roster
 
-KINDS = {"form": "学生基本信息采集表", "roster": "学生信息确认名单", "blank": "空白采集表"}
+KINDS = {"form": "学生基本信息采集表", "roster": "学生信息确认名单", "blank": "空白采集表",
+         "proof": "无身份证号学生在校就读证明表"}
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,39 @@ def roster_pages(conn, ids: list[int], mask: bool = False, progress: Progress | 
     return build_roster([r for r, _ in rows], header, mask)
 
 
+def proof_ids(conn, selection: Selection) -> list[int]:
+    """Students of the selection who need the no-ID proof form; no selection = every such student."""
+    from ..records.no_id_proof import needing_proof
+
+    needing = [p.student_id for p in needing_proof(conn)]
+    if not selection.student_ids and not selection.class_text:
+        ids = needing
+    else:
+        chosen = set(student_ids(conn, selection))
+        ids = [sid for sid in needing if sid in chosen]
+    if not ids:
+        raise BadInput("所选学生中没有需要《无身份证号学生在校就读证明表》的学生（国籍为中国且没有身份证件号）。")
+    return ids
+
+
+def proof_pages(conn, ids: list[int], progress: Progress | None = None, today: date | None = None) -> Iterator[Page]:
+    from .proof import ProofHeader, build_proof
+
+    school = get_school_profile_conn(conn) or {}
+    header = ProofHeader(school.get("name", ""), school.get("code", ""), today)
+    for record, _cls in load_records(conn, ids, progress, "生成证明表"):
+        yield build_proof(record, header)
+    tick(progress, len(ids), len(ids), "生成证明表")
+
+
 def pages_for(conn, kind: str, selection: Selection, mask: bool = False,
               progress: Progress | None = None) -> tuple[int, Iterator[Page]]:
     """(page count, pages) for one print job of ``kind`` (form | roster | blank)."""
     if kind == "blank":
         return 1, blank_pages(conn)
+    if kind == "proof":
+        ids = proof_ids(conn, selection)
+        return len(ids), proof_pages(conn, ids, progress)
     ids = student_ids(conn, selection)
     if kind == "form":
         return len(ids), form_pages(conn, ids, progress)
@@ -150,12 +179,31 @@ def pages_for(conn, kind: str, selection: Selection, mask: bool = False,
     raise BadInput(f"未知的打印内容：{kind}（可选：form、roster、blank）。")
 
 
+def check_print_allowed(store, kind: str, mask: bool) -> None:
+    """Who may print what: a class teacher prints forms and masked rosters of own classes (the connection
+    hides the others); an unmasked roster and the no-ID proof form are the clerk's (or a leader's)."""
+    from ..access import is_class_scoped
+    from ..errors import PermissionDenied
+
+    if not is_class_scoped(store.user.roles):
+        return
+    if kind == "proof":
+        raise PermissionDenied("《无身份证号学生在校就读证明表》由学籍管理员打印并报送，班主任账号不能打印。")
+    if kind == "roster" and not mask:
+        raise PermissionDenied("班主任打印的确认名单须隐去身份证件号和电话的中间位数；完整名单请学籍管理员打印。")
+
+
 def record_print(store, kind: str, selection: Selection, pages: int, target: str, mask: bool = False) -> None:
     """Log a finished printout in the audit log (who printed whose data, masked or not, to a printer or a PDF).
 
     Seed 002 makes whoever exports or prints student data responsible for it; the entry names the class or
     the student ids, never ID numbers, and is written in its own small transaction after the output exists.
     """
+    if kind == "proof":
+        from ..records.no_id_proof import record_printed
+
+        record_printed(store, proof_ids(store.conn, selection))  # marks the forms printed, and audits
+        return
     if kind == "blank":
         what = "空白采集表"
         students: list[int] = []

@@ -7,11 +7,11 @@ export only what the purpose needs).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..masking import mask_id, mask_phone
 from ..validation import load_spec
 from .layout import A4_WIDTH_MM, Box, Line, Page, Text
 
@@ -34,30 +34,6 @@ class RosterHeader:
     class_code: str = ""
     head_teacher: str = ""
     printed_on: date | None = None
-
-
-def mask_id(number: str) -> str:
-    """Hide the middle: an 18-digit ID keeps its area code and last 4 (``140106********123X``), shorter
-    document numbers keep 2 characters at each end."""
-    number = (number or "").strip()
-    keep_front, keep_back = (6, 4) if len(number) >= 15 else (2, 2)
-    if len(number) <= keep_front + keep_back:
-        return "*" * len(number)
-    return number[:keep_front] + "*" * (len(number) - keep_front - keep_back) + number[-keep_back:]
-
-
-def mask_phone(phone: str) -> str:
-    """Mobile ``138****5678``; fixed line keeps the area code and the last 2 digits: ``0351-*****67``."""
-    phone = (phone or "").strip()
-    digits = re.sub(r"\D", "", phone)
-    if re.fullmatch(r"1\d{10}", digits):
-        return digits[:3] + "****" + digits[-4:]
-    if "-" in phone:
-        area, _, rest = phone.partition("-")
-        return area + "-" + ("*" * max(len(rest) - 2, 0)) + rest[-2:]
-    if len(phone) > 4:
-        return "*" * (len(phone) - 2) + phone[-2:]
-    return phone
 
 
 def guardian_of(record: dict[str, Any]) -> tuple[str, str]:

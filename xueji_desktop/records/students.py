@@ -13,7 +13,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from ..errors import BadInput
+from ..access import is_out_of_scope
+from ..errors import BadInput, PermissionDenied
 from ..school import ClassInfo, grade_code, school_year_of
 from ..storage.audit import diff
 from ..storage.store import Tx, now_iso
@@ -89,6 +90,7 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
                 issues: list[Issue] | None = None, today: date | None = None, gate: Gate | None = None) -> int:
     """Insert one student; ``issues`` may be passed when the caller already validated the record.
     The write gate (class cap) is asked first; pass ``gate`` when writing many in one transaction."""
+    tx.store.require("clerk")
     cls = _class_by_id(tx.conn, class_id)
     data, members = _split(record)
     (gate or Gate(tx.store, tx.conn)).admit(None, {**data, "members": members}, class_id)
@@ -125,6 +127,7 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
     (records not 在读; controlled fields of records the county accepted; a full class) unless
     ``key_change_approved`` (set only when an approved request takes effect).
     """
+    tx.store.require("clerk", "leader")  # a leader's approval of a key-field change writes the record
     old = get_student_conn(tx.conn, student_id)
     if old is None:
         raise BadInput(f"学生不存在（编号 {student_id}）。")
@@ -164,6 +167,7 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
 
 
 def delete_student(tx: Tx, student_id: int) -> None:
+    tx.store.require("clerk")
     old = get_student_conn(tx.conn, student_id)
     if old is None:
         raise BadInput(f"学生不存在（编号 {student_id}）。")
@@ -220,6 +224,11 @@ def resolve_student(conn, text: str) -> int | None:
         row = conn.execute("SELECT id FROM students WHERE id = ?", (int(token),)).fetchone()
         if row:
             return row[0]
+    # a class teacher's connection hides other classes (access.py): say so rather than "not found"
+    hidden = conn.execute("SELECT id FROM main.students WHERE id_number = ? OR id = ?",
+                          (token.upper(), int(token) if token.isdigit() and len(token) < 15 else -1)).fetchone()
+    if hidden and is_out_of_scope(conn, hidden[0]):
+        raise PermissionDenied("该学生不在您负责的班级：班主任只能查看、打印和核对自己负责的班级的学生。")
     return None
 
 

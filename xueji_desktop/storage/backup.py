@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import BadInput, XuejiError
+from ..errors import BadInput, PermissionDenied, XuejiError
 from .connection import connect, integrity_ok
 from .keyring import Keyring, keyring_path
 
@@ -46,13 +46,15 @@ def write_backup(store, out: Path | str) -> Path:
 def _write_verified(store, target: Path) -> Path:
     tmp = target.with_name(target.name + ".partial")
     tmp.unlink(missing_ok=True)
+    # Its own plain connection: the whole file is copied and counted even when the signed-in account is a
+    # class teacher, whose connection shows only its classes (access.py; VACUUM INTO also refuses its views).
+    source = connect(store.path, store._key)
     try:
-        with store._lock:
-            store.conn.execute("VACUUM INTO ?", (str(tmp),))
+        source.execute("VACUUM INTO ?", (str(tmp),))
         check = connect(tmp, store._key)
         try:
             ok, detail = integrity_ok(check)
-            counts_src = _counts(store.conn)
+            counts_src = _counts(source)
             counts_dst = _counts(check)
         finally:
             check.close()
@@ -66,6 +68,8 @@ def _write_verified(store, target: Path) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        source.close()
     return target
 
 
@@ -115,13 +119,18 @@ def restore(backup: Path, db_path: Path, username: str, password: str, *,
     ring = Keyring.load(keyring_path(backup))
     key = ring.unlock(username, password)
     conn = connect(backup, key)
+    row = None
     try:
         ok, detail = integrity_ok(conn)
         backup_unit = unit_of(conn) if ok else ("", "")
+        if ok:
+            row = conn.execute("SELECT roles FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
     finally:
         conn.close()
     if not ok:
         raise XuejiError(f"备份文件已损坏，未恢复：{detail}")
+    if row is None or not set(row[0].split(",")) & {"sysadmin", "clerk"}:
+        raise PermissionDenied("恢复备份会替换整个数据文件，需要系统管理员或学籍管理员账号。")
     if db_path.exists() and not allow_other_unit:
         current = _current_unit(db_path, username, password)
         if current is None:

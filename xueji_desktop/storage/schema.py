@@ -397,6 +397,57 @@ CREATE TABLE city_counties (
 """
 
 
+# v11 (issue 25): who may see what. A class teacher's account names its classes; teachers mark records 已核对
+# against the paper form (kept with the record's updated_at, so a later edit makes the mark stale) and
+# propose edits that the clerk accepts; data for a using unit leaves only by an approved export request;
+# the 无身份证号学生在校就读证明表 printed and sent up for each student without an ID number is tracked.
+V11 = """
+ALTER TABLE users ADD COLUMN classes TEXT NOT NULL DEFAULT '';
+CREATE TABLE student_checks (
+    student_id        INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    checked_by        TEXT NOT NULL,
+    checked_at        TEXT NOT NULL,
+    record_updated_at TEXT NOT NULL             -- students.updated_at when checked: stale once it differs
+);
+CREATE TABLE edit_proposals (
+    id            INTEGER PRIMARY KEY,
+    student_id    INTEGER NOT NULL REFERENCES students(id) ON DELETE CASCADE,
+    changes       TEXT NOT NULL,                -- {field: [old, new]}
+    note          TEXT NOT NULL DEFAULT '',
+    proposed_by   TEXT NOT NULL,
+    proposed_at   TEXT NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending',   -- pending | accepted | rejected
+    decided_by    TEXT NOT NULL DEFAULT '',
+    decided_at    TEXT NOT NULL DEFAULT '',
+    decision_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX edit_proposals_state ON edit_proposals(state);
+CREATE TABLE export_requests (
+    id          INTEGER PRIMARY KEY,
+    unit        TEXT NOT NULL,                  -- 数据使用单位
+    purpose     TEXT NOT NULL,
+    fields      TEXT NOT NULL,                  -- JSON list of field keys
+    classes     TEXT NOT NULL DEFAULT '[]',     -- JSON list of 班号; [] = all
+    statuses    TEXT NOT NULL DEFAULT '[]',     -- JSON list of enrolment states; [] = all
+    valid_until TEXT NOT NULL,                  -- YYYY-MM-DD, last day the request may be used
+    responsible TEXT NOT NULL,                  -- 数据安全负责人
+    created_by  TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending',   -- pending | approved | revoked
+    approved_by TEXT NOT NULL DEFAULT '',
+    approved_at TEXT NOT NULL DEFAULT '',
+    revoked_by  TEXT NOT NULL DEFAULT '',
+    revoked_at  TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE no_id_proofs (
+    student_id INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    printed_at TEXT NOT NULL DEFAULT '',
+    printed_by TEXT NOT NULL DEFAULT '',
+    sent_at    TEXT NOT NULL DEFAULT '',
+    sent_by    TEXT NOT NULL DEFAULT ''
+);
+"""
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -410,6 +461,7 @@ MIGRATIONS: list[Migration] = [
     (8, "学籍号: student numbers at the school, their copies and formal numbers at the county", _v8),
     (9, "transfers between schools and counties", V9),
     (10, "county workspace: list index, placeholder schools, nutrition plan, city counties", V10),
+    (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -26,7 +26,7 @@ from .keyring import Keyring, keyring_path, new_database_key, new_recovery_key
 
 SQLITE_FULL = 13  # sqlite3.h: the disk (or max_page_count) is full
 
-ROLE_NAMES = {"clerk": "学籍管理员", "leader": "主管领导", "sysadmin": "系统管理员"}
+ROLE_NAMES = {"clerk": "学籍管理员", "leader": "主管领导", "sysadmin": "系统管理员", "teacher": "班主任"}
 
 
 def now_iso() -> str:
@@ -38,6 +38,7 @@ class User:
     username: str
     display_name: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)
+    classes: tuple[str, ...] = ()  # a class teacher's classes (班号)
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -53,7 +54,7 @@ def parse_roles(text: str | list[str] | set[str]) -> frozenset[str]:
     unknown = roles - set(ROLE_NAMES)
     if unknown or not roles:
         raise BadInput(f"未知的角色：{', '.join(sorted(unknown)) or '（空）'}。可选：clerk(学籍管理员)、"
-                       "leader(主管领导)、sysadmin(系统管理员)。")
+                       "leader(主管领导)、sysadmin(系统管理员)、teacher(班主任)。")
     return roles
 
 
@@ -155,13 +156,14 @@ class Store:
             if stored_id is not None and stored_id != ring.db_id:
                 raise BadInput("密钥文件与数据文件不匹配（来自另一个数据文件）。")
             schema.migrate(conn)
-            row = conn.execute("SELECT display_name, roles, active FROM users WHERE username = ?",
+            row = conn.execute("SELECT display_name, roles, active, classes FROM users WHERE username = ?",
                                (username,)).fetchone()
             if row is None and not quick_check(conn)[0]:  # the users table lost with a damaged page
                 raise StoreDamaged(damaged_message(path, "用户表无法读取"))
             if row is None or not row[2]:
                 raise WrongPassword("该用户已被停用或不存在。")
-            user = User(username, row[0], parse_roles(row[1]))
+            user = User(username, row[0], parse_roles(row[1]), _class_list(row[3]))
+            _scope(conn, user)
         except DatabaseError as exc:
             conn.close()
             raise _damaged(path, exc) from None
@@ -172,7 +174,9 @@ class Store:
 
     def reconnect(self):
         """A second connection to the same file (for worker threads/processes in this process)."""
-        return connect(self.path, self._key, check_same_thread=False)
+        conn = connect(self.path, self._key, check_same_thread=False)
+        _scope(conn, self.user)
+        return conn
 
     def close(self) -> None:
         try:
@@ -203,6 +207,10 @@ class Store:
                 if isinstance(exc, DatabaseError) and getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL:
                     raise DiskFull(f"磁盘空间不足，本次操作没有保存，已全部撤销（数据文件 {self.path} 未改变）："
                                    "请清理该磁盘后重试。") from None
+                if isinstance(exc, DatabaseError) and "because it is a view" in str(exc):
+                    # a class teacher's connection shadows the student tables with read-only views (access.py)
+                    raise PermissionDenied("班主任账号只能查看、打印、核对本班学生和提出修改建议，"
+                                           "不能直接修改学籍数据：请把修改建议交给学籍管理员。") from None
                 if isinstance(exc, DatabaseError):
                     raise _damaged(self.path, exc) from None
                 raise
@@ -237,24 +245,60 @@ class Store:
 
     # ---- users -----------------------------------------------------------------
     def list_users(self) -> list[User]:
-        rows = self.query("SELECT username, display_name, roles FROM users WHERE active = 1 ORDER BY username")
-        return [User(u, d, parse_roles(r)) for u, d, r in rows]
+        rows = self.query("SELECT username, display_name, roles, classes FROM users WHERE active = 1"
+                          " ORDER BY username")
+        return [User(u, d, parse_roles(r), _class_list(c)) for u, d, r, c in rows]
 
-    def add_user(self, username: str, password: str, roles: str | set[str], display_name: str = "") -> None:
+    def add_user(self, username: str, password: str, roles: str | set[str], display_name: str = "",
+                 classes: str | list[str] = "") -> None:
+        """Add an account; a class teacher (``teacher``) names the classes (班号) it is responsible for."""
         self.require("sysadmin")
         if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise BadInput("用户名只能包含字母、数字、下划线、连字符和点。")
         _check_password(password)
         role_set = parse_roles(roles)
+        class_codes = self._teacher_classes(role_set, classes)
         existing = self.query("SELECT active FROM users WHERE username = ?", (username,))
         if existing and existing[0][0]:
             raise BadInput(f"用户 {username} 已存在。")
         with self.transaction() as tx:
-            tx.execute("INSERT OR REPLACE INTO users (username, display_name, roles, active, created_at)"
-                       " VALUES (?, ?, ?, 1, ?)", (username, display_name, ",".join(sorted(role_set)), tx.ts))
-            tx.audit("添加用户", "users", username, {"roles": [None, ",".join(sorted(role_set))]})
+            tx.execute("INSERT OR REPLACE INTO users (username, display_name, roles, active, created_at, classes)"
+                       " VALUES (?, ?, ?, 1, ?, ?)",
+                       (username, display_name, ",".join(sorted(role_set)), tx.ts, ",".join(class_codes)))
+            changes = {"roles": [None, ",".join(sorted(role_set))]}
+            if class_codes:
+                changes["classes"] = [None, ",".join(class_codes)]
+            tx.audit("添加用户", "users", username, changes)
             self.keyring.set_password(username, password, self._key)
             self.keyring.save()  # inside the tx: if saving the keyring fails, the user row rolls back
+
+    def set_user_classes(self, username: str, classes: str | list[str]) -> None:
+        """Change the classes a class teacher is responsible for (a new school year, a new class)."""
+        self.require("sysadmin")
+        row = self.conn.execute("SELECT roles, classes FROM users WHERE username = ? AND active = 1",
+                                (username,)).fetchone()
+        if row is None:
+            raise BadInput(f"没有用户 {username}。")
+        codes = self._teacher_classes(parse_roles(row[0]), classes)
+        with self.transaction() as tx:
+            tx.execute("UPDATE users SET classes = ? WHERE username = ?", (",".join(codes), username))
+            tx.audit("修改班主任负责班级", "users", username, {"classes": [row[1], ",".join(codes)]})
+
+    def _teacher_classes(self, roles: frozenset[str], classes: str | list[str]) -> tuple[str, ...]:
+        from ..access import TEACHER, parse_class_codes
+
+        codes = parse_class_codes(classes or "")
+        if TEACHER not in roles:
+            if codes:
+                raise BadInput("只有班主任（teacher）账号需要指定班级：其他角色可查看全校。")
+            return ()
+        if not codes:
+            raise BadInput("班主任账号需要指定负责的班级：--class 班号[,班号]（如 --class 2009101）。")
+        known = {r[0] for r in self.conn.execute("SELECT class_code FROM classes")}
+        missing = [c for c in codes if c not in known]
+        if missing:
+            raise BadInput(f"班级 {'、'.join(missing)} 不存在：请先在“年级班级”中建班，或检查班号。")
+        return codes
 
     def remove_user(self, username: str) -> None:
         self.require("sysadmin")
@@ -319,6 +363,18 @@ def _existing_file(path: Path | str) -> Path:
 def _damaged(path: Path, exc: BaseException) -> BaseException:
     """StoreDamaged for a database error that means damage; the error itself otherwise (a bug, not the file)."""
     return StoreDamaged(damaged_message(path, str(exc))) if is_damage(exc) else exc
+
+
+def _class_list(text: str | None) -> tuple[str, ...]:
+    return tuple(c for c in (text or "").split(",") if c)
+
+
+def _scope(conn, user: User) -> None:
+    """Limit a class teacher's connection to its classes (see access.py)."""
+    from ..access import install_class_scope, is_class_scoped
+
+    if is_class_scoped(user.roles):
+        install_class_scope(conn, user.classes)
 
 
 def _meta(conn, key: str) -> str | None:

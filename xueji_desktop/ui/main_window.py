@@ -45,7 +45,16 @@ SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "问题学籍": "package_page:ProblemsPage",
     "统计": "stats_page:StatsPage",
     "打印": "print_page:PrintPage",
+    "班主任核对": "roles_pages:CheckPage",
+    "数据导出申请": "roles_pages:ExportRequestsPage",
     "用户与日志": "users_page:UsersLogPage",
+}
+# A class teacher's account (issue 25) sees its classes through a scoped connection (access.py) and gets
+# only the pages of its work: checking records against the paper forms, printing, the class statistics.
+TEACHER_PAGES: dict[str, str | list[tuple[str, str]]] = {
+    "班级核对": "roles_pages:CheckPage",
+    "打印": "print_page:PrintPage",
+    "统计": "stats_page:StatsPage",
 }
 COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "学校管理": "county_pages:CountySchoolsPage",
@@ -57,6 +66,14 @@ COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "上报": "county_pages:CountyUpPage",
     "用户与日志": "users_page:UsersLogPage",
 }
+
+
+def pages_for_user(store: Store) -> dict[str, str | list[tuple[str, str]]]:
+    from ..access import is_class_scoped
+
+    if store.mode == "county":
+        return COUNTY_PAGES
+    return TEACHER_PAGES if is_class_scoped(store.user.roles) else SCHOOL_PAGES
 
 
 def load_page_class(target: str):
@@ -88,7 +105,7 @@ class MainWindow(QMainWindow):
         school = get_school_profile(store) or {}
         side = self.tr("县级") if store.mode == "county" else self.tr("学校")
         self.setWindowTitle(self.tr("学籍信息采集") + f" - {school.get('name', '')}（{side}）[{store.user.username}]")
-        self.registry = COUNTY_PAGES if store.mode == "county" else SCHOOL_PAGES
+        self.registry = pages_for_user(store)
         self.names = list(self.registry)
         self.page_by_name: dict[str, QWidget] = {}
         self.leaf_pages: list[QWidget] = []  # every built page, tabs included

@@ -30,8 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..access import is_class_scoped
 from ..errors import XuejiError
-from ..printing.batch import KINDS, Selection, pages_for, record_print
+from ..printing.batch import KINDS, Selection, check_print_allowed, pages_for, record_print
 from ..school import list_classes
 from ..storage import Store
 from .jobs import Job, run_job
@@ -96,14 +97,18 @@ class PrintPage(QWidget):
         self.store = store
         load_fonts()
         self.last_job: Job | None = None
+        self._loaded_kind = "form"
         layout = QVBoxLayout(self)
         form = QFormLayout()
 
         kinds = QHBoxLayout()
         self.kind_group = QButtonGroup(self)
         self.kind_buttons: dict[str, QRadioButton] = {}
-        for key, label in (("form", self.tr("学生基本信息采集表")), ("roster", self.tr("班级确认名单")),
-                           ("blank", self.tr("空白采集表"))):
+        choices = [("form", self.tr("学生基本信息采集表")), ("roster", self.tr("班级确认名单")),
+                   ("blank", self.tr("空白采集表")), ("proof", self.tr("无身份证号学生在校就读证明表"))]
+        if is_class_scoped(store.user.roles):
+            choices.pop()  # the clerk prints and sends the proof form (printing/batch.check_print_allowed)
+        for key, label in choices:
             button = QRadioButton(label)
             self.kind_group.addButton(button)
             self.kind_buttons[key] = button
@@ -116,7 +121,8 @@ class PrintPage(QWidget):
         self._fill_classes()
         form.addRow(self.tr("班级："), self.class_box)
 
-        self.mask_box = QCheckBox(self.tr("隐去身份证件号、联系电话的中间位数（带出学校的打印件）"))
+        self.mask_box = QCheckBox(self.tr("隐去身份证件号、联系电话的中间位数（发给家长、带出学校的名单须隐去）"))
+        self.mask_box.setChecked(True)  # issue 25: rosters for parents are masked unless the clerk says otherwise
         form.addRow("", self.mask_box)
         layout.addLayout(form)
 
@@ -142,7 +148,7 @@ class PrintPage(QWidget):
         layout.addLayout(buttons)
 
         self.class_box.currentIndexChanged.connect(self.load_students)
-        self.kind_group.buttonToggled.connect(self._update_state)
+        self.kind_group.buttonToggled.connect(self._kind_toggled)
         self.student_list.itemChanged.connect(self._update_state)
         self.all_button.clicked.connect(lambda: self._check_all(True))
         self.none_button.clicked.connect(lambda: self._check_all(False))
@@ -187,15 +193,30 @@ class PrintPage(QWidget):
         self._loaded_class = class_id
         self.student_list.blockSignals(True)
         self.student_list.clear()
-        if class_id is not None:
-            for sid, name, id_number in self.store.query(
-                    "SELECT id, name, id_number FROM students WHERE class_id = ? ORDER BY id", (class_id,)):
+        if self.kind() == "proof":  # every student of the school who needs the form, with its state
+            from ..records.no_id_proof import needing_proof
+
+            rows = [(p.student_id, p.name, f"{p.class_code}　{p.state}") for p in needing_proof(self.store.conn)]
+        elif class_id is not None:
+            rows = self.store.query("SELECT id, name, id_number FROM students WHERE class_id = ? ORDER BY id",
+                                    (class_id,))
+        else:
+            rows = []
+        if rows:
+            for sid, name, id_number in rows:
                 item = QListWidgetItem(f"{name}　{id_number}")
                 item.setData(Qt.UserRole, sid)
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
                 item.setCheckState(Qt.Unchecked if sid in unchecked else Qt.Checked)
                 self.student_list.addItem(item)
         self.student_list.blockSignals(False)
+        self._update_state()
+
+    def _kind_toggled(self, button, checked: bool) -> None:
+        if checked and (button is self.kind_buttons.get("proof") or self._loaded_kind == "proof"):
+            self._loaded_class = object()  # a different list: nothing of the old ticks to keep
+            self.load_students()
+        self._loaded_kind = self.kind() if checked else self._loaded_kind
         self._update_state()
 
     def _check_all(self, checked: bool) -> None:
@@ -216,7 +237,7 @@ class PrintPage(QWidget):
         kind = self.kind()
         self.mask_box.setEnabled(kind == "roster")
         self.student_list.setEnabled(kind != "blank")
-        self.class_box.setEnabled(kind != "blank")
+        self.class_box.setEnabled(kind not in ("blank", "proof"))
         n = len(self.checked_ids())
         if kind == "blank":
             self.count_label.setText(self.tr("空白采集表 1 页"))
@@ -231,6 +252,7 @@ class PrintPage(QWidget):
     def _safe(self, action):
         def run(*_args):
             try:
+                check_print_allowed(self.store, self.kind(), self._mask())
                 action()
             except XuejiError as exc:
                 QMessageBox.warning(self, self.tr("打印"), str(exc))
@@ -256,8 +278,8 @@ class PrintPage(QWidget):
 
     def default_pdf_name(self) -> str:
         kind = self.kind()
-        if kind == "blank":
-            return "空白采集表.pdf"
+        if kind in ("blank", "proof"):
+            return f"{KINDS[kind]}.pdf"
         return f"{self.class_box.currentText().split('（')[0]}_{KINDS[kind]}.pdf"
 
     def save_pdf(self, path: str | Path | None = None) -> Job | None:

@@ -150,7 +150,8 @@ class UsersLogPage(QWidget):
         users = self.store.list_users()
         self.users_table.setRowCount(len(users))
         for r, u in enumerate(users):
-            for c, value in enumerate((u.username, u.display_name, u.role_names)):
+            roles = u.role_names + (f"（{'、'.join(u.classes)}）" if u.classes else "")
+            for c, value in enumerate((u.username, u.display_name, roles)):
                 self.users_table.setItem(r, c, QTableWidgetItem(value))
         for box, column in ((self.user_filter, "username"), (self.action_filter, "action")):
             current = box.currentData()
@@ -185,7 +186,8 @@ class UsersLogPage(QWidget):
         dialog = UserDialog(self)
         if dialog.exec() == QDialog.Accepted:
             self._run(self.tr("添加用户"), lambda: self.store.add_user(
-                dialog.username.text().strip(), dialog.password.text(), dialog.roles(), dialog.display_name.text()))
+                dialog.username.text().strip(), dialog.password.text(), dialog.roles(), dialog.display_name.text(),
+                classes=dialog.classes.text() if "teacher" in dialog.roles() else ""))
 
     def remove_user(self) -> None:
         name = self._selected_user()
@@ -225,6 +227,11 @@ class UserDialog(QDialog):
         for box in self.role_boxes.values():
             roles.addWidget(box)
         form.addRow(self.tr("角色"), roles)
+        self.classes = QLineEdit()
+        self.classes.setPlaceholderText(self.tr("班主任负责的班号，如 2025101,2025102"))
+        self.classes.setEnabled(False)
+        self.role_boxes["teacher"].toggled.connect(self.classes.setEnabled)
+        form.addRow(self.tr("负责班级"), self.classes)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
