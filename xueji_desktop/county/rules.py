@@ -3,7 +3,7 @@ stage, controlled fields, the working windows (新生注册, 在校生注册, �
 
 They are meta settings (records.changes.COUNTY_SETTING_PREFIXES) set only on a county store, carried down in
 every init and feedback package, and shown read-only at the school; a school that tries to change one is
-refused naming the county (records.changes.refuse_county_rule_at_school).
+refused naming the county (records.gate.refuse_county_rule_at_school).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from ..errors import BadInput
-from ..records.changes import KINDS, forbidden_kinds, refuse_county_rule_at_school
-from ..records.gate import class_cap, controlled_fields
+from ..records.changes import KINDS, forbidden_kinds
+from ..records.gate import class_cap, controlled_fields, refuse_county_rule_at_school
 from ..school import STAGES
 from ..storage import Store
 

@@ -55,6 +55,7 @@ from .gate import (  # noqa: F401  (controlled_fields, set_controlled_fields re-
     Gate,
     check_class_capacity,
     controlled_fields,
+    refuse_county_rule_at_school,
     set_controlled_fields,
 )
 from .students import get_student, get_student_conn, update_student
@@ -144,14 +145,6 @@ def set_forbidden_kinds(store: Store, stage: int, kinds: list[str]) -> None:
 COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields",
                            "window.", "entry_age.")
 
-
-def refuse_county_rule_at_school(store: Store, what: str) -> None:
-    """County rules flow down, never up: at a school they only arrive in the county's packages."""
-    if store.mode == "county":
-        return
-    county = f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}" or "县级学籍主管部门"
-    raise BadInput(f"{what}是县级规则，由 {county} 设置，随初始化包和反馈包下发；学校不能修改。"
-                   "如需调整，请联系县级。")
 
 
 def county_settings(store: Store) -> dict[str, str]:

@@ -20,9 +20,9 @@ from typing import Any
 from ..errors import BadInput
 from ..school import GRADE_CODES, STAGES, add_class, school_year_of
 from ..storage.store import Store
-from .changes import KINDS, STATE_NAMES, list_changes, refuse_county_rule_at_school
+from .changes import KINDS, STATE_NAMES, list_changes
 from .enrolment import COMPLETED, ENROLLED, GRADUATED
-from .gate import check_class_capacity, class_cap  # noqa: F401  (the gate owns caps; re-exported here)
+from .gate import check_class_capacity, class_cap, refuse_county_rule_at_school  # noqa: F401  (the gate owns caps; re-exported here)
 
 # ---- which school year the data is in ------------------------------------------------------------------
 
