@@ -58,3 +58,15 @@ def test_cli_audit_list_json(demo_path, monkeypatch, capsys):
     assert entry["count"] == 360 and entry["object"] == "照片"
     assert main(["audit", "list", "--db", str(demo_path), "--limit", "3"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 3
+
+
+def test_a_photo_recheck_is_one_entry_naming_the_students(demo_store):
+    from xueji_desktop.photos.library import save_checks
+
+    ids = [r[0] for r in demo_store.query("SELECT student_id FROM photos ORDER BY student_id LIMIT 8")]
+    names = [demo_store.query("SELECT name FROM students WHERE id = ?", (i,))[0][0] for i in ids]
+    assert save_checks(demo_store, [(sid, False, [{"code": "size", "message": "尺寸不对"}]) for sid in ids]) == 8
+    [entry] = describe(demo_store.conn, limit=1)
+    assert entry["action"] == "检查照片" and entry["count"] == 1
+    assert "检查：8" in entry["details"] and names[0] in entry["details"] and "等 8 名" in entry["details"]
+    assert "[" not in entry["details"]

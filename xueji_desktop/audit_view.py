@@ -28,7 +28,7 @@ OTHER_LABELS = {
     "code": "代码", "address": "地址", "phone": "电话", "category": "类别", "name_en": "英文名称",
     "fingerprint": "密钥指纹", "students": "学生数", "count": "数量", "file": "文件", "imported": "导入",
     "county_accepted": "县级已审核", "enrolment": "学籍状态", "password": "密码", "region_code": "行政区划",
-    "run_by": "办学类型", "schooling": "学制",
+    "run_by": "办学类型", "schooling": "学制", "checked": "检查", "changed": "结果有变化",
 }
 WARNING_PREFIX = "warning:"
 
@@ -178,7 +178,16 @@ class LogReader:
             keys = sorted({field_label(k, entry.table) for c in entry.changes for k in json.loads(c)})
             shown = "、".join(keys[:6]) + ("等" if len(keys) > 6 else "")
             return f"共 {total} 条" + (f"（{shown}）" if shown else "")
-        return changes_text(json.loads(entry.changes[0]) if entry.changes else {}, entry.table)
+        changes = json.loads(entry.changes[0]) if entry.changes else {}
+        ids = changes.get("students")
+        if isinstance(ids, list) and len(ids) == 2 and isinstance(ids[1], list):  # a batch listing its students
+            changes = {**changes, "students": [None, self._names(ids[1])]}
+            return changes_text(changes, entry.table).replace("学生数：", "学生：")
+        return changes_text(changes, entry.table)
+
+    def _names(self, ids: list[Any], shown: int = 5) -> str:
+        names = [self._name_of("students", str(i), {}) for i in ids[:shown]]
+        return "、".join(names) + (f" 等 {len(ids)} 名" if len(ids) > shown else "")
 
     def _name_of(self, table: str, record_id: str, changes: dict[str, Any]) -> str:
         if table in ("students", "photos") and record_id.isdigit():

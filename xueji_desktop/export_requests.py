@@ -232,10 +232,12 @@ def _records(store: Store, class_codes: list[str], statuses: list[str]):
 def export_by_request(store: Store, request_id: int, path: Path | str, *, today: date | None = None,
                       progress: Progress | None = None) -> int:
     """Write only the request's fields for the request's students, plus a sheet naming the request."""
+    from .excel.reader import check_xlsx_target
     from .excel.xlsx_memory import xlsxwriter_book
     from .outfiles import write_file
     from .school import get_school_profile
 
+    path = check_xlsx_target(path)  # .xls is read, never written
     store.require("clerk")
     request = usable(store, request_id, today)
     labels = exportable_fields()

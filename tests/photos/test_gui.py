@@ -184,3 +184,25 @@ def test_page_recheck_writes_one_audit_entry_for_the_batch(qtbot, small_school):
     qtbot.waitUntil(lambda: "已重新检查 7 张" in page.report_view.toPlainText(), timeout=60000)
     assert small_school.query("SELECT count(*) FROM audit_log")[0][0] == before + 1
     assert page.visible_states().count("合格") == 7
+
+
+def test_panel_keeps_a_dropped_phone_original_at_one_megapixel(qtbot, small_school, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from xueji_desktop.photos.synth import phone_photo
+    from xueji_desktop.ui.photo_page import PhotoPanel
+
+    ref = list_student_refs(small_school.conn)[2]
+    panel = PhotoPanel(small_school)
+    qtbot.addWidget(panel)
+    panel.set_student(ref.id)
+    path = tmp_path / "IMG_0001.jpg"
+    path.write_bytes(phone_photo(5, (1500, 2000)))
+    with qtbot.waitSignal(panel.photo_changed, timeout=5000):
+        _drop(panel, path)
+    stored = get_photo(small_school, ref.id)
+    img = Image.open(io.BytesIO(stored.jpeg))
+    assert img.width * img.height <= 1_000_000 and len(stored.jpeg) < path.stat().st_size
+    assert any("1500×2000" in p["message"] for p in stored.problems)   # the check is of the file as given

@@ -147,3 +147,16 @@ def test_bad_input_gets_one_clear_message_and_nothing_is_written(case, tmp_path)
     assert "Traceback" not in str(err.value)
     assert not dst.exists()
     assert not check_photo_bytes(src.read_bytes()).ok
+
+
+def test_cmyk_and_png_named_jpg_real_portraits_are_fixed_to_rgb_jpeg():
+    img = Image.open(REAL / "obama_speech.jpg")
+    cmyk = io.BytesIO()
+    img.convert("CMYK").save(cmyk, "JPEG", quality=92)
+    as_png = io.BytesIO()
+    img.save(as_png, "PNG")                         # a PNG, whatever the file is called
+    for data in (cmyk.getvalue(), as_png.getvalue()):
+        result = fix_photo_bytes(data, replace_background=True)
+        out = Image.open(io.BytesIO(result.jpeg))
+        assert out.format == "JPEG" and out.mode == "RGB"
+        assert result.check.ok, result.check.problems

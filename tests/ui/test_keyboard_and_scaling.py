@@ -140,3 +140,20 @@ def test_student_list_by_keyboard_alone(qtbot, demo_store):
     page.view.setCurrentIndex(page.model.index(0, 0))
     qtbot.keyClick(page.view, Qt.Key_Return)
     assert page.model.student_id(0) in window.forms
+
+
+def test_excel_and_upload_steps_have_mnemonics(qtbot, demo_store):
+    window = _window(qtbot, demo_store)
+    tabs = window.go("导入导出")
+    excel = tabs.widget(0)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    excel.file_edit.setFocus()
+    qtbot.keyClick(excel.file_edit, Qt.Key_2, Qt.AltModifier)  # 第 2 步：检查文件(&2), with no file chosen yet
+    qtbot.waitUntil(lambda: "请先选择" in excel.result_text.toPlainText(), timeout=3000)
+    tabs.setCurrentIndex(1)
+    upload = tabs.widget(1)
+    assert upload.include_pending.isVisible()
+    upload.blocking.setFocus()
+    qtbot.keyClick(upload.blocking, Qt.Key_Q, Qt.AltModifier)  # 包含待修正记录(&Q)
+    qtbot.waitUntil(upload.include_pending.isChecked, timeout=3000)

@@ -31,6 +31,7 @@ from .package_cmds import cmd_fingerprint
 COUNTY_COMMAND_MODULES: list[str] = [
     "xueji_desktop.cli.county_view_cmds",
     "xueji_desktop.cli.county_rule_cmds",
+    "xueji_desktop.cli.transfer_cmds",
 ]
 
 
@@ -114,14 +115,16 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_county_changes)
     p = csub.add_parser("decide-change",
-                        help="审核学校的学籍异动：--approve 或 --reject（需 --reason）；结果随反馈包下发")
+                        help="审核学校的学籍异动：--approve 或 --reject（需 --reason）；结果随反馈包下发。"
+                             "转入学校的转学申请写作 T编号（跨县时转入地县级先审核，用 --from-county 写明转出地县级）")
     add_db_args(p)
     p.add_argument("school")
-    p.add_argument("change_id", type=int)
+    p.add_argument("change_id", help="异动编号，或转学申请编号 T3")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--approve", action="store_true")
     g.add_argument("--reject", action="store_true")
     p.add_argument("--reason", default="")
+    p.add_argument("--from-county", default="", help="跨县转学：转出学校所在县（区）的 6 位区划代码")
     p.set_defaults(func=cmd_county_decide_change)
     p = csub.add_parser("change-evidence", help="把某条异动的证明材料另存到指定文件夹查看")
     add_db_args(p)
@@ -314,7 +317,20 @@ def cmd_county_changes(args) -> int:
 
 def cmd_county_decide_change(args) -> int:
     from ..county.changes import decide_county_change
+    from ..records.transfers import is_transfer_ref
 
+    if is_transfer_ref(args.change_id):
+        from ..county.transfers import decide_request
+
+        with open_store(args) as store:
+            t = decide_request(store, args.school, args.change_id, args.approve, args.reason, args.from_county)
+        print(f"转学申请 {t['key']}（{t['name']}）：{'已同意' if args.approve else '已拒绝'}；"
+              + ("用 xueji county transfer-out 把申请发给转出地县级。" if args.approve
+                 else "拒绝原因随反馈包告知转入学校。"))
+        return 0
+    if not args.change_id.isdigit():
+        raise BadInput(f"异动编号“{args.change_id}”应为数字（转学申请写作 T 加数字，如 T3）。")
+    args.change_id = int(args.change_id)
     with open_store(args) as store:
         decide_county_change(store, args.school, args.change_id, args.approve, args.reason)
     print(f"已{'通过' if args.approve else '驳回'}学校 {args.school} 的异动 #{args.change_id}；"

@@ -38,7 +38,7 @@ def register(sub) -> None:
                            ("county-reject", "录入县级驳回（反馈包）")):
         p = csub.add_parser(name, help=helptext)
         add_db_args(p)
-        p.add_argument("change_id", type=int)
+        p.add_argument("change_id", help="异动编号；转入学校的转学申请写作 T编号（如 T3）")
         p.add_argument("--reason", default="")
         p.set_defaults(func=cmd_decide, action=name)
 
@@ -148,7 +148,13 @@ def cmd_request_key(args) -> int:
 
 def cmd_decide(args) -> int:
     from ..records import changes as ch
+    from ..records import transfers as tr
 
+    if tr.is_transfer_ref(args.change_id):
+        return _decide_transfer(args)
+    if not str(args.change_id).isdigit():
+        raise BadInput(f"异动编号“{args.change_id}”应为数字（转学申请写作 T 加数字，如 T3）。")
+    args.change_id = int(args.change_id)
     with open_store(args) as store:
         if args.action == "withdraw":
             ch.withdraw(store, args.change_id)
@@ -160,6 +166,22 @@ def cmd_decide(args) -> int:
             store.require("clerk")
             change = ch.county_decide(store, args.change_id, args.action == "county-approve", args.reason)
     print(f"#{change.id} {change.kind_name}：{change.status_name}")
+    return 0
+
+
+def _decide_transfer(args) -> int:
+    """change approve|reject|withdraw T3: the receiving school's transfer request."""
+    from ..records import transfers as tr
+
+    tid = tr.transfer_ref_id(args.change_id)
+    with open_store(args) as store:
+        if args.action == "withdraw":
+            t = tr.withdraw_request(store, tid, args.reason)
+        elif args.action in ("approve", "reject"):
+            t = tr.decide_request(store, tid, args.action == "approve", args.reason)
+        else:
+            raise BadInput("转学申请的县级审核随反馈包到达，不能在学校端录入。")
+    print(f"{t.ref} 转入 {t.name}：{t.state_name}。下一步：{tr.next_step(t)}")
     return 0
 
 

@@ -247,26 +247,29 @@ def _close(items: Any) -> None:
         close()
 
 
-def _tagged(sheet_name: str, batches: Iterator[list[Prepared]]) -> Iterator[tuple[str, list[Prepared]]]:
-    """Each batch with the sheet it came from; closing this closes ``batches`` at once."""
+def _tagged(sheet_name: str, batches: Iterator[tuple[list[Prepared], list[str]]]
+            ) -> Iterator[tuple[str, list[Prepared], list[str]]]:
+    """Each batch (and its rows' audit entries) with the sheet it came from; closing this closes ``batches``."""
     try:
-        for batch in batches:
-            yield sheet_name, batch
+        for batch, created in batches:
+            yield sheet_name, batch, created
     finally:
         _close(batches)  # now: it holds the workers
 
 
 def _sheet_batches(sheets: list[tuple[Any, Any]], classes: list[ClassInfo], today: date, parallel: bool | None,
-                   school_year: int, pool=None) -> Iterator[tuple[str, list[Prepared]]]:
-    """(sheet name, prepared rows) of every sheet, one after another; the workers (``pool``) only for a big
-    sheet."""
+                   school_year: int, pool=None, file_name: str = "") -> Iterator[tuple[str, list[Prepared], list[str]]]:
+    """(sheet name, prepared rows, their audit entries as new records) of every sheet, one after another; the
+    workers (``pool``) only for a big sheet."""
+    several = len(sheets) > 1
     for sheet, layout in sheets:
+        where = f"{file_name} {layout.sheet_name} " if several else f"{file_name} "
         big = data_row_estimate(sheet, layout) >= POOL_THRESHOLD if parallel is None else parallel
         keep = sorted(layout.columns)
         yield from _tagged(layout.sheet_name, _prepared(_chunks(iter_data_rows(sheet, layout), keep),
                                                         layout.columns, classes, today, pool if big else None,
                                                         school_year=school_year, implied=layout.implied,
-                                                        key=layout.sheet_name))
+                                                        key=layout.sheet_name, where=where))
 
 
 def _warm() -> None:
@@ -293,18 +296,30 @@ def _workers(start: bool) -> Iterator[Any]:
         pool.join()
 
 
-def _run(work, key: str, state: tuple, chunk: list[tuple[int, list[Any]]]) -> list[Prepared]:
-    """In a worker: ``work(chunk)`` with the state of the chunk's sheet (set up once per sheet and worker)."""
+def _created(prepared: list[Prepared], where: str) -> list[str]:
+    """Each row's audit entry should it be inserted (audit.created_json): encoded where the rows are prepared,
+    because the main process, the import's critical path, writes 20,000 of them."""
+    return [created_json({"source": f"{where}第{p[0] + 1}行", "name": p[11][0], "id_number": p[11][1],
+                          "status": p[4]}) for p in prepared]
+
+
+def _run(work, key: str, state: tuple, where: str, chunk: list[tuple[int, list[Any]]]
+         ) -> tuple[list[Prepared], list[str]]:
+    """In a worker: ``work(chunk)`` with the state of the chunk's sheet (set up once per sheet and worker), and
+    the rows' audit entries."""
     if _STATE.get("key") != key:
         _init_worker(*state)
         _STATE["key"] = key
-    return work(chunk)
+    prepared = work(chunk)
+    return prepared, _created(prepared, where)
 
 
 def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[ClassInfo],
               today: date, pool=None, school_year: int | None = None,
-              implied: Implied | None = None, key: str = "") -> Iterator[list[Prepared]]:
-    """Prepared rows per chunk (_prepare_chunk), in this process or in the worker processes of ``pool``."""
+              implied: Implied | None = None, key: str = "", where: str = ""
+              ) -> Iterator[tuple[list[Prepared], list[str]]]:
+    """Prepared rows per chunk (_prepare_chunk) with their audit entries (_created), in this process or in the
+    worker processes of ``pool``; ``where``: the file (and sheet) the entries name."""
     work = _prepare_chunk  # looked up now: the benchmark puts its own in its place (pickled by reference)
     state = (columns, classes, today, school_year, implied)
     if pool is None:
@@ -312,7 +327,8 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
         _STATE["key"] = None  # this process's state is no worker's
         try:
             for chunk in chunks:
-                yield work(chunk)
+                prepared = work(chunk)
+                yield prepared, _created(prepared, where)
         finally:
             _close(chunks)
         return
@@ -320,7 +336,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
         # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
         window: deque = deque()
         for chunk in chunks:
-            window.append(pool.apply_async(_run, (work, key, state, chunk)))
+            window.append(pool.apply_async(_run, (work, key, state, where, chunk)))
             if len(window) >= WINDOW:
                 yield window.popleft().get()
         while window:
@@ -441,7 +457,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
         conn = tx.conn
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
-        batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool)
+        batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         gate = Gate(store, conn)  # the write rules (class caps, controlled fields, read-only, identity)
         several = len(sheets) > 1
@@ -449,14 +465,14 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                    for _, lay in sheets if lay.partial}
         result.partial_sheets = [u.result for u in partial.values()]
         try:
-            for sheet_name, batch in batches:
+            for sheet_name, batch, created in batches:
                 where = f"{file_name} {sheet_name} " if several else f"{file_name} "
                 inserts, member_rows, updates, entries = [], [], [], []
                 uids = _uuid4s(len(batch))
                 statuses = Counter()
                 updater = partial.get(sheet_name)
                 for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
-                     issues, (name, id_number)) in batch:
+                     issues, (name, _id_number)), new_entry in zip(batch, created, strict=True):
                     source = f"{where}第{row + 1}行"
                     sid = match(core, class_id) if match else None
                     if updater is not None and (sid is not None or not updater.places_new):
@@ -475,8 +491,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                         inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
                                         data_json, issues_json, ts, ts))
                         member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                        entries.append(("导入学生", "students", sid, created_json({
-                            "source": source, "name": name, "id_number": id_number, "status": status})))
+                        entries.append(("导入学生", "students", sid, new_entry))
                         result.inserted += 1
                     else:
                         data = json.loads(data_json)  # = _data_json(record): what the store keeps

@@ -30,6 +30,7 @@ class CheckResult:
     problems: list[Problem] = field(default_factory=list)
     measured: dict[str, Any] = field(default_factory=dict)
     head: head_measure.Head | None = None     # in the pixels of the picture as checked (not in JSON)
+    pixels: Any = None                         # the decoded, upright picture when asked for (not in JSON)
 
     @property
     def ok(self) -> bool:
@@ -49,16 +50,18 @@ class CheckResult:
         return "；".join(p.message for p in self.problems)
 
 
-def check_photo_bytes(data: bytes, name: str = "") -> CheckResult:
+def check_photo_bytes(data: bytes, name: str = "", *, analyse_at: tuple[int, int] | None = None,
+                      keep_pixels: bool = False) -> CheckResult:
     """All rules on one photo. Large photos are analysed from a DCT-scaled decode (JPEG draft) no smaller
-    than 358 × 441: the pixel rules are judged at that size anyway."""
+    than 358 × 441 (or ``analyse_at``): the pixel rules are judged at that size anyway. ``keep_pixels`` keeps
+    that upright RGB decode in ``result.pixels`` (import stores a ≤ 1 MP copy from it: one decode, not two)."""
     result = CheckResult(name)
     add = result.problems.append
     m = result.measured
     m["bytes"] = len(data)
     fmt = imaging.sniff_format(data)
     try:
-        img, full_size = imaging.open_for_analysis(data, (rules.WIDTH, rules.HEIGHT))
+        img, full_size = imaging.open_for_analysis(data, analyse_at or (rules.WIDTH, rules.HEIGHT))
     except imaging.NotAnImage:
         if fmt == "HEIC":
             add(Problem("format.unreadable",
@@ -81,7 +84,10 @@ def check_photo_bytes(data: bytes, name: str = "") -> CheckResult:
         add(Problem("exif.orientation", f"照片带有旋转标记，有的系统会显示为横向或倒置。{FIX_HINT}", "warning"))
 
     grey_mode = img.mode in imaging.GREY_MODES
-    rgb = np.asarray(imaging.to_rgb(imaging.upright(img)))
+    upright = imaging.to_rgb(imaging.upright(img))
+    if keep_pixels:
+        result.pixels = upright
+    rgb = np.asarray(upright)
     if not grey_mode:
         m["colour_spread"] = round(imaging.colour_spread(rgb), 1)
     if grey_mode or m["colour_spread"] < rules.GREYSCALE_MAX_SPREAD:

@@ -1,6 +1,7 @@
-"""Fix a photo (``xueji fix-photo``): upright it, crop around the face to 26:32 with the head at 2/3 of the
-height, resize to 358×441, 300 dpi, no EXIF, highest JPEG quality under 60 KB; optionally (never silently)
-replace a plain wrong-coloured backdrop with the standard blue."""
+"""Fix a photo (``xueji fix-photo``): upright it, crop around the head to 26:32 with the head at 2/3 of the
+height, resize to 358×441, 300 dpi, no EXIF, highest JPEG quality under 60 KB, then check the output with the
+same head measurement as ``check-photo`` and recrop until they agree; optionally (never silently) replace a
+wrong-coloured backdrop with the standard blue, cutting the person out with the person network."""
 
 from __future__ import annotations
 

@@ -77,16 +77,26 @@ def has_upload_size(data: bytes) -> bool:
         return False
 
 
-def reduced(data: bytes, max_pixels: int, quality: int = 85) -> bytes:
-    """A copy of at most ``max_pixels``: upright, RGB, no EXIF (camera, GPS dropped). A JPEG decodes straight
-    at the largest DCT scale (1/2, 1/4, 1/8) that fits, so a 12 MP photo costs one 1/4 decode, no resize."""
-    img = Image.open(io.BytesIO(data))
-    if img.format == "JPEG":
-        for denominator in (1, 2, 4, 8):
-            if (img.width / denominator) * (img.height / denominator) <= max_pixels:
-                break
-        img.draft("RGB", (math.ceil(img.width / denominator), math.ceil(img.height / denominator)))
-    img = to_rgb(upright(img))
+def reduced_size(data: bytes, max_pixels: int) -> tuple[int, int] | None:
+    """For a photo over ``max_pixels``: the size of its largest JPEG DCT scale (1/2, 1/4, 1/8) within
+    ``max_pixels`` (other formats: the full size, resized later); None when it is small enough as it is."""
+    try:
+        img = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    if img.width * img.height <= max_pixels:
+        return None
+    if img.format != "JPEG":
+        return img.size
+    for denominator in (2, 4, 8):
+        size = (math.ceil(img.width / denominator), math.ceil(img.height / denominator))
+        if size[0] * size[1] <= max_pixels:
+            return size
+    return size
+
+
+def reduced(img: Image.Image, max_pixels: int, quality: int = 85) -> bytes:
+    """A JPEG of the (upright, RGB) picture at most ``max_pixels``: no EXIF, so camera and GPS are dropped."""
     if img.width * img.height > max_pixels:
         scale = (max_pixels / (img.width * img.height)) ** 0.5
         img = img.resize((max(1, int(img.width * scale)), max(1, int(img.height * scale))), Image.LANCZOS,

@@ -188,26 +188,44 @@ class ImportReport:
         }
 
 
-def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str, Any]]:
-    """In a worker process: read one file, check it, with ``fix`` repair it. Returns (bytes to store, check).
+MAX_STORED_PIXELS = 1_000_000
 
-    What is stored: a photo that passes, as given; with ``fix`` the fixed 358 × 441 JPEG; otherwise the
-    photo as given when it is at most 1 MP (or ``keep_originals``), else a ≤ 1 MP copy (imaging.reduced):
-    never a 12 MP phone original inside the database and every backup, unless the user asks."""
+
+def checked_for_storing(data: bytes, name: str = "", *, keep_original: bool = False) -> tuple[bytes, CheckResult]:
+    """The bytes to store for a photo the user gives as it is, and its check (of the file as given).
+
+    A photo over 1 MP (a phone original) is stored as a ≤ 1 MP copy (upright, no EXIF/GPS), encoded from
+    the same decode the check analysed: never a 12 MP original inside the database and every backup,
+    unless ``keep_original``. The import and the photo panel's 选择照片 both store through this."""
+    reduce_to = None if keep_original else imaging.reduced_size(data, MAX_STORED_PIXELS)
+    check = check_photo_bytes(data, name, analyse_at=reduce_to, keep_pixels=reduce_to is not None)
+    if check.pixels is not None:
+        data = imaging.reduced(check.pixels, MAX_STORED_PIXELS)
+        check.pixels = None
+    return data, check
+
+
+def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str, Any]]:
+    """In a worker process: read one file, check it, with ``fix`` repair it. Returns (bytes to store, check):
+    a photo that passes, as given; with ``fix`` the fixed 358 × 441 JPEG when it is better; otherwise what
+    ``checked_for_storing`` keeps."""
     from .fix import fix_photo_bytes
 
     path, fix, keep_originals = job
     data = Path(path).read_bytes()
-    check = None
+    tried = False
     if fix and not imaging.has_upload_size(data):
         # A phone photo: its check can only fail on size, so go straight to the fix (which checks its output).
+        tried = True
         try:
             fixed = fix_photo_bytes(data, name=path)
             return fixed.jpeg, _check_dict(fixed.check)
         except BadInput:
             pass
-    check = check_photo_bytes(data, path)
-    if fix and not check.ok and check.problems[0].code != "format.unreadable":
+    stored, check = checked_for_storing(data, path, keep_original=keep_originals)
+    if check.problems and check.problems[0].code == "format.unreadable":
+        return None, _check_dict(check)
+    if fix and not tried and not check.ok:
         try:
             fixed = fix_photo_bytes(data, name=path)
         except BadInput:
@@ -215,14 +233,7 @@ def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str,
         else:
             if fixed.check.ok or len(fixed.check.problems) < len(check.problems):
                 return fixed.jpeg, _check_dict(fixed.check)
-    if check.problems and check.problems[0].code == "format.unreadable":
-        return None, _check_dict(check)
-    if not keep_originals and check.measured.get("width", 0) * check.measured.get("height", 0) > MAX_STORED_PIXELS:
-        data = imaging.reduced(data, MAX_STORED_PIXELS)
-    return data, _check_dict(check)
-
-
-MAX_STORED_PIXELS = 1_000_000
+    return stored, _check_dict(check)
 
 
 def _check_dict(check: CheckResult) -> dict[str, Any]:

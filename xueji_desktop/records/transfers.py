@@ -160,6 +160,8 @@ def request_transfer(store: Store, *, id_number: str, name: str, from_school: st
     if not number:
         raise BadInput("请填写学生的身份证件号（--id-number），转学按身份证件号找到学籍。")
     errors = [i.message for i in checked.issues if i.severity == "error"]
+    if number.isdigit() and len(number) not in (8, 10, 15, 18):  # 18: 居民身份证; 8/10: 台湾居民来往大陆通行证
+        errors.append(f"共 {len(number)} 位，居民身份证号应为 18 位，请核对转学证明上的号码。")
     if errors:
         raise BadInput(f"身份证件号 {number} 有误：{errors[0]}")
     name = name.strip()
@@ -287,6 +289,22 @@ def outgoing(store_or_conn) -> list[dict[str, Any]]:
                     "key": info.get("key", ""), "effective_date": date_, "status": status,
                     "status_name": status_name, "next_step": step})
     return out
+
+
+def transfer_overview(store_or_conn) -> list[dict[str, Any]]:
+    """Every transfer of this school, in (requests it made) and out (转出 it was asked for), one dict each
+    with the other school, the state, the four parties' states and the next step (CLI list, GUI 转学 page)."""
+    rows = [{"direction": "in", "ref": t.ref, "key": t.key, "name": t.name, "id_number": t.id_number,
+             "other_school": t.from_school, "other_school_name": t.from_school_name, "class": t.class_name,
+             "effective_date": t.effective_date, "state": t.state, "state_name": t.state_name,
+             "reason": t.state_reason, "parties": t.parties, "next_step": next_step(t)}
+            for t in list_requests(store_or_conn)]
+    rows += [{"direction": "out", "ref": str(o["change_id"]), "key": o["key"], "name": o["name"],
+              "id_number": o["id_number"], "other_school": o["to_school"], "other_school_name": o["to_school_name"],
+              "class": "", "effective_date": o["effective_date"], "state": o["status"],
+              "state_name": o["status_name"], "reason": "", "parties": {}, "next_step": o["next_step"]}
+             for o in outgoing(store_or_conn)]
+    return rows
 
 
 # ---- package parts (exchange/school_side.py calls these) ---------------------------------------------------

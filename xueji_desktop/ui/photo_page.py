@@ -35,6 +35,7 @@ from ..photos.fix import FixResult, changes, fix_photo_bytes
 from ..photos.library import (
     check_blobs,
     check_files,
+    checked_for_storing,
     get_photo,
     photo_overview,
     plan_import,
@@ -190,7 +191,7 @@ class PhotoPanel(QWidget):
             QMessageBox.warning(self, self.tr("照片"), self.tr("无法读取 %1：%2").replace("%1", str(path))
                                 .replace("%2", exc.strerror or str(exc)))
             return
-        check = check_photo_bytes(data, str(path))
+        data, check = checked_for_storing(data, str(path))     # a phone original is kept at ≤ 1 MP
         if check.codes == ["format.unreadable"]:
             QMessageBox.warning(self, self.tr("照片"), f"{path.name}：{check.problems[0].message}")
             return
