@@ -81,13 +81,13 @@ def shoot(app, store, out: Path, size=SIZE) -> None:
     window = MainWindow(store)
     window.resize(*size)
     window.show()
-    for name, file in (("学生信息", "students"), ("学校信息", "school"), ("年级班级", "classes"),
-                       ("统计", "statistics"), ("用户与日志", "users_log"), ("问题学籍", "problems"),
-                       ("照片", "photos"), ("导入导出", "import_export"), ("打印", "print"),
-                       ("学籍变动", "status_changes")):
-        if name in window.names:
-            window.go(name)
-            _save(window, out / f"{file}.png")
+    files = {"学生信息": "students", "学校信息": "school", "年级班级": "classes", "统计": "statistics",
+             "用户与日志": "users_log", "问题学籍": "problems", "照片": "photos", "导入导出": "import_export",
+             "打印": "print", "学籍变动": "status_changes", "班主任核对": "class_check",
+             "数据导出申请": "export_requests", "转学": "transfers"}
+    for n, name in enumerate(window.names):  # every page, a new one too (page_N.png until it has a name here)
+        window.go(name)
+        _save(window, out / f"{files.get(name, f'page_{n + 1}')}.png")
     tabs = window.go("导入导出")
     tabs.setCurrentIndex(1)
     _save(window, out / "upload_package.png")

@@ -7,6 +7,7 @@ from datetime import date
 
 from tests.conftest import PASSWORD
 from xueji_desktop.county.intake import import_package
+from xueji_desktop.county.review import review
 from xueji_desktop.county.schools import add_school, make_init_packages
 from xueji_desktop.county.upward import export_up
 from xueji_desktop.demo import DEMO_SCHOOL
@@ -30,6 +31,7 @@ def test_aggregate_carries_enrolment_and_change_history(county, demo_store, demo
     import_package(county, school_side.export_package(demo_store, tmp_path / "up", include_pending=True),
                    confirm_fingerprint=fp)
 
+    review(county, DEMO_SCHOOL["code"], passed=True, reason="核对无误", force=True)
     [aggregate] = export_up(county, tmp_path / "city")
     env = open_envelope(read_file(aggregate), aggregate.name)
     body = env.decrypt(keystore.require_private(county.conn, keystore.OWN_ENCRYPTION))

@@ -155,3 +155,26 @@ def test_million_empty_formatted_rows_import(class_store, tmp_path, good_file):
     path = _rewrite_sheet(good_file, tmp_path / "padded.xlsx", pad)
     result = import_workbook(class_store, path)
     assert result.rows == 3 and result.inserted == 3
+
+
+def test_damaged_deflate_data_in_a_part_is_a_clear_message(tmp_path):
+    """Found by the fuzz harness (issue 21): one flipped byte inside a part's compressed data made zlib raise
+    ("invalid distance too far back") out of the container check: a traceback instead of a message."""
+    import io
+    import zipfile
+
+    from xueji_desktop.errors import BadInput
+    from xueji_desktop.excel.reader import check_container
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook>" + "<sheet/>" * 500 + "</workbook>")
+    data = bytearray(buf.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("xl/workbook.xml")
+    start = info.header_offset + 30 + len(info.filename)
+    data[start:start + info.compress_size] = b"\xff" * info.compress_size  # not a valid deflate stream
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    with pytest.raises(BadInput, match="已损坏"):
+        check_container(path)

@@ -153,3 +153,11 @@ def test_a_class_teachers_list_adds_new_pupils_and_merges_known_ones(class_store
     assert after["members"][0]["phone"] == "13500001111"
     assert (after["ethnicity"], after["current_address"]) == (known["ethnicity"], known["current_address"])
     assert _student(class_store, new[_col("身份证件号")])["_status"] == "pending"  # its other fields are missing
+
+
+def test_the_wizard_check_step_says_a_sheet_is_partial(tmp_path):
+    from xueji_desktop.ui.excel_page import _check_job
+
+    header = ["学生姓名", "身份证件号", "成员1姓名", "成员1联系方式"]
+    text = _check_job(str(save_rows(tmp_path / "f.xlsx", header, [["张三", "110105201503070013", "张父", "1"]])))
+    assert "只含部分字段：导入时按身份证件号更新本校已有学生的这些字段" in text and "缺少必填列" not in text

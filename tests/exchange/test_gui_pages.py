@@ -134,7 +134,29 @@ def test_county_pages_review_and_problems(qtbot, county, tmp_path):
     problems = ProblemsPage(county)
     qtbot.addWidget(problems)
     assert problems.table.rowCount() == 2
-    assert {problems.table.item(i, 1).text() for i in range(2)} == {"2114010001一小", "2114010002二小"}
+    assert {problems.table.item(i, 2).text() for i in range(2)} == {"2114010001一小", "2114010002二小"}
+    assert {problems.table.item(i, 0).text() for i in range(2)} == {"待处理"}
+    # 裁定: the county decides school A keeps the record (dialog driven as a clerk would)
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from xueji_desktop.ui.resolve_dialog import ResolveDialog
+
+    def drive(dialog: ResolveDialog) -> int:
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Ok)
+        dialog.keep.setCurrentIndex(dialog.keep.findData(a.code))
+        ok.click()
+        assert "原因" in dialog.error.text()  # no reason yet: the dialog stays, nothing decided
+        dialog.reason.setText("户籍证明显示为一小学生")
+        ok.click()
+        return dialog.result()
+
+    problems.table.setCurrentCell(0, 0)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ResolveDialog, "exec", drive)
+        problems.resolve_selected()
+    assert county.query("SELECT keep_school, reason FROM county_problem_decisions") == [
+        (a.code, "户籍证明显示为一小学生")]
+    assert "县级裁定由 2114010001 保留" in problems.table.item(0, 5).text()
     review = CountyReviewPage(county)
     qtbot.addWidget(review)
     review.school.setCurrentIndex(1)
@@ -142,11 +164,16 @@ def test_county_pages_review_and_problems(qtbot, county, tmp_path):
     review.return_button.click()
     assert county.query("SELECT review_state, review_reason FROM county_schools WHERE code = ?", (b.code,)) == [
         ("returned", "身份证件号与一小重复")]
+    review.school.setCurrentIndex(0)
+    review.reason.setText("")
+    review.pass_button.click()  # A keeps the record: nothing open for A
+    assert county.query("SELECT review_state FROM county_schools WHERE code = ?", (a.code,)) == [("passed",)]
     up = CountyUpPage(county)
     qtbot.addWidget(up)
     up.folders.setChecked(True)
     job = up.export_to(tmp_path / "up")
     qtbot.waitUntil(lambda: "汇总包" in up.status.text(), timeout=20000)
+    assert "未包含以下学校" in up.status.text() and "2114010002二小（退回）" in up.status.text()
     assert job.progress is not None
     assert list((tmp_path / "up" / "1401太原市" / "140106迎泽区").glob("140106迎泽区_*.xjpkg"))
 

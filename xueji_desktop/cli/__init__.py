@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "xueji_desktop.cli.school_cmds",
     "xueji_desktop.cli.search_cmds",
     "xueji_desktop.cli.validation_cmds",
+    "xueji_desktop.cli.student_cmds",
     "xueji_desktop.cli.excel_cmds",
     "xueji_desktop.cli.photo_cmds",
     "xueji_desktop.cli.package_cmds",

@@ -37,7 +37,7 @@ COUNTY_COMMAND_MODULES: list[str] = [
 
 def register(sub) -> None:
     county = sub.add_parser("county", help="县级端：init | add-school | schools | make-init | import | problems | "
-                                           "review | feedback | export-up | fingerprint")
+                                           "resolve | review | feedback | export-up | fingerprint")
     csub = county.add_subparsers(dest="county_command", metavar="ACTION", required=True)
     p = csub.add_parser("init", help="创建县级（或 --level city 地市级）数据文件和密钥；"
                                      "--from-package 用上级下发的县级初始化包（含本县学校名单）")
@@ -81,10 +81,18 @@ def register(sub) -> None:
                    help="学校第一次上报时，确认电话核对过的密钥指纹；多个包时写成 学校标识码=指纹")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_county_import)
-    p = csub.add_parser("problems", help="问题学籍：身份证件号有误、证件号重复、无证件号的同名同性别同生日")
+    p = csub.add_parser("problems", help="问题学籍：身份证件号有误、证件号重复、无证件号的同名同性别同生日"
+                                         "（状态：待处理、学校已处理、已解决）")
     add_db_args(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="也列出已解决的（县级裁定过、已不再出现的）")
     p.set_defaults(func=cmd_county_problems)
+    p = csub.add_parser("resolve", help="裁定重复学籍由哪所学校保留；其他学校的反馈包带去处理要求")
+    add_db_args(p)
+    p.add_argument("problem", help="问题编号（county problems 列出的，如 duplicate_id:1401…）或身份证件号")
+    p.add_argument("--keep", required=True, metavar="SCHOOL_CODE", help="保留学籍的学校标识码")
+    p.add_argument("--reason", required=True, help="裁定原因（学校会在反馈中看到）")
+    p.set_defaults(func=cmd_county_resolve)
     p = csub.add_parser("review", help="审核学校上报的数据：--pass 通过 或 --return 退回（需 --reason）")
     add_db_args(p)
     p.add_argument("school")
@@ -92,6 +100,8 @@ def register(sub) -> None:
     g.add_argument("--pass", dest="passed", action="store_true")
     g.add_argument("--return", dest="returned", action="store_true")
     p.add_argument("--reason", default="")
+    p.add_argument("--force", action="store_true",
+                   help="学校仍有未解决的问题学籍时也通过（须 --reason 说明原因，记入审计日志）")
     p.set_defaults(func=cmd_county_review)
     p = csub.add_parser("feedback", help="生成给学校的反馈包（逐个学生的问题和审核结论）")
     add_db_args(p)
@@ -126,10 +136,10 @@ def register(sub) -> None:
     p.add_argument("--reason", default="")
     p.add_argument("--from-county", default="", help="跨县转学：转出学校所在县（区）的 6 位区划代码")
     p.set_defaults(func=cmd_county_decide_change)
-    p = csub.add_parser("change-evidence", help="把某条异动的证明材料另存到指定文件夹查看")
+    p = csub.add_parser("change-evidence", help="把某条异动（或转学申请 T编号）的证明材料另存到指定文件夹查看")
     add_db_args(p)
     p.add_argument("school")
-    p.add_argument("change_id", type=int)
+    p.add_argument("change_id", help="异动编号，或转入学校的转学申请编号 T3（转学证明）")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_county_change_evidence)
 
@@ -275,26 +285,39 @@ def cmd_county_problems(args) -> int:
     from ..county.problems import county_problems
 
     with open_store(args) as store:
-        found = county_problems(store)
+        found = county_problems(store, include_resolved=args.all)
+    unresolved = [p for p in found if p["state"] != "已解决"]
     if args.json:
         print_json(found)
-        return 1 if found else 0
+        return 1 if unresolved else 0
     for p in found:
         where = "；".join(f"{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}" for r in p["records"])
         extra = f"：{p['message']}" if p.get("message") else ""
-        print(f"{p['kind_name']}\t{p['key']}\t{where}{extra}")
-    counts = {}
+        decided = f"\t裁定由 {p['decision']['keep_school']} 保留" if p.get("decision") else ""
+        print(f"{p['state']}\t{p['id']}\t{p['kind_name']}\t{where}{extra}{decided}")
+    counts: dict[str, int] = {}
     for p in found:
-        counts[p["kind_name"]] = counts.get(p["kind_name"], 0) + 1
-    print("共 " + ("，".join(f"{k} {v} 组" for k, v in counts.items()) or "0 组") + "。")
-    return 1 if found else 0
+        counts[p["state"]] = counts.get(p["state"], 0) + 1
+    print("共 " + ("，".join(f"{k} {v} 个" for k, v in counts.items()) or "0 个") + "问题学籍。")
+    return 1 if unresolved else 0
+
+
+def cmd_county_resolve(args) -> int:
+    from ..county.problems import resolve
+
+    with open_store(args) as store:
+        problem = resolve(store, args.problem, args.keep, args.reason)
+    others = sorted({r["school_code"] for r in problem["records"]} - {args.keep})
+    print(f"已裁定 {problem['id']}：由学校 {args.keep} 保留。请为 {'、'.join(others)} 生成反馈包"
+          "（xueji county feedback），学校按要求删除或更正后重新上报。")
+    return 0
 
 
 def cmd_county_review(args) -> int:
     from ..county.review import review
 
     with open_store(args) as store:
-        review(store, args.school, passed=args.passed, reason=args.reason)
+        review(store, args.school, passed=args.passed, reason=args.reason, force=args.force)
     print(f"已{'通过' if args.passed else '退回'}学校 {args.school} 的数据。用 xueji county feedback 生成反馈包。")
     return 0
 
@@ -340,9 +363,16 @@ def cmd_county_decide_change(args) -> int:
 
 def cmd_county_change_evidence(args) -> int:
     from ..county.changes import county_change_evidence
+    from ..county.transfers import transfer_evidence
+    from ..records.transfers import is_transfer_ref
 
     with open_store(args) as store:
-        files = county_change_evidence(store, args.school, args.change_id)
+        if is_transfer_ref(args.change_id):
+            files = transfer_evidence(store, args.school, args.change_id)
+        elif args.change_id.isdigit():
+            files = county_change_evidence(store, args.school, int(args.change_id))
+        else:
+            raise BadInput(f"异动编号“{args.change_id}”应为数字（转学申请写作 T 加数字，如 T3）。")
     args.out.mkdir(parents=True, exist_ok=True)
     for name, content in files:
         # Only the base name of what the school sent: never a path taken from a package.
@@ -373,10 +403,15 @@ def cmd_county_export_up(args) -> int:
                            "（应为 base64 编码的 32 字节 X25519 公钥）。") from None
         if len(recipient) != 32:
             raise BadInput(f"上级公钥文件 {args.recipient_key} 的长度不对（应为 32 字节）。")
+    from ..county.upward import describe_left_out
+
     with open_store(args) as store:
         paths = run_with_progress(export_up, store, args.out, folders=args.folders, recipient_public=recipient)
+        left_out = describe_left_out(store)
     for p in paths:
         print(f"已写出：{p}")
+    if left_out:
+        print(left_out)
     if recipient is None:
         print("注意：未指定上级公钥（--recipient-key），汇总包用本县自己的公钥加密，只有本县能打开。",
               file=sys.stderr)

@@ -33,6 +33,8 @@ def register(sub) -> None:
     p.add_argument("file", type=Path, help="要导入的 Excel 文件（.xlsx 或 .xls）")
     p.add_argument("--report", type=Path, default=None,
                    help="写出错误报告：输入文件的副本，错误单元格标红并加批注，另有汇总表")
+    p.add_argument("--create-classes", action="store_true",
+                   help="文件中写到、本校还没有的班级（班号或“小学2020级(1)班”等能确定的写法）在同一次导入中先建立")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     p.add_argument("--request-key-changes", action="store_true",
                    help="表中与县级已审核记录不同的受控字段（姓名、身份证件号……）导入时保持原值；加此项则为每名"
@@ -94,7 +96,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise BadInput("--evidence 只与 --request-key-changes 一起使用。")
     with open_store(args) as store:
         store.require("clerk")
-        result = run_with_progress(import_workbook, store, args.file, report=args.report)
+        result = run_with_progress(import_workbook, store, args.file, report=args.report,
+                                   create_classes=args.create_classes)
         if args.request_key_changes:
             request_key_changes(store, result, evidence)
     if args.json:
@@ -107,6 +110,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "kept_cells": [k.to_dict() for k in result.kept_cells],
                     "refused_rows": [r.to_dict() for r in result.refused_rows],
                     "key_change_requests": result.key_change_requests,
+                    "missing_classes": result.missing_classes, "created_classes": result.created_classes,
                     "partial_sheets": [p.to_dict() for p in result.partial_sheets],
                     "report": result.report})
     else:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..errors import BadInput
+from ..records.changes import DELETE_RECORD
 from ..storage import Store
 from .workspace import require_county
 
@@ -67,8 +68,8 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
 
     require_county(store)
     store.require("clerk", "leader")
-    row = store.query("SELECT school_status, decision FROM county_changes WHERE school_code = ? AND change_id = ?",
-                      (code, change_id))
+    row = store.query("SELECT school_status, decision, kind, student_uid FROM county_changes"
+                      " WHERE school_code = ? AND change_id = ?", (code, change_id))
     if not row:
         raise BadInput(f"学校 {code} 没有编号为 {change_id} 的异动申请。")
     if row[0][0] != COUNTY_PENDING:
@@ -85,3 +86,15 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
         tx.audit("审核学校异动", "county_changes", f"{code}#{change_id}",
                  {"decision": ["", decision], "reason": [None, reason.strip()]})
         on_county_decision(tx, code, change_id, approve, reason.strip())
+        if approve and row[0][2] == DELETE_RECORD:  # 删除学籍: gone from the merged data now, at the school by feedback
+            _drop_student(tx, code, row[0][3], change_id)
+
+
+def _drop_student(tx, code: str, uid: str, change_id: int) -> None:
+    found = tx.execute("SELECT id, name, class_code FROM county_students WHERE school_code = ? AND uid = ?",
+                       (code, uid)).fetchone()
+    if found is None:
+        return
+    tx.execute("DELETE FROM county_students WHERE id = ?", (found[0],))  # (its photo cascades)
+    tx.audit("删除学籍（县级审核通过）", "county_students", f"{code}/{uid}",
+             {"name": [found[1], None], "class_code": [found[2], None], "change_id": [None, change_id]})

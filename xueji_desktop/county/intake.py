@@ -22,6 +22,7 @@ from ..progress import Progress, tick
 from ..storage import Store
 from . import transfers
 from .changes import store_changes
+from .problems import mark_resolved
 from .workspace import county_profile, require_county
 
 
@@ -208,6 +209,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
                      {"fingerprint": [None, check.fingerprint], "confirmed_by": [None, store.user.username]})
         tx.audit("导入学校数据", "county_schools", code,
                  {"sequence": [None, check.sequence], "students": [old, len(rows)], "file": [None, check.file]})
+        mark_resolved(tx)  # a corrected record clears the problem the county decided on
     return ImportResult(check.file, code, check.school_name, check.sequence, len(rows), old,
                         sum(s.pending for s in sub.students), warnings)
 

@@ -20,7 +20,11 @@ from .transfers import feedback_parts
 from .workspace import county_profile, require_county
 
 
-def review(store: Store, code: str, passed: bool, reason: str = "") -> None:
+def review(store: Store, code: str, passed: bool, reason: str = "", *, force: bool = False) -> None:
+    """Pass or return a school's data. Passing is refused while the school has open problem records
+    (county/problems.blocking) unless ``force`` with a reason; a forced pass is audited with the problems."""
+    from .problems import blocking
+
     require_county(store)
     store.require("clerk", "leader")
     s = get_school(store, code)
@@ -28,8 +32,19 @@ def review(store: Store, code: str, passed: bool, reason: str = "") -> None:
         raise BadInput(f"学校 {code}{s['name']} 还没有上报数据，不能审核。")
     if not passed and not reason.strip():
         raise BadInput("退回时请在“原因”栏填写原因（命令行用 --reason），学校会在反馈中看到。")
+    open_problems = blocking(store, code) if passed else []
+    if open_problems and not force:
+        listed = "；".join(f"{p['id']}（{p['kind_name']}，{p['state']}）" for p in open_problems[:10])
+        raise BadInput(f"学校 {code}{s['name']} 还有 {len(open_problems)} 个未解决的问题学籍，不能通过：{listed}。"
+                       "请先裁定（xueji county resolve）并等学校处理；确需先通过的，加 --force --reason 说明原因"
+                       "（记入审计日志）。")
+    if open_problems and not reason.strip():
+        raise BadInput("强制通过（--force）须用 --reason 说明原因，记入审计日志。")
     state = "passed" if passed else "returned"
     with store.transaction() as tx:
+        if open_problems:
+            tx.audit("强制通过审核", "county_schools", code,
+                     {"open_problems": [None, [p["id"] for p in open_problems]], "reason": [None, reason.strip()]})
         tx.execute("UPDATE county_schools SET review_state = ?, review_reason = ?, reviewed_by = ?, reviewed_at = ?"
                    " WHERE code = ?", (state, reason.strip(), store.user.username, tx.ts, code))
         if passed:

@@ -20,7 +20,8 @@ from .workspace import county_profile, require_county
 
 def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recipient_public: bytes | None = None,
               progress: Progress | None = None) -> list[Path]:
-    """The county aggregate: every imported school's data, signed by the county and encrypted to the level
+    """The county aggregate: every school the county passed (not those returned, unreviewed or without data:
+    ``schools_left_out``/``describe_left_out`` name them), signed by the county and encrypted to the level
     above (``recipient_public``, an X25519 key; default: the city's key from the county's init package, else the
     county's own key, for its archive).
 
@@ -33,9 +34,11 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
     signing = keystore.require_private(store.conn, keystore.OWN_SIGNING)
     recipient = (recipient_public or keystore.get_public(store.conn, keystore.UPPER_ENCRYPTION)
                  or keystore.get_public(store.conn, keystore.OWN_ENCRYPTION))
-    schools = [r for r in list_schools(store) if r["imported_at"]]
+    left_out = schools_left_out(store)
+    schools = [r for r in list_schools(store) if r["imported_at"] and r["review_state"] == "passed"]
     if not schools:
-        raise BadInput("还没有导入任何学校的数据，无法上报。")
+        raise BadInput("没有审核通过的学校，无法上报：" + ("、".join(_named(s) for s in left_out) or
+                                                     "还没有导入任何学校的数据") + "。")
     out_dir = Path(out_dir)
     when = datetime.now()
     base = out_dir / naming.unit_folder(county["city_code"], county["city_name"]) / naming.unit_folder(
@@ -66,11 +69,28 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
                 sequence=sequence, created_at=now_iso(), body=aggregate)
     with store.transaction() as tx:
         store.set_meta(tx, "aggregate_sequence", str(sequence))
-        tx.audit("县级汇总上报", "county_schools", "", {"schools": [None, len(schools)], "file": [None, target.name]})
+        tx.audit("县级汇总上报", "county_schools", "", {"schools": [None, len(schools)], "file": [None, target.name],
+                                                      "left_out": [None, [s["code"] for s in left_out]]})
         write_file(target, data)
     written.append(target)
     tick(progress, len(schools), len(schools), "完成")
     return written
+
+
+def schools_left_out(store: Store) -> list[dict]:
+    """The schools ``export_up`` leaves out: not passed (退回, 未审核) or without data yet."""
+    return [s for s in list_schools(store) if not (s["imported_at"] and s["review_state"] == "passed")]
+
+
+def _named(s: dict) -> str:
+    why = s["review_name"] if s["imported_at"] else "未上报数据"
+    return f"{s['code']}{s['name']}（{why}）"
+
+
+def describe_left_out(store: Store) -> str:
+    """One line naming the schools left out of the aggregate, or ''."""
+    left = schools_left_out(store)
+    return ("未包含以下学校（未审核通过）：" + "、".join(_named(s) for s in left)) if left else ""
 
 
 def _school_body(store: Store, code: str) -> bytes:

@@ -35,6 +35,8 @@ from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
+from .missing_classes import create_classes as make_classes
+from .missing_classes import missing_classes
 from .partial import PartialSheet, PartialUpdater, revalidate
 from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
@@ -115,6 +117,8 @@ class ImportResult:
     key_change_requests: list[dict[str, Any]] = field(default_factory=list)  # filed by request_key_changes
     partial_sheets: list[PartialSheet] = field(default_factory=list)  # sheets that only updated some fields
     report: str | None = None
+    missing_classes: list[str] = field(default_factory=list)  # named by the file, not in the school (not created)
+    created_classes: list[str] = field(default_factory=list)  # created by this import (create_classes=True)
 
     def summary(self) -> str:
         where = (f"工作表“{self.sheet}”，表头在第 {self.header_row} 行" if len(self.sheets) <= 1 else
@@ -123,6 +127,12 @@ class ImportResult:
                  f"共 {self.rows} 行：新增 {self.inserted} 人，更新 {self.updated} 人，未变化 {self.unchanged} 人"
                  + (f"，未导入 {len(self.refused_rows)} 行" if self.refused_rows else "") + "。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
+        if self.created_classes:
+            lines.append(f"已新建 {len(self.created_classes)} 个班级：" + "、".join(self.created_classes))
+        if self.missing_classes:
+            lines.append(f"文件中有 {len(self.missing_classes)} 个班级本校没有（" + "、".join(self.missing_classes[:12])
+                         + "），这些行已标为待修正：可加 --create-classes（图形界面：勾选“导入时建立这些班级”）"
+                         "再导入一次，一步建立这些班级并把学生放入。")
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
         for p in self.partial_sheets:
@@ -426,20 +436,22 @@ def _big_cache(conn, mib: int = 160) -> Iterator[None]:
 
 def import_workbook(store, path: Path | str, *, report: Path | str | None = None,
                     progress: Progress | None = None, parallel: bool | None = None,
-                    today: date | None = None) -> ImportResult:
+                    today: date | None = None, create_classes: bool = False) -> ImportResult:
     """Import ``path`` in one transaction; write the error workbook to ``report`` when given. ``parallel``:
-    worker processes for every sheet (True), none (False), or for big sheets of a big file (None)."""
+    worker processes for every sheet (True), none (False), or for big sheets of a big file (None). With
+    ``create_classes`` the classes the workbook names that the school lacks are created first, in the same
+    transaction (see missing_classes); without, they are listed in ``result.missing_classes``."""
     path = Path(path)
     if report is not None:
         check_xlsx_target(report)  # before the import, not after it
     check_container(path)
     start = parallel if parallel is not None else path.stat().st_size >= POOL_MIN_BYTES
     with _workers(start) as pool:
-        return _import(store, path, report, progress, parallel, pool, today or date.today())
+        return _import(store, path, report, progress, parallel, pool, today or date.today(), create_classes)
 
 
 def _import(store, path: Path, report: Path | str | None, progress: Progress | None, parallel: bool | None,
-            pool, today: date) -> ImportResult:
+            pool, today: date, create_classes: bool = False) -> ImportResult:
     tick(progress, 0, None, "读取 Excel")
     wb, sheets = find_layouts(path)
     layout = sheets[0][1]
@@ -451,10 +463,17 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                                                              for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
+    missing = missing_classes(path, classes, school_year)
     ts = now_iso()
     file_name = path.name
     with store.transaction() as tx, _big_cache(tx.conn):
         conn = tx.conn
+        if create_classes and missing:
+            store.require("clerk")
+            result.created_classes = [c.name for c in make_classes(tx, missing)]
+            classes = list_classes(conn)
+        else:
+            result.missing_classes = [m.name for m in missing]
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -78,7 +79,7 @@ def check_container(path: Path) -> None:
                     _check_prolog(zf, info, name)
     except BadInput:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, zlib.error):
         raise BadInput(f"文件 {name} 已损坏或不完整，无法打开：请重新保存或重新拷贝该文件后再导入。") from None
 
 

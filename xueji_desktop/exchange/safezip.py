@@ -13,6 +13,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from ..errors import BadInput
@@ -78,7 +79,8 @@ class SafeZip:
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
             infos = self.zf.infolist()
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, struct.error):
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, struct.error,
+                NotImplementedError):  # NotImplementedError: an entry claiming a zip version newer than 6.3
             raise BadInput(f"{what}已损坏或不完整（不是有效的压缩包，可能被截断），请重新拷贝。") from None
         if len(infos) > limits.max_members:
             raise BadInput(f"{what}成员过多（{len(infos)} 个，上限 {limits.max_members}），拒绝读取（疑似压缩炸弹）。")
@@ -148,7 +150,7 @@ class SafeZip:
         try:
             with self.zf.open(info) as f:
                 out = f.read(info.file_size + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError, zlib.error) as exc:
             raise BadInput(f"{self.what}的成员“{name}”已损坏（{exc.__class__.__name__}）。") from None
         if len(out) != info.file_size:
             raise BadInput(f"{self.what}的成员“{name}”大小与目录不符，拒绝读取。")

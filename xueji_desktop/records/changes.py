@@ -29,7 +29,7 @@ import json
 import mimetypes
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ from .gate import (  # noqa: F401  (controlled_fields, set_controlled_fields re-
     refuse_county_rule_at_school,
     set_controlled_fields,
 )
-from .students import get_student, get_student_conn, update_student
+from .students import get_student, get_student_conn, remove_student, update_student
 
 # The leaving changes 恢复入学资格 undoes (死亡 and 转出 are not: a transfer is undone by its own withdrawal).
 READMITTABLE = ("withdraw", "dropout", "expel", "missing", "other_leave")
@@ -71,6 +71,8 @@ STATE_NAMES = {APPLIED: "待学校审核", COUNTY_PENDING: "待县级审核", EF
                COUNTY_REJECTED: "县级驳回", WITHDRAWN: "已撤回"}
 
 KEY_FIELD_CHANGE = "key_fields"
+DELETE_RECORD = "delete"
+REQUEST_ONLY = (KEY_FIELD_CHANGE, DELETE_RECORD)  # filed by their own functions, not offered as 异动类型
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ KINDS: dict[str, Kind] = {k.code: k for k in (
     Kind("complete", "结业", (ENROLLED,), COMPLETED, False, county_stages=(3,)),
     Kind("incomplete", "肄业", (ENROLLED, SUSPENDED), INCOMPLETE, True),
     Kind(KEY_FIELD_CHANGE, "关键字段变更", (ENROLLED, SUSPENDED, ABROAD, INCOMING), None, True),
+    # A record the county accepted is deleted only by request (误操作删除 / 重复学籍; see .deletion).
+    Kind(DELETE_RECORD, "删除学籍", (ENROLLED, SUSPENDED, ABROAD, LEFT, INCOMING), None, True),
 )}
 KIND_BY_NAME = {k.name: k for k in KINDS.values()}
 LEAVING_KINDS = tuple(k.code for k in KINDS.values() if k.to_state == LEFT)
@@ -119,7 +123,7 @@ DEFAULT_FORBIDDEN = {1: {"repeat", "withdraw", "expel", "incomplete"},
 def kind_of(text: str) -> Kind:
     kind = KINDS.get(text) or KIND_BY_NAME.get(text)
     if kind is None:
-        names = "、".join(k.name for k in KINDS.values() if k.code != KEY_FIELD_CHANGE)
+        names = "、".join(k.name for k in KINDS.values() if k.code not in REQUEST_ONLY)
         raise BadInput(f"未知的异动类型“{text}”。可选：{names}。")
     return kind
 
@@ -270,8 +274,9 @@ def read_evidence(paths: list[Path]) -> list[Evidence]:
 
 def apply_change(store: Store, student_id: int, kind: str, *, effective_date: str, reason: str,
                  evidence: list[Evidence] | None = None, target_class_id: int | None = None,
-                 fields: dict[str, Any] | None = None) -> int:
-    """The clerk applies for a change; returns the change record id (state ``applied``)."""
+                 fields: dict[str, Any] | None = None, extra: dict[str, Any] | None = None) -> int:
+    """The clerk applies for a change; returns the change record id (state ``applied``). ``extra``: more
+    data kept on the record (a deletion request's 删除原因类别)."""
     store.require("clerk")
     k = kind_of(kind)
     _check_date(effective_date)
@@ -300,7 +305,7 @@ def apply_change(store: Store, student_id: int, kind: str, *, effective_date: st
         _check_readmittable(store.conn, student_id, name)
     if not evidence and k.code not in ("transfer_out", "complete"):
         raise BadInput(f"办理{k.name}须上传证明材料（如医院证明、转学证明、户籍证明的扫描件）。")
-    data: dict[str, Any] = {"from_state": enrolment}
+    data: dict[str, Any] = {"from_state": enrolment, **(extra or {})}
     if k.moves_class:
         if target_class_id is None:
             raise BadInput(f"办理{k.name}须指定转入的班级。")
@@ -464,6 +469,12 @@ def _make_effective(store: Store, change: ChangeRecord, action: str, reason: str
             for f, (_old, new) in change.data["fields"].items():
                 record[f] = new
             update_student(tx, change.student_id, record, key_change_approved=True)
+        if kind.code == DELETE_RECORD:
+            remove_student(tx, change.student_id, "删除学籍生效",
+                           {"change_id": change.id, "reason": change.reason,
+                            "reason_kind": change.data.get("reason_kind", ""),
+                            "approved_by": "县级" if county else store.user.username})
+            return replace(change, status=EFFECTIVE)  # the record and its change records are gone (audited)
         if updates:
             tx.audit(f"{kind.name}生效", "students", change.student_id, updates)
     return get_change(store.conn, change.id)

@@ -225,32 +225,34 @@ class Gate:
         name = str(stored.get("name") or name)
         old_class = stored.get("_class_id")
         new_class = old_class if class_id is KEEP else class_id
-        changed = changed_fields(stored, proposed)
-        members_changed = _clean_members(stored.get("members")) != _clean_members(proposed.get("members"))
         out: list[Refusal] = []
         if matched:
             out += _identity(stored, proposed, name, bool(stored.get("_accepted")) and not key_change_approved)
             if out:
                 return out  # a conflict is decided first: nothing else of the row is written
+        # (cheapest first: a bulk path asks this for every row; comparing all fields only for read-only records)
         enrolment = stored.get("_enrolment") or "enrolled"
-        touched = changed or members_changed or new_class != old_class
-        if enrolment not in EDITABLE and not key_change_approved and touched:
-            labels = "、".join(_label(f) for f in changed[:5]) or ("班级" if new_class != old_class else "家庭成员")
-            if enrolment == GRADUATED:
-                text = f"{name} 已毕业，基本信息已冻结，不能修改（{labels}）；如毕业操作有误，请先“退回在校生”。"
-            else:
-                text = (f"{name} 的学籍状态为“{enrolment_name(enrolment)}”，记录只读，不能修改（{labels}）；"
-                        "须先办理学籍异动（如复学、回国复学）使其回到在读状态。")
-            return [Refusal(READ_ONLY, "", text, enrolment_name(enrolment), None)]
+        if enrolment not in EDITABLE and not key_change_approved:
+            changed = changed_fields(stored, proposed)
+            members_changed = _clean_members(stored.get("members")) != _clean_members(proposed.get("members"))
+            if changed or members_changed or new_class != old_class:
+                labels = "、".join(_label(f) for f in changed[:5]) or (
+                    "班级" if new_class != old_class else "家庭成员")
+                if enrolment == GRADUATED:
+                    text = f"{name} 已毕业，基本信息已冻结，不能修改（{labels}）；如毕业操作有误，请先“退回在校生”。"
+                else:
+                    text = (f"{name} 的学籍状态为“{enrolment_name(enrolment)}”，记录只读，不能修改（{labels}）；"
+                            "须先办理学籍异动（如复学、回国复学）使其回到在读状态。")
+                return [Refusal(READ_ONLY, "", text, enrolment_name(enrolment), None)]
         if stored.get("_accepted") and not key_change_approved:
-            for f in changed:
-                if f in self.controlled:
+            for f in self.controlled:
+                before, after = stored.get(f) or "", proposed.get(f) or ""
+                if before != after:
                     out.append(Refusal(
                         CONTROLLED, f,
                         f"{name} 的学籍已由县级审核通过，“{_label(f)}”是受控字段，不能直接修改"
-                        f"（现为“{stored.get(f) or ''}”，要改为“{proposed.get(f) or ''}”）："
-                        "请提交“关键字段变更”申请并上传证明材料，县级审核通过后生效。",
-                        stored.get(f) or "", proposed.get(f) or ""))
+                        f"（现为“{before}”，要改为“{after}”）："
+                        "请提交“关键字段变更”申请并上传证明材料，县级审核通过后生效。", before, after))
         if new_class != old_class:
             seat = self.seat_refusal(new_class, 1, name)
             if seat:

@@ -166,14 +166,27 @@ def update_student(tx: Tx, student_id: int, record: dict[str, Any], *, class_id:
     return issues
 
 
-def delete_student(tx: Tx, student_id: int) -> None:
-    tx.store.require("clerk")
+def remove_student(tx: Tx, student_id: int, action: str, why: dict[str, Any]) -> None:
+    """Remove a student and everything attached (members, photo, confirmations, change records with their
+    evidence), keeping in the audit log who, when (the entry's), ``why`` and every old value.
+    Only :mod:`.deletion` calls this, after the gate said how the record may go (``gate.deletion_route``)."""
     old = get_student_conn(tx.conn, student_id)
     if old is None:
         raise BadInput(f"学生不存在（编号 {student_id}）。")
-    tx.execute("DELETE FROM students WHERE id = ?", (student_id,))
-    tx.audit("删除学生", "students", student_id, {"name": [old.get("name"), None],
-                                                   "id_number": [old.get("id_number"), None]})
+    data, members = _split(old)
+    changes: dict[str, Any] = {k: [v, None] for k, v in data.items()}
+    for i, m in enumerate(members):
+        changes.update({f"members.{i}.{k}": [v, None] for k, v in m.items()})
+    changes.update({"uid": [old["_uid"], None], "class_id": [old["_class_id"], None],
+                    "class_code": [old.get("class_code"), None], "enrolment": [old["_enrolment"], None]})
+    changes.update({k: [None, v] for k, v in why.items()})
+    kept = [r[0] for r in tx.execute("SELECT id FROM change_records WHERE student_id = ?", (student_id,))]
+    if kept:
+        changes["change_records"] = [kept, None]
+    tx.execute("DELETE FROM change_records WHERE student_id = ?", (student_id,))  # (evidence cascades)
+    tx.execute("UPDATE transfers SET student_id = NULL WHERE student_id = ?", (student_id,))  # the request stays
+    tx.execute("DELETE FROM students WHERE id = ?", (student_id,))  # (members, photo, confirmations cascade)
+    tx.audit(action, "students", student_id, changes)
 
 
 def get_student_conn(conn, student_id: int) -> dict[str, Any] | None:

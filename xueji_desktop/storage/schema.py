@@ -365,7 +365,6 @@ CREATE TABLE county_peers (
 );
 """
 
-
 # v10: the county's own work (county/): one covering index with the county list's keys in list order (school,
 # class, name; 学籍状态 is v9's county_students.enrolment); schools the list from above lacks (标识码 0000000000
 # until known, seed 001), told apart by name; 营养改善计划 per school and the county's 县级责任体系; the counties
@@ -448,6 +447,22 @@ CREATE TABLE no_id_proofs (
 );
 """
 
+# v12: the county's decisions on problem records (问题学籍): who keeps a duplicated record and why; a decided
+# problem is marked resolved when an import no longer finds it (county/problems.py).
+V12 = """
+CREATE TABLE county_problem_decisions (
+    problem_id   TEXT PRIMARY KEY,               -- kind:key, e.g. duplicate_id:110101201501010011
+    kind         TEXT NOT NULL,
+    keep_school  TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    decided_by   TEXT NOT NULL,
+    decided_at   TEXT NOT NULL,
+    resolved_at  TEXT NOT NULL DEFAULT '',       -- set by the import that no longer finds the problem
+    data         TEXT NOT NULL DEFAULT '{}'      -- the records at decision time (school, uid, name, class)
+);
+"""
+
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -462,6 +477,7 @@ MIGRATIONS: list[Migration] = [
     (9, "transfers between schools and counties", V9),
     (10, "county workspace: list index, placeholder schools, nutrition plan, city counties", V10),
     (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
+    (12, "county decisions on problem records", V12),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -233,6 +233,8 @@ class CountyReviewPage(QWidget):
         self.reason.setPlaceholderText(self.tr("退回时必填：学校会在反馈中看到"))
         form.addRow(self.tr("学校："), self.school)
         form.addRow(self.tr("原因："), self.reason)
+        self.force = QCheckBox(self.tr("学校仍有未解决的问题学籍时也通过（须填原因，记入审计日志）"))
+        form.addRow("", self.force)
         layout.addLayout(form)
         bar = QHBoxLayout()
         self.pass_button = QPushButton(self.tr("通过"))
@@ -264,7 +266,7 @@ class CountyReviewPage(QWidget):
         if not code:
             return
         try:
-            review.review(self.store, code, passed, self.reason.text())
+            review.review(self.store, code, passed, self.reason.text(), force=self.force.isChecked())
         except XuejiError as exc:
             show_error(self, self.tr("审核"), exc)
             return
@@ -304,8 +306,9 @@ class CountyUpPage(QWidget):
 
     def export_to(self, folder: Path):
         def done(paths: list[Path]) -> None:
+            left_out = upward.describe_left_out(self.store)
             self.status.setText(self.tr("已写出 %1 个文件，汇总包：%2").replace("%1", str(len(paths)))
-                                .replace("%2", str(paths[-1])))
+                                .replace("%2", str(paths[-1])) + ("\n" + left_out if left_out else ""))
 
         return run_job(self, self.tr("县级汇总上报"), on_worker(self.store, upward.export_up), folder,
                        folders=self.folders.isChecked(), on_done=done)

@@ -28,8 +28,11 @@ from PySide6.QtWidgets import (
 from ..errors import Cancelled, XuejiError
 from ..excel.columns import describe_unknown
 from ..excel.importer import ImportResult, import_workbook
+from ..excel.missing_classes import MissingClass, describe, missing_classes
 from ..excel.reader import check_container, data_row_estimate, find_layouts
 from ..excel.template import export_students, write_template
+from ..records.school_year import current_school_year
+from ..school import list_classes
 from ..storage import Store
 from .jobs import run_job, worker_store
 
@@ -37,10 +40,11 @@ XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
 OPEN_FILTER = "Excel 工作簿 (*.xlsx *.xls)"  # .xls (national system, provincial tools) is read, never written
 
 
-def _import_job(store: Store, path: str, report: str | None, progress=None) -> ImportResult:
+def _import_job(store: Store, path: str, report: str | None, create_classes: bool = False,
+                progress=None) -> ImportResult:
     worker = worker_store(store)
     try:
-        return import_workbook(worker, path, report=report, progress=progress)
+        return import_workbook(worker, path, report=report, progress=progress, create_classes=create_classes)
     finally:
         worker.conn.close()
 
@@ -53,7 +57,17 @@ def _export_job(store: Store, path: str, progress=None) -> int:
         worker.conn.close()
 
 
-def _check_job(path: str, progress=None) -> str:
+def _check_job(path: str, classes: list[tuple[int, int, int]], school_year: int,
+               progress=None) -> tuple[str, list[MissingClass]]:
+    text = _describe_file(path)
+    missing = missing_classes(path, classes, school_year)
+    if missing:
+        text += ("\n" + f"本校还没有文件中的 {len(missing)} 个班级：{describe(missing)}。勾选“导入时建立这些班级”"
+                 "可一步建立并把学生放入；不建立时这些学生为待修正。")
+    return text, missing
+
+
+def _describe_file(path: str) -> str:
     check_container(Path(path))
     wb, found = find_layouts(Path(path))
     try:
@@ -66,7 +80,11 @@ def _check_job(path: str, progress=None) -> str:
                 lines.append(f"没有班级列：按工作表名“{layout.sheet_name}”确定班级。")
             if layout.unknown_headers:
                 lines.append("未识别的列（导入时忽略）：" + "、".join(describe_unknown(layout.unknown_headers)))
-            if missing := layout.missing_required():
+            if layout.partial:
+                lines.append("只含部分字段：导入时按身份证件号更新本校已有学生的这些字段（空单元格不改动），"
+                             "对不上的行列出，不新增学生" + ("；有班级的行若本校没有该学生，作为新生导入。"
+                                                   if layout.column_of("class_code") is not None else "。"))
+            elif missing := layout.missing_required():
                 lines.append("缺少必填列（导入后这些学生为待修正；同一个值可在“学生信息”页用“批量填写”一次补填）："
                              + "、".join(missing))
         if len(found) > 1:
@@ -109,6 +127,9 @@ class ExcelPage(QWidget):
         self.report_check = QCheckBox(self.tr("生成错误报告（错误单元格标红并加批注，另有汇总表）"))
         self.report_check.setChecked(True)
         col.addWidget(self.report_check)
+        self.create_classes_check = QCheckBox(self.tr("导入时建立这些班级"))
+        self.create_classes_check.setVisible(False)
+        col.addWidget(self.create_classes_check)
         self.import_button = QPushButton(self.tr("第 3 步：开始导入(&3)"))
         self.import_button.setEnabled(False)
         col.addWidget(self.import_button)
@@ -181,6 +202,7 @@ class ExcelPage(QWidget):
 
     def _file_changed(self) -> None:
         """Another file: its check and report are still to come."""
+        self.create_classes_check.setVisible(False)
         self.import_button.setEnabled(False)
         self.open_report_button.setEnabled(False)
         self.last_result = None
@@ -191,14 +213,21 @@ class ExcelPage(QWidget):
             self.result_text.setPlainText(self.tr("请先选择要导入的 Excel 文件。"))
             return None
 
-        def done(text: str) -> None:
+        def done(found: tuple[str, list[MissingClass]]) -> None:
+            text, missing = found
+            self.create_classes_check.setVisible(bool(missing))
+            self.create_classes_check.setChecked(bool(missing))
+            self.create_classes_check.setText(self.tr("导入时建立这 %1 个班级：%2").replace("%1", str(len(missing)))
+                                              .replace("%2", "、".join(m.name for m in missing[:6])
+                                                       + ("……" if len(missing) > 6 else "")))
             self.result_text.setPlainText(text + "\n\n" + self.tr("确认无误后点击“开始导入”。"))
             self.import_button.setEnabled(True)
 
         self.import_button.setEnabled(False)
         self.open_report_button.setEnabled(False)
-        self.current_job = run_job(self, self.tr("检查文件"), _check_job, path, on_done=done,
-                                   on_error=self._job_failed)
+        classes = [(c.entry_year, c.stage, c.number) for c in list_classes(self.store)]
+        self.current_job = run_job(self, self.tr("检查文件"), _check_job, path, classes,
+                                   current_school_year(self.store), on_done=done, on_error=self._job_failed)
         return self.current_job
 
     def start_import(self):
@@ -207,8 +236,9 @@ class ExcelPage(QWidget):
         self.open_report_button.setEnabled(False)
         self.last_result = None
         self.result_text.setPlainText(self.tr("正在导入……"))
+        create = not self.create_classes_check.isHidden() and self.create_classes_check.isChecked()
         self.current_job = run_job(self, self.tr("导入 Excel"), _import_job, self.store, path, self.report_path(),
-                                   on_done=self._import_done, on_error=self._job_failed)
+                                   create, on_done=self._import_done, on_error=self._job_failed)
         return self.current_job
 
     def _import_done(self, result: ImportResult) -> None:

@@ -180,13 +180,23 @@ class ProblemsPage(QWidget):
         self.summary = QLabel()
         layout.addWidget(self.summary)
         county = store.mode == "county"
-        headers = ["类别", "学校", "班级", "姓名", "说明"] if county else ["来源", "类别", "班级", "姓名", "说明"]
+        headers = (["状态", "类别", "学校", "班级", "姓名", "说明"] if county
+                   else ["来源", "类别", "班级", "姓名", "说明"])
         self.table = simple_table([self.tr(h) for h in headers])
         self.table.itemActivated.connect(self._activated)
         layout.addWidget(self.table, 1)
+        bar = QHBoxLayout()
         refresh = QPushButton(self.tr("重新检查"))
         refresh.clicked.connect(self.refresh)
-        layout.addWidget(refresh, 0, Qt.AlignLeft)
+        bar.addWidget(refresh)
+        if county:
+            self.resolve_button = QPushButton(self.tr("裁定保留学校…"))
+            self.resolve_button.setToolTip(self.tr("证件号被多所学校使用时，裁定由哪所学校保留；"
+                                                   "其他学校的反馈包带去处理要求"))
+            self.resolve_button.clicked.connect(self.resolve_selected)
+            bar.addWidget(self.resolve_button)
+        bar.addStretch(1)
+        layout.addLayout(bar)
         self.refresh()
 
     def students_changed(self) -> None:
@@ -197,13 +207,29 @@ class ProblemsPage(QWidget):
     def refresh(self) -> None:
         if self.store.mode == "county":
             rows, ids = [], []
-            for p in county_problems(self.store):
-                for r in p["records"]:
+            found = county_problems(self.store, include_resolved=True)
+            for p in found:
+                decided = (f"（县级裁定由 {p['decision']['keep_school']} 保留：{p['decision']['reason']}）"
+                           if p.get("decision") else "")
+                for r in p["records"] or [None]:
+                    if r is None:  # a decided problem no longer found
+                        rows.append([p["state"], p["kind_name"], "", "", "", f"{p['key']}{decided}"])
+                        ids.append(p["id"])
+                        continue
                     others = "；".join(f"{o['school_name']} {o['class_name']} {o['name']}"
                                       for o in p["records"] if o is not r)
-                    rows.append([p["kind_name"], f"{r['school_code']}{r['school_name']}", r["class_name"], r["name"],
-                                 p.get("message") or f"{p['key']} 与 {others}"])
-                    ids.append(None)  # county records are not editable here; review and feed back instead
+                    rows.append([p["state"], p["kind_name"], f"{r['school_code']}{r['school_name']}",
+                                 r["class_name"], r["name"], (p.get("message") or f"{p['key']} 与 {others}") + decided])
+                    ids.append(p["id"])  # county records are not editable here: decide, review and feed back
+            self.problems = {p["id"]: p for p in found}
+            open_count = sum(p["state"] != "已解决" for p in found)
+            self.summary.setText(self.tr("未解决 %1 个问题学籍（待处理 %2，学校已处理 %3），已解决 %4 个")
+                                 .replace("%1", str(open_count))
+                                 .replace("%2", str(sum(p["state"] == "待处理" for p in found)))
+                                 .replace("%3", str(sum(p["state"] == "学校已处理" for p in found)))
+                                 .replace("%4", str(len(found) - open_count)))
+            fill_table(self.table, rows, ids)
+            return
         else:
             found = school_problems(self.store)
             rows = [[f["source"], f["kind_name"], f["class_name"], f["name"], f["message"]] for f in found]
@@ -214,7 +240,19 @@ class ProblemsPage(QWidget):
 
     def _activated(self, item: QTableWidgetItem) -> None:
         sid = self.table.item(item.row(), 0).data(Qt.UserRole)
-        if sid is not None:
+        if sid is not None and self.store.mode != "county":
             self.open_student.emit(int(sid))
+
+    def resolve_selected(self) -> None:
+        """County: decide who keeps the selected duplicate (the core refuses what cannot be decided)."""
+        from .resolve_dialog import ResolveDialog
+
+        row = self.table.currentRow()
+        problem = self.problems.get(self.table.item(row, 0).data(Qt.UserRole)) if row >= 0 else None
+        if problem is None or problem["state"] == "已解决":
+            QMessageBox.information(self, self.tr("裁定"), self.tr("请先选中一个未解决的重复学籍问题。"))
+            return
+        if ResolveDialog(self.store, problem, self).exec():
+            self.refresh()
 
 

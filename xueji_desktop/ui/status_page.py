@@ -87,7 +87,7 @@ class ApplyChangeDialog(QDialog):
             self.student.setText(str(student_id))
         self.kind = QComboBox()
         for k in ch.KINDS.values():
-            if k.code != ch.KEY_FIELD_CHANGE:
+            if k.code not in ch.REQUEST_ONLY:
                 self.kind.addItem(k.name, k.code)
         self.date = QDateEdit(QDate.currentDate())
         self.date.setCalendarPopup(True)

@@ -25,6 +25,7 @@ from ..records.bulk_fill import fill_field
 from ..school import list_classes
 from ..storage import Store
 from .bulk_fill_dialog import BulkFillDialog
+from .delete_dialog import DeleteStudentDialog
 from .jobs import on_worker, run_job
 from .student_model import DEFAULT_KEYS, StudentFilter, StudentTableModel, available_columns, columns_for
 
@@ -55,6 +56,8 @@ class StudentListPage(QWidget):
         self.add_button = QPushButton(self.tr("新增学生(&N)"))
         self.fill_button = QPushButton(self.tr("批量填写(&B)…"))
         self.fill_button.setToolTip(self.tr("为列表中的学生填写同一项，如导入的表格缺少的国籍、家长户口地址"))
+        self.delete_button = QPushButton(self.tr("删除…"))
+        self.delete_button.setToolTip(self.tr("删除选中的学生：县级未审核的立即删除；已审核的提交删除学籍申请"))
         self.class_box = QComboBox()
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("姓名（任意部分）或身份证件号（开头几位）"))
@@ -68,6 +71,7 @@ class StudentListPage(QWidget):
         self.columns_button.setPopupMode(QToolButton.InstantPopup)
         bar.addWidget(self.add_button)
         bar.addWidget(self.fill_button)
+        bar.addWidget(self.delete_button)
         class_label = QLabel(self.tr("班级(&C)"))
         class_label.setBuddy(self.class_box)
         bar.addWidget(class_label)
@@ -107,6 +111,7 @@ class StudentListPage(QWidget):
         self.view.activated_row.connect(self._open_row)
         self.add_button.clicked.connect(lambda: self.new_student.emit(self.class_box.currentData()))
         self.fill_button.clicked.connect(self.bulk_fill)
+        self.delete_button.clicked.connect(self.delete_current)
         self.current_job = None
         self._update_count()
 
@@ -155,7 +160,7 @@ class StudentListPage(QWidget):
         self._sorted_by, self._sort_order = column, order
 
     def _size_columns(self) -> None:
-        widths = {"class": 140, "id_number": 170, "birth_date": 100, "current_address": 260,
+        widths = {"class": 140, "id_number": 170, "student_number": 190, "birth_date": 100, "current_address": 260,
                   "household_address": 260, "name_pinyin": 140, "status": 70}
         for n, col in enumerate(self.model.columns):
             self.view.setColumnWidth(n, widths.get(col.key, 90))
@@ -208,6 +213,24 @@ class StudentListPage(QWidget):
 
         self.current_job = run_job(self, self.tr("批量填写"), on_worker(self.store, fill_field), ids, dialog.path,
                                    dialog.value, overwrite=dialog.overwrite, on_done=done)
+
+    def delete_current(self) -> None:
+        """删除 the selected student (reason dialog, evidence picker; the core decides delete or request)."""
+        index = self.view.currentIndex()
+        if not index.isValid():
+            QMessageBox.information(self, self.tr("删除学生"), self.tr("请先在列表中选中要删除的学生。"))
+            return
+        dialog = DeleteStudentDialog(self.store, self.model.student_id(index.row()), self)
+        if dialog.exec() != QDialog.Accepted or dialog.result_ is None:
+            return
+        done = dialog.result_
+        self.refresh()
+        if done.deleted:
+            message = self.tr("已删除 %1。").replace("%1", done.name)
+        else:
+            message = self.tr("已提交 %1 的删除学籍申请（#%2），待主管领导审核，再随上报数据包由县级审核。"
+                              ).replace("%1", done.name).replace("%2", str(done.change_id))
+        QMessageBox.information(self, self.tr("删除学生"), message)
 
     def _open_row(self, row: int) -> None:
         self.open_student.emit(self.model.student_id(row))
