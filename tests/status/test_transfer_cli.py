@@ -48,6 +48,7 @@ def test_a_transfer_driven_from_the_command_line(world, tmp_path, capsys):
     code, out, _ = run(capsys, "transfer", "request", "--id-number", number, "--name", name, "--from", a.code,
                        "--date", "2026-12-01", "--evidence", str(scan), "--class", klass, *db(b))
     assert code == 0 and "T1" in out and "change approve T1" in out
+    assert "T1\t" + name + "\t转入" in run(capsys, "change", "list", "--open", *db(b))[1]  # the leader sees it
     assert run(capsys, "change", "approve", "T1", *db(b))[0] == 0
     rows = json.loads(run(capsys, "transfer", "list", "--json", *db(b))[1])
     assert [(r["direction"], r["state"], r["other_school"]) for r in rows] == [("in", "sent", a.code)]
@@ -56,6 +57,8 @@ def test_a_transfer_driven_from_the_command_line(world, tmp_path, capsys):
     assert t["key"] == f"{b.code}-1" and t["role"] == "same" and "反馈包" in t["next_step"]
     code, _out, err = run(capsys, "county", "decide-change", b.code, "T1", "--approve", *db(county))
     assert code == 2 and "县内转学" in err
+    assert run(capsys, "county", "change-evidence", b.code, "T1", "--out", str(tmp_path / "ev"), *db(county))[0] == 0
+    assert (tmp_path / "ev" / "转学证明.jpg").read_bytes() == b"\xff\xd8 stamped"
     a.get_feedback(tmp_path)
     [out_row] = json.loads(run(capsys, "transfer", "list", "--json", *db(a))[1])
     assert out_row["direction"] == "out" and "change approve" in out_row["next_step"]

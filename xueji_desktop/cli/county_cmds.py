@@ -122,10 +122,10 @@ def register(sub) -> None:
     p.add_argument("--reason", default="")
     p.add_argument("--from-county", default="", help="跨县转学：转出学校所在县（区）的 6 位区划代码")
     p.set_defaults(func=cmd_county_decide_change)
-    p = csub.add_parser("change-evidence", help="把某条异动的证明材料另存到指定文件夹查看")
+    p = csub.add_parser("change-evidence", help="把某条异动（或转学申请 T编号）的证明材料另存到指定文件夹查看")
     add_db_args(p)
     p.add_argument("school")
-    p.add_argument("change_id", type=int)
+    p.add_argument("change_id", help="异动编号，或转入学校的转学申请编号 T3（转学证明）")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_county_change_evidence)
 
@@ -317,9 +317,16 @@ def cmd_county_decide_change(args) -> int:
 
 def cmd_county_change_evidence(args) -> int:
     from ..county.changes import county_change_evidence
+    from ..county.transfers import transfer_evidence
+    from ..records.transfers import is_transfer_ref
 
     with open_store(args) as store:
-        files = county_change_evidence(store, args.school, args.change_id)
+        if is_transfer_ref(args.change_id):
+            files = transfer_evidence(store, args.school, args.change_id)
+        elif args.change_id.isdigit():
+            files = county_change_evidence(store, args.school, int(args.change_id))
+        else:
+            raise BadInput(f"异动编号“{args.change_id}”应为数字（转学申请写作 T 加数字，如 T3）。")
     args.out.mkdir(parents=True, exist_ok=True)
     for name, content in files:
         # Only the base name of what the school sent: never a path taken from a package.

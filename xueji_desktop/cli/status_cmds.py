@@ -195,15 +195,19 @@ def _change_dict(store, c) -> dict:
 
 def cmd_list(args) -> int:
     from ..records.changes import list_changes
+    from ..records.transfers import list_requests
 
     with open_store(args) as store:
         sid = _student_id(store, args.student) if args.student else None
         rows = [_change_dict(store, c) for c in list_changes(store, student_id=sid, open_only=args.open)]
+        requests = [] if sid is not None else list_requests(store, open_only=args.open)
     if args.json:
         print_json(rows)
     else:
         for r in rows:
             print(f"#{r['id']}\t{r['name']}\t{r['kind_name']}\t{r['effective_date']}\t{r['status_name']}\t{r['reason']}")
+        for t in requests:  # the receiving school's transfer requests (change approve T…; transfer list for more)
+            print(f"{t.ref}\t{t.name}\t转入\t{t.effective_date}\t{t.state_name}\t{t.reason}")
     return 0
 
 

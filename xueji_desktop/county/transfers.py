@@ -271,6 +271,23 @@ def decide_request(store: Store, school_code: str, ref: str, approve: bool, reas
     return get_transfer(store.conn, key)
 
 
+def transfer_evidence(store: Store, school_code: str, ref: str) -> list[tuple[str, bytes]]:
+    """The receiving school's stamped 转学证明 sent with its request (for the counties to look at)."""
+    from ..records.transfers import transfer_ref_id
+
+    key = f"{school_code}-{transfer_ref_id(ref)}"
+    t = get_transfer(store.conn, key)
+    if t is None:
+        raise BadInput(f"没有学校 {school_code} 的转学申请 {ref}（county transfers 列出全部）。")
+    out = []
+    for e in t["request"].get("evidence", []):
+        try:
+            out.append((str(e["filename"]), base64.b64decode(str(e["content"]), validate=True)))
+        except (KeyError, ValueError):
+            raise BadInput(f"转学申请 {key} 的证明材料已损坏，请转入学校重新上报。") from None
+    return out
+
+
 # ---- into the schools' feedback packages -----------------------------------------------------------------
 
 def feedback_parts(store: Store, code: str) -> dict[str, list[dict[str, Any]]]:
