@@ -78,6 +78,14 @@ def class_store(empty_store):
     return empty_store
 
 
+def county_sends(store, settings: dict[str, str]) -> None:
+    """County rules as a school receives them (in an init or feedback package): a school cannot set them."""
+    from xueji_desktop.records.changes import apply_county_settings
+
+    with store.transaction() as tx:
+        apply_county_settings(store, tx, settings)
+
+
 # ---- a class teacher's account (issue 25) ----------------------------------------------------------
 @dataclass
 class TeacherSchool:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, county_sends
 from xueji_desktop.errors import BadInput, PermissionDenied
 from xueji_desktop.records import changes as ch
 from xueji_desktop.records.students import get_student, public_record, update_student
@@ -63,7 +63,9 @@ def test_compulsory_education_forbids_by_default_and_county_can_switch(demo_stor
     with pytest.raises(BadInput, match="小学阶段不允许办理"):
         ch.apply_change(demo_store, sid, kind, effective_date="2026-12-01", reason="x", evidence=EVIDENCE,
                         target_class_id=1)
-    ch.set_forbidden_kinds(demo_store, 1, ["开除"])
+    with pytest.raises(BadInput, match="是县级规则"):
+        ch.set_forbidden_kinds(demo_store, 1, ["开除"])
+    county_sends(demo_store, {"changes.forbidden.1": "expel"})
     if kind == "开除":
         with pytest.raises(BadInput, match="不允许"):
             ch.apply_change(demo_store, sid, kind, effective_date="2026-12-01", reason="x", evidence=EVIDENCE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, county_sends
 from xueji_desktop.errors import BadInput
 from xueji_desktop.records import changes as ch
 from xueji_desktop.records import school_year as sy
@@ -95,7 +95,7 @@ def test_incomplete_is_off_in_compulsory_education_unless_the_county_allows_it(d
     sid = _students(demo_store, 1)[0]
     with pytest.raises(BadInput, match="不允许办理肄业"):
         ch.apply_change(demo_store, sid, "肄业", effective_date="2026-11-01", reason="x", evidence=EVIDENCE)
-    ch.set_forbidden_kinds(demo_store, 1, ["留级", "退学", "开除"])
+    county_sends(demo_store, {"changes.forbidden.1": "expel,repeat,withdraw"})  # the county allows 肄业
     _effective(demo_store, leader, sid, "肄业")
     assert ch.enrolment_of(demo_store, sid) == ch.INCOMPLETE
     assert compute_stats(demo_store).by_enrolment["肄业"] == 1

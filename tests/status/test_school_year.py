@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, county_sends
 from xueji_desktop.errors import BadInput, PermissionDenied
 from xueji_desktop.records import changes as ch
 from xueji_desktop.records import school_year as sy
@@ -69,7 +69,7 @@ def test_class_caps_top_down(demo_store):
     year = YEAR(demo_store)
     cid = _class(demo_store, year)
     n = demo_store.query("SELECT count(*) FROM students WHERE class_id = ?", (cid,))[0][0]
-    sy.set_class_cap(demo_store, 1, n + 5, level="county")
+    county_sends(demo_store, {"class_cap.county.1": str(n + 5)})
     with pytest.raises(BadInput, match="不能高于县级"):
         sy.set_class_cap(demo_store, 1, n + 6)
     sy.set_class_cap(demo_store, 1, n)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, county_sends
 from xueji_desktop.cli import main
 
 
@@ -43,7 +43,12 @@ def test_year_and_caps_commands(env, capsys):
     db = ["--db", str(env)]
     assert main(["year", "rollover", "--date", "2026-12-01", *db]) == 2
     assert "8 月 1 日" in capsys.readouterr().err
-    assert main(["caps", "set", "--stage", "1", "--cap", "40", "--county", *db]) == 0
+    assert main(["caps", "set", "--stage", "1", "--cap", "40", "--county", *db]) == 2
+    assert "是县级规则" in capsys.readouterr().err
+    from xueji_desktop.storage import Store
+
+    with Store.open(env, "admin", PASSWORD) as store:
+        county_sends(store, {"class_cap.county.1": "40"})
     assert main(["caps", "set", "--stage", "1", "--cap", "45", *db]) == 2
     assert "不能高于县级" in capsys.readouterr().err
     assert main(["caps", "show", *db]) == 0

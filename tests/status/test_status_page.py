@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, county_sends
 
 pytestmark = pytest.mark.gui
 
@@ -74,6 +74,6 @@ def test_revert_graduation_and_caps_from_the_page(qtbot, demo_store, monkeypatch
     assert change.kind == "graduate"
     page.revert_graduation()
     assert ch.enrolment_of(demo_store, change.student_id) == ch.ENROLLED
-    sy.set_class_cap(demo_store, 1, 40, level="county")
+    county_sends(demo_store, {"class_cap.county.1": "40"})
     assert not page.set_cap(1, 50) and "不能高于县级" in page.message.text()
     assert page.set_cap(1, 35) and sy.class_cap(demo_store, 1) == (35, "学校")

@@ -24,11 +24,13 @@ from .common import (
     print_recovery,
     run_with_progress,
 )
+from .county_school_cmds import register_school_actions
 from .package_cmds import cmd_fingerprint
 
 # Modules adding actions under `xueji county` (each with register_county(subparsers)), in --help order.
 COUNTY_COMMAND_MODULES: list[str] = [
     "xueji_desktop.cli.county_view_cmds",
+    "xueji_desktop.cli.county_rule_cmds",
     "xueji_desktop.cli.transfer_cmds",
 ]
 
@@ -37,24 +39,36 @@ def register(sub) -> None:
     county = sub.add_parser("county", help="县级端：init | add-school | schools | make-init | import | problems | "
                                            "resolve | review | feedback | export-up | fingerprint")
     csub = county.add_subparsers(dest="county_command", metavar="ACTION", required=True)
-    p = csub.add_parser("init", help="创建县级数据文件和县级密钥")
+    p = csub.add_parser("init", help="创建县级（或 --level city 地市级）数据文件和密钥；"
+                                     "--from-package 用上级下发的县级初始化包（含本县学校名单）")
     add_db_args(p)
-    p.add_argument("--county-code", required=True, help="6 位县级区划代码，如 140106")
-    p.add_argument("--county-name", required=True, help="县（区）名称，如 迎泽区")
-    p.add_argument("--city-code", required=True, help="4 位地市代码，如 1401")
-    p.add_argument("--city-name", required=True, help="地市名称，如 太原市")
+    p.add_argument("--from-package", type=Path, metavar="PKG", help="上级下发的县级初始化包")
+    p.add_argument("--level", choices=["county", "city"], default="county",
+                   help="city：地市级数据文件（代码写地市 4 位、上级写省 2 位）")
+    p.add_argument("--county-code", help="6 位县级区划代码，如 140106（地市级：4 位地市代码）")
+    p.add_argument("--county-name", help="县（区）名称，如 迎泽区（地市级：地市名称）")
+    p.add_argument("--city-code", help="4 位地市代码，如 1401（地市级：2 位省级代码）")
+    p.add_argument("--city-name", help="地市名称，如 太原市（地市级：省份名称）")
     p.add_argument("--display-name", default="")
     p.set_defaults(func=cmd_county_init)
+    p = csub.add_parser("make-county-init",
+                        help="地市级：为所辖县（区）生成县级初始化包（本市学校名单中属于该县的学校）")
+    add_db_args(p)
+    p.add_argument("code", help="6 位县级区划代码")
+    p.add_argument("name", help="县（区）名称")
+    p.add_argument("--out", type=Path, required=True)
+    p.set_defaults(func=cmd_make_county_init)
     p = csub.add_parser("add-school", help="把学校加入本县学校名单")
     add_db_args(p)
     p.add_argument("code", help="10 位学校标识码")
     p.add_argument("name", help="学校名称")
     p.add_argument("region_code", help="12 位统计用区划代码")
     p.set_defaults(func=cmd_county_add_school)
-    p = csub.add_parser("schools", help="列出本县学校、密钥指纹、上报和审核状态")
+    p = csub.add_parser("schools", help="学校名单：列出（默认）| export | import | verify | edit | remove")
     add_db_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_county_schools)
+    register_school_actions(p)
     p = csub.add_parser("make-init", help="为学校生成初始化包（不指定学校则为名单中全部学校）")
     add_db_args(p)
     p.add_argument("schools", nargs="*", help="学校标识码")
@@ -142,17 +156,46 @@ def register(sub) -> None:
 
 
 def cmd_county_init(args) -> int:
-    from ..county.workspace import create_county_store
+    if args.from_package:
+        from ..county.init_package import init_from_package
 
-    county = {"code": args.county_code, "name": args.county_name, "city_code": args.city_code,
-              "city_name": args.city_name}
-    store, recovery, fp = create_county_store(db_path(args), username=args.user,
-                                              password=password("新密码：", confirm=True), county=county,
-                                              display_name=args.display_name)
-    store.close()
-    print(f"已创建县级数据文件：{db_path(args)}（{args.county_code}{args.county_name}）")
+        store, recovery, fp, schools = init_from_package(args.from_package, db_path(args), username=args.user,
+                                                         password=password("新密码：", confirm=True),
+                                                         display_name=args.display_name)
+        from ..county.workspace import county_profile
+
+        unit = county_profile(store)
+        store.close()
+        print(f"已用县级初始化包创建数据文件：{db_path(args)}（{unit['code']}{unit['name']}，学校 {schools} 所）")
+        print("下一步：xueji county schools verify 核对学校标识码。")
+    else:
+        from ..county.workspace import create_county_store
+
+        given = {"code": args.county_code, "name": args.county_name, "city_code": args.city_code,
+                 "city_name": args.city_name}
+        missing = [f"--{k.replace('_', '-')}" for k, v in (("county_code", args.county_code),
+                                                          ("county_name", args.county_name),
+                                                          ("city_code", args.city_code),
+                                                          ("city_name", args.city_name)) if not v]
+        if missing:
+            raise BadInput(f"请给出 {' '.join(missing)}，或用 --from-package 指定上级下发的初始化包。")
+        store, recovery, fp = create_county_store(db_path(args), username=args.user,
+                                                  password=password("新密码：", confirm=True), county=given,
+                                                  display_name=args.display_name, level=args.level)
+        store.close()
+        level = "地市级" if args.level == "city" else "县级"
+        print(f"已创建{level}数据文件：{db_path(args)}（{args.county_code}{args.county_name}）")
     print_fingerprint(fp)
     print_recovery(recovery)
+    return 0
+
+
+def cmd_make_county_init(args) -> int:
+    from ..county.init_package import make_county_init
+
+    with open_store(args) as store:
+        path = make_county_init(store, args.code, args.name, args.out)
+    print(f"已写出县级初始化包：{path}")
     return 0
 
 
@@ -169,11 +212,14 @@ def cmd_county_schools(args) -> int:
     from ..county.schools import list_schools
 
     with open_store(args) as store:
-        rows = list_schools(store)
+        rows = list_schools(store, placeholders=True)
     if args.json:
         print_json(rows)
         return 0
     for r in rows:
+        if r["placeholder"]:
+            print(f"{r['code']}\t{r['name']}\t（待补学校标识码）")
+            continue
         print(f"{r['code']}\t{r['name']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
               f"{r['review_name']}\t指纹 {r['fingerprint'] or '（未登记）'}")
     return 0

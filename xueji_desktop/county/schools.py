@@ -19,35 +19,182 @@ from .workspace import county_profile, require_county
 REVIEW_NAMES = {"passed": "通过", "returned": "退回", "": "未审核"}
 
 
+PLACEHOLDER_CODE = "0000000000"  # a school the list from above lacks, until its real 标识码 is known (seed 001)
+
+
+def check_school_fields(county: dict[str, str], code: str, name: str, region_code: str) -> str | None:
+    """What is wrong with a school's code, name or region for this county, in one sentence; None if fine."""
+    if not re.fullmatch(r"\d{10}", code):
+        return f"学校标识码“{code}”应为 10 位数字（还没有标识码的学校写 {PLACEHOLDER_CODE}）。"
+    if not name.strip():
+        return "请填写学校名称。"
+    if not re.fullmatch(r"\d{12}", region_code) or not region_code.startswith(county["code"]):
+        return f"学校区划代码“{region_code}”应为 12 位数字，且以本单位代码 {county['code']} 开头。"
+    return None
+
+
 def add_school(store: Store, code: str, name: str, region_code: str) -> None:
+    """Add a school to the list; code 0000000000 adds a placeholder, told apart from others by its name."""
     require_county(store)
     store.require("clerk", "sysadmin")
-    county = county_profile(store)
-    if not re.fullmatch(r"\d{10}", code):
-        raise BadInput(f"学校标识码“{code}”应为 10 位数字。")
-    if not name.strip():
-        raise BadInput("请填写学校名称。")
-    if not re.fullmatch(r"\d{12}", region_code) or not region_code.startswith(county["code"]):
-        raise BadInput(f"学校区划代码“{region_code}”应为 12 位数字，且以本县代码 {county['code']} 开头。")
-    if store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
+    name = name.strip()
+    problem = check_school_fields(county_profile(store), code, name, region_code)
+    if problem:
+        raise BadInput(problem)
+    if code == PLACEHOLDER_CODE:
+        if store.query("SELECT 1 FROM county_placeholder_schools WHERE name = ?", (name,)):
+            raise BadInput(f"已有名为“{name}”的待补标识码学校；几所学校都没有标识码时，请用名称区分它们。")
+    elif store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
         raise BadInput(f"学校 {code} 已在本县学校名单中。")
     with store.transaction() as tx:
-        tx.execute("INSERT INTO county_schools (code, name, region_code) VALUES (?, ?, ?)",
-                   (code, name.strip(), region_code))
-        tx.audit("添加学校", "county_schools", code, {"name": [None, name.strip()], "region_code": [None, region_code]})
+        insert_school(tx, code, name, region_code)
 
 
-def list_schools(store: Store) -> list[dict[str, Any]]:
+def insert_school(tx, code: str, name: str, region_code: str, nutrition: bool | None = None) -> None:
+    if code == PLACEHOLDER_CODE:
+        tx.execute("INSERT INTO county_placeholder_schools (name, region_code, nutrition) VALUES (?, ?, ?)",
+                   (name, region_code, int(bool(nutrition))))
+        tx.audit("添加待补标识码学校", "county_placeholder_schools", name, {"region_code": [None, region_code]})
+        return
+    tx.execute("INSERT INTO county_schools (code, name, region_code, nutrition) VALUES (?, ?, ?, ?)",
+               (code, name, region_code, int(bool(nutrition))))
+    tx.audit("添加学校", "county_schools", code, {"name": [None, name], "region_code": [None, region_code]})
+
+
+def list_schools(store: Store, *, placeholders: bool = False) -> list[dict[str, Any]]:
+    """The schools of the list with their students, key and review state; with ``placeholders`` also those
+    still without a 标识码 (code 0000000000, at the end)."""
     rows = store.query_dicts(
         "SELECT s.code, s.name, s.region_code, s.signing_public, s.last_sequence, s.last_created_at, s.imported_at,"
-        " s.review_state, s.review_reason, (SELECT count(*) FROM county_students c WHERE c.school_code = s.code)"
-        " AS students FROM county_schools s ORDER BY s.code")
+        " s.review_state, s.review_reason, s.nutrition, (SELECT count(*) FROM county_students c"
+        " WHERE c.school_code = s.code) AS students FROM county_schools s ORDER BY s.code")
     for r in rows:
         pub = r.pop("signing_public")
         r["fingerprint"] = keys.fingerprint(bytes(pub)) if pub else ""
         r["review_name"] = REVIEW_NAMES.get(r["review_state"], r["review_state"])
+        r["placeholder"] = False
+    if placeholders:
+        for name, region, nutrition in store.query(
+                "SELECT name, region_code, nutrition FROM county_placeholder_schools ORDER BY name"):
+            rows.append({"code": PLACEHOLDER_CODE, "name": name, "region_code": region, "last_sequence": 0,
+                         "last_created_at": "", "imported_at": "", "review_state": "", "review_reason": "",
+                         "nutrition": nutrition, "students": 0, "fingerprint": "", "review_name": "",
+                         "placeholder": True})
     return rows
 
+
+def _has_data(store: Store, code: str) -> str:
+    """Why the school cannot be removed or recoded ('' if it can): data imported, a key registered."""
+    s = get_school(store, code)
+    if s["imported_at"] or store.query("SELECT 1 FROM county_students WHERE school_code = ? LIMIT 1", (code,)):
+        return "已导入过它的上报数据"
+    if s["signing_public"] is not None:
+        return "已登记了它的密钥"
+    if store.query("SELECT 1 FROM county_changes WHERE school_code = ? LIMIT 1", (code,)):
+        return "有它的学籍异动记录"
+    return ""
+
+
+def edit_school(store: Store, which: str, *, name: str | None = None, region_code: str | None = None,
+                new_code: str | None = None) -> str:
+    """Change a school's name, region code or 标识码. ``which`` is its 标识码, or the name of a school still
+    without one (placeholder). A 标识码 changes only while the county holds no data of the school (data and
+    keys are bound to the code); giving a placeholder its real code moves it into the list. Returns the code."""
+    require_county(store)
+    store.require("clerk", "sysadmin")
+    county = county_profile(store)
+    placeholder = _placeholder(store, which)
+    if placeholder is not None:
+        old_name, old_region, nutrition = placeholder
+        code = new_code or PLACEHOLDER_CODE
+        new_name, new_region = (name or old_name).strip(), region_code or old_region
+        problem = check_school_fields(county, code, new_name, new_region)
+        if problem:
+            raise BadInput(problem)
+        if code != PLACEHOLDER_CODE and store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
+            raise BadInput(f"学校 {code} 已在本县学校名单中，不能再给“{old_name}”用。")
+        if code == PLACEHOLDER_CODE and new_name != old_name and _placeholder(store, new_name) is not None:
+            raise BadInput(f"已有名为“{new_name}”的待补标识码学校。")
+        with store.transaction() as tx:
+            tx.execute("DELETE FROM county_placeholder_schools WHERE name = ?", (old_name,))
+            insert_school(tx, code, new_name, new_region, bool(nutrition))
+            tx.audit("修改学校", "county_schools", code, {"code": [PLACEHOLDER_CODE, code],
+                                                         "name": [old_name, new_name],
+                                                         "region_code": [old_region, new_region]})
+        return code
+    s = get_school(store, which)
+    code = new_code or s["code"]
+    new_name, new_region = (name or s["name"]).strip(), region_code or s["region_code"]
+    problem = check_school_fields(county, code, new_name, new_region)
+    if problem:
+        raise BadInput(problem)
+    if code != s["code"]:
+        if code == PLACEHOLDER_CODE:
+            raise BadInput("已有标识码的学校不能改回 0000000000。")
+        if store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
+            raise BadInput(f"学校 {code} 已在本县学校名单中。")
+        why = _has_data(store, s["code"])
+        if why:
+            raise BadInput(f"学校 {s['code']}{s['name']} {why}，标识码不能再改（数据和密钥都以标识码为准）。")
+    with store.transaction() as tx:
+        tx.execute("UPDATE county_schools SET code = ?, name = ?, region_code = ? WHERE code = ?",
+                   (code, new_name, new_region, s["code"]))
+        tx.audit("修改学校", "county_schools", code, {"code": [s["code"], code], "name": [s["name"], new_name],
+                                                     "region_code": [s["region_code"], new_region]})
+    return code
+
+
+def remove_school(store: Store, which: str) -> None:
+    """Remove a school that has no data here (by 标识码, or a placeholder by its name)."""
+    require_county(store)
+    store.require("clerk", "sysadmin")
+    if _placeholder(store, which) is not None:
+        with store.transaction() as tx:
+            tx.execute("DELETE FROM county_placeholder_schools WHERE name = ?", (which,))
+            tx.audit("删除待补标识码学校", "county_placeholder_schools", which, {})
+        return
+    s = get_school(store, which)
+    why = _has_data(store, s["code"])
+    if why:
+        raise BadInput(f"学校 {s['code']}{s['name']} {why}，不能删除。")
+    with store.transaction() as tx:
+        tx.execute("DELETE FROM county_classes WHERE school_code = ?", (s["code"],))
+        tx.execute("DELETE FROM county_schools WHERE code = ?", (s["code"],))
+        tx.audit("删除学校", "county_schools", s["code"], {"name": [s["name"], None]})
+
+
+def _placeholder(store: Store, name: str) -> tuple | None:
+    rows = store.query("SELECT name, region_code, nutrition FROM county_placeholder_schools WHERE name = ?",
+                       (name.strip(),))
+    return rows[0] if rows else None
+
+
+def verify_schools(store: Store) -> list[dict[str, str]]:
+    """学校标识码核对: every school of the list checked — 10 digits, region code in this county, the code's
+    region digits (3rd-6th, e.g. 21[1401]0068) in this city, names appearing twice — and the schools still
+    without a 标识码, listed for completion. [{code, name, problem}], empty when all is in order."""
+    require_county(store)
+    county = county_profile(store)
+    found: list[dict[str, str]] = []
+    names: dict[str, list[str]] = {}
+    for s in list_schools(store, placeholders=True):
+        code, name = s["code"], s["name"]
+        names.setdefault(name, []).append(code)
+        if s["placeholder"]:
+            found.append({"code": code, "name": name, "problem": "还没有学校标识码：请向上级核实后补全"
+                          "（xueji county schools edit 学校名称 --code 标识码）"})
+            continue
+        problem = check_school_fields(county, code, name, s["region_code"])
+        if problem:
+            found.append({"code": code, "name": name, "problem": problem})
+        elif code[2:6] != county["code"][:4]:
+            found.append({"code": code, "name": name,
+                          "problem": f"标识码第 3-6 位 {code[2:6]} 不是本市代码 {county['code'][:4]}，请核对"})
+    for name, codes in names.items():
+        if len(codes) > 1:
+            found.append({"code": "、".join(codes), "name": name,
+                          "problem": f"学校名称“{name}”出现 {len(codes)} 次，请核对"})
+    return found
 
 
 def get_school(store: Store, code: str) -> dict[str, Any]:

@@ -53,12 +53,34 @@ class CountyKeys:
     """The filter keys of every imported student, in list order (school, class, name), as parallel lists."""
 
     def __init__(self, conn) -> None:
-        rows = conn.execute(
+        self._rows = conn.execute(
             "SELECT id, school_code, name, enrolment, id_number FROM county_students"
             " INDEXED BY county_students_list ORDER BY school_code, class_code, name").fetchall()
-        columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[], [], [], [], []]
-        self.ids, self.schools, self.names, self.enrolments, self.numbers = columns
+        self.ids = [r[0] for r in self._rows]
         self._search: dict[str, Any] = {}
+
+    def _column(self, index: int) -> list:
+        """One key column, taken from the rows the first time a filter needs it (opening needs only ids)."""
+        key = f"column{index}"
+        if key not in self._search:
+            self._search[key] = [r[index] for r in self._rows]
+        return self._search[key]
+
+    @property
+    def schools(self) -> list[str]:
+        return self._column(1)
+
+    @property
+    def names(self) -> list[str]:
+        return self._column(2)
+
+    @property
+    def enrolments(self) -> list[str]:
+        return self._column(3)
+
+    @property
+    def numbers(self) -> list[str]:
+        return self._column(4)
 
     def __len__(self) -> int:
         return len(self.ids)

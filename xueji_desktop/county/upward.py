@@ -22,7 +22,8 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
               progress: Progress | None = None) -> list[Path]:
     """The county aggregate: every school the county passed (not those returned, unreviewed or without data:
     ``schools_left_out``/``describe_left_out`` name them), signed by the county and encrypted to the level
-    above (``recipient_public``, an X25519 key; default: the county's own key, for its archive).
+    above (``recipient_public``, an X25519 key; default: the city's key from the county's init package, else the
+    county's own key, for its archive).
 
     With ``folders`` the seed's layout is written too: ``1401太原市/140106迎泽区/<code><name>/`` with one
     package per school inside, next to the county aggregate in the county folder.
@@ -31,7 +32,8 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
     store.require("clerk", "leader")
     county = county_profile(store)
     signing = keystore.require_private(store.conn, keystore.OWN_SIGNING)
-    recipient = recipient_public or keystore.get_public(store.conn, keystore.OWN_ENCRYPTION)
+    recipient = (recipient_public or keystore.get_public(store.conn, keystore.UPPER_ENCRYPTION)
+                 or keystore.get_public(store.conn, keystore.OWN_ENCRYPTION))
     left_out = schools_left_out(store)
     schools = [r for r in list_schools(store) if r["imported_at"] and r["review_state"] == "passed"]
     if not schools:
@@ -92,17 +94,26 @@ def describe_left_out(store: Store) -> str:
 
 
 def _school_body(store: Store, code: str) -> bytes:
-    """Re-pack one imported school's data in the submission payload layout."""
+    """Re-pack one imported school's data in the submission payload layout: every student line as the school
+    sent it, with its 学籍状态 as the county holds it now, photos, and the school's change history (学籍异动)
+    with the county's decisions, so the level above sees what the county sees."""
     s = get_school(store, code)
     classes = [json.loads(r[0]) for r in store.query("SELECT data FROM county_classes WHERE school_code = ?", (code,))]
     photos = dict(store.query("SELECT s.uid, p.jpeg FROM county_photos p JOIN county_students s"
                               " ON s.id = p.student_id WHERE s.school_code = ?", (code,)))
     rows = []
-    for uid, data in store.query("SELECT uid, data FROM county_students WHERE school_code = ? ORDER BY id", (code,)):
+    for uid, data, enrolment in store.query("SELECT uid, data, enrolment FROM county_students WHERE school_code = ?"
+                                            " ORDER BY id", (code,)):
         row = payload.parse_student_line(data.encode("utf-8"), "")
         row.photo = bytes(photos[uid]) if uid in photos else None
+        row.enrolment = enrolment or row.enrolment
         rows.append(row)
+    changes = [{"change_id": cid, "student_uid": uid, "kind": kind, "status": status, "effective_date": day,
+                "reason": reason, "data": data, "county_decision": decision, "county_reason": why}
+               for cid, uid, kind, status, day, reason, data, decision, why in store.query(
+                   "SELECT change_id, student_uid, kind, school_status, effective_date, reason, data, decision,"
+                   " decision_reason FROM county_changes WHERE school_code = ? ORDER BY change_id", (code,))]
     profile = json.loads(s["profile"] or "{}") or {"code": code, "name": s["name"], "region_code": s["region_code"]}
     return payload.build(school=profile, county_code=county_profile(store)["code"], classes=classes, students=rows,
                          sequence=s["last_sequence"], created_at=s["last_created_at"],
-                         include_pending=any(r.pending for r in rows))
+                         include_pending=any(r.pending for r in rows), change_records=changes)

@@ -10,7 +10,17 @@ from ..exchange import keystore
 from ..storage import Store
 
 
-def check_county_profile(county: dict[str, str]) -> None:
+def check_county_profile(county: dict[str, str], level: str = "county") -> None:
+    """A county: 6-digit code under its 4-digit city. A city (level ``city``): 4-digit code under its
+    2-digit province, kept in the same fields (``city_code``/``city_name`` then name the province)."""
+    if level == "city":
+        if not re.fullmatch(r"\d{4}", county.get("code", "")) or not county.get("name", "").strip():
+            raise BadInput("地市代码应为 4 位数字（如 1401），并请填写地市名称。")
+        if not re.fullmatch(r"\d{2}", county.get("city_code", "")) or county["code"][:2] != county["city_code"]:
+            raise BadInput("省级代码应为 2 位数字，且是地市代码的前 2 位（如 14）。")
+        if not county.get("city_name", "").strip():
+            raise BadInput("请填写省份名称。")
+        return
     if not re.fullmatch(r"\d{6}", county.get("code", "")):
         raise BadInput("县级区划代码应为 6 位数字（如 140106）。")
     if not county.get("name", "").strip():
@@ -22,14 +32,16 @@ def check_county_profile(county: dict[str, str]) -> None:
 
 
 def create_county_store(path: Path | str, *, username: str, password: str, county: dict[str, str],
-                        display_name: str = "") -> tuple[Store, str, str]:
-    """A new county-mode store with the county's key pairs. Returns (store, recovery key, fingerprint)."""
-    check_county_profile(county)
+                        display_name: str = "", level: str = "county") -> tuple[Store, str, str]:
+    """A new county-mode store with the unit's key pairs (a city's with ``level`` city). Returns (store,
+    recovery key, fingerprint)."""
+    check_county_profile(county, level)
     store, recovery = Store.create(path, username=username, password=password, display_name=display_name,
                                    mode="county")
     with store.transaction() as tx:
         for k in ("code", "name", "city_code", "city_name"):
             store.set_meta(tx, f"county_{k}", county[k].strip())
+        store.set_meta(tx, "level", level)
         keystore.ensure_own_keys(tx)
     return store, recovery, keystore.own_fingerprint(store.conn) or ""
 
@@ -38,11 +50,9 @@ def county_profile(store: Store) -> dict[str, str]:
     return {k: store.meta(f"county_{k}", "") or "" for k in ("code", "name", "city_code", "city_name")}
 
 
-
 def require_county(store: Store) -> None:
     if store.mode != "county":
         raise BadInput("这是学校端数据文件；该操作只能在县级端进行（xueji county init 创建县级数据文件）。")
-
 
 
 def store_level(store: Store) -> str:

@@ -35,7 +35,7 @@ FORMAT = "xueji-package"
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 KINDS = {"submission": "学校上报数据包", "init": "学校初始化包", "feedback": "县级反馈包",
-         "aggregate": "县级汇总上报包", "transfer": "县际转学包"}
+         "aggregate": "县级汇总上报包", "transfer": "县际转学包", "county_init": "县级初始化包"}
 HEADER_NAME, PAYLOAD_NAME, SIGNATURE_NAME = "xueji-package.json", "payload.bin", "signature.ed25519"
 MEMBER_ORDER = (HEADER_NAME, PAYLOAD_NAME, SIGNATURE_NAME)
 SIGNATURE_CONTEXT = b"xueji-package-v1\n"

@@ -11,6 +11,7 @@ from . import keys
 
 OWN_SIGNING, OWN_ENCRYPTION = "own_signing", "own_encryption"
 COUNTY_SIGNING, COUNTY_ENCRYPTION = "county_signing", "county_encryption"
+UPPER_SIGNING, UPPER_ENCRYPTION = "upper_signing", "upper_encryption"  # a county's city (from its init package)
 
 
 def get_private(conn, name: str) -> bytes | None:

@@ -55,6 +55,7 @@ from .gate import (  # noqa: F401  (controlled_fields, set_controlled_fields re-
     Gate,
     check_class_capacity,
     controlled_fields,
+    refuse_county_rule_at_school,
     set_controlled_fields,
 )
 from .students import get_student, get_student_conn, remove_student, update_student
@@ -135,15 +136,19 @@ def forbidden_kinds(store: Store, stage: int) -> set[str]:
 
 
 def set_forbidden_kinds(store: Store, stage: int, kinds: list[str]) -> None:
+    refuse_county_rule_at_school(store, "各学段不允许的异动类型")
     store.require("sysadmin")
     codes = sorted(kind_of(k).code for k in kinds)
     with store.transaction() as tx:
         store.set_meta(tx, f"changes.forbidden.{stage}", ",".join(codes))
 
 
-# Settings a county decides for its schools. They travel in the init and feedback packages and a school
-# accepts exactly these keys from them (never any other meta key).
-COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields")
+# Settings a county decides for its schools (county/rules.py shows them). They travel in the init and feedback
+# packages and a school accepts exactly these keys from them (never any other meta key): class caps, changes
+# forbidden or needing the county per stage, controlled fields, working windows, the grade-1 entry age.
+COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields",
+                           "window.", "entry_age.")
+
 
 
 def county_settings(store: Store) -> dict[str, str]:

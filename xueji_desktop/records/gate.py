@@ -95,10 +95,19 @@ def controlled_fields(store_or_conn) -> tuple[str, ...]:
     return KEY_FIELDS + tuple(f for f in extra if f not in KEY_FIELDS)
 
 
+def refuse_county_rule_at_school(store, what: str) -> None:
+    """County rules flow down, never up: at a school they only arrive in the county's packages."""
+    if store.mode == "county":
+        return
+    county = f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}" or "县级学籍主管部门"
+    raise BadInput(f"{what}是县级规则，由 {county} 设置，随初始化包和反馈包下发；学校不能修改。"
+                   "如需调整，请联系县级。")
+
+
 def set_controlled_fields(store, fields: list[str]) -> None:
     """The county's extra controlled fields (受控字段), beyond the national key fields."""
     from ..validation import load_spec
-
+    refuse_county_rule_at_school(store, "受控字段")
     store.require("sysadmin")
     spec = load_spec()
     for f in fields:

@@ -22,7 +22,7 @@ from ..school import GRADE_CODES, STAGES, add_class, school_year_of
 from ..storage.store import Store
 from .changes import KINDS, STATE_NAMES, list_changes
 from .enrolment import COMPLETED, ENROLLED, GRADUATED
-from .gate import check_class_capacity, class_cap  # noqa: F401  (the gate owns caps; re-exported here)
+from .gate import check_class_capacity, class_cap, refuse_county_rule_at_school  # noqa: F401  (the gate owns caps; re-exported here)
 
 # ---- which school year the data is in ------------------------------------------------------------------
 
@@ -141,7 +141,10 @@ def rollover(store: Store, *, today: date | None = None, new_classes: dict[int, 
 # ---- class-size caps ------------------------------------------------------------------------------------
 
 def set_class_cap(store: Store, stage: int, cap: int | None, *, level: str = "school") -> None:
-    """``level`` county: the county's cap (arrives from the county); school: may only be lower."""
+    """``level`` county: the county's cap (set at the county, arrives in its packages); school: may only be
+    lower."""
+    if level == "county":
+        refuse_county_rule_at_school(store, "县级班额上限")
     store.require("sysadmin")
     if stage not in STAGES:
         raise BadInput("学段只能是 1 小学、2 初中、3 高中。")

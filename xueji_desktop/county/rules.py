@@ -1,0 +1,99 @@
+"""The county's rules for its schools, in one place: class caps per stage, the status changes not allowed per
+stage, controlled fields, the working windows (新生注册, 在校生注册, 毕业) and the grade-1 entry age.
+
+They are meta settings (records.changes.COUNTY_SETTING_PREFIXES) set only on a county store, carried down in
+every init and feedback package, and shown read-only at the school; a school that tries to change one is
+refused naming the county (records.gate.refuse_county_rule_at_school).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from ..errors import BadInput
+from ..records.changes import KINDS, forbidden_kinds
+from ..records.gate import class_cap, controlled_fields, refuse_county_rule_at_school
+from ..school import STAGES
+from ..storage import Store
+
+WINDOWS = {"new_students": "新生注册", "registration": "在校生注册", "graduation": "毕业"}
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+def _month_day(text: str) -> str:
+    m = _MONTH_DAY.match(text.strip())
+    try:
+        if not m:
+            raise ValueError
+        date(2024, int(m[1]), int(m[2]))  # a leap year: 02-29 is a valid day of a window
+    except ValueError:
+        raise BadInput(f"日期“{text}”应写成 月-日，如 09-01。") from None
+    return text.strip()
+
+
+def set_window(store: Store, window: str, start: str | None, end: str | None) -> None:
+    """A yearly working window (月-日 to 月-日, may run over the new year); both None clears it."""
+    refuse_county_rule_at_school(store, f"{WINDOWS.get(window, window)}工作时间")
+    store.require("sysadmin", "clerk")
+    if window not in WINDOWS:
+        raise BadInput(f"没有“{window}”这个工作时间：可选 {'、'.join(f'{k}（{v}）' for k, v in WINDOWS.items())}。")
+    value = "" if start is None and end is None else f"{_month_day(start or '')}/{_month_day(end or '')}"
+    with store.transaction() as tx:
+        store.set_meta(tx, f"window.{window}", value)
+        tx.audit("设置县级规则", "meta", f"window.{window}", {"value": [None, value]})
+
+
+def set_entry_age(store: Store, years: int | None) -> None:
+    """一年级入学年龄: at least ``years`` full years old on 8月31日 of the entry year (None clears it)."""
+    refuse_county_rule_at_school(store, "一年级入学年龄")
+    store.require("sysadmin", "clerk")
+    if years is not None and not 3 <= years <= 9:
+        raise BadInput("一年级入学年龄应在 3 到 9 周岁之间（通常为 6）。")
+    with store.transaction() as tx:
+        store.set_meta(tx, "entry_age.grade1", "" if years is None else str(years))
+        tx.audit("设置县级规则", "meta", "entry_age.grade1", {"value": [None, years]})
+
+
+def window(store_or_conn, name: str) -> tuple[str, str] | None:
+    value = _meta(store_or_conn, f"window.{name}")
+    return tuple(value.split("/", 1)) if value and "/" in value else None  # type: ignore[return-value]
+
+
+def in_window(store_or_conn, name: str, day: date) -> bool | None:
+    """Whether ``day`` falls in the window (None: the county set none)."""
+    span = window(store_or_conn, name)
+    if span is None:
+        return None
+    start, end, today = span[0], span[1], f"{day:%m-%d}"
+    return start <= today <= end if start <= end else (today >= start or today <= end)
+
+
+def entry_age(store_or_conn) -> int | None:
+    value = _meta(store_or_conn, "entry_age.grade1")
+    return int(value) if value else None
+
+
+def _meta(store_or_conn, key: str) -> str:
+    conn = getattr(store_or_conn, "conn", store_or_conn)
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else ""
+
+
+def county_rules(store: Store) -> dict[str, Any]:
+    """Every rule as it stands on this store (the county's own, or what the school received)."""
+    caps = {}
+    for stage, name in STAGES.items():
+        cap, who = class_cap(store, stage)
+        caps[name] = {"cap": cap, "set_by": who}
+    return {
+        "class_caps": caps,
+        "forbidden_changes": {name: sorted(KINDS[k].name for k in forbidden_kinds(store, stage) if k in KINDS)
+                              for stage, name in STAGES.items()},
+        "controlled_fields": list(controlled_fields(store)),
+        "windows": {label: "～".join(w) if (w := window(store, key)) else "" for key, label in WINDOWS.items()},
+        "entry_age_grade1": entry_age(store),
+        "set_by": "" if store.mode == "county" else
+        f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}",
+    }
