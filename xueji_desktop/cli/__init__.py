@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "xueji_desktop.cli.county_cmds",
     "xueji_desktop.cli.status_cmds",
     "xueji_desktop.cli.transfer_cmds",
+    "xueji_desktop.cli.admission_cmds",
     "xueji_desktop.cli.print_cmds",
     "xueji_desktop.cli.role_cmds",
     "xueji_desktop.cli.selftest_cmds",

@@ -22,6 +22,7 @@ from ..progress import Progress, tick
 from ..storage import Store
 from . import transfers
 from .changes import store_changes
+from .plans import store_plan_requests
 from .problems import mark_resolved
 from .workspace import county_profile, require_county
 
@@ -195,6 +196,7 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
             tx.executemany("INSERT INTO county_photos (student_id, jpeg) VALUES (?, ?)",
                            [(ids[uid], jpeg) for uid, jpeg in photos])
         store_changes(tx, code, sub.change_records)
+        store_plan_requests(tx, code, sub.plan_requests)
         warnings = transfers.on_school_package(store, tx, code, sub.transfers, sub.change_records)
         tx.execute(
             "UPDATE county_schools SET last_sequence = ?, last_created_at = ?, imported_at = ?, profile = ?,"

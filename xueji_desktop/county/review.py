@@ -14,6 +14,7 @@ from ..outfiles import write_file
 from ..records.changes import county_settings
 from ..storage import Store
 from ..storage.store import now_iso
+from .admissions import feedback_section
 from .numbers import assign_formal_numbers, formal_numbers
 from .schools import REVIEW_NAMES, get_school
 from .transfers import feedback_parts
@@ -77,6 +78,8 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
             " WHERE school_code = ? AND decision != '' ORDER BY change_id", (code,))]
     body["student_numbers"] = formal_numbers(store.conn, code)
     body.update(feedback_parts(store, code))
+    section, _held_back = feedback_section(store.conn, code)  # undecided 重复招生 stay at the county
+    body.update(section)
     if s["review_state"] == "passed":  # the school locks the key fields of the accepted records
         body["accepted_uids"] = [r[0] for r in store.query("SELECT uid FROM county_students WHERE school_code = ?",
                                                            (code,))]

@@ -46,6 +46,7 @@ class Submission:
     students: list[StudentRow]
     change_records: list[dict[str, Any]] = field(default_factory=list)
     transfers: list[dict[str, Any]] = field(default_factory=list)  # this school's 转入 requests (records.transfers)
+    plan_requests: list[dict[str, Any]] = field(default_factory=list)   # 招生计划变更申请
 
 
 def _json(value: Any) -> bytes:
@@ -55,7 +56,8 @@ def _json(value: Any) -> bytes:
 def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, Any]], students: Iterable[StudentRow],
           sequence: int, created_at: str, include_pending: bool,
           change_records: list[dict[str, Any]] | None = None,
-          transfers: list[dict[str, Any]] | None = None) -> bytes:
+          transfers: list[dict[str, Any]] | None = None,
+          plan_requests: list[dict[str, Any]] | None = None) -> bytes:
     """The inner zip. ``classes``: dicts with class_code, name, stage, entry_year, number, head_teacher…"""
     students = list(students)
     lines = []
@@ -79,6 +81,8 @@ def build(*, school: dict[str, Any], county_code: str, classes: list[dict[str, A
         members.append(("change_records.json", _json(change_records), True))
     if transfers:
         members.append(("transfers.json", _json(transfers), True))
+    if plan_requests:
+        members.append(("plan_requests.json", _json(plan_requests), True))
     members += photos
     manifest = {
         "payload_version": PAYLOAD_VERSION, "tool_version": __version__,
@@ -131,7 +135,9 @@ def parse(body: bytes, what: str) -> Submission:
         if "change_records.json" in data else []
     transfers = shapes.check_transfers(_load(data["transfers.json"], what, "transfers.json"), what) \
         if "transfers.json" in data else []
-    return Submission(manifest, school, classes, students, changes, transfers)
+    requests = shapes.check_plan_requests(_load(data["plan_requests.json"], what, "plan_requests.json"), what) \
+        if "plan_requests.json" in data else []
+    return Submission(manifest, school, classes, students, changes, transfers, requests)
 
 
 def student_line(s: StudentRow) -> str:

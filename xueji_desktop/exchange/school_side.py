@@ -12,7 +12,7 @@ from ..errors import BadInput
 from ..outfiles import write_file
 from ..printing.key_slip import SlipInfo
 from ..progress import Progress, tick
-from ..records import transfers
+from ..records import admissions, transfers
 from ..records.changes import apply_county_settings
 from ..records.student_number import apply_formal_numbers
 from ..school import get_school_profile_conn, save_school_profile
@@ -29,6 +29,7 @@ class InitInfo:
     county_signing: bytes
     county_encryption: bytes
     county_settings: dict[str, Any] = field(default_factory=dict)  # class caps, change switches, 受控字段
+    admission_plans: list[dict[str, Any]] = field(default_factory=list)  # 招生计划 (records/admissions.py)
 
 
 def read_init_package(path: Path | str) -> InitInfo:
@@ -46,7 +47,10 @@ def read_init_package(path: Path | str) -> InitInfo:
     settings = body.get("county_settings", {})
     if not isinstance(settings, dict):
         raise BadInput(f"{Path(path).name}：初始化包中的县级设置格式不对，文件不是本程序写出的。")
-    return InitInfo(body["school"], body["county"], county_signing, county_encryption, settings)
+    plans = body.get("admission_plans", [])
+    if not isinstance(plans, list):
+        raise BadInput(f"{Path(path).name}：初始化包中的招生计划格式不对，文件不是本程序写出的。")
+    return InitInfo(body["school"], body["county"], county_signing, county_encryption, settings, plans)
 
 
 def apply_init(store: Store, info: InitInfo) -> str:
@@ -68,6 +72,7 @@ def apply_init(store: Store, info: InitInfo) -> str:
         for k in ("code", "name", "city_code", "city_name"):
             store.set_meta(tx, f"county_{k}", str(info.county.get(k, "")))
         apply_county_settings(store, tx, info.county_settings)
+        admissions.store_plans(tx, info.school["code"], info.admission_plans)
         keystore.ensure_own_keys(tx)
     return keystore.own_fingerprint(store.conn) or ""
 
@@ -183,6 +188,7 @@ def export_package(store: Store, out_dir: Path | str, *, include_pending: bool =
     change_records = _change_records(conn)
     tick(progress, len(rows), len(rows), "压缩并加密")
     body = payload.build(school=school, county_code=store.meta("county_code", "") or "",
+                         plan_requests=admissions.requests_for_package(conn),
                          classes=_classes(conn), students=rows, sequence=sequence, created_at=created,
                          include_pending=include_pending, change_records=change_records,
                          transfers=transfers.requests_for_package(conn))
@@ -258,6 +264,10 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         applied = _apply_change_decisions(store, tx, body.get("change_decisions", []))
         moved = transfers.apply_feedback(store, tx, body)
         apply_county_settings(store, tx, body.get("county_settings", {}))
+        received = _admission_parts(body, name)
+        plans_changed = admissions.store_plans(tx, school["code"], received["admission_plans"])
+        plan_decisions = admissions.apply_plan_decisions(tx, received["plan_decisions"])
+        offered = admissions.store_admissions(tx, received["admissions"])
         numbers = body.get("student_numbers", {})
         if not isinstance(numbers, dict):
             raise BadInput(f"{name}：反馈包中的学籍号格式不对，文件不是本程序写出的。")
@@ -272,9 +282,22 @@ def import_feedback(store: Store, path: Path | str) -> dict[str, Any]:
         tx.audit("导入县级反馈", "feedback_findings", env.sequence,
                  {"findings": [None, len(findings)], "review": [None, review.get("state", "")],
                   "change_decisions": [None, applied], "student_numbers": [None, formal],
+                  "admission_plans": [None, plans_changed], "admissions": [None, offered],
                   **{k: [None, v] for k, v in moved.items() if v}})
     return {"sequence": env.sequence, "findings": len(findings), "review": review, "change_decisions": applied,
-            "student_numbers": formal, **moved}
+            "student_numbers": formal, "admission_plans": plans_changed, "plan_decisions": plan_decisions,
+            "admissions": offered, **moved}
+
+
+def _admission_parts(body: dict[str, Any], name: str) -> dict[str, list[dict[str, Any]]]:
+    """The admissions parts of a feedback body (absent in packages from before admissions)."""
+    out = {}
+    for key in ("admission_plans", "plan_decisions", "admissions"):
+        value = body.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise BadInput(f"{name}：反馈包中的招生数据（{key}）格式不对，文件不是本程序写出的。")
+        out[key] = value
+    return out
 
 
 def _apply_change_decisions(store: Store, tx, decisions: list[dict[str, Any]]) -> int:

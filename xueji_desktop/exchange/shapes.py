@@ -202,6 +202,24 @@ def check_student(item: Any, where: str, class_codes: set[str] | None) -> dict[s
     return d
 
 
+def check_plan_requests(requests: Any, what: str) -> list[dict[str, Any]]:
+    """plan_requests.json: the school's 招生计划变更申请 (records/admissions.py)."""
+    s = Shape(f"{what}plan_requests.json")
+    out, seen = [], set()
+    for i, item in enumerate(s.list(requests, "plan_requests", 10_000)):
+        c = Shape(f"{what}plan_requests.json 第 {i + 1} 条")
+        d = c.dict(item, "申请")
+        r = {"request_id": c.int(d.get("request_id"), "request_id", 1, MAX_SEQUENCE),
+             "stage": c.int(d.get("stage"), "stage", 1, 3), "year": c.int(d.get("year"), "year", 2000, 2999),
+             "count": c.int(d.get("count"), "count", 0, 100_000), "reason": c.text(d.get("reason"), "reason", 500),
+             "requested_at": c.text(d.get("requested_at"), "requested_at", 40)}
+        if r["request_id"] in seen:
+            raise c.fail("request_id", "重复")
+        seen.add(r["request_id"])
+        out.append(r)
+    return out
+
+
 def check_change_records(changes: Any, what: str) -> list[dict[str, Any]]:
     """change_records.json: the school's 学籍异动 records, with evidence for those awaiting the county."""
     s = Shape(f"{what}change_records.json")

@@ -83,7 +83,9 @@ def school_area_code(conn) -> str:
 
 
 def _taken_in_store(conn):
-    return lambda n: conn.execute("SELECT 1 FROM students WHERE student_number = ?", (n,)).fetchone() is not None
+    # "!= ''" lets SQLite use the partial unique index (students_number); without it, every lookup scans the table
+    return lambda n: conn.execute("SELECT 1 FROM students WHERE student_number = ? AND student_number != ''",
+                                  (n,)).fetchone() is not None
 
 
 def give_temporary(conn, student_ids: list[int] | None) -> list[tuple[str, int]]:
@@ -146,7 +148,8 @@ def apply_formal_numbers(tx: Tx, numbers: dict[str, str]) -> int:
         row = tx.execute("SELECT id, student_number FROM students WHERE uid = ?", (str(uid),)).fetchone()
         if row is None or row[1] == number:
             continue
-        clash = tx.execute("SELECT id FROM students WHERE student_number = ? AND id != ?", (number, row[0])).fetchone()
+        clash = tx.execute("SELECT id FROM students WHERE student_number = ? AND student_number != '' AND id != ?",
+                           (number, row[0])).fetchone()
         if clash:
             raise BadInput(f"县级下发的学籍号 {number} 已被本校另一名学生（编号 {clash[0]}）使用，请联系县级核对。")
         tx.execute("UPDATE students SET student_number = ? WHERE id = ?", (number, row[0]))

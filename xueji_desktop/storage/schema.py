@@ -292,7 +292,6 @@ def _v8(conn) -> None:
 
     backfill_temporary(conn)
 
-
 # v9: transfers (转学: records/transfers.py, county/transfers.py, county/transfer_packages.py).
 # School side: the requests this school made as the receiving school, with their evidence and the state at each
 # of the four parties as last heard. County side: every transfer touching the county (as receiving or sending
@@ -462,6 +461,61 @@ CREATE TABLE county_problem_decisions (
 );
 """
 
+# v13: admissions (招生入学, seed 002 §招生升学). Both sides: each school's admissions plan per stage and year
+# (the county's own, the school's copy from init/feedback packages), and plan-change requests (school → county,
+# decided there). County: the admission lists it imported (one row per admitted child, with the duplicate
+# check's state). School: the list received in feedback, each entry offered until accepted into a class.
+V13 = """
+CREATE TABLE admission_plans (
+    school_code TEXT NOT NULL,
+    stage       INTEGER NOT NULL CHECK (stage IN (1, 2, 3)),
+    year        INTEGER NOT NULL,
+    count       INTEGER NOT NULL CHECK (count >= 0),
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (school_code, stage, year)
+);
+CREATE TABLE plan_requests (
+    school_code     TEXT NOT NULL,
+    request_id      INTEGER NOT NULL,          -- the school's own numbering
+    stage           INTEGER NOT NULL,
+    year            INTEGER NOT NULL,
+    count           INTEGER NOT NULL,
+    reason          TEXT NOT NULL,
+    requested_at    TEXT NOT NULL,
+    decision        TEXT NOT NULL DEFAULT '',  -- '' | approved | rejected
+    decision_reason TEXT NOT NULL DEFAULT '',
+    decided_at      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (school_code, request_id)
+);
+CREATE TABLE county_admissions (
+    id          INTEGER PRIMARY KEY,
+    school_code TEXT NOT NULL,
+    stage       INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    id_number   TEXT NOT NULL DEFAULT '',
+    record      TEXT NOT NULL,                 -- the admitted child's fields as listed (field keys, members)
+    state       TEXT NOT NULL DEFAULT 'admitted',  -- admitted | withdrawn (a duplicate decided for another school)
+    source      TEXT NOT NULL DEFAULT '',      -- file and row
+    imported_at TEXT NOT NULL
+);
+CREATE INDEX county_admissions_id_number ON county_admissions(id_number);
+CREATE INDEX county_admissions_school ON county_admissions(school_code, year, stage);
+CREATE TABLE admissions (
+    id          INTEGER PRIMARY KEY,
+    county_id   INTEGER NOT NULL UNIQUE,       -- county_admissions.id
+    stage       INTEGER NOT NULL,
+    year        INTEGER NOT NULL,
+    name        TEXT NOT NULL,
+    id_number   TEXT NOT NULL DEFAULT '',
+    record      TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'offered',   -- offered | accepted | withdrawn
+    student_id  INTEGER REFERENCES students(id),
+    received_at TEXT NOT NULL
+);
+CREATE INDEX admissions_id_number ON admissions(id_number);
+"""
+
 
 Migration = tuple[int, str, Callable | str]
 
@@ -478,6 +532,7 @@ MIGRATIONS: list[Migration] = [
     (10, "county workspace: list index, placeholder schools, nutrition plan, city counties", V10),
     (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
     (12, "county decisions on problem records", V12),
+    (13, "admissions: plans, plan requests, the county's lists and the school's offers", V13),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
