@@ -57,9 +57,10 @@ def _export_job(store: Store, path: str, progress=None) -> int:
         worker.conn.close()
 
 
-def _check_job(path: str, classes: list[tuple[int, int, int]], school_year: int,
-               progress=None) -> tuple[str, list[MissingClass]]:
-    text = _describe_file(path)
+def _check_classes_job(path: str, classes: list[tuple[int, int, int]], school_year: int,
+                       progress=None) -> tuple[str, list[MissingClass]]:
+    """The check step: what _check_job says, plus the classes the file names that the school lacks."""
+    text = _check_job(path)
     missing = missing_classes(path, classes, school_year)
     if missing:
         text += ("\n" + f"本校还没有文件中的 {len(missing)} 个班级：{describe(missing)}。勾选“导入时建立这些班级”"
@@ -67,7 +68,7 @@ def _check_job(path: str, classes: list[tuple[int, int, int]], school_year: int,
     return text, missing
 
 
-def _describe_file(path: str) -> str:
+def _check_job(path: str, progress=None) -> str:
     check_container(Path(path))
     wb, found = find_layouts(Path(path))
     try:
@@ -226,7 +227,7 @@ class ExcelPage(QWidget):
         self.import_button.setEnabled(False)
         self.open_report_button.setEnabled(False)
         classes = [(c.entry_year, c.stage, c.number) for c in list_classes(self.store)]
-        self.current_job = run_job(self, self.tr("检查文件"), _check_job, path, classes,
+        self.current_job = run_job(self, self.tr("检查文件"), _check_classes_job, path, classes,
                                    current_school_year(self.store), on_done=done, on_error=self._job_failed)
         return self.current_job
 
