@@ -25,6 +25,7 @@ import python_calamine as calamine
 
 from ..class_text import class_candidates
 from ..errors import BadInput
+from ..infiles import require_regular
 from .columns import Column, Implied, clean_header, columns, implied_values, match_header, member_key, missing_required
 
 HEADER_SCAN_ROWS = 30
@@ -41,6 +42,7 @@ _ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 def check_container(path: Path) -> None:
     """Raise BadInput with one plain sentence when ``path`` is not a safe, complete .xlsx."""
     name = path.name
+    require_regular(path, "Excel 文件")  # a FIFO would block the open below, a device never end
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:

@@ -103,11 +103,14 @@ def check_photo_bytes(data: bytes, name: str = "", *, analyse_at: tuple[int, int
 def check_photo_file(path) -> CheckResult:
     from pathlib import Path
 
+    from ..errors import BadInput
+    from ..infiles import read_regular
+
     path = Path(path)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return CheckResult(str(path), [Problem("file.unreadable", f"无法读取文件：{exc.strerror or exc}。")])
+        data = read_regular(path, rules.MAX_FILE_BYTES, "照片")  # not a FIFO or a device; capped while reading
+    except BadInput as exc:
+        return CheckResult(str(path), [Problem("file.unreadable", str(exc))])
     result = check_photo_bytes(data, str(path))
     return result
 

@@ -183,11 +183,11 @@ def changes(before: CheckResult, after: FixResult) -> list[str]:
 def fix_photo_file(src, dst, *, replace_background: bool = False) -> FixResult:
     from pathlib import Path
 
+    from ..infiles import read_regular
+    from .rules import MAX_FILE_BYTES
+
     src, dst = Path(src), Path(dst)
-    try:
-        data = src.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"无法读取 {src}：{exc.strerror or exc}。") from exc
+    data = read_regular(src, MAX_FILE_BYTES, "照片")
     result = fix_photo_bytes(data, replace_background=replace_background, name=str(src))
     result.check.file = str(dst)
     write_file(dst, result.jpeg)

@@ -209,10 +209,16 @@ def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str,
     """In a worker process: read one file, check it, with ``fix`` repair it. Returns (bytes to store, check):
     a photo that passes, as given; with ``fix`` the fixed 358 × 441 JPEG when it is better; otherwise what
     ``checked_for_storing`` keeps."""
+    from ..infiles import read_regular
+    from .check import CheckResult, Problem
     from .fix import fix_photo_bytes
+    from .rules import MAX_FILE_BYTES
 
     path, fix, keep_originals = job
-    data = Path(path).read_bytes()
+    try:
+        data = read_regular(path, MAX_FILE_BYTES, "照片")  # a FIFO or device named like a photo is refused
+    except BadInput as exc:
+        return None, _check_dict(CheckResult(path, [Problem("file.unreadable", str(exc))]))
     tried = False
     if fix and not imaging.has_upload_size(data):
         # A phone photo: its check can only fail on size, so go straight to the fix (which checks its output).

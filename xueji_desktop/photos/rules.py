@@ -13,6 +13,8 @@ WIDTH, HEIGHT = 358, 441
 MIN_DPI = 300
 # "under 60 KB": we read KB as 1000 bytes, the stricter reading, so a file we pass is never rejected.
 MAX_BYTES = 60_000
+# A photo file we read at all (phone photos are 2–15 MB; a bigger one is not a photo to fix): infiles.read_regular
+MAX_FILE_BYTES = 64 << 20
 
 # Background: measured on the border (top strip + both side strips of the upper half), where a correct
 # ID photo shows only backdrop. CIEDE2000 distance of the median border colour to the standard blue.

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
+from ..infiles import read_regular
 from ..storage.store import Store, Tx
 from .enrolment import (  # the states, used here and re-exported (they were defined here before)
     ABROAD,
@@ -262,12 +263,7 @@ def read_evidence(paths: list[Path]) -> list[Evidence]:
     out = []
     for p in paths:
         p = Path(p)
-        try:
-            content = p.read_bytes()
-        except OSError as exc:
-            raise BadInput(f"无法读取证明材料 {p.name}：{exc.strerror or exc}") from None
-        if len(content) > MAX_EVIDENCE_BYTES:
-            raise BadInput(f"证明材料 {p.name} 超过 20 MB，请压缩或分页扫描。")
+        content = read_regular(p, MAX_EVIDENCE_BYTES, "证明材料")  # not a FIFO or /dev/zero; capped while reading
         out.append((p.name, content))
     return out
 
