@@ -42,7 +42,7 @@ _ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
 def check_container(path: Path) -> None:
     """Raise BadInput with one plain sentence when ``path`` is not a safe, complete .xlsx."""
     name = path.name
-    require_regular(path, "Excel 文件")  # a FIFO would block the open below, a device never end
+    require_regular(path)  # a FIFO would block the open below, a device never end
     try:
         size = path.stat().st_size
         with open(path, "rb") as fh:
