@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..access import is_class_scoped
-from ..errors import XuejiError
 from ..export_requests import STATE_NAMES as REQUEST_STATES
 from ..export_requests import add_request, approve, export_by_request, exportable_fields, list_requests, revoke
 from ..masking import mask_id
@@ -41,7 +40,7 @@ from ..records import proposals, verification
 from ..records.students import STATUS_NAMES
 from ..storage import Store
 from .jobs import Job, on_worker, run_job
-from .simple_table import fill_table, simple_table
+from .simple_table import fill_table, run_action, simple_table
 
 
 class CheckPage(QWidget):
@@ -157,13 +156,7 @@ class CheckPage(QWidget):
 
     # ---- actions -------------------------------------------------------------------
     def _run(self, title: str, action) -> bool:
-        try:
-            action()
-        except XuejiError as exc:
-            QMessageBox.warning(self, title, str(exc))
-            return False
-        self.refresh()
-        return True
+        return run_action(self, title, action, self.refresh)
 
     def _mark(self, checked: bool) -> None:
         ids = self.selected_students()
@@ -197,12 +190,9 @@ class CheckPage(QWidget):
             self._run(self.tr("不采纳修改建议"), lambda: proposals.reject(self.store, number, reason))
 
     def _change_password(self) -> None:
-        from .users_page import PasswordDialog
+        from .users_page import change_own_password
 
-        dialog = PasswordDialog(self, ask_old=True)
-        if dialog.exec() == QDialog.Accepted and self._run(self.tr("修改密码"), lambda: self.store.change_password(
-                self.store.user.username, dialog.new.text(), dialog.old.text())):
-            QMessageBox.information(self, self.tr("修改密码"), self.tr("密码已修改。"))
+        change_own_password(self, self.store, self.refresh)
 
 
 class ProposalDialog(QDialog):
@@ -281,13 +271,7 @@ class ExportRequestsPage(QWidget):
         return item.data(Qt.UserRole) if item else None
 
     def _run(self, title: str, action) -> bool:
-        try:
-            action()
-        except XuejiError as exc:
-            QMessageBox.warning(self, title, str(exc))
-            return False
-        self.refresh()
-        return True
+        return run_action(self, title, action, self.refresh)
 
     def add(self) -> None:
         dialog = ExportRequestDialog(self)

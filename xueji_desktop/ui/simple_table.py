@@ -36,3 +36,16 @@ def show_error(parent: QWidget, title: str, exc: Exception) -> None:
     QMessageBox.warning(parent, title, str(exc))
 
 
+def run_action(parent: QWidget, title: str, action, then) -> bool:
+    """Run a core action; on a refusal show its message (nothing changed), on success call ``then`` (reload)."""
+    from ..errors import XuejiError
+
+    try:
+        action()
+    except XuejiError as exc:
+        show_error(parent, title, exc)
+        return False
+    then()
+    return True
+
+

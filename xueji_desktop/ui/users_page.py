@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..audit_view import LogReader
-from ..errors import XuejiError
 from ..storage import Store
 from ..storage.store import ROLE_NAMES
+from .simple_table import run_action
 
 AUDIT_PAGE = 200
 DISPLAY = int(Qt.DisplayRole.value)
@@ -174,13 +174,7 @@ class UsersLogPage(QWidget):
         return self.users_table.item(row, 0).text() if row >= 0 else None
 
     def _run(self, title: str, action) -> bool:
-        try:
-            action()
-        except XuejiError as exc:
-            QMessageBox.warning(self, title, str(exc))
-            return False
-        self.load()
-        return True
+        return run_action(self, title, action, self.load)
 
     def add_user(self) -> None:
         dialog = UserDialog(self)
@@ -204,11 +198,15 @@ class UsersLogPage(QWidget):
             self._run(self.tr("重置密码"), lambda: self.store.change_password(name, dialog.new.text()))
 
     def change_own_password(self) -> None:
-        dialog = PasswordDialog(self, ask_old=True)
-        if dialog.exec() == QDialog.Accepted:
-            if self._run(self.tr("修改密码"), lambda: self.store.change_password(
-                    self.store.user.username, dialog.new.text(), dialog.old.text())):
-                QMessageBox.information(self, self.tr("修改密码"), self.tr("密码已修改。"))
+        change_own_password(self, self.store, self.load)
+
+
+def change_own_password(parent: QWidget, store: Store, then) -> None:
+    """The signed-in user's own password (old one asked), for every role's page."""
+    dialog = PasswordDialog(parent, ask_old=True)
+    if dialog.exec() == QDialog.Accepted and run_action(parent, parent.tr("修改密码"), lambda: store.change_password(
+            store.user.username, dialog.new.text(), dialog.old.text()), then):
+        QMessageBox.information(parent, parent.tr("修改密码"), parent.tr("密码已修改。"))
 
 
 class UserDialog(QDialog):
