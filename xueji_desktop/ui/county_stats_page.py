@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -80,16 +78,7 @@ class CountyStatsPage(QWidget):
         self.table.resizeColumnsToContents()
 
     def export(self, path: str | None = None) -> str | None:
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出统计"), "县级统计.xlsx",
-                                                  self.tr("Excel 工作簿 (*.xlsx)"))
-        if not path:
-            return None
-        try:
-            export_county_stats_xlsx(self.stats, path)
-        except OSError as exc:
-            QMessageBox.warning(self, self.tr("无法导出"), self.tr("无法写入 %1：%2").replace("%1", path)
-                                .replace("%2", exc.strerror or str(exc)))
-            return None
-        self.summary.setText(self.summary.text() + self.tr("　已导出：%1").replace("%1", path))
-        return path
+        from .stats_page import export_stats_file
+
+        return export_stats_file(self, lambda target: export_county_stats_xlsx(self.stats, target), "县级统计.xlsx",
+                                 path)

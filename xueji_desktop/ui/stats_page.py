@@ -91,19 +91,30 @@ class StatsPage(QWidget):
         self.grid.addWidget(self.class_table, 0, 2, 2, 1)
 
     def export(self, path: str | None = None) -> str | None:
-        if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出统计"), "学生统计.xlsx",
-                                                  self.tr("Excel 工作簿 (*.xlsx)"))
-        if not path:
-            return None
-        try:
-            export_stats_xlsx(self.stats, path)
-        except OSError as exc:
-            QMessageBox.warning(self, self.tr("无法导出"), self.tr("无法写入 %1：%2").replace("%1", path)
-                                .replace("%2", exc.strerror or str(exc)))
-            return None
-        self.summary.setText(self.summary.text() + self.tr("　已导出：%1").replace("%1", path))
-        return path
+        return export_stats_file(self, lambda target: export_stats_xlsx(self.stats, target), "学生统计.xlsx", path)
+
+
+def export_stats_file(page, write, default_name: str, path: str | None = None) -> str | None:
+    """Ask where (unless ``path``), write the statistics workbook, say so on the page's summary line; a refusal
+    (full disk, file open in Excel — write_file's BadInput — or any OSError) is shown, nothing half-written."""
+    from ..errors import XuejiError
+
+    if not path:
+        path, _ = QFileDialog.getSaveFileName(page, page.tr("导出统计"), default_name,
+                                              page.tr("Excel 工作簿 (*.xlsx)"))
+    if not path:
+        return None
+    try:
+        write(path)
+    except XuejiError as exc:
+        QMessageBox.warning(page, page.tr("无法导出"), str(exc))
+        return None
+    except OSError as exc:
+        QMessageBox.warning(page, page.tr("无法导出"), page.tr("无法写入 %1：%2").replace("%1", path)
+                            .replace("%2", exc.strerror or str(exc)))
+        return None
+    page.summary.setText(page.summary.text() + page.tr("　已导出：%1").replace("%1", path))
+    return path
 
 
 def chart_view(chart: QChart) -> QChartView:
