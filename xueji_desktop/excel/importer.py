@@ -35,8 +35,8 @@ from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
+from .missing_classes import Tally, missing_key, scan_missing
 from .missing_classes import create_classes as make_classes
-from .missing_classes import missing_classes
 from .partial import PartialSheet, PartialUpdater, revalidate
 from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
@@ -178,7 +178,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(
 # What a worker sends back per row: only what the main process writes (pickling whole records and
 # Issue objects cost more in the main process than writing them). Issues travel only for rows that have some.
 Prepared = tuple  # (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json,
-#                    members ((name, relation, id_number, json), ...), issues or None, (name, id_number) as stored)
+#                    members ((name, relation, id_number, json), ...), issues or None, (name, id_number) as stored,
+#                    (class key, 班级 as written) of a class the school lacks that the row names on its own, or None)
 
 
 def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
@@ -206,7 +207,15 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
     return (row, cls.id if cls else None, class_text, core, status, errors, warnings, _dumps(_data_json(record)),
             _dumps([i.to_dict() for i in issues]) if issues else "[]",
             tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), _dumps(m)) for m in members_out),
-            issues or None, (record.get("name"), record.get("id_number")))
+            issues or None, (record.get("name"), record.get("id_number")), _missing_class(got, cls))
+
+
+def _missing_class(got, cls: ClassInfo | None) -> tuple[tuple[int, int, int], str] | None:
+    """For missing_classes.Tally: the class a row names that the school does not have (None: placed, or unclear)."""
+    if cls is not None or not got.class_text:
+        return None
+    key = missing_key(got.class_text, got.grade_text, _STATE["resolve"].school_year)
+    return (key, got.class_text) if key is not None else None
 
 
 def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str], class_text: str,
@@ -463,17 +472,17 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                                                              for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
-    missing = missing_classes(path, classes, school_year)
     ts = now_iso()
     file_name = path.name
     with store.transaction() as tx, _big_cache(tx.conn):
         conn = tx.conn
-        if create_classes and missing:
-            store.require("clerk")
-            result.created_classes = [c.name for c in make_classes(tx, missing)]
-            classes = list_classes(conn)
-        else:
-            result.missing_classes = [m.name for m in missing]
+        if create_classes:  # (without: the rows the workers cannot place are counted as they come, below)
+            missing = scan_missing(sheets, classes, school_year)
+            if missing:
+                store.require("clerk")
+                result.created_classes = [c.name for c in make_classes(tx, missing)]
+                classes = list_classes(conn)
+        missing_tally = Tally()
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)
@@ -491,7 +500,9 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                 statuses = Counter()
                 updater = partial.get(sheet_name)
                 for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
-                     issues, (name, _id_number)), new_entry in zip(batch, created, strict=True):
+                     issues, (name, _id_number), lacking), new_entry in zip(batch, created, strict=True):
+                    if lacking is not None:  # a class the school does not have (not created)
+                        missing_tally.add(*lacking)
                     source = f"{where}第{row + 1}行"
                     sid = match(core, class_id) if match else None
                     if updater is not None and (sid is not None or not updater.places_new):
@@ -580,6 +591,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                 tick(progress, result.rows, total, "导入学生")
         finally:
             batches.close()  # now, not when a traceback lets go of it: stops the workers and the reading thread
+        result.missing_classes = [m.name for m in missing_tally.classes()]
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
         assign_temporary(tx)  # 临时学籍号 for the new records (and any still without one)
