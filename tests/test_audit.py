@@ -79,3 +79,14 @@ def test_entry_hash_hashes_the_canonical_json_of_its_fields(fields):
 def test_created_json_is_the_canonical_json_of_a_creation(values):
     # The import writes this per student without going through _canonical; the hash chain needs the same bytes.
     assert audit.created_json(values) == audit._canonical({k: [None, v] for k, v in values.items()})
+
+
+@given(st.dictionaries(st.text(max_size=12), st.one_of(st.none(), st.text(max_size=30)), max_size=6),
+       st.text(max_size=20))
+def test_with_created_adds_a_last_key_canonically(values, number):
+    # The import adds the 学籍号 to entries its workers encoded: the same bytes as encoding the whole entry.
+    key = max(values, default="") + "student_number"  # sorts after every key drawn
+    assert audit.with_created(audit.created_json(values), key, number) == \
+        audit._canonical({**{k: [None, v] for k, v in values.items()}, key: [None, number]})
+    assert audit.with_created(audit.created_json({"status": "ok"}), "student_number", "L1") == \
+        audit._canonical({"status": [None, "ok"], "student_number": [None, "L1"]})

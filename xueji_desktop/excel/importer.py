@@ -26,11 +26,11 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
-from ..records.student_number import assign_temporary
+from ..records.student_number import TemporaryNumbers, assign_temporary
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
 from ..storage import audit
-from ..storage.audit import created_json
+from ..storage.audit import created_json, with_created
 from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied, describe_unknown
@@ -483,11 +483,13 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                 result.created_classes = [c.name for c in make_classes(tx, missing)]
                 classes = list_classes(conn)
         missing_tally = Tally()
+        updated: list[int] = []  # records this import changed
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         gate = Gate(store, conn)  # the write rules (class caps, controlled fields, read-only, identity)
+        numbers = TemporaryNumbers(conn, bulk=True)  # each new record's 临时学籍号, given in its INSERT
         several = len(sheets) > 1
         partial = {lay.sheet_name: PartialUpdater(lay, conn, gate, classes, today, school_year)
                    for _, lay in sheets if lay.partial}
@@ -518,10 +520,12 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                         gate.placed(None, class_id)
                         sid = next_id
                         next_id += 1
+                        number = numbers(core[2])  # (birth date; "" until a valid one is filled in)
                         inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
-                                        data_json, issues_json, ts, ts))
+                                        data_json, issues_json, ts, ts, number))
                         member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                        entries.append(("导入学生", "students", sid, new_entry))
+                        entries.append(("导入学生", "students", sid,
+                                        with_created(new_entry, "student_number", number) if number else new_entry))
                         result.inserted += 1
                     else:
                         data = json.loads(data_json)  # = _data_json(record): what the store keeps
@@ -575,8 +579,8 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                                                            sheet_name if several else ""))
                 conn.executemany(
                     "INSERT INTO students (id, uid, class_id, name, gender, birth_date, id_type, id_number, status,"
-                    " error_count, warning_count, data, issues, created_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
+                    " error_count, warning_count, data, issues, created_at, updated_at, student_number)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
                 conn.executemany(
                     "UPDATE students SET class_id = ?, name = ?, gender = ?, birth_date = ?, id_type = ?,"
                     " id_number = ?, status = ?, error_count = ?, warning_count = ?, data = ?, issues = ?,"
@@ -585,6 +589,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                 conn.executemany("INSERT INTO family_members (student_id, seq, name, relation, id_number, data)"
                                  " VALUES (?, ?, ?, ?, ?, ?)", member_rows)
                 audit.append_many(conn, entries, ts=tx.ts, username=store.user.username)
+                updated += [sid for action, _table, sid, _changes in entries if action == "导入更新学生"]
                 result.rows += len(batch)
                 for status, n in statuses.items():
                     setattr(result, status, getattr(result, status) + n)
@@ -594,7 +599,8 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
         result.missing_classes = [m.name for m in missing_tally.classes()]
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
-        assign_temporary(tx)  # 临时学籍号 for the new records (and any still without one)
+        # an updated record still without a 学籍号 gets one once its birth date is valid (as update_student does)
+        assign_temporary(tx, updated)
         if progress is not None:
             progress.check()  # a cancel pressed during the last batch still rolls everything back
         tx.audit("导入Excel", "students", "", {

@@ -37,6 +37,13 @@ def created_json(values: dict[str, Any]) -> str:
                           for k, v in sorted(values.items())) + "}"
 
 
+def with_created(entry: str, key: str, value: str) -> str:
+    """``entry`` (a :func:`created_json` text) with ``key: [null, value]`` added, ``key`` sorting after every key
+    already in it (the canonical form sorts them). An import's workers encode its entries; the main process adds
+    what only it knows (the 学籍号 it gives) without encoding them again. Tested equal to the canonical form."""
+    return entry[:-1] + ("," if entry != "{}" else "") + _encode_str(key) + ":[null," + _encode_str(value) + "]}"
+
+
 def entry_hash(prev_hash: str, ts: str, username: str, action: str, table: str, record_id: str,
                changes_json: str) -> str:
     payload = "[" + ",".join(map(_encode_str, (prev_hash, ts, username, action, table, record_id, changes_json))) + "]"
