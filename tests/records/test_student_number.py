@@ -43,7 +43,7 @@ def test_a_new_record_gets_a_temporary_number_built_from_area_and_birth_date(cla
 
 def test_numbers_are_unique_even_when_the_random_part_repeats(class_store, monkeypatch):
     draws = iter([1234, 1234, 1234, 5678])
-    monkeypatch.setattr(sn.secrets, "randbelow", lambda n: next(draws))
+    monkeypatch.setattr(sn, "_random_part", lambda: next(draws))
     record = {"name": "王一", "gender": "1", "birth_date": "2020-03-04"}
     with class_store.transaction() as tx:
         a = add_student(tx, dict(record), None)

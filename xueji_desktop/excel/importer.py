@@ -241,12 +241,16 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
             ) -> Iterator[list[tuple[int, list[Any]]]]:
     """Rows in chunks (of ``size``; None: one), each row trimmed to the mapped columns (less to send to workers)."""
     width = max(keep) + 1
+    every = keep == list(range(width))  # every column up to the last mapped one is mapped (our template)
     chunk: list[tuple[int, list[Any]]] = []
     for r, cells in rows:
-        cells = cells[:width]
-        # a row with no mapped cell filled ("" or None; a lone 0 or False is no student either) is not sent:
-        # calamine's rows are as wide as the sheet, so the fast test (map over the mapped columns) almost always fits
-        if len(cells) == width:
+        if len(cells) > width:
+            cells = cells[:width]
+        # a row with no mapped cell filled ("" or None; a lone 0 or False is no student either) is not sent
+        if every:
+            if not any(cells):
+                continue
+        elif len(cells) == width:  # (calamine's rows are as wide as the sheet: almost always)
             if not any(map(cells.__getitem__, keep)):
                 continue
         elif not any(cells[j] for j in keep if j < len(cells)):
