@@ -110,28 +110,47 @@ def parse_yuan(text: str) -> Decimal:
 
 
 def set_standard(store: Store, stage: str | int, yuan: str | None) -> Decimal | None:
-    """The 补助标准 of a stage (yuan per student per day); None clears it. Returns what is stored."""
+    """The 补助标准 of one stage (yuan per student per day); None clears it. Returns what is stored."""
+    return save_standards(store, {stage: yuan})[parse_stage(stage)]
+
+
+def save_standards(store: Store, yuan_by_stage: dict[str | int, str | None],
+                   days: int | None = None) -> dict[int, Decimal | None]:
+    """Several stages' 补助标准 (None or '' clears one) and, if given, the school days per term: all checked
+    first, then written in one transaction. Returns stage → what is stored."""
     _refuse_at_school(store, "补助标准")
-    number = parse_stage(stage)
-    value = None if yuan is None or not str(yuan).strip() else parse_yuan(yuan)
-    key = f"{STANDARD_KEY}{number}"
-    old = store.meta(key, "") or ""
+    values = {}
+    for stage, yuan in yuan_by_stage.items():
+        number = parse_stage(stage)
+        try:
+            values[number] = None if yuan is None or not str(yuan).strip() else parse_yuan(yuan)
+        except BadInput as exc:
+            raise BadInput(f"{STAGES[number]}：{exc}") from None
+    if days is not None:
+        _check_days(days)
     with store.transaction() as tx:
-        store.set_meta(tx, key, "" if value is None else str(value))
-        tx.audit("设置营养改善计划补助标准", "meta", key, {STAGES[number]: [old or None, None if value is None
-                                                                         else str(value)]})
-    return value
+        for number, value in values.items():
+            key = f"{STANDARD_KEY}{number}"
+            old = store.meta(key, "") or None
+            new = None if value is None else str(value)
+            if old != new:
+                store.set_meta(tx, key, new or "")
+                tx.audit("设置营养改善计划补助标准", "meta", key, {STAGES[number]: [old, new]})
+        if days is not None and days != school_days(store):
+            tx.audit("设置营养改善计划每学期在校天数", "meta", DAYS_KEY, {"days": [school_days(store), days]})
+            store.set_meta(tx, DAYS_KEY, str(days))
+    return values
 
 
 def set_school_days(store: Store, days: int) -> None:
     """School days per term (在校天数) used for the subsidy per term; default 100."""
     _refuse_at_school(store, "每学期在校天数")
+    save_standards(store, {}, days)
+
+
+def _check_days(days: int) -> None:
     if not 1 <= days <= 200:
         raise BadInput(f"每学期在校天数应在 1 到 200 之间（通常约 100 天），而不是 {days}。")
-    old = school_days(store)
-    with store.transaction() as tx:
-        store.set_meta(tx, DAYS_KEY, str(days))
-        tx.audit("设置营养改善计划每学期在校天数", "meta", DAYS_KEY, {"days": [old, days]})
 
 
 # ---- 享受营养餐的学校 ----------------------------------------------------------------------------------
