@@ -87,15 +87,20 @@ class CountyNutritionPage(QWidget):
         for number, name in STAGES.items():
             edit = QLineEdit()
             edit.setPlaceholderText(self.tr("元/生/天，如 5；不填为未设"))
+            edit.setMaximumWidth(260)
             form.addRow(self.tr(name), edit)
             self.yuan[number] = edit
         self.days = QSpinBox()
         self.days.setRange(1, 200)
+        self.days.setMaximumWidth(260)
         self.days.setToolTip(self.tr("计算每学期补助用：在校学生 × 补助标准 × 每学期在校天数（默认 100 天）"))
         form.addRow(self.tr("每学期在校天数"), self.days)
         save = QPushButton(self.tr("保存补助标准"))
         save.clicked.connect(self.save_standards)
-        form.addRow(save)
+        save_row = QHBoxLayout()
+        save_row.addWidget(save)
+        save_row.addStretch(1)
+        form.addRow(save_row)
         layout.addWidget(standard)
 
         stats = QGroupBox(self.tr("统计"))
