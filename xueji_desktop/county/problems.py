@@ -47,6 +47,7 @@ def county_problems(store: Store, *, include_resolved: bool = False) -> list[dic
     None): [{id, kind, kind_name, key, state, decision, records: [...]}]. ``include_resolved`` adds the
     decided problems no longer found (state 已解决, no records)."""
     found = _found(store)
+    _name_counties(store, found)
     decisions = _decisions(store)
     requested = _requested(store)
     for p in found:
@@ -83,8 +84,24 @@ def _found(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+def _name_counties(store: Store, found: list[dict[str, Any]]) -> None:
+    """At a city, each record also names its county (``county_code``, ``county_name``): a problem across
+    counties names both sides."""
+    from .workspace import store_level
+
+    if store_level(store) != "city" or not found:
+        return
+    counties = dict(store.query("SELECT code, name FROM city_counties"))
+    regions = dict(store.query("SELECT code, substr(region_code, 1, 6) FROM county_schools"))
+    for p in found:
+        for r in p["records"]:
+            r["county_code"] = regions.get(r["school_code"], "")
+            r["county_name"] = counties.get(r["county_code"], "")
+
+
 def _where(r: dict[str, Any]) -> str:
-    return f"{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}"
+    county = f"{r['county_code']}{r['county_name']} " if r.get("county_code") else ""
+    return f"{county}{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}"
 
 
 def findings_for_school(problems: list[dict[str, Any]], school_code: str) -> list[dict[str, str]]:
