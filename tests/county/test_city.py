@@ -87,7 +87,7 @@ def _two_counties(chain: Chain):
 
 
 def test_city_merges_counties_and_sees_every_student(chain, tmp_path):
-    a1, a2, b1 = _two_counties(chain)
+    _a1, _a2, b1 = _two_counties(chain)
     city = chain.city
     summary = county_summary(city)
     assert summary["level"] == "city"
@@ -125,11 +125,11 @@ def test_refusals_change_nothing(chain, tmp_path):
     before = snapshot(city)
     with pytest.raises(BadInput, match="第一次上报"):
         import_county_package(city, good)
-    with pytest.raises(BadInput, match="指纹.*不一致"):
+    with pytest.raises(BadInput, match=r"指纹.*不一致"):
         import_county_package(city, good, confirm_fingerprint="0000 0000 0000 0000 0000")
     tampered = bytearray(good.read_bytes())
     tampered[len(tampered) // 2] ^= 1
-    with pytest.raises(BadInput, match="改动|签名|校验"):
+    with pytest.raises(BadInput, match=r"改动|签名|校验"):
         import_county_package(city, write(tmp_path, "tampered.xjpkg", bytes(tampered)),
                               confirm_fingerprint=chain.fingerprint("140106"))
     school_pkg = chain.schools["140106"][0].package(county_public(city), records(1))

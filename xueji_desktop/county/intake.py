@@ -87,8 +87,8 @@ def import_package(store: Store, path: Path | str, *, confirm_fingerprint: str |
     check, env = check_package(store, path)
     if check.needs_confirmation:
         require_confirmed(check.file, f"学校 {check.school_code}{check.school_name}", check.fingerprint,
-                          confirm_fingerprint,
-                          "请学校打印指纹回执（xueji school fingerprint --print，或“导入导出 → 上报”页的“打印指纹回执”）")
+                          confirm_fingerprint, "请学校打印指纹回执（xueji school fingerprint --print，"
+                                               "或“导入导出 → 上报”页的“打印指纹回执”）")
     tick(progress, 0, 3, f"解密 {check.file}")
     body = env.decrypt(keystore.require_private(store.conn, keystore.OWN_ENCRYPTION))
     tick(progress, 1, 3, f"校验 {check.file}")

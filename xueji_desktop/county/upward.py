@@ -19,7 +19,6 @@ from .numbers import formal_numbers
 from .schools import get_school, list_schools
 from .workspace import county_profile, require_county, store_level
 
-
 AGGREGATE_SCHOOLS = "schools.json"
 
 
