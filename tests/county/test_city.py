@@ -192,3 +192,124 @@ def test_a_county_cannot_pass_up_another_countys_school(chain, tmp_path):
                               confirm_fingerprint=chain.fingerprint("140106"))
     assert snapshot(chain.city) == before
     assert keys.fingerprint(keystore.get_public(county.conn, keystore.OWN_SIGNING)) == chain.fingerprint("140106")
+
+
+def test_city_passes_up_again_in_the_seed_folder_layout(chain, tmp_path):
+    """Seed 001 (逐级上报): 县 data in a folder named 代码+名称, the city's in 1401太原市 holding its counties."""
+    from xueji_desktop.exchange import payload
+    from xueji_desktop.exchange.container import open_envelope, read_file
+    from xueji_desktop.exchange.safezip import SafeZip
+
+    _two_counties(chain)
+    written = export_up(chain.city, tmp_path / "out", folders=True)
+    layout = sorted(str(p.relative_to(tmp_path / "out").parent) for p in written)
+    assert layout == ["1401太原市", "1401太原市/140105小店区/2114010501小店一小",
+                      "1401太原市/140106迎泽区/2114010068双塔西街小学",
+                      "1401太原市/140106迎泽区/2114010069迎泽实验小学"]
+    aggregate = written[-1]
+    assert aggregate.name.startswith("1401太原市_")
+    env = open_envelope(read_file(aggregate), aggregate.name)
+    assert (env.kind, env.sender["code"], env.header["recipient"]) == ("aggregate", "1401",
+                                                                      {"level": "province", "code": "14"})
+    body = SafeZip(env.decrypt(keystore.require_private(chain.city.conn, keystore.OWN_ENCRYPTION)),
+                   payload.INNER_LIMITS, "")
+    sub = payload.parse(body.read("schools/2114010501.zip"), "")
+    assert (sub.manifest["county_code"], len(sub.students)) == ("140105", 4)
+
+
+def test_city_decision_travels_down_to_the_school(chain, tmp_path):
+    """The city decides a duplicate across counties; its feedback to 小店区 carries the decision, and 小店区's next
+    feedback to its school tells the school to delete or correct the record. Once corrected, the city marks the
+    problem 已解决 on the next import."""
+    import json
+
+    from xueji_desktop.county.city_feedback import import_city_feedback, make_city_feedback
+    from xueji_desktop.county.problems import resolve
+    from xueji_desktop.county.review import make_feedback
+    from xueji_desktop.exchange.container import open_envelope, read_file
+
+    _a1, _a2, b1 = _two_counties(chain)
+    city = chain.city
+    [dup] = [p for p in county_problems(city) if p["kind"] == "duplicate_id"]
+    assert "140106迎泽区 2114010068双塔西街小学" in " ".join(
+        f["message"] for f in make_findings(city, "140105"))
+    resolve(city, dup["id"], "2114010068", "户籍在迎泽区")
+    # the same ID number twice, and so the same 正式学籍号 (G + ID number) each county gave its record
+    assert {p["kind"] for p in county_problems(city)} == {"duplicate_id", "duplicate_number"}
+    pkg, n = make_city_feedback(city, "140105", tmp_path / "down")
+    assert n == 2
+    xiaodian = chain.counties["140105"]
+    assert import_city_feedback(xiaodian, pkg) == 2
+    with pytest.raises(BadInput, match="不比已导入的"):
+        import_city_feedback(xiaodian, pkg)
+    with pytest.raises(BadInput, match="不是本县上级"):  # the city's feedback is not for 迎泽区 … nor from it
+        import_city_feedback(xiaodian, make_city_feedback_from(chain.counties["140106"], tmp_path))
+
+    school = chain.schools["140105"][0]
+    feedback = make_feedback(xiaodian, school.code, tmp_path / "school")
+    env = open_envelope(read_file(feedback), feedback.name)
+    findings = json.loads(env.decrypt(school.encryption.private))["findings"]
+    [mine] = [f for f in findings if f["problem_id"] == dup["id"]]
+    assert mine["message"].startswith("地市裁定：") and "2114010068双塔西街小学 保留" in mine["message"]
+    assert mine["uid"] == xiaodian.query("SELECT uid FROM county_students WHERE id_number = ?",
+                                         (b1[0][1]["id_number"],))[0][0]
+
+    # the school deletes the record; the county passes up again; the city finds the problem resolved
+    chain.report("140105", {"2114010501": b1[1:]})
+    import_county_package(city, chain.up("140105"))
+    [done] = [p for p in county_problems(city, include_resolved=True) if p["id"] == dup["id"]]
+    assert done["state"] == "已解决"
+
+
+def make_findings(city, county_code):
+    from xueji_desktop.county.city_feedback import city_findings
+
+    return city_findings(city, county_code)
+
+
+def make_city_feedback_from(county, tmp_path):
+    """A feedback-kind package signed by a county, not by 小店区's city."""
+    from xueji_desktop.exchange.container import seal
+
+    data = seal(kind="feedback", sender={"code": "140106", "name": "迎泽区"},
+                signing_private=keystore.require_private(county.conn, keystore.OWN_SIGNING),
+                recipient={"level": "county", "code": "140105"}, recipient_x25519=None, sequence=9,
+                created_at="2026-11-22T09:30:00", body=b'{"findings": []}')
+    return write(tmp_path, "fake-feedback.xjpkg", data)
+
+
+def test_cli_city(chain, tmp_path, monkeypatch, capsys):
+    from xueji_desktop.cli import main
+
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    a1, a2, b1 = records(2, seed=41), records(1, seed=42), records(2, seed=43)
+    chain.report("140106", {"2114010068": a1, "2114010069": a2})
+    chain.report("140105", {"2114010501": b1})
+    ups = [str(chain.up("140106")), str(chain.up("140105"))]
+    db = ["--db", str(tmp_path / "city.xjdb")]
+    confirm = [f"--confirm-fingerprint=140106={chain.fingerprint('140106')}",
+               f"--confirm-fingerprint=140105={chain.fingerprint('140105')}"]
+    chain.city.close()
+    assert main(["county", "import", *db, *ups, *confirm]) == 0
+    out = capsys.readouterr().out
+    assert "140106迎泽区 第 1 号，学校 2 所，学生 3 名" in out and "导入 2 个，拒绝 0 个" in out
+    assert main(["county", "import", *db, ups[0]]) == 1
+    assert "不比已导入的" in capsys.readouterr().err
+    assert main(["info", *db]) == 0
+    out = capsys.readouterr().out
+    assert "地市：1401 太原市" in out and "县（区） 2 个（已上报 2 个）" in out and "学生 5 名" in out
+    assert main(["county", "counties", *db]) == 0
+    assert "140105\t小店区\t学校 1\t学生 2" in capsys.readouterr().out
+    assert main(["county", "stats", *db]) == 0
+    assert "140106迎泽区：学校 2 所（已上报 2 所），学生 3 名" in capsys.readouterr().out
+    assert main(["county", "students", *db, "--school", "2114010501"]) == 0
+    assert "共 2 名" in capsys.readouterr().out
+    assert main(["county", "export-excel", *db, "--out", str(tmp_path / "all.xlsx")]) == 0
+    assert "已导出 5 名学生" in capsys.readouterr().out
+    assert main(["county", "counties", "add", *db, "150101", "新城区"]) == 2
+    assert "以本市代码 1401 开头" in capsys.readouterr().err
+    assert main(["county", "feedback", *db, "140106", "--out", str(tmp_path / "fb")]) == 0
+    assert "已写出地市反馈包" in capsys.readouterr().out
+    assert main(["county", "export-up", *db, "--out", str(tmp_path / "up"), "--folders"]) == 0
+    assert (tmp_path / "up" / "1401太原市" / "140105小店区" / "2114010501小店一小").is_dir()
+    chain.city = other_store(tmp_path / "city.xjdb")  # closed by the fixture
