@@ -71,3 +71,16 @@ def test_city_browser_stats_and_feedback_cover_every_county(qtbot, chain, tmp_pa
     with mock.patch("xueji_desktop.ui.county_pages.QFileDialog.getExistingDirectory", return_value=str(tmp_path)):
         review.choose_feedback()
     assert "140105小店区_反馈_" in review.status.text()
+
+
+def test_county_imports_the_city_feedback_in_the_gui(qtbot, chain, tmp_path):
+    from xueji_desktop.county.city_feedback import make_city_feedback
+
+    _two_counties(chain)
+    package, _n = make_city_feedback(chain.city, "140105", tmp_path / "down")
+    page = CountyImportPage(chain.counties["140105"])
+    qtbot.addWidget(page)
+    page.import_city_feedback(package)
+    page.import_city_feedback(package)
+    assert "已导入地市反馈" in page.log.item(0).text() and "：2 条" in page.log.item(0).text()
+    assert "拒绝" in page.log.item(1).text() and "不比已导入的" in page.log.item(1).text()

@@ -188,10 +188,31 @@ class CountyImportPage(QWidget):
         layout = QVBoxLayout(self)
         button = QPushButton(self.tr("导入县级汇总包…") if self.city else self.tr("导入学校数据包…"))
         button.clicked.connect(self.choose_files)
-        layout.addWidget(button, 0, Qt.AlignLeft)
+        bar = QHBoxLayout()
+        bar.addWidget(button)
+        if not self.city:  # a county also takes its city's feedback (county/city_feedback.py)
+            upper = QPushButton(self.tr("导入地市反馈包…"))
+            upper.clicked.connect(self.choose_city_feedback)
+            bar.addWidget(upper)
+        bar.addStretch(1)
+        layout.addLayout(bar)
         self.log = QListWidget()
         layout.addWidget(self.log, 1)
         self._queue: list[Path] = []
+
+    def choose_city_feedback(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择地市反馈包"), "", self.tr("数据包 (*.xjpkg)"))
+        if path:
+            self.import_city_feedback(Path(path))
+
+    def import_city_feedback(self, path: Path) -> None:
+        try:
+            n = city_feedback.import_city_feedback(self.store, path)
+        except XuejiError as exc:
+            self.log.addItem(self.tr("拒绝：%1").replace("%1", str(exc)))
+            return
+        self.log.addItem(self.tr("已导入地市反馈 %1：%2 条，随下次给学校的反馈包下发").replace("%1", path.name)
+                         .replace("%2", str(n)))
 
     def choose_files(self) -> None:
         title = self.tr("选择县级汇总包") if self.city else self.tr("选择学校数据包")
