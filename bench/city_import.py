@@ -7,9 +7,9 @@ county) and then finding the problem records across the whole city take < 60 s t
 
 Setup (not timed) builds each county's package straight from generated records, as ``county export-up`` writes it
 (one submission payload per school, ``county/upward.aggregate_body``, signed by the county and encrypted to the
-city), without a county store: 2,000 demo records replicated with fresh names and ID numbers (area, day of birth,
-sequence digit), as bench/county_view.py does. Each county's first student repeats an ID number of the previous
-county, so the cross-county check has something to find.
+city), without a county store: 2,000 demo records replicated with fresh names and ID numbers (area, month and day
+of birth, sequence digits), as bench/county_view.py does. Each county's first student repeats an ID number of the
+previous county, so the cross-county check has something to find.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def build_packages(folder: Path, city_public: bytes, n_counties: int, per_county
                 c = classes[i % len(classes)]
                 record = dict(base[(s * 7919 + i) % len(base)])
                 record["name"] = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-                # a fresh ID number (area, day of birth, sequence): as few chance duplicates as real data has
-                born = record["birth_date"][:8] + f"{rng.randrange(1, 29):02d}"
+                # a fresh ID number (area, month and day of birth, sequence): few chance duplicates, as real data
+                born = record["birth_date"][:5] + f"{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
                 sex = int(record["id_number"][16]) % 2  # the 17th digit's parity is the sex: keep it
                 sequence = f"{rng.randrange(100):02d}{rng.randrange(5) * 2 + sex}"
                 body = rng.choice(AREAS) + born.replace("-", "") + sequence
