@@ -256,6 +256,9 @@ def test_city_decision_travels_down_to_the_school(chain, tmp_path):
 
     # the school deletes the record; the county passes up again; the city finds the problem resolved
     chain.report("140105", {"2114010501": b1[1:]})
+    feedback = make_feedback(xiaodian, school.code, tmp_path / "school")  # the deleted record is no longer named
+    findings = json.loads(open_envelope(read_file(feedback), feedback.name).decrypt(school.encryption.private))
+    assert not [f for f in findings["findings"] if f["problem_id"] == dup["id"]]
     import_county_package(city, chain.up("140105"))
     [done] = [p for p in county_problems(city, include_resolved=True) if p["id"] == dup["id"]]
     assert done["state"] == "已解决"

@@ -117,11 +117,12 @@ def _check_findings(body: bytes, name: str) -> list[dict[str, Any]]:
 
 
 def upper_findings(store: Store, school_code: str) -> list[dict[str, str]]:
-    """The city's findings on one school's records, as the county's feedback to the school carries them."""
-    return [{"uid": uid, "kind": kind, "name": name or "", "class": cls or "", "message": message,
-             "problem_id": pid, "state": state}
+    """The city's findings on one school's records, as the county's feedback to the school carries them; a record
+    the school has deleted since (and the county imported) is no longer named."""
+    return [{"uid": uid, "kind": kind, "name": name, "class": cls, "message": message, "problem_id": pid,
+             "state": state}
             for uid, kind, pid, state, message, name, cls in store.query(
                 "SELECT f.uid, f.kind, f.problem_id, f.state, f.message, s.name, COALESCE(c.name, s.class_code)"
-                " FROM county_upper_findings f LEFT JOIN county_students s ON s.school_code = f.school_code"
+                " FROM county_upper_findings f JOIN county_students s ON s.school_code = f.school_code"
                 " AND s.uid = f.uid LEFT JOIN county_classes c ON c.school_code = s.school_code"
                 " AND c.class_code = s.class_code WHERE f.school_code = ? ORDER BY f.rowid", (school_code,))]
