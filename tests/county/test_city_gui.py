@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from tests.county.test_city import Chain, _two_counties
 from tests.exchange.helpers import records
@@ -84,3 +84,23 @@ def test_county_imports_the_city_feedback_in_the_gui(qtbot, chain, tmp_path):
     page.import_city_feedback(package)
     assert "已导入地市反馈" in page.log.item(0).text() and "：2 条" in page.log.item(0).text()
     assert "拒绝" in page.log.item(1).text() and "不比已导入的" in page.log.item(1).text()
+
+
+def test_city_school_page_lists_counties_adds_one_and_writes_its_init_package(qtbot, chain, tmp_path):
+    from xueji_desktop.county.init_package import read_county_init
+    from xueji_desktop.ui.county_pages import CountySchoolsPage
+
+    page = CountySchoolsPage(chain.city)
+    qtbot.addWidget(page)
+    panel = page.counties
+    assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == ["140105", "140106"]
+    qtbot.keyClicks(panel.code, "140107")
+    panel.name.setText("杏花岭区")  # QTest types Latin keys only
+    [add] = [b for b in panel.findChildren(QPushButton) if b.text() == "添加县（区）"]
+    add.click()
+    assert panel.table.rowCount() == 3 and panel.code.text() == ""
+    panel.table.selectRow(2)
+    path = panel.make_init(str(tmp_path / "down"))
+    body, _key = read_county_init(path)
+    assert body["county"]["code"] == "140107" and "已写出" in panel.status.text()
+

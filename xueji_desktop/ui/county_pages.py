@@ -65,6 +65,12 @@ class CountySchoolsPage(QWidget):
         for w in (self.code, self.name, self.region, add, make_init, reset):
             form.addWidget(w)
         layout.addLayout(form)
+        self.counties = None
+        if workspace.store_level(store) == "city":  # a city also keeps its county list
+            from .city_counties_panel import CityCountiesPanel
+
+            self.counties = CityCountiesPanel(store)
+            layout.addWidget(self.counties, 1)
         self.refresh()
 
     def ask_reset_key(self) -> None:
@@ -92,7 +98,7 @@ class CountySchoolsPage(QWidget):
 
     def refresh(self) -> None:
         c = workspace.county_profile(self.store)
-        self.key_label.setText(self.tr("%1 县级签名密钥指纹：%2").replace("%1", c["code"] + c["name"])
+        self.key_label.setText(self.tr("%1 签名密钥指纹：%2").replace("%1", c["code"] + c["name"])
                                .replace("%2", keystore.own_fingerprint(self.store.conn) or ""))
         schools = school_list.list_schools(self.store)
         fill_table(self.table, [[s["code"], s["name"], s["students"], s["last_sequence"], s["review_name"],
