@@ -88,7 +88,7 @@ def test_county_imports_the_city_feedback_in_the_gui(qtbot, chain, tmp_path):
 
 def test_city_school_page_lists_counties_adds_one_and_writes_its_init_package(qtbot, chain, tmp_path):
     from xueji_desktop.county.init_package import read_county_init
-    from xueji_desktop.ui.county_pages import CountySchoolsPage
+    from xueji_desktop.ui.county_schools_page import CountySchoolsPage
 
     page = CountySchoolsPage(chain.city)
     qtbot.addWidget(page)
