@@ -193,13 +193,10 @@ def cmd_accept(args) -> int:
 
 def cmd_add(args) -> int:
     from ..excel.columns import match_header
-    from ..records.admissions import add_self_admitted
-    from ..validation.normalize import normalize_record
+    from ..records.admissions import add_self_admitted, typed_record
 
     raw: dict = {"name": args.name, "gender": args.gender, "birth_date": args.birth_date,
                  "id_number": args.id_number, "ethnicity": args.ethnicity}
-    if args.id_number:
-        raw["id_type"] = "1"
     members: list[dict] = [{}, {}]
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -207,12 +204,7 @@ def cmd_add(args) -> int:
         if not sep or col is None or col.field is None:
             raise BadInput(f"--set {item}：没有这个字段（写成 字段名=值，字段名如 户口所在地、成员1姓名）。")
         (raw if col.member is None else members[col.member])[col.key] = value.strip()
-    raw = {k: v for k, v in raw.items() if v}
-    raw["members"] = [m for m in members if m]
-    record, issues = normalize_record(raw)
-    errors = [i.message for i in issues if i.severity == "error"]
-    if errors:
-        raise BadInput("；".join(errors))
+    record = typed_record({**raw, "members": members})
     with open_store(args) as store:
         sid = add_self_admitted(store, record, args.class_code, age_exception=args.age_exception)
         number = store.query("SELECT student_number, status FROM students WHERE id = ?", (sid,))[0]

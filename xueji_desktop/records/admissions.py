@@ -28,6 +28,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..school import STAGES, ClassInfo, find_class, get_school_profile_conn
 from ..storage.store import Store, Tx
+from ..validation.normalize import normalize_record
 from .gate import Gate
 from .students import add_student
 
@@ -345,6 +346,22 @@ def accept(store: Store, tokens: list[str], class_text: str, *, accept_valid: bo
                      {"count": [None, len(result.accepted)], "refused": [None, len(result.refused)]})
     tick(progress, len(offers), len(offers), "录取入班")
     return result
+
+
+def typed_record(raw: dict[str, Any]) -> dict[str, Any]:
+    """A child typed in for 自主招生 (the CLI's flags, the dialog's fields; members under ``members``),
+    normalised (names → codes, dates); what cannot be read is refused naming the field."""
+    raw = {k: v for k, v in raw.items() if v not in (None, "")}
+    if raw.get("id_number") and not raw.get("id_type"):
+        raw["id_type"] = "1"  # an 18-digit number typed here is a 居民身份证号
+    raw["members"] = [m for m in raw.get("members") or [] if m]
+    if not str(raw.get("name", "")).strip():
+        raise BadInput("请填写姓名。")
+    record, issues = normalize_record(raw)
+    errors = [i.message for i in issues if i.severity == "error"]
+    if errors:
+        raise BadInput("；".join(errors))
+    return record
 
 
 def add_self_admitted(store: Store, record: dict[str, Any], class_text: str, *, year: int | None = None,
