@@ -52,9 +52,9 @@ def test_import_photos_does_not_hang_on_a_fifo(demo_path, fifo, monkeypatch, cap
 
 
 def test_the_photo_worker_refuses_a_fifo(fifo):
-    from xueji_desktop.photos.library import _import_worker
+    from xueji_desktop.photos.batch import import_worker
 
-    data, check = _import_worker((str(fifo), True, False))
+    data, check = import_worker((str(fifo), True, False))
     assert data is None and "不是普通文件" in json.dumps(check, ensure_ascii=False)
 
 

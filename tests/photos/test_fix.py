@@ -68,6 +68,25 @@ def test_exif_orientation_applied_then_stripped():
     assert_passes(result.jpeg)
 
 
+def test_exif_rotated_phone_photo_is_draft_decoded_upright(monkeypatch):
+    """A 10 MP phone photo stored sideways with a rotation flag: decoded at a JPEG draft scale (not in full)
+    and still turned upright before the head is measured (a sideways face would not be found at all)."""
+    from xueji_desktop.photos import imaging
+
+    upright = portrait(7, size=(2400, 4000), head_ratio=0.3, head_top=0.22, background=(67, 142, 219))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    upright.rotate(90, expand=True).save(buf, "JPEG", quality=85, exif=exif.tobytes())
+    drafts = []
+    real_open = imaging.open_image
+    monkeypatch.setattr(imaging, "open_image", lambda data, draft=None: drafts.append(draft) or real_open(data, draft))
+    result = fix_photo_bytes(buf.getvalue())
+    assert drafts and all(d is not None and max(d) <= 2000 for d in drafts)   # never the 4000-px original
+    assert result.check.ok, result.check.problems
+    assert_passes(result.jpeg)
+
+
 def test_off_centre_small_head_png_input():
     data = png(portrait(5, size=(800, 800), centre_x=0.3, head_ratio=0.35, head_top=0.2, jitter=False))
     assert_passes(fix_photo_bytes(data).jpeg)

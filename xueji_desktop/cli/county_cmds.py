@@ -33,6 +33,7 @@ COUNTY_COMMAND_MODULES: list[str] = [
     "xueji_desktop.cli.county_rule_cmds",
     "xueji_desktop.cli.transfer_cmds",
     "xueji_desktop.cli.admission_cmds",
+    "xueji_desktop.cli.nutrition_cmds",
 ]
 
 

@@ -45,6 +45,14 @@ def cmd_show(args) -> int:
         print(f"{name}工作时间：{span or '未设置'}")
     age = rules["entry_age_grade1"]
     print(f"一年级入学年龄：{f'8 月 31 日前满 {age} 周岁' if age else '未设置'}")
+    plan = rules["nutrition"]
+    if plan["enjoys"] is not None:
+        print(f"营养改善计划：本校{'享受' if plan['enjoys'] else '不享受'}营养餐")
+    print("营养改善计划补助标准：" + ("，".join(f"{k} {v} 元/生/天" for k, v in plan["standards"].items()) or "未设置")
+          + f"；每学期在校 {plan['school_days']} 天")
+    for c in plan["contacts"]:
+        print(f"营养改善计划县级责任体系：{c.get('role', '')}　{c.get('unit', '')}　{c.get('person', '')}　"
+              f"{c.get('phone', '')}")
     return 0
 
 

@@ -16,6 +16,7 @@ from ..storage import Store
 from ..storage.store import now_iso
 from .admissions import feedback_section
 from .numbers import assign_formal_numbers, formal_numbers
+from .nutrition_settings import package_settings
 from .schools import REVIEW_NAMES, get_school
 from .transfers import feedback_parts
 from .workspace import county_profile, require_county
@@ -70,7 +71,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
     body = {"school_code": code, "data_sequence": s["last_sequence"], "findings": findings,
             "review": {"state": s["review_state"], "name": REVIEW_NAMES.get(s["review_state"], ""),
                        "reason": s["review_reason"], "by": s["reviewed_by"], "at": s["reviewed_at"]}}
-    body["county_settings"] = county_settings(store)
+    body["county_settings"] = {**county_settings(store), **package_settings(store, code)}
     body["change_decisions"] = [
         {"change_id": cid, "decision": d, "reason": r, "by": by, "at": at}
         for cid, d, r, by, at in store.query(

@@ -1,5 +1,6 @@
 """The county's rules for its schools, in one place: class caps per stage, the status changes not allowed per
-stage, controlled fields, the working windows (新生注册, 在校生注册, 毕业) and the grade-1 entry age.
+stage, controlled fields, the working windows (新生注册, 在校生注册, 毕业) and the grade-1 entry age; with them
+the 营养改善计划 as it travels down (county/nutrition_settings.py).
 
 They are meta settings (records.changes.COUNTY_SETTING_PREFIXES) set only on a county store, carried down in
 every init and feedback package, and shown read-only at the school; a school that tries to change one is
@@ -24,6 +25,7 @@ from ..records.gate import (  # noqa: F401  (window, in_window, entry_age: the g
 )
 from ..school import STAGES
 from ..storage import Store
+from .nutrition_settings import plan_view
 
 WINDOWS = {"new_students": "新生注册", "registration": "在校生注册", "graduation": "毕业"}
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
@@ -76,6 +78,7 @@ def county_rules(store: Store) -> dict[str, Any]:
         "controlled_fields": list(controlled_fields(store)),
         "windows": {label: "～".join(w) if (w := window(store, key)) else "" for key, label in WINDOWS.items()},
         "entry_age_grade1": entry_age(store),
+        "nutrition": plan_view(store),
         "set_by": "" if store.mode == "county" else
         f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}",
     }

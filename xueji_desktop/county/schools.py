@@ -14,6 +14,7 @@ from ..outfiles import write_file
 from ..records.changes import county_settings
 from ..storage import Store
 from ..storage.store import now_iso
+from .nutrition_settings import package_settings
 from .plans import plans_for_school
 from .workspace import county_profile, require_county
 
@@ -221,7 +222,7 @@ def make_init_packages(store: Store, codes: list[str], out_dir: Path | str) -> l
         body = {"school": {"code": s["code"], "name": s["name"], "region_code": s["region_code"],
                            **json.loads(s["profile"] or "{}")},
                 "county": county, "county_encryption_public": keys.b64(enc_public),
-                "county_settings": county_settings(store),
+                "county_settings": {**county_settings(store), **package_settings(store, code)},
                 "admission_plans": plans_for_school(store.conn, code)}
         data = seal(kind="init", sender={"code": county["code"], "name": county["name"]}, signing_private=signing,
                     recipient={"code": code, "name": s["name"]}, recipient_x25519=None, sequence=1,

@@ -116,31 +116,49 @@ def compute_county_stats(store: Store) -> CountyStats:
     return stats
 
 
-def export_county_stats_xlsx(stats: CountyStats, path: Path | str) -> Path:
-    """One sheet per table, with column charts of students per school and per grade (built in memory)."""
+# A column chart on a sheet: (sheet, category column, value column, title, rows left out at the end).
+Chart = tuple[str, int, int, str, int]
+
+
+def export_tables_xlsx(tables: dict[str, list[list[Any]]], path: Path | str, charts: tuple[Chart, ...] = ()) -> Path:
+    """One sheet per table (first row bold: the header), with column charts; built in memory, written once.
+    Decimal cells (money) are written as numbers shown with two decimals."""
+    from decimal import Decimal
+
     from ..excel.xlsx_memory import xlsxwriter_book
     from ..outfiles import write_file
 
     workbook, buffer = xlsxwriter_book({})
     bold = workbook.add_format({"bold": True})
+    money = workbook.add_format({"num_format": "0.00"})
     try:
-        for sheet_name, rows in stats.rows().items():
+        for sheet_name, rows in tables.items():
             sheet = workbook.add_worksheet(sheet_name)
             for r, row in enumerate(rows):
-                sheet.write_row(r, 0, row, bold if r == 0 else None)
+                if r == 0:
+                    sheet.write_row(r, 0, row, bold)
+                    continue
+                for c, value in enumerate(row):
+                    sheet.write(r, c, value, money if isinstance(value, Decimal) else None)
             sheet.set_column(0, 1, 20)
-            chart_of = {"按学校": (1, 2, "各校学生数"), "按年级": (0, 1, "各年级学生数")}.get(sheet_name)
-            last = len(rows) - (2 if sheet_name == "按学校" else 1)  # 按学校 ends with its 合计 row
-            if chart_of and last >= 1:
-                label, value, title = chart_of
+            for name, label, value, title, tail in charts:
+                last = len(rows) - 1 - tail
+                if name != sheet_name or last < 1:
+                    continue
                 chart = workbook.add_chart({"type": "column"})
-                chart.add_series({"name": "人数", "categories": [sheet_name, 1, label, last, label],
+                chart.add_series({"name": rows[0][value], "categories": [sheet_name, 1, label, last, label],
                                   "values": [sheet_name, 1, value, last, value]})
                 chart.set_title({"name": title})
                 sheet.insert_chart(1, len(rows[0]) + 1, chart)
     finally:
         workbook.close()
     return write_file(Path(path), buffer.getvalue())
+
+
+def export_county_stats_xlsx(stats: CountyStats, path: Path | str) -> Path:
+    """One sheet per table, with column charts of students per school (its 合计 row left out) and per grade."""
+    return export_tables_xlsx(stats.rows(), path, (("按学校", 1, 2, "各校学生数", 1),
+                                                   ("按年级", 0, 1, "各年级学生数", 0)))
 
 
 def county_summary(store: Store) -> dict[str, Any]:

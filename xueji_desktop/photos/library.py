@@ -20,7 +20,7 @@ from ..outfiles import write_file
 from ..progress import Progress, tick
 from ..school import get_school_profile, get_school_profile_conn
 from ..storage.store import Tx, now_iso
-from . import imaging
+from .batch import check_blob_worker, import_worker
 from .check import CheckResult, check_photo_bytes
 from .parallel import parallel_iter, parallel_map
 
@@ -188,64 +188,6 @@ class ImportReport:
         }
 
 
-MAX_STORED_PIXELS = 1_000_000
-
-
-def checked_for_storing(data: bytes, name: str = "", *, keep_original: bool = False) -> tuple[bytes, CheckResult]:
-    """The bytes to store for a photo the user gives as it is, and its check (of the file as given).
-
-    A photo over 1 MP (a phone original) is stored as a ≤ 1 MP copy (upright, no EXIF/GPS), encoded from
-    the same decode the check analysed: never a 12 MP original inside the database and every backup,
-    unless ``keep_original``. The import and the photo panel's 选择照片 both store through this."""
-    reduce_to = None if keep_original else imaging.reduced_size(data, MAX_STORED_PIXELS)
-    check = check_photo_bytes(data, name, analyse_at=reduce_to, keep_pixels=reduce_to is not None)
-    if check.pixels is not None:
-        data = imaging.reduced(check.pixels, MAX_STORED_PIXELS)
-        check.pixels = None
-    return data, check
-
-
-def _import_worker(job: tuple[str, bool, bool]) -> tuple[bytes | None, dict[str, Any]]:
-    """In a worker process: read one file, check it, with ``fix`` repair it. Returns (bytes to store, check):
-    a photo that passes, as given; with ``fix`` the fixed 358 × 441 JPEG when it is better; otherwise what
-    ``checked_for_storing`` keeps."""
-    from ..infiles import read_regular
-    from .check import CheckResult, Problem
-    from .fix import fix_photo_bytes
-    from .rules import MAX_FILE_BYTES
-
-    path, fix, keep_originals = job
-    try:
-        data = read_regular(path, MAX_FILE_BYTES, "照片")  # a FIFO or device named like a photo is refused
-    except BadInput as exc:
-        return None, _check_dict(CheckResult(path, [Problem("file.unreadable", str(exc))]))
-    tried = False
-    if fix and not imaging.has_upload_size(data):
-        # A phone photo: its check can only fail on size, so go straight to the fix (which checks its output).
-        tried = True
-        try:
-            fixed = fix_photo_bytes(data, name=path)
-            return fixed.jpeg, _check_dict(fixed.check)
-        except BadInput:
-            pass
-    stored, check = checked_for_storing(data, path, keep_original=keep_originals)
-    if check.problems and check.problems[0].code == "format.unreadable":
-        return None, _check_dict(check)
-    if fix and not tried and not check.ok:
-        try:
-            fixed = fix_photo_bytes(data, name=path)
-        except BadInput:
-            pass
-        else:
-            if fixed.check.ok or len(fixed.check.problems) < len(check.problems):
-                return fixed.jpeg, _check_dict(fixed.check)
-    return stored, _check_dict(check)
-
-
-def _check_dict(check: CheckResult) -> dict[str, Any]:
-    return {"ok": check.ok, "problems": [p.to_dict() for p in check.problems]}
-
-
 def _jobs(plan: ImportPlan, fix: bool, keep_originals: bool) -> list[tuple[str, bool, bool]]:
     return [(str(path), fix, keep_originals) for path, _ in plan.matched]
 
@@ -254,7 +196,7 @@ def check_files(plan: ImportPlan, *, fix: bool = False, keep_originals: bool = F
                 progress: Progress | None = None) -> list:
     """The slow, file-only part of an import (no database): check, and with ``fix`` repair, every matched
     file on all cores. The GUI runs this on a worker thread."""
-    return parallel_map(_import_worker, _jobs(plan, fix, keep_originals), progress=progress, message="检查照片")
+    return parallel_map(import_worker, _jobs(plan, fix, keep_originals), progress=progress, message="检查照片")
 
 
 def store_import(store, plan: ImportPlan, results, *, progress: Progress | None = None) -> ImportReport:
@@ -305,7 +247,7 @@ def import_photos(store, folder: Path, *, fix: bool = False, keep_originals: boo
     Cancelling before the end changes nothing."""
     store.require("clerk")
     plan = plan_import(store.conn, Path(folder))
-    results = parallel_iter(_import_worker, _jobs(plan, fix, keep_originals), progress=progress,
+    results = parallel_iter(import_worker, _jobs(plan, fix, keep_originals), progress=progress,
                             message="检查照片")
     return store_import(store, plan, results)
 
@@ -409,19 +351,13 @@ def photo_overview(store) -> list[dict[str, Any]]:
 
 # ---- re-checking stored photos ---------------------------------------------------------------------
 
-def _check_blob_worker(item: tuple[int, bytes]) -> tuple[int, bool, list[dict[str, str]]]:
-    sid, data = item
-    check = check_photo_bytes(data)
-    return sid, check.ok, [p.to_dict() for p in check.problems]
-
-
 def stored_photos(store) -> list[tuple[int, bytes]]:
     return [(sid, bytes(blob)) for sid, blob in store.query("SELECT student_id, jpeg FROM photos ORDER BY student_id")]
 
 
 def check_blobs(items: list[tuple[int, bytes]], *, progress: Progress | None = None) -> list:
     """Check stored photos on all cores (no database access; GUI worker thread)."""
-    return parallel_map(_check_blob_worker, items, progress=progress, message="检查照片")
+    return parallel_map(check_blob_worker, items, progress=progress, message="检查照片")
 
 
 def save_checks(store, results: list) -> int:

@@ -146,9 +146,10 @@ def set_forbidden_kinds(store: Store, stage: int, kinds: list[str]) -> None:
 
 # Settings a county decides for its schools (county/rules.py shows them). They travel in the init and feedback
 # packages and a school accepts exactly these keys from them (never any other meta key): class caps, changes
-# forbidden or needing the county per stage, controlled fields, working windows, the grade-1 entry age.
+# forbidden or needing the county per stage, controlled fields, working windows, the grade-1 entry age, and
+# 营养改善计划 (county/nutrition_settings.py: standards, school days, the school's flag, the 县级责任体系).
 COUNTY_SETTING_PREFIXES = ("class_cap.county.", "changes.forbidden.", "changes.county.", "controlled_fields",
-                           "window.", "entry_age.")
+                           "window.", "entry_age.", "nutrition.")
 
 
 

@@ -60,6 +60,7 @@ TEACHER_PAGES: dict[str, str | list[tuple[str, str]]] = {
 }
 COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "学校管理": "county_pages:CountySchoolsPage",
+    "营养改善计划": "nutrition_page:CountyNutritionPage",
     "导入学校数据": "county_pages:CountyImportPage",
     "学生数据": "county_browser:CountyStudentsPage",
     "统计": "county_stats_page:CountyStatsPage",

@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import XuejiError
+from ..photos.batch import checked_for_storing
 from ..photos.check import CheckResult, check_photo_bytes
 from ..photos.fix import FixResult, changes, fix_photo_bytes
 from ..photos.library import (
     check_blobs,
     check_files,
-    checked_for_storing,
     get_photo,
     photo_overview,
     plan_import,

@@ -78,12 +78,20 @@ class SchoolInfoPage(QWidget):
             row.addWidget(w)
         campus_layout.addLayout(row)
         layout.addWidget(campus_box, 1)
+
+        # 营养改善计划 as the county sent it (init and feedback packages): read-only here.
+        plan_box = QGroupBox(self.tr("营养改善计划（县级下发，只读）"))
+        self.plan = QLabel()
+        self.plan.setWordWrap(True)
+        QVBoxLayout(plan_box).addWidget(self.plan)
+        layout.addWidget(plan_box)
         self.load()
 
     def load(self) -> None:
         profile = get_school_profile(self.store) or {}
         for key, edit in self.edits.items():
             edit.setText(str(profile.get(key, "")))
+        self.plan.setText(plan_text(self.store))
         self.campuses = list_campuses(self.store)
         self.campus_table.setRowCount(len(self.campuses))
         for r, c in enumerate(self.campuses):
@@ -124,3 +132,21 @@ class SchoolInfoPage(QWidget):
             QMessageBox.warning(self, self.tr("无法保存校区"), str(exc))
             return
         self.load()
+
+
+def plan_text(store: Store) -> str:
+    """What the county sent of 营养改善计划, in a few lines (county/nutrition_settings.plan_view)."""
+    from ..county.nutrition_settings import plan_view
+
+    plan = plan_view(store)
+    if plan["enjoys"] is None:
+        return "还没有收到县级下发的营养改善计划设置（随初始化包、反馈包下发）。"
+    county = f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}"
+    lines = [f"本校{'享受' if plan['enjoys'] else '不享受'}营养餐（由 {county} 设置）。"]
+    standards = "，".join(f"{k} {v} 元/生/天" for k, v in plan["standards"].items()) or "未设置"
+    lines.append(f"补助标准：{standards}；每学期在校 {plan['school_days']} 天。")
+    for c in plan["contacts"]:
+        lines.append(f"县级责任体系：{c.get('role', '')}　{c.get('unit', '')}　{c.get('person', '')}　"
+                     f"{c.get('phone', '')}")
+    return "\n".join(lines)
+

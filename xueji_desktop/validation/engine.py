@@ -78,6 +78,13 @@ def _check_phone(v: str, path: str, label: str) -> Issue | None:
     return Issue(path, ERROR, "phone.format", f"{label}“{v}”不是有效的电话号码：{hint}。")
 
 
+
+def phone_problem(value: str, label: str) -> str | None:
+    """The form's phone rule (11-digit mobile, or a landline with its area code) for a phone number outside a
+    student record (e.g. the county's 营养改善计划 contacts): what is wrong, in one sentence; None if fine."""
+    issue = _check_phone(value, label, label)
+    return issue.message if issue else None
+
 def _check_postcode(v: str, path: str, label: str) -> Issue | None:
     if _POSTCODE.match(v):
         return None

@@ -290,7 +290,7 @@ def _id_value(raw: Any, path: str, label: str) -> tuple[Any, Issue | None]:
 
 
 def _phone_value(raw: Any) -> str:
-    if type(raw) is str and len(raw) == 11 and raw.isdigit():
+    if type(raw) is str and len(raw) == 11 and raw.isascii() and raw.isdigit():
         return raw  # fast path: a mobile number typed cleanly
     text = half_width(_text_of(raw)).strip()
     m = _LANDLINE_SPACED.match(text)
@@ -305,6 +305,11 @@ def _phone_value(raw: Any) -> str:
         return digits  # 138-1234-5678
     return compact
 
+
+
+def normalize_phone(raw: Any) -> str:
+    """A phone number as the form keeps it (full-width digits, spaces, +86 and 转 extensions tidied)."""
+    return _phone_value(raw)
 
 def _postcode_value(raw: Any) -> str:
     if isinstance(raw, (int, float)) and not isinstance(raw, bool) and 0 <= raw < 1_000_000 and float(raw).is_integer():
