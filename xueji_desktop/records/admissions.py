@@ -339,8 +339,7 @@ def accept(store: Store, tokens: list[str], class_text: str, *, accept_valid: bo
         if result.refused and not accept_valid:
             raise RowsRefused(result, f"{len(result.refused)} 名新生不能录取，未录取任何人",
                               [f"{r['name']}（序号 {r['admission_id']}）：{r['message']}" for r in result.refused],
-                              f"处理后重新录取，或只录取其余 {len(result.accepted)} 名"
-                              "（--accept-valid；录取入班对话框中选“只录取其余的”）。")
+                              f"处理后重新录取，或只录取其余 {len(result.accepted)} 名（加 --accept-valid）。")
         if result.accepted:
             tx.audit("招生录取入班", "admissions", cls.class_code,
                      {"count": [None, len(result.accepted)], "refused": [None, len(result.refused)]})
