@@ -11,10 +11,10 @@ from xueji_desktop.storage import Store
 from xueji_desktop.ui.county_pages import (
     CountyImportPage,
     CountyReviewPage,
-    CountySchoolsPage,
     CountyUpPage,
     FingerprintDialog,
 )
+from xueji_desktop.ui.county_schools_page import FINGERPRINT_COLUMN, CountySchoolsPage
 from xueji_desktop.ui.package_page import PackageExportPage, ProblemsPage
 
 pytestmark = pytest.mark.gui
@@ -98,7 +98,7 @@ def test_county_schools_page_resets_a_key_only_for_a_leader(qtbot, county, tmp_p
     qtbot.addWidget(page)
     QTimer.singleShot(0, lambda: QApplication.activeModalWidget().close())
     assert page.reset_key(school.code, "电脑重装") is False  # admin is clerk + sysadmin, not a leader
-    assert page.table.item(0, 5).text() == school.fingerprint
+    assert page.table.item(0, FINGERPRINT_COLUMN).text() == school.fingerprint
     county.add_user("lingdao", "leader-pass", "leader")
     leader = Store.open(county.path, "lingdao", "leader-pass")
     try:
@@ -106,7 +106,7 @@ def test_county_schools_page_resets_a_key_only_for_a_leader(qtbot, county, tmp_p
         qtbot.addWidget(page)
         QTimer.singleShot(0, lambda: QApplication.activeModalWidget().close())
         assert page.reset_key(school.code, "电脑重装") is True
-        assert page.table.item(0, 5).text() == "未登记"
+        assert page.table.item(0, FINGERPRINT_COLUMN).text() == "未登记"
     finally:
         leader.close()
 
@@ -124,7 +124,7 @@ def test_county_pages_review_and_problems(qtbot, county, tmp_path):
                        confirm_fingerprint=s.fingerprint)
     schools = CountySchoolsPage(county)
     qtbot.addWidget(schools)
-    assert schools.table.rowCount() == 2 and schools.table.item(0, 5).text() == a.fingerprint
+    assert schools.table.rowCount() == 2 and schools.table.item(0, FINGERPRINT_COLUMN).text() == a.fingerprint
     schools.code.setText("123")
     schools.name.setText("坏学校")
     schools.region.setText("140106001000")

@@ -27,7 +27,7 @@ def register_county(csub) -> None:
 
 
 def cmd_show(args) -> int:
-    from ..county.rules import county_rules
+    from ..county.rules import county_rules, describe_rules
 
     with open_store(args) as store:
         rules = county_rules(store)
@@ -36,23 +36,8 @@ def cmd_show(args) -> int:
         return 0
     if rules["set_by"]:
         print(f"以下规则由 {rules['set_by']} 设置（只读，随县级数据包更新）：")
-    for stage, c in rules["class_caps"].items():
-        print(f"{stage}班额上限：{c['cap'] or '未设置'}（{c['set_by']}）")
-    for stage, kinds in rules["forbidden_changes"].items():
-        print(f"{stage}不允许的异动：{'、'.join(kinds) or '无'}")
-    print("受控字段：" + "、".join(rules["controlled_fields"]))
-    for name, span in rules["windows"].items():
-        print(f"{name}工作时间：{span or '未设置'}")
-    age = rules["entry_age_grade1"]
-    print(f"一年级入学年龄：{f'8 月 31 日前满 {age} 周岁' if age else '未设置'}")
-    plan = rules["nutrition"]
-    if plan["enjoys"] is not None:
-        print(f"营养改善计划：本校{'享受' if plan['enjoys'] else '不享受'}营养餐")
-    print("营养改善计划补助标准：" + ("，".join(f"{k} {v} 元/生/天" for k, v in plan["standards"].items()) or "未设置")
-          + f"；每学期在校 {plan['school_days']} 天")
-    for c in plan["contacts"]:
-        print(f"营养改善计划县级责任体系：{c.get('role', '')}　{c.get('unit', '')}　{c.get('person', '')}　"
-              f"{c.get('phone', '')}")
+    for item, value in describe_rules(rules):
+        print(f"{item}：{value}")
     return 0
 
 

@@ -19,6 +19,7 @@ from ..records.gate import (  # noqa: F401  (window, in_window, entry_age: the g
     class_cap,
     controlled_fields,
     entry_age,
+    field_label,
     in_window,
     refuse_county_rule_at_school,
     window,
@@ -82,3 +83,24 @@ def county_rules(store: Store) -> dict[str, Any]:
         "set_by": "" if store.mode == "county" else
         f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}",
     }
+
+
+def describe_rules(rules: dict[str, Any]) -> list[tuple[str, str]]:
+    """``county_rules`` as (item, value) lines in words, as the school sees them (`county rules show`, the
+    school's 县级规则 page)."""
+    lines = [(f"{stage}班额上限", f"{c['cap']} 人（{c['set_by']}）" if c["cap"] else "未设置")
+             for stage, c in rules["class_caps"].items()]
+    lines += [(f"{stage}不允许的异动", "、".join(kinds) or "无") for stage, kinds in rules["forbidden_changes"].items()]
+    lines.append(("受控字段", "、".join(field_label(f) for f in rules["controlled_fields"])))
+    lines += [(f"{name}工作时间", span or "未设置") for name, span in rules["windows"].items()]
+    age = rules["entry_age_grade1"]
+    lines.append(("一年级入学年龄", f"8 月 31 日前满 {age} 周岁" if age else "未设置"))
+    plan = rules["nutrition"]
+    if plan["enjoys"] is not None:
+        lines.append(("营养改善计划", f"本校{'享受' if plan['enjoys'] else '不享受'}营养餐"))
+    lines.append(("营养改善计划补助标准", ("，".join(f"{k} {v} 元/生/天" for k, v in plan["standards"].items())
+                                          or "未设置") + f"；每学期在校 {plan['school_days']} 天"))
+    lines += [("营养改善计划县级责任体系", "　".join(c.get(k, "") for k in ("role", "unit", "person", "phone")))
+              for c in plan["contacts"]]
+    return lines
+

@@ -12,6 +12,7 @@ from ..exchange import keys, keystore, naming
 from ..exchange.container import seal
 from ..outfiles import write_file
 from ..records.changes import county_settings
+from ..school import STAGES
 from ..storage import Store
 from ..storage.store import now_iso
 from .nutrition_settings import package_settings
@@ -64,8 +65,10 @@ def insert_school(tx, code: str, name: str, region_code: str, nutrition: bool | 
 
 
 def list_schools(store: Store, *, placeholders: bool = False) -> list[dict[str, Any]]:
-    """The schools of the list with their students, key and review state; with ``placeholders`` also those
-    still without a 标识码 (code 0000000000, at the end)."""
+    """The schools of the list with their students, key, review state and 学段 (``stages``, e.g. "小学、初中",
+    from the classes of its reports; "" before its first); with ``placeholders`` also those still without a
+    标识码 (code 0000000000, at the end)."""
+    stages = _reported_stages(store)
     rows = store.query_dicts(
         "SELECT s.code, s.name, s.region_code, s.signing_public, s.last_sequence, s.last_created_at, s.imported_at,"
         " s.review_state, s.review_reason, s.nutrition, (SELECT count(*) FROM county_students c"
@@ -75,14 +78,24 @@ def list_schools(store: Store, *, placeholders: bool = False) -> list[dict[str, 
         r["fingerprint"] = keys.fingerprint(bytes(pub)) if pub else ""
         r["review_name"] = REVIEW_NAMES.get(r["review_state"], r["review_state"])
         r["placeholder"] = False
+        r["stages"] = stages.get(r["code"], "")
     if placeholders:
         for name, region, nutrition in store.query(
                 "SELECT name, region_code, nutrition FROM county_placeholder_schools ORDER BY name"):
             rows.append({"code": PLACEHOLDER_CODE, "name": name, "region_code": region, "last_sequence": 0,
                          "last_created_at": "", "imported_at": "", "review_state": "", "review_reason": "",
                          "nutrition": nutrition, "students": 0, "fingerprint": "", "review_name": "",
-                         "placeholder": True})
+                         "placeholder": True, "stages": ""})
     return rows
+
+
+def _reported_stages(store: Store) -> dict[str, str]:
+    """School code -> the 学段 of its reported classes (the 5th digit of a 班号 is the stage, school.class_code)."""
+    found: dict[str, set[int]] = {}
+    for code, digit in store.query("SELECT DISTINCT school_code, substr(class_code, 5, 1) FROM county_classes"):
+        if digit.isdigit() and int(digit) in STAGES:
+            found.setdefault(code, set()).add(int(digit))
+    return {code: "、".join(STAGES[s] for s in sorted(stages)) for code, stages in found.items()}
 
 
 def _has_data(store: Store, code: str) -> str:
@@ -184,7 +197,7 @@ def verify_schools(store: Store) -> list[dict[str, str]]:
         names.setdefault(name, []).append(code)
         if s["placeholder"]:
             found.append({"code": code, "name": name, "problem": "还没有学校标识码：请向上级核实后补全"
-                          "（xueji county schools edit 学校名称 --code 标识码）"})
+                          "（学校名单页“编辑…”，或 xueji county schools edit 学校名称 --code 标识码）"})
             continue
         problem = check_school_fields(county, code, name, s["region_code"])
         if problem:
@@ -202,7 +215,7 @@ def verify_schools(store: Store) -> list[dict[str, str]]:
 def get_school(store: Store, code: str) -> dict[str, Any]:
     rows = store.query_dicts("SELECT * FROM county_schools WHERE code = ?", (code,))
     if not rows:
-        raise BadInput(f"学校 {code} 不在本县学校名单中：请先在“学校管理”页添加（命令行 xueji county add-school）。")
+        raise BadInput(f"学校 {code} 不在本县学校名单中：请先在“学校名单”页添加（命令行 xueji county add-school）。")
     return rows[0]
 
 

@@ -140,8 +140,10 @@ def set_forbidden_kinds(store: Store, stage: int, kinds: list[str]) -> None:
     refuse_county_rule_at_school(store, "各学段不允许的异动类型")
     store.require("sysadmin")
     codes = sorted(kind_of(k).code for k in kinds)
+    old = store.meta(f"changes.forbidden.{stage}")
     with store.transaction() as tx:
         store.set_meta(tx, f"changes.forbidden.{stage}", ",".join(codes))
+        tx.audit("设置县级规则", "meta", f"changes.forbidden.{stage}", {"value": [old, ",".join(codes)]})
 
 
 # Settings a county decides for its schools (county/rules.py shows them). They travel in the init and feedback

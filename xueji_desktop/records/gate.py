@@ -160,8 +160,11 @@ def set_controlled_fields(store, fields: list[str]) -> None:
             spec.field(f)
         except KeyError:
             raise BadInput(f"没有字段 {f}（字段名见 resources/spec/fields.toml 的 key）。") from None
+    value = ",".join(f for f in fields if f not in KEY_FIELDS)
     with store.transaction() as tx:
-        store.set_meta(tx, "controlled_fields", ",".join(f for f in fields if f not in KEY_FIELDS))
+        old = store.meta("controlled_fields")
+        store.set_meta(tx, "controlled_fields", value)
+        tx.audit("设置县级规则", "meta", "controlled_fields", {"value": [old, value]})
 
 
 def class_cap(store_or_conn, stage: int) -> tuple[int | None, str]:
@@ -182,7 +185,7 @@ def check_class_capacity(store_or_conn, conn, class_id: int, adding: int = 1) ->
 
 # ---- the gate ------------------------------------------------------------------------------------------
 
-def _label(key: str) -> str:
+def field_label(key: str) -> str:
     from ..validation import load_spec
 
     try:
@@ -338,7 +341,7 @@ class Gate:
             changed = changed_fields(stored, proposed)
             members_changed = _clean_members(stored.get("members")) != _clean_members(proposed.get("members"))
             if changed or members_changed or new_class != old_class:
-                labels = "、".join(_label(f) for f in changed[:5]) or (
+                labels = "、".join(field_label(f) for f in changed[:5]) or (
                     "班级" if new_class != old_class else "家庭成员")
                 if enrolment == GRADUATED:
                     text = f"{name} 已毕业，基本信息已冻结，不能修改（{labels}）；如毕业操作有误，请先“退回在校生”。"
@@ -352,7 +355,7 @@ class Gate:
                 if before != after:
                     out.append(Refusal(
                         CONTROLLED, f,
-                        f"{name} 的学籍已由县级审核通过，“{_label(f)}”是受控字段，不能直接修改"
+                        f"{name} 的学籍已由县级审核通过，“{field_label(f)}”是受控字段，不能直接修改"
                         f"（现为“{before}”，要改为“{after}”）："
                         "请提交“关键字段变更”申请并上传证明材料，县级审核通过后生效。", before, after))
         if new_class != old_class:

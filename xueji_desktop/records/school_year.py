@@ -154,8 +154,11 @@ def set_class_cap(store: Store, stage: int, cap: int | None, *, level: str = "sc
         county = store.meta(f"class_cap.county.{stage}")
         if county and cap > int(county):
             raise BadInput(f"学校设置的班额 {cap} 不能高于县级设置的 {county} 人。")
+    key, value = f"class_cap.{level}.{stage}", "" if cap is None else str(cap)
     with store.transaction() as tx:
-        store.set_meta(tx, f"class_cap.{level}.{stage}", "" if cap is None else str(cap))
+        old = store.meta(key)
+        store.set_meta(tx, key, value)
+        tx.audit("设置县级规则" if level == "county" else "设置班额", "meta", key, {"value": [old, value]})
 
 
 # ---- yearly report ----------------------------------------------------------------------------------------

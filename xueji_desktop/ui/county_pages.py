@@ -1,4 +1,5 @@
-"""The county's pages: school list, importing school packages, review and feedback, passing up.
+"""The county's pages: importing school packages, review and feedback, passing up (the school list is
+county_schools_page.py).
 
 All work is done by ``xueji_desktop.county``; these widgets only collect input and show results.
 Long work (export, import, aggregate) runs through ``ui.jobs.run_job`` on a worker thread with its
@@ -18,109 +19,21 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..county import intake, review, upward, workspace
+from ..county import intake, review, upward
 from ..county import schools as school_list
 from ..errors import XuejiError
-from ..exchange import keys, keystore
+from ..exchange import keys
 from ..storage import Store
 from .jobs import on_worker, run_job
-from .simple_table import fill_table, show_error, simple_table
-
-# ---- county side --------------------------------------------------------------------------------
-
-class CountySchoolsPage(QWidget):
-    def __init__(self, store: Store, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        layout = QVBoxLayout(self)
-        self.key_label = QLabel()
-        self.key_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        layout.addWidget(self.key_label)
-        self.table = simple_table([self.tr(h) for h in ("学校标识码", "学校名称", "学生", "序号", "审核", "密钥指纹")])
-        layout.addWidget(self.table, 1)
-        form = QHBoxLayout()
-        self.code = QLineEdit()
-        self.code.setPlaceholderText(self.tr("10 位学校标识码"))
-        self.name = QLineEdit()
-        self.name.setPlaceholderText(self.tr("学校名称"))
-        self.region = QLineEdit()
-        self.region.setPlaceholderText(self.tr("12 位区划代码"))
-        add = QPushButton(self.tr("添加学校"))
-        add.clicked.connect(self.add_school)
-        make_init = QPushButton(self.tr("生成初始化包…"))
-        make_init.clicked.connect(self.choose_make_init)
-        reset = QPushButton(self.tr("重置学校密钥…"))
-        reset.setToolTip(self.tr("学校换电脑、密钥丢失后：须主管领导执行并写明原因，记入操作日志"))
-        reset.clicked.connect(self.ask_reset_key)
-        for w in (self.code, self.name, self.region, add, make_init, reset):
-            form.addWidget(w)
-        layout.addLayout(form)
-        self.refresh()
-
-    def ask_reset_key(self) -> None:
-        rows = {i.row() for i in self.table.selectedItems()}
-        if len(rows) != 1:
-            QMessageBox.information(self, self.tr("重置学校密钥"), self.tr("请先在列表中选中一所学校。"))
-            return
-        code = self.table.item(rows.pop(), 0).text()
-        reason, ok = QInputDialog.getText(self, self.tr("重置学校密钥"), self.tr(
-            "重置学校 %1 登记的签名密钥（学校换电脑、密钥丢失后）。该校下一个数据包须按新的指纹回执重新核对。"
-            "须主管领导执行。\n重置原因：").replace("%1", code))
-        if ok:
-            self.reset_key(code, reason)
-
-    def reset_key(self, code: str, reason: str) -> bool:
-        try:
-            old = school_list.reset_school_key(self.store, code, reason)
-        except XuejiError as exc:
-            show_error(self, self.tr("重置学校密钥"), exc)
-            return False
-        QMessageBox.information(self, self.tr("重置学校密钥"), self.tr(
-            "已重置学校 %1 的登记密钥（原指纹 %2），已记入操作日志。").replace("%1", code).replace("%2", old))
-        self.refresh()
-        return True
-
-    def refresh(self) -> None:
-        c = workspace.county_profile(self.store)
-        self.key_label.setText(self.tr("%1 县级签名密钥指纹：%2").replace("%1", c["code"] + c["name"])
-                               .replace("%2", keystore.own_fingerprint(self.store.conn) or ""))
-        schools = school_list.list_schools(self.store)
-        fill_table(self.table, [[s["code"], s["name"], s["students"], s["last_sequence"], s["review_name"],
-                            s["fingerprint"] or self.tr("未登记")] for s in schools], [s["code"] for s in schools])
-
-    def add_school(self) -> None:
-        try:
-            school_list.add_school(self.store, self.code.text().strip(), self.name.text().strip(),
-                                  self.region.text().strip())
-        except XuejiError as exc:
-            show_error(self, self.tr("添加学校"), exc)  # the typed values stay in the fields
-            return
-        for w in (self.code, self.name, self.region):
-            w.clear()
-        self.refresh()
-
-    def choose_make_init(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("选择初始化包的输出文件夹"))
-        if not folder:
-            return
-        codes = sorted({self.table.item(i.row(), 0).text() for i in self.table.selectedItems()})
-        try:
-            paths = school_list.make_init_packages(self.store, codes, folder)
-        except XuejiError as exc:
-            show_error(self, self.tr("生成初始化包"), exc)
-            return
-        QMessageBox.information(self, self.tr("生成初始化包"),
-                                self.tr("已写出 %1 个初始化包。").replace("%1", str(len(paths))))
+from .simple_table import show_error
 
 
 class FingerprintDialog(QDialog):

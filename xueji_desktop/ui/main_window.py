@@ -49,6 +49,7 @@ SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "打印": "print_page:PrintPage",
     "班主任核对": "roles_pages:CheckPage",
     "数据导出申请": "roles_pages:ExportRequestsPage",
+    "县级规则": "rules_page:SchoolRulesPage",
     "用户与日志": "users_page:UsersLogPage",
 }
 # A class teacher's account (issue 25) sees its classes through a scoped connection (access.py) and gets
@@ -59,7 +60,8 @@ TEACHER_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "统计": "stats_page:StatsPage",
 }
 COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
-    "学校管理": "county_pages:CountySchoolsPage",
+    "学校名单": "county_schools_page:CountySchoolsPage",
+    "县级规则": "rules_page:CountyRulesPage",
     "营养改善计划": "nutrition_page:CountyNutritionPage",
     "导入学校数据": "county_pages:CountyImportPage",
     "学生数据": "county_browser:CountyStudentsPage",
