@@ -105,7 +105,7 @@ def floor_prepare_chunk(chunk: list[tuple[int, list]]) -> list[tuple]:
         out.append((row, None, "", core, "ok", 0, 0, dumps(record), "[]",
                     tuple((str(m.get("name", "")), str(m.get("relation", "")), str(m.get("id_number", "")),
                            dumps(m)) for m in kin if m),
-                    None, (record.get("name"), record.get("id_number"))))
+                    None, (record.get("name"), record.get("id_number")), None))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 
 import pytest
 from hypothesis import given
@@ -79,3 +80,33 @@ def test_entry_hash_hashes_the_canonical_json_of_its_fields(fields):
 def test_created_json_is_the_canonical_json_of_a_creation(values):
     # The import writes this per student without going through _canonical; the hash chain needs the same bytes.
     assert audit.created_json(values) == audit._canonical({k: [None, v] for k, v in values.items()})
+
+
+@given(st.dictionaries(st.text(max_size=12), st.one_of(st.none(), st.text(max_size=30)), max_size=6),
+       st.text(max_size=20))
+def test_with_created_adds_a_last_key_canonically(values, number):
+    # The import adds the 学籍号 to entries its workers encoded: the same bytes as encoding the whole entry.
+    key = max(values, default="") + "student_number"  # sorts after every key drawn
+    assert audit.with_created(audit.created_json(values), key, number) == \
+        audit._canonical({**{k: [None, v] for k, v in values.items()}, key: [None, number]})
+    assert audit.with_created(audit.created_json({"status": "ok"}), "student_number", "L1") == \
+        audit._canonical({"status": [None, "ok"], "student_number": [None, "L1"]})
+
+
+@given(st.lists(st.tuples(st.sampled_from(["导入学生", "导入更新学生"]), st.text(max_size=8),
+                          st.one_of(st.text(max_size=30), st.dictionaries(st.text(max_size=5), st.text(max_size=5)))),
+                max_size=4), st.text(max_size=10))
+def test_append_many_writes_the_chain_entry_hash_defines(entries, username):
+    # append_many encodes the fields an action shares once; each row's hash must still be entry_hash's
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    conn.execute("CREATE TABLE audit_log (id INTEGER PRIMARY KEY, ts, username, action, table_name, record_id,"
+                 " changes, prev_hash, hash)")
+    audit.append_many(conn, [(a, "students", rid, c) for a, rid, c in entries], ts="2026-01-01T00:00:00",
+                      username=username)
+    prev = audit.GENESIS
+    for ts, user, action, table, rid, changes, prev_hash, digest in conn.execute(
+            "SELECT ts, username, action, table_name, record_id, changes, prev_hash, hash FROM audit_log ORDER BY id"):
+        assert prev_hash == prev and digest == audit.entry_hash(prev, ts, user, action, table, rid, changes)
+        prev = digest
+    assert audit.verify(conn).ok

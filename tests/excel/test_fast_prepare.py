@@ -298,3 +298,14 @@ def test_school_class_spellings_same_on_both_paths(seed):
     assert taken > 100  # 一年级(1)班 and 1班 + 年级 rows are placed on the fast path too
     placed = [p for p in importer._prepare_chunk([(i + 2, c) for i, c in enumerate(data)]) if p[1] is not None]
     assert len(placed) > len(data) / 2
+
+
+def test_rows_travel_to_the_workers_unchanged():
+    """importer._pack joins a text row into one string for the trip to a worker: what arrives is what was read."""
+    from xueji_desktop.excel.importer import _pack, _unpack
+
+    chunk = [(3, ["张三", "", "男", " 2015-03-07 "]), (4, ["李四", 1.0, None, "x"]), (5, ["a\x1fb", "c"]),
+             (6, [""]), (7, [])]
+    packed = _pack(chunk)
+    assert [type(x) for _, x in packed] == [str, list, list, str, list]
+    assert _unpack(packed) == chunk

@@ -113,3 +113,44 @@ def test_an_export_with_other_headers_imports_like_the_template(class_store, tmp
 def test_every_template_column_still_reads_as_itself():
     for c in columns():
         assert match_header(c.header) == c
+
+
+def _permit_sheet(tmp_path, id_header: str, type_column: bool):
+    """Two students of 港澳台 origin, their ID column headed ``id_header`` (the 身份证件类型 column kept or not)."""
+    rows = demo_rows(2)
+    h = headers()
+    for r, (kind, number, origin, nationality) in zip(rows, [
+            ("香港特区护照/身份证明", "H1234567800", "香港同胞", "中国香港"),
+            ("台湾居民来往大陆通行证", "12345678", "台湾同胞", "中国台湾")], strict=True):
+        r[h.index("身份证件类型")], r[h.index("身份证件号")] = kind, number
+        r[h.index("港澳台侨外")], r[h.index("国籍/地区")] = origin, nationality
+    keep = [j for j, x in enumerate(h) if type_column or x != "身份证件类型"]
+    header = [id_header if h[j] == "身份证件号" else h[j] for j in keep]
+    return save_rows(tmp_path / "港澳台.xlsx", header, [[r[j] for j in keep] for r in rows])
+
+
+@pytest.mark.parametrize("id_header", ["港澳居民来往内地通行证号码", "回乡证号", "港澳台居民居住证号码"])
+def test_hong_kong_macau_permit_headers_are_the_id_column(class_store, tmp_path, id_header):
+    path = _permit_sheet(tmp_path, id_header, type_column=True)
+    result = import_workbook(class_store, path, parallel=False)
+    assert result.unknown_headers == [] and result.inserted == 2
+    stored = {r[0]: r[1:] for r in class_store.query("SELECT id_number, id_type FROM students")}
+    assert stored == {"H1234567800": ("6",), "12345678": ("8",)}
+    assert not [i for p in result.bad_rows for i in p.issues if i.field.startswith("id_")]
+
+
+def test_a_taiwan_permit_header_says_the_document_type(class_store, tmp_path):
+    """台胞证号 names one document (8), as 身份证号 names the 居民身份证; 回乡证 does not (H: 香港 6, M: 澳门 7)."""
+    path = _permit_sheet(tmp_path, "台胞证号码", type_column=False)
+    result = import_workbook(class_store, path, parallel=False)
+    assert "身份证件类型" not in result.missing_columns
+    assert dict(class_store.query("SELECT id_number, id_type FROM students"))["12345678"] == "8"
+    path = _permit_sheet(tmp_path, "回乡证号码", type_column=False)
+    assert "身份证件类型" in import_workbook(class_store, path, parallel=False).missing_columns
+
+
+def test_the_mainland_travel_permit_is_no_id_column():
+    """港澳通行证 also names the mainland residents' 往来港澳通行证 (W9): not read as the student's ID, but named with
+    the field it resembles, so that a sheet of 港澳 students is fixed by renaming one header."""
+    assert match_header("港澳通行证号码") is None and match_header("成员1港澳通行证号") is None
+    assert describe_unknown(["港澳通行证号码"]) == ["港澳通行证号码（最接近：身份证件号）"]

@@ -91,3 +91,24 @@ def test_the_wizard_offers_to_create_the_missing_classes(qtbot, empty_store, wor
         qtbot.mouseClick(page.import_button, Qt.LeftButton)
     assert set(blocker.args[0].created_classes) == named
     assert _classes(empty_store) == named and _unknown_class_rows(empty_store) == 0
+
+
+def test_a_bare_class_number_beside_a_grade_column_names_its_class(empty_store, tmp_path):
+    """一年级 + 9班 is 小学(this year)级(9)班: the check step, the import's list and --create-classes read 年级 as the
+    import places rows (the check once read it as a plain field and missed such classes)."""
+    from xueji_desktop.excel.importer import import_workbook
+    from xueji_desktop.excel.missing_classes import missing_classes
+    from xueji_desktop.records.school_year import current_school_year
+
+    rows = demo_rows(2)
+    h = headers()
+    for r in rows:
+        r[h.index("班级")], r[h.index("年级")] = "9班", "一年级"
+    path = save_rows(tmp_path / "一年级.xlsx", h, rows)
+    year = current_school_year(empty_store)
+    expected = f"小学{year}级(9)班"
+    assert [m.name for m in missing_classes(path, [], year)] == [expected]
+    assert [m.rows for m in missing_classes(path, [], year)] == [2]
+    assert import_workbook(empty_store, path, parallel=False).missing_classes == [expected]
+    created = import_workbook(empty_store, path, parallel=False, create_classes=True)
+    assert created.created_classes == [expected] and created.missing_classes == []

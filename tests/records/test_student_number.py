@@ -43,7 +43,7 @@ def test_a_new_record_gets_a_temporary_number_built_from_area_and_birth_date(cla
 
 def test_numbers_are_unique_even_when_the_random_part_repeats(class_store, monkeypatch):
     draws = iter([1234, 1234, 1234, 5678])
-    monkeypatch.setattr(sn.secrets, "randbelow", lambda n: next(draws))
+    monkeypatch.setattr(sn, "_random_part", lambda: next(draws))
     record = {"name": "王一", "gender": "1", "birth_date": "2020-03-04"}
     with class_store.transaction() as tx:
         a = add_student(tx, dict(record), None)
@@ -179,3 +179,36 @@ def test_packages_carry_numbers_the_county_sees_a_clash_and_gives_formal_numbers
 def test_a_feedback_with_a_malformed_number_is_refused(demo_store):
     with demo_store.transaction() as tx, pytest.raises(BadInput, match="学籍号"):
         sn.apply_formal_numbers(tx, {"x": "G123"})
+
+
+def test_an_imported_record_gets_its_number_in_its_own_audit_entry(class_store, tmp_path):
+    """The import gives the number with the record (no second write), named in the record's 导入学生 entry as
+    新增学生 names it; the canonical encoding keeps the audit chain verifiable."""
+    from tests.excel.conftest import demo_rows, headers, save_rows
+    from xueji_desktop.excel.importer import import_workbook
+
+    path = save_rows(tmp_path / "in.xlsx", headers(), demo_rows(3))
+    import_workbook(class_store, path, parallel=False)
+    rows = class_store.query("SELECT s.student_number, a.changes FROM students s JOIN audit_log a"
+                             " ON a.record_id = CAST(s.id AS TEXT) AND a.action = '导入学生'")
+    assert len(rows) == 3 and all(n.startswith("L" + AREA) and f'"student_number":[null,"{n}"]' in c for n, c in rows)
+    assert not class_store.query("SELECT 1 FROM audit_log WHERE action = '分配临时学籍号'")
+    assert audit.verify(class_store.conn).ok
+
+
+def test_an_updated_record_without_a_number_gets_one_when_the_import_fills_its_birth_date(class_store, tmp_path):
+    from tests.excel.conftest import demo_rows, headers, save_rows
+    from xueji_desktop.excel.importer import import_workbook
+
+    rows = demo_rows(1)
+    h = headers()
+    born = rows[0][h.index("出生日期")]
+    rows[0][h.index("出生日期")] = "不详"
+    path = save_rows(tmp_path / "in.xlsx", h, rows)
+    import_workbook(class_store, path, parallel=False)
+    assert class_store.query("SELECT birth_date, student_number FROM students") == [("不详", "")]
+    rows[0][h.index("出生日期")] = born
+    result = import_workbook(class_store, save_rows(tmp_path / "in.xlsx", h, rows), parallel=False)
+    assert result.updated == 1
+    [(number,)] = class_store.query("SELECT student_number FROM students")
+    assert number.startswith(f"L{AREA}{born.replace('-', '')}")

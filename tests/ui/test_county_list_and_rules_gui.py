@@ -125,11 +125,13 @@ def test_rules_set_at_the_county_reach_the_school_read_only(qtbot, county, demo_
     finally:
         clerk.close()
 
+    shown = SchoolRulesPage(demo_store)  # open before the package arrives: shown again, it reads the rules anew
+    qtbot.addWidget(shown)
+    assert "还没有载入县级的初始化包" in shown.intro.text()
     add_school(county, DEMO_SCHOOL["code"], DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
     [init] = make_init_packages(county, [DEMO_SCHOOL["code"]], tmp_path / "init")
     school_side.apply_init(demo_store, school_side.read_init_package(init))
-    shown = SchoolRulesPage(demo_store)
-    qtbot.addWidget(shown)
+    shown.show()
     assert "由 140106迎泽区 设置" in shown.intro.text()
     texts = [label.text() for label in shown.findChildren(QLabel)]
     assert "40 人（县级）" in texts and "09-01～10-15" in texts and "8 月 31 日前满 6 周岁" in texts

@@ -110,10 +110,14 @@ def _member_prefix(text: str) -> tuple[int | None, str]:
     return None, text
 
 
-# An ID column headed 身份证号 (not 身份证件号) holds a 居民身份证 number: its 身份证件类型 needs no column.
+# An ID column headed 身份证号 (not 身份证件号) holds a 居民身份证 number: its 身份证件类型 needs no column. Likewise
+# 台胞证号: the Taiwan permit (8). A 回乡证 column implies none: H (香港, 6) or M (澳门, 7) is in each number.
 _RESIDENT_ID_HEADERS = frozenset({"身份证", "身份证号", "身份证号码", "公民身份号码", "公民身份证号码", "居民身份证号",
                                   "居民身份证号码"})
 RESIDENT_ID = "居民身份证"
+TAIWAN_PERMIT = "台湾居民来往大陆通行证"
+_TAIWAN_PERMIT_HEADERS = frozenset({"台胞证", "台胞证号", "台胞证号码", TAIWAN_PERMIT, TAIWAN_PERMIT + "号",
+                                    TAIWAN_PERMIT + "号码"})
 
 
 # What column headers imply, per person (None: the student, 0/1: family member 1/2): field key → value as typed.
@@ -122,7 +126,8 @@ Implied = dict[int | None, dict[str, str]]
 
 def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> Implied:
     """What column headers say without a column of their own, per person (None: the student, else the member):
-    父亲姓名 → 关系 父亲, 监护人电话 → 是否监护人 是, 身份证号 → 身份证件类型 居民身份证. A column the sheet does
+    父亲姓名 → 关系 父亲, 监护人电话 → 是否监护人 是, 身份证号 → 身份证件类型 居民身份证 (台胞证号 → 台湾居民来往
+    大陆通行证). A column the sheet does
     have for that field wins. Values as a person would type them: they are normalised with the row, and join a
     row only with the person's other values (rows.read_cells)."""
     implied: Implied = {}
@@ -131,6 +136,8 @@ def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> Implie
         _index, rest = _member_prefix(text)
         if col.key == "id_number" and _without_student_word(rest) in _RESIDENT_ID_HEADERS:
             implied.setdefault(col.member, {})["id_type"] = RESIDENT_ID
+        elif col.key == "id_number" and rest in _TAIWAN_PERMIT_HEADERS:
+            implied.setdefault(col.member, {})["id_type"] = TAIWAN_PERMIT
         if col.member is None or _MEMBER_PREFIX.match(text):
             continue
         for prefix, values in _PERSON_IMPLIES.items():
@@ -144,17 +151,20 @@ def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> Implie
 @cache
 def _header_index() -> tuple[dict[str, Column], dict[str, str]]:
     """(student header → Column, member sub-header → member field key): template headers, form labels and the
-    aliases of fields.toml (each with its source there)."""
+    aliases of fields.toml (each with its source there). A name with 号码 is also known with 号 (回乡证号码: 回乡证号),
+    as a header's 号码 is also read as 号 (_SAME_WORDS)."""
     students: dict[str, Column] = {}
     member_names: dict[str, str] = {}
     for c in columns():
         if c.member is None:
             names = [c.header] + ([c.field.label, *c.field.aliases] if c.field else [])
-            for n in names:
-                students.setdefault(clean_header(n), c)
+            for n in map(clean_header, names):
+                students.setdefault(n, c)
+                students.setdefault(n.replace("号码", "号"), c)
         elif c.member == 0 and c.field is not None:
-            for n in (c.field.excel, c.field.label, *c.field.aliases):
-                member_names.setdefault(clean_header(n), c.key)
+            for n in map(clean_header, (c.field.excel, c.field.label, *c.field.aliases)):
+                member_names.setdefault(n, c.key)
+                member_names.setdefault(n.replace("号码", "号"), c.key)
     return students, member_names
 
 

@@ -166,7 +166,7 @@ class FastPrep:
         if across_issues(record, state.ctx):
             return None
         return (row, state.cls.id, class_text, core, "ok", 0, 0,
-                _object(parts[1]), "[]", tuple(member_rows), None, (get("name"), get("id_number")))
+                _object(parts[1]), "[]", tuple(member_rows), None, (get("name"), get("id_number")), None)
 
     def _class_verdict(self, value: Any) -> Any:
         """(class text, its state) for a 班级 cell (or a (年级, 班级) pair of cells) naming a class of the school,

@@ -26,17 +26,17 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
-from ..records.student_number import assign_temporary
+from ..records.student_number import TemporaryNumbers, assign_temporary
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
 from ..storage import audit
-from ..storage.audit import created_json
+from ..storage.audit import created_json, with_created
 from ..storage.store import now_iso
 from ..validation import ERROR, Issue, status_of, validate_student
 from .columns import Column, Implied, describe_unknown
 from .fastprep import FastPrep
+from .missing_classes import Tally, missing_key, scan_missing
 from .missing_classes import create_classes as make_classes
-from .missing_classes import missing_classes
 from .partial import PartialSheet, PartialUpdater, revalidate
 from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
@@ -178,7 +178,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps(
 # What a worker sends back per row: only what the main process writes (pickling whole records and
 # Issue objects cost more in the main process than writing them). Issues travel only for rows that have some.
 Prepared = tuple  # (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json,
-#                    members ((name, relation, id_number, json), ...), issues or None, (name, id_number) as stored)
+#                    members ((name, relation, id_number, json), ...), issues or None, (name, id_number) as stored,
+#                    (class key, 班级 as written) of a class the school lacks that the row names on its own, or None)
 
 
 def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
@@ -206,7 +207,15 @@ def prepare_row(row: int, cells: list[Any]) -> Prepared | None:
     return (row, cls.id if cls else None, class_text, core, status, errors, warnings, _dumps(_data_json(record)),
             _dumps([i.to_dict() for i in issues]) if issues else "[]",
             tuple((m.get("name", ""), m.get("relation", ""), m.get("id_number", ""), _dumps(m)) for m in members_out),
-            issues or None, (record.get("name"), record.get("id_number")))
+            issues or None, (record.get("name"), record.get("id_number")), _missing_class(got, cls))
+
+
+def _missing_class(got, cls: ClassInfo | None) -> tuple[tuple[int, int, int], str] | None:
+    """For missing_classes.Tally: the class a row names that the school does not have (None: placed, or unclear)."""
+    if cls is not None or not got.class_text:
+        return None
+    key = missing_key(got.class_text, got.grade_text, _STATE["resolve"].school_year)
+    return (key, got.class_text) if key is not None else None
 
 
 def _merge_issues(norm: list[Issue], valid: list[Issue], damaged: dict[str, str], class_text: str,
@@ -232,12 +241,16 @@ def _chunks(rows: Iterator[tuple[int, list[Any]]], keep: list[int], size: int | 
             ) -> Iterator[list[tuple[int, list[Any]]]]:
     """Rows in chunks (of ``size``; None: one), each row trimmed to the mapped columns (less to send to workers)."""
     width = max(keep) + 1
+    every = keep == list(range(width))  # every column up to the last mapped one is mapped (our template)
     chunk: list[tuple[int, list[Any]]] = []
     for r, cells in rows:
-        cells = cells[:width]
-        # a row with no mapped cell filled ("" or None; a lone 0 or False is no student either) is not sent:
-        # calamine's rows are as wide as the sheet, so the fast test (map over the mapped columns) almost always fits
-        if len(cells) == width:
+        if len(cells) > width:
+            cells = cells[:width]
+        # a row with no mapped cell filled ("" or None; a lone 0 or False is no student either) is not sent
+        if every:
+            if not any(cells):
+                continue
+        elif len(cells) == width:  # (calamine's rows are as wide as the sheet: almost always)
             if not any(map(cells.__getitem__, keep)):
                 continue
         elif not any(cells[j] for j in keep if j < len(cells)):
@@ -313,14 +326,35 @@ def _created(prepared: list[Prepared], where: str) -> list[str]:
                           "status": p[4]}) for p in prepared]
 
 
-def _run(work, key: str, state: tuple, where: str, chunk: list[tuple[int, list[Any]]]
+_CELLS = "\x1f"  # between a packed row's cells (the ASCII unit separator)
+
+
+def _pack(chunk: list[tuple[int, list[Any]]]) -> list[tuple[int, Any]]:
+    """A chunk as sent to the workers: a row whose cells are all text as one string (pickled as one object instead
+    of one per cell: half of what sending a row costs the main process), any other row as it is."""
+    out: list[tuple[int, Any]] = []
+    for r, cells in chunk:
+        try:
+            line = _CELLS.join(cells)
+        except TypeError:  # a number, date or None cell keeps its type
+            out.append((r, cells))
+            continue
+        out.append((r, line) if line.count(_CELLS) == len(cells) - 1 else (r, cells))  # (a cell holding one)
+    return out
+
+
+def _unpack(packed: list[tuple[int, Any]]) -> list[tuple[int, list[Any]]]:
+    return [(r, x.split(_CELLS) if type(x) is str else x) for r, x in packed]
+
+
+def _run(work, key: str, state: tuple, where: str, packed: list[tuple[int, Any]]
          ) -> tuple[list[Prepared], list[str]]:
     """In a worker: ``work(chunk)`` with the state of the chunk's sheet (set up once per sheet and worker), and
     the rows' audit entries."""
     if _STATE.get("key") != key:
         _init_worker(*state)
         _STATE["key"] = key
-    prepared = work(chunk)
+    prepared = work(_unpack(packed))
     return prepared, _created(prepared, where)
 
 
@@ -346,7 +380,7 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
         # A bounded window of chunks in flight: Pool.imap would read the whole file ahead into its queue.
         window: deque = deque()
         for chunk in chunks:
-            window.append(pool.apply_async(_run, (work, key, state, where, chunk)))
+            window.append(pool.apply_async(_run, (work, key, state, where, _pack(chunk))))
             if len(window) >= WINDOW:
                 yield window.popleft().get()
         while window:
@@ -463,22 +497,24 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                                                              for h in lay.missing_required())))
     classes = list_classes(store)
     school_year = current_school_year(store, today)
-    missing = missing_classes(path, classes, school_year)
     ts = now_iso()
     file_name = path.name
     with store.transaction() as tx, _big_cache(tx.conn):
         conn = tx.conn
-        if create_classes and missing:
-            store.require("clerk")
-            result.created_classes = [c.name for c in make_classes(tx, missing)]
-            classes = list_classes(conn)
-        else:
-            result.missing_classes = [m.name for m in missing]
+        if create_classes:  # (without: the rows the workers cannot place are counted as they come, below)
+            missing = scan_missing(sheets, classes, school_year)
+            if missing:
+                store.require("clerk")
+                result.created_classes = [c.name for c in make_classes(tx, missing)]
+                classes = list_classes(conn)
+        missing_tally = Tally()
+        updated: list[int] = []  # records this import changed
         matcher = _Matcher(conn)
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         gate = Gate(store, conn, today=today)  # the write rules (class caps, controlled fields, read-only, identity)
+        numbers = TemporaryNumbers(conn, bulk=True)  # each new record's 临时学籍号, given in its INSERT
         several = len(sheets) > 1
         partial = {lay.sheet_name: PartialUpdater(lay, conn, gate, classes, today, school_year)
                    for _, lay in sheets if lay.partial}
@@ -491,7 +527,9 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                 statuses = Counter()
                 updater = partial.get(sheet_name)
                 for (row, class_id, class_text, core, status, errors, warnings, data_json, issues_json, members,
-                     issues, (name, _id_number)), new_entry in zip(batch, created, strict=True):
+                     issues, (name, _id_number), lacking), new_entry in zip(batch, created, strict=True):
+                    if lacking is not None:  # a class the school does not have (not created)
+                        missing_tally.add(*lacking)
                     source = f"{where}第{row + 1}行"
                     sid = match(core, class_id) if match else None
                     if updater is not None and (sid is not None or not updater.places_new):
@@ -508,10 +546,12 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                         gate.placed(None, class_id)
                         sid = next_id
                         next_id += 1
+                        number = numbers(core[2])  # (birth date; "" until a valid one is filled in)
                         inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
-                                        data_json, issues_json, ts, ts))
+                                        data_json, issues_json, ts, ts, number))
                         member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
-                        entries.append(("导入学生", "students", sid, new_entry))
+                        entries.append(("导入学生", "students", sid,
+                                        with_created(new_entry, "student_number", number) if number else new_entry))
                         result.inserted += 1
                     else:
                         data = json.loads(data_json)  # = _data_json(record): what the store keeps
@@ -565,8 +605,8 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                                                            sheet_name if several else ""))
                 conn.executemany(
                     "INSERT INTO students (id, uid, class_id, name, gender, birth_date, id_type, id_number, status,"
-                    " error_count, warning_count, data, issues, created_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
+                    " error_count, warning_count, data, issues, created_at, updated_at, student_number)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", inserts)
                 conn.executemany(
                     "UPDATE students SET class_id = ?, name = ?, gender = ?, birth_date = ?, id_type = ?,"
                     " id_number = ?, status = ?, error_count = ?, warning_count = ?, data = ?, issues = ?,"
@@ -575,15 +615,18 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                 conn.executemany("INSERT INTO family_members (student_id, seq, name, relation, id_number, data)"
                                  " VALUES (?, ?, ?, ?, ?, ?)", member_rows)
                 audit.append_many(conn, entries, ts=tx.ts, username=store.user.username)
+                updated += [sid for action, _table, sid, _changes in entries if action == "导入更新学生"]
                 result.rows += len(batch)
                 for status, n in statuses.items():
                     setattr(result, status, getattr(result, status) + n)
                 tick(progress, result.rows, total, "导入学生")
         finally:
             batches.close()  # now, not when a traceback lets go of it: stops the workers and the reading thread
+        result.missing_classes = [m.name for m in missing_tally.classes()]
         if result.rows == 0:
             raise BadInput(f"文件 {path.name} 的表头下面没有数据行：请填写学生信息后再导入。")
-        assign_temporary(tx)  # 临时学籍号 for the new records (and any still without one)
+        # an updated record still without a 学籍号 gets one once its birth date is valid (as update_student does)
+        assign_temporary(tx, updated)
         if progress is not None:
             progress.check()  # a cancel pressed during the last batch still rolls everything back
         tx.audit("导入Excel", "students", "", {

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..class_text import unambiguous
 from ..school import ClassInfo, add_class, class_name
-from .reader import find_layouts, iter_data_rows
+from .reader import Layout, find_layouts, iter_data_rows
 from .rows import cell_plan, read_cells
 
 Key = tuple[int, int, int]   # (entry year, stage, number)
@@ -34,29 +35,54 @@ class MissingClass:
         return class_name(self.entry_year, self.stage, self.number)
 
 
+class Tally:
+    """Rows per missing class, as they come: the import counts the rows its workers could not place (one pass
+    over the file), ``missing_classes`` the rows of a file it reads for the check step."""
+
+    def __init__(self) -> None:
+        self.found: dict[Key, list] = {}
+
+    def add(self, key: Key, spelling: str) -> None:
+        entry = self.found.setdefault(key, [spelling, 0])
+        entry[1] += 1
+
+    def classes(self) -> list[MissingClass]:
+        return [MissingClass(*key, spelling, rows) for key, (spelling, rows) in sorted(self.found.items())]
+
+
+def missing_key(class_text: str, grade_text: str, school_year: int) -> Key | None:
+    """The class a row's 班级 (and 年级) cells name on their own, for a row whose class the school lacks."""
+    return unambiguous(class_text, grade_text, school_year) if class_text else None
+
+
 def missing_classes(path: Path | str, existing: Iterable[ClassInfo | Key], school_year: int) -> list[MissingClass]:
     """The classes the workbook's 班级 (and 年级) cells name unambiguously that are not in ``existing``."""
-    have = {(c.entry_year, c.stage, c.number) if isinstance(c, ClassInfo) else tuple(c) for c in existing}
-    found: dict[Key, list] = {}
-    memo: dict[tuple[str, str], Key | None] = {}
     wb, sheets = find_layouts(Path(path))
     try:
-        for sheet, layout in sheets:
-            plan = cell_plan(layout.columns, grade=True)
-            for _r, cells in iter_data_rows(sheet, layout):
-                raw = read_cells(plan, cells, layout.implied)
-                if raw is None or not raw.class_text:
-                    continue
-                spelling = (raw.class_text, raw.grade_text)
-                if spelling not in memo:
-                    memo[spelling] = unambiguous(raw.class_text, raw.grade_text, school_year)
-                key = memo[spelling]
-                if key is not None and key not in have:
-                    entry = found.setdefault(key, [raw.class_text, 0])
-                    entry[1] += 1
+        return scan_missing(sheets, existing, school_year)
     finally:
         wb.close()
-    return [MissingClass(*key, spelling, rows) for key, (spelling, rows) in sorted(found.items())]
+
+
+def scan_missing(sheets: list[tuple[Any, Layout]], existing: Iterable[ClassInfo | Key], school_year: int
+                 ) -> list[MissingClass]:
+    """missing_classes of an open workbook's sheets (find_layouts), its cells read as the import reads them."""
+    have = {(c.entry_year, c.stage, c.number) if isinstance(c, ClassInfo) else tuple(c) for c in existing}
+    tally = Tally()
+    memo: dict[tuple[str, str], Key | None] = {}
+    for sheet, layout in sheets:
+        plan = cell_plan(layout.columns)  # 年级 read as the import does: it places a bare 1班
+        for _r, cells in iter_data_rows(sheet, layout):
+            raw = read_cells(plan, cells, layout.implied)
+            if raw is None or not raw.class_text:
+                continue
+            spelling = (raw.class_text, raw.grade_text)
+            if spelling not in memo:
+                memo[spelling] = missing_key(*spelling, school_year)
+            key = memo[spelling]
+            if key is not None and key not in have:
+                tally.add(key, raw.class_text)
+    return tally.classes()
 
 
 def create_classes(tx, missing: Iterable[MissingClass]) -> list[ClassInfo]:

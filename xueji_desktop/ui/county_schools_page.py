@@ -135,6 +135,10 @@ class CountySchoolsPage(QWidget):
         self.refresh()
 
     # ---- the list ---------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # packages imported or 享受营养餐 set on other pages meanwhile
+        self.refresh()
+        super().showEvent(event)
+
     def refresh(self) -> None:
         c = workspace.county_profile(self.store)
         self.key_label.setText(self.tr("%1 县级签名密钥指纹：%2").replace("%1", c["code"] + c["name"])

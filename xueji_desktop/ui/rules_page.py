@@ -245,6 +245,10 @@ class SchoolRulesPage(QWidget):
         layout.addStretch(1)
         self.refresh()
 
+    def showEvent(self, event) -> None:  # a feedback package imported meanwhile may have brought new rules
+        self.refresh()
+        super().showEvent(event)
+
     def refresh(self) -> None:
         rules = county_rules.county_rules(self.store)
         self.intro.setText(self.tr("以下规则由 %1 设置，随初始化包和反馈包下发，学校只能查看；如需调整，请联系县级。")
