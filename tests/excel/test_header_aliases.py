@@ -59,13 +59,20 @@ def test_member_aliases_under_every_prefix(prefix, key, alias):
     ("监护人2联系方式", "members.1.phone"),           # 联系方式 for 联系电话
     ("家长1与学生关系", "members.0.relation"),
     ("家庭住址", "home_address"),                    # 住址 for 地址
+    ("幼儿姓名", "name"),                            # the preschool system's 学前调档 list: 幼儿 for 学生
+    ("幼儿身份证号", "id_number"),
+    ("幼儿户口所在地", "household_region"),
+    ("儿童出生日期", "birth_date"),
+    ("家长姓名", "members.0.name"),
+    ("家长与幼儿关系", "members.0.relation"),
+    ("监护人2与幼儿关系", "members.1.relation"),
 ])
 def test_meaning_rules(header, path):
     col = match_header(header)
     assert col is not None and col.path == path
 
 
-@pytest.mark.parametrize("header", ["民族代码", "姓名代码", "学生", "成员1姓名代码"])
+@pytest.mark.parametrize("header", ["民族代码", "姓名代码", "学生", "成员1姓名代码", "幼儿", "幼儿园名称"])
 def test_meaning_rules_do_not_stretch(header):
     """A region rule reads only region columns; 学生 alone is no field."""
     assert match_header(header) is None

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
 from xueji_desktop.county.admissions import TEMPLATE_HEADERS
+from xueji_desktop.county.review import make_feedback
+from xueji_desktop.demo import DEMO_SCHOOL, DemoClass, make_student
+from xueji_desktop.exchange import school_side
 from xueji_desktop.validation import load_spec
+
+CODE = DEMO_SCHOOL["code"]
+
+
+def children(year: int, n: int, seed: int) -> list[dict]:
+    """``n`` valid grade-1 children entering in ``year``."""
+    rng = random.Random(seed)
+    return [make_student(rng, DemoClass(year, 1, 9)) for _ in range(n)]
+
+
+def send_down(county, school_store, tmp_path: Path, name: str) -> dict:
+    """The county's feedback package for the demo school, imported there."""
+    return school_side.import_feedback(school_store, make_feedback(county, CODE, tmp_path / name))
 
 
 def list_row(school_code: str, year: int, record: dict[str, Any], stage: str = "小学") -> list[str]:

@@ -3,49 +3,23 @@ first package up → 正式学籍号; plus 自主招生 within the plan and a pl
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from tests.exchange.helpers import FakeSchool
-from tests.records.admission_lists import list_row, write_list
+from tests.records.admission_lists import CODE, list_row, write_list
+from tests.records.admission_lists import children as _children
+from tests.records.admission_lists import send_down as _send_down
 from xueji_desktop import school
 from xueji_desktop.county import admissions as county_adm
 from xueji_desktop.county.intake import import_package
-from xueji_desktop.county.review import make_feedback, review
-from xueji_desktop.county.schools import add_school, make_init_packages
-from xueji_desktop.demo import DEMO_SCHOOL, DemoClass, generate_records, make_student
+from xueji_desktop.county.review import review
+from xueji_desktop.county.schools import add_school
+from xueji_desktop.demo import DEMO_SCHOOL, generate_records
 from xueji_desktop.errors import BadInput
 from xueji_desktop.exchange import school_side
 from xueji_desktop.records import admissions as adm
 from xueji_desktop.records.enrolment import ENROLLED
-from xueji_desktop.records.school_year import current_school_year
 from xueji_desktop.records.students import get_student, update_student
-
-CODE = DEMO_SCHOOL["code"]
-
-
-def _children(year: int, n: int, seed: int) -> list[dict]:
-    rng = random.Random(seed)
-    return [make_student(rng, DemoClass(year, 1, 9)) for _ in range(n)]
-
-
-@pytest.fixture
-def linked(county, demo_store, tmp_path):
-    """The demo school registered at the county, initialised from its package, its data sent up once."""
-    add_school(county, CODE, DEMO_SCHOOL["name"], DEMO_SCHOOL["region_code"])
-    year = current_school_year(demo_store)
-    county_adm.set_plan(county, CODE, 1, year, 0)  # set now, raised below: plans travel in init packages too
-    [init] = make_init_packages(county, [CODE], tmp_path / "init")
-    fp = school_side.apply_init(demo_store, school_side.read_init_package(init))
-    assert adm.plan_use(demo_store.conn, 1, year).plan == 0
-    import_package(county, school_side.export_package(demo_store, tmp_path / "up0", include_pending=True),
-                   confirm_fingerprint=fp)
-    return year
-
-
-def _send_down(county, demo_store, tmp_path, name):
-    return school_side.import_feedback(demo_store, make_feedback(county, CODE, tmp_path / name))
 
 
 def test_plan_list_duplicate_feedback_accept_package_formal_numbers(county, demo_store, linked, tmp_path):
@@ -99,7 +73,7 @@ def test_plan_list_duplicate_feedback_accept_package_formal_numbers(county, demo
         assert record["enrol_mode"] == "11" and record["enrol_date"] == f"{year}09"
         assert record["members"][0]["name"] == kid["members"][0]["name"]
         assert record["_enrolment"] == ENROLLED and record["_student_number"].startswith("L")
-    with pytest.raises(BadInput, match="不是待录取状态"):
+    with pytest.raises(adm.RowsRefused, match="名单状态为“已录取入班”，不能再录取"):
         adm.accept(demo_store, [kids[0]["id_number"]], cls.class_code)
     # the clerk completes the records, the first package goes up, the county accepts: 正式学籍号 come down
     for a, kid in zip(accepted.accepted, kids, strict=False):

@@ -92,6 +92,13 @@ def test_admissions_through_the_cli(env, tmp_path, capsys):
     assert all(a["student_number"].startswith("L140106") for a in accepted)
     code, _, err = _run(capsys, "admissions", "accept", "110101201901010000", "--db", school, "--class", class_code)
     assert code == 2 and "招生名单中没有" in err
+    # a child already taken is named per row; --accept-valid takes the rest (here: none) and says so in --json
+    code, _, err = _run(capsys, "admissions", "accept", kids[0]["id_number"], "--db", school, "--class", class_code)
+    assert code == 2 and f"{kids[0]['name']}（序号 {listed[0]['id']}）：名单状态为“已录取入班”" in err
+    code, out, _ = _run(capsys, "admissions", "accept", kids[0]["id_number"], "--db", school, "--class", class_code,
+                        "--accept-valid", "--json")
+    result = json.loads(out)
+    assert code == 0 and result["accepted"] == [] and result["refused"][0]["name"] == kids[0]["name"]
     # 自主招生: one place left of 3, then refused naming the plan and the count
     code, out, _ = _run(capsys, "admissions", "add", "--db", school, "--class", class_code, "--name", kids[2]["name"],
                         "--id-number", kids[2]["id_number"], "--ethnicity", "汉族", "--set", "成员1姓名=王刚")

@@ -36,6 +36,10 @@ def register(sub) -> None:
     add_db_args(p)
     p.add_argument("ids", nargs="+", metavar="ID", help="身份证件号或名单序号")
     p.add_argument("--class", dest="class_code", required=True, help="班号或班级名称")
+    p.add_argument("--accept-valid", action="store_true",
+                   help="有不能录取的学生时（逐个说明原因），仍录取其余的；不加则一个也不录取")
+    p.add_argument("--age-exception", default="", metavar="理由",
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志）；不填则按年龄规则拒绝")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_accept)
     p = asub.add_parser("add", help="自主招生：在招生计划内新建一名学生的学籍")
@@ -48,6 +52,8 @@ def register(sub) -> None:
     p.add_argument("--ethnicity", help="民族，如 汉族")
     p.add_argument("--set", action="append", default=[], metavar="字段=值",
                    help="其他字段（字段名或中文名，可多次），如 --set 户口所在地=140106 --set 成员1姓名=王刚")
+    p.add_argument("--age-exception", default="", metavar="理由",
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志）；不填则按年龄规则拒绝")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("import-preschool", help="小学新生注册：导入学前调档名单（xlsx）为一年级新生学籍")
@@ -55,6 +61,8 @@ def register(sub) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--class", dest="class_code", required=True, help="一年级班号或班级名称")
     p.add_argument("--accept-valid", action="store_true", help="有不能注册的行时，仍导入其余的行")
+    p.add_argument("--age-exception", default="", metavar="理由",
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志）；不填则按年龄规则拒绝")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import_preschool)
 
@@ -161,29 +169,34 @@ def cmd_list(args) -> int:
 
 
 def cmd_accept(args) -> int:
-    from ..records.admissions import accept
+    from ..records.admissions import RowsRefused, accept
     from .common import run_with_progress
 
     with open_store(args) as store:
-        result = run_with_progress(accept, store, args.ids, args.class_code)
+        try:
+            result = run_with_progress(accept, store, args.ids, args.class_code, accept_valid=args.accept_valid,
+                                       age_exception=args.age_exception)
+        except RowsRefused as exc:
+            if args.json:
+                print_json(exc.result.to_dict())
+            raise
     if args.json:
         print_json(result.to_dict())
         return 0
     print(f"已录取 {len(result.accepted)} 名新生到 {result.class_code}：")
     for a in result.accepted:
         print(f"  {a['name']}  学籍号 {a['student_number'] or '（补全出生日期后分配）'}")
+    for r in result.refused:
+        print(f"  未录取 {r['name']}（序号 {r['admission_id']}）：{r['message']}")
     return 0
 
 
 def cmd_add(args) -> int:
     from ..excel.columns import match_header
-    from ..records.admissions import add_self_admitted
-    from ..validation.normalize import normalize_record
+    from ..records.admissions import add_self_admitted, typed_record
 
     raw: dict = {"name": args.name, "gender": args.gender, "birth_date": args.birth_date,
                  "id_number": args.id_number, "ethnicity": args.ethnicity}
-    if args.id_number:
-        raw["id_type"] = "1"
     members: list[dict] = [{}, {}]
     for item in args.set:
         key, sep, value = item.partition("=")
@@ -191,14 +204,9 @@ def cmd_add(args) -> int:
         if not sep or col is None or col.field is None:
             raise BadInput(f"--set {item}：没有这个字段（写成 字段名=值，字段名如 户口所在地、成员1姓名）。")
         (raw if col.member is None else members[col.member])[col.key] = value.strip()
-    raw = {k: v for k, v in raw.items() if v}
-    raw["members"] = [m for m in members if m]
-    record, issues = normalize_record(raw)
-    errors = [i.message for i in issues if i.severity == "error"]
-    if errors:
-        raise BadInput("；".join(errors))
+    record = typed_record({**raw, "members": members})
     with open_store(args) as store:
-        sid = add_self_admitted(store, record, args.class_code)
+        sid = add_self_admitted(store, record, args.class_code, age_exception=args.age_exception)
         number = store.query("SELECT student_number, status FROM students WHERE id = ?", (sid,))[0]
     state = "，记录还有错误待修正" if number[1] == "pending" else ""
     print(f"已自主招生：{args.name}（学生编号 {sid}，学籍号 {number[0] or '待补全出生日期'}）{state}。")
@@ -206,13 +214,14 @@ def cmd_add(args) -> int:
 
 
 def cmd_import_preschool(args) -> int:
-    from ..records.preschool import RowsRefused, import_preschool
+    from ..records.admissions import RowsRefused
+    from ..records.preschool import import_preschool
     from .common import run_with_progress
 
     with open_store(args) as store:
         try:
             result = run_with_progress(import_preschool, store, args.file, args.class_code,
-                                       accept_valid=args.accept_valid)
+                                       accept_valid=args.accept_valid, age_exception=args.age_exception)
         except RowsRefused as exc:
             if args.json:
                 print_json(exc.result.to_dict())

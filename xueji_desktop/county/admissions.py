@@ -27,6 +27,7 @@ from ..errors import BadInput
 from ..excel.people import read_people
 from ..excel.xlsx_memory import xlsxwriter_book
 from ..outfiles import write_file
+from ..progress import Progress, tick
 from ..school import STAGES
 from ..storage import Store
 from ..storage.store import Tx
@@ -156,7 +157,8 @@ class ListResult:
                 "duplicates": self.duplicates}
 
 
-def import_list(store: Store, path: Path | str, *, accept_valid: bool = False) -> ListResult:
+def import_list(store: Store, path: Path | str, *, accept_valid: bool = False,
+                progress: Progress | None = None) -> ListResult:
     """Check the filled 招生结果 list row by row; import it whole, or (``accept_valid``) its valid rows.
     With problems and without ``accept_valid`` nothing changes and the result lists them."""
     require_county(store)
@@ -173,7 +175,9 @@ def import_list(store: Store, path: Path | str, *, accept_valid: bool = False) -
         "SELECT school_code, stage, year FROM county_admissions WHERE state = ?", (ADMITTED,)))
     good: list[tuple[Any, ...]] = []
     seen_in_file: dict[tuple[str, str], int] = {}
-    for p in people:
+    for n, p in enumerate(people):
+        if n % 50 == 0:
+            tick(progress, n, len(people), "检查招生名单")
         name = str(p.record.get("name", ""))
         problems = _row_problems(store, p, schools, seen_in_file)
         code, stage, year = p.extra.get(SCHOOL_HEADER, ""), _STAGE_NAMES.get(p.extra.get(STAGE_HEADER, "")), \

@@ -15,7 +15,15 @@ from typing import Any
 
 from ..errors import BadInput
 from ..records.changes import KINDS, forbidden_kinds
-from ..records.gate import class_cap, controlled_fields, field_label, refuse_county_rule_at_school
+from ..records.gate import (  # noqa: F401  (window, in_window, entry_age: the gate enforces them; re-exported)
+    class_cap,
+    controlled_fields,
+    entry_age,
+    field_label,
+    in_window,
+    refuse_county_rule_at_school,
+    window,
+)
 from ..school import STAGES
 from ..storage import Store
 from .nutrition_settings import plan_view
@@ -56,31 +64,6 @@ def set_entry_age(store: Store, years: int | None) -> None:
     with store.transaction() as tx:
         store.set_meta(tx, "entry_age.grade1", "" if years is None else str(years))
         tx.audit("设置县级规则", "meta", "entry_age.grade1", {"value": [None, years]})
-
-
-def window(store_or_conn, name: str) -> tuple[str, str] | None:
-    value = _meta(store_or_conn, f"window.{name}")
-    return tuple(value.split("/", 1)) if value and "/" in value else None  # type: ignore[return-value]
-
-
-def in_window(store_or_conn, name: str, day: date) -> bool | None:
-    """Whether ``day`` falls in the window (None: the county set none)."""
-    span = window(store_or_conn, name)
-    if span is None:
-        return None
-    start, end, today = span[0], span[1], f"{day:%m-%d}"
-    return start <= today <= end if start <= end else (today >= start or today <= end)
-
-
-def entry_age(store_or_conn) -> int | None:
-    value = _meta(store_or_conn, "entry_age.grade1")
-    return int(value) if value else None
-
-
-def _meta(store_or_conn, key: str) -> str:
-    conn = getattr(store_or_conn, "conn", store_or_conn)
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else ""
 
 
 def county_rules(store: Store) -> dict[str, Any]:

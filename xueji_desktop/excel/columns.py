@@ -134,7 +134,7 @@ def implied_values(headers: dict[int, str], mapped: dict[int, Column]) -> Implie
     for j, col in mapped.items():
         text = clean_header(headers.get(j, ""))
         _index, rest = _member_prefix(text)
-        if col.key == "id_number" and rest in _RESIDENT_ID_HEADERS:
+        if col.key == "id_number" and _without_student_word(rest) in _RESIDENT_ID_HEADERS:
             implied.setdefault(col.member, {})["id_type"] = RESIDENT_ID
         elif col.key == "id_number" and rest in _TAIWAN_PERMIT_HEADERS:
             implied.setdefault(col.member, {})["id_type"] = TAIWAN_PERMIT
@@ -170,16 +170,26 @@ def _header_index() -> tuple[dict[str, Column], dict[str, str]]:
 
 # Matching by meaning, beyond the listed aliases: the same words said another way. Each rule rewrites a header
 # that is not known as it stands; the result must then be a known header (a region rule: a region column).
-_STUDENT_WORD = "学生"                    # 学生姓名, 学生民族: the row is the student's
+# 学生姓名, 学生民族: the row is the student's. The preschool system's 学前调档 list says 幼儿姓名, 幼儿性别,
+# 幼儿身份证号 (and 与幼儿关系 for a guardian); 儿童 in some county lists. Said of the student, they mean the same.
+_STUDENT_WORDS = ("学生", "幼儿", "儿童")
 _REGION_TAIL = re.compile(r"(?:行政区划代码|行政区划|区划代码|代码)$")  # 出生地行政区划代码, 籍贯代码
-_SAME_WORDS = (("号码", "号"), ("联系方式", "联系电话"), ("住址", "地址"))
+_SAME_WORDS = (("号码", "号"), ("联系方式", "联系电话"), ("住址", "地址"), ("幼儿", "学生"), ("儿童", "学生"))
+
+
+def _without_student_word(text: str) -> str:
+    """幼儿姓名 → 姓名 (a header that names the student before the field), else ``text``."""
+    for word in _STUDENT_WORDS:
+        if text.startswith(word) and len(text) > len(word) + 1:
+            return text[len(word):]
+    return text
 
 
 def _meanings(text: str, student: bool) -> list[tuple[str, bool]]:
     """``text`` and the readings the rules give, each with whether a region rule made it (most literal first)."""
     out = [(text, False)]
-    if student and text.startswith(_STUDENT_WORD) and len(text) > len(_STUDENT_WORD) + 1:
-        out.append((text[len(_STUDENT_WORD):], False))
+    if student and (own := _without_student_word(text)) != text:
+        out.append((own, False))
     for old, new in _SAME_WORDS:
         out += [(t.replace(old, new), r) for t, r in out if old in t]
     out += [(_REGION_TAIL.sub("", t), True) for t, _ in out if _REGION_TAIL.search(t)]

@@ -545,7 +545,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
         next_id = (conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0) + 1
         batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
-        gate = Gate(store, conn)  # the write rules (class caps, controlled fields, read-only, identity)
+        gate = Gate(store, conn, today=today)  # the write rules (class caps, controlled fields, read-only, identity)
         numbers = TemporaryNumbers(conn, bulk=True)  # each new record's 临时学籍号, given in its INSERT
         several = len(sheets) > 1
         partial = {lay.sheet_name: PartialUpdater(lay, conn, gate, classes, today, school_year)
@@ -569,10 +569,11 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                                      sheet_name if several else "", entries, statuses)
                         continue
                     if sid is None:
-                        seat = gate.seat_refusal(class_id, 1, name or "")
-                        if seat is not None:  # the class is full: named, not placed
+                        # a new record: the gate's rules for one (class full; 新生注册 window and entry age)
+                        refusals = gate.check(None, {"name": name or "", "birth_date": core[2]}, class_id)
+                        if refusals:  # named, not placed
                             result.refused_rows.append(RefusedRow(row, sheet_name if several else "", None,
-                                                                  name or "", [seat]))
+                                                                  name or "", refusals))
                             continue
                         gate.placed(None, class_id)
                         sid = next_id

@@ -18,6 +18,7 @@ from . import head as head_measure
 from . import imaging, rules
 from .background import replace_backdrop
 from .check import CheckResult, check_photo_bytes
+from .oriented import OrientedPicture
 
 ASPECT = rules.WIDTH / rules.HEIGHT
 MEASURE_SIDE = 500     # long side of the copy the head is measured on (BlazeFace looks at 128 × 128 anyway;
@@ -65,7 +66,7 @@ def fix_photo_bytes(data: bytes, *, replace_background: bool = False, name: str 
     except (imaging.NotAnImage, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise BadInput(f"{label}：图片无法读取（文件可能已损坏或不完整），请重新导出。") from exc
     shrink = max(1, max(img.size) // MEASURE_SIDE)
-    rgb = np.asarray(img.reduce(shrink) if shrink > 1 else img)
+    rgb = np.asarray(img.reduce(shrink))
     found = head_measure.measure(rgb)
     if found.several:
         raise BadInput(f"{label}：照片中有不止一张人脸，无法确定是哪位学生，请使用单人照片。")
@@ -114,15 +115,17 @@ class _Source:
 
     def __init__(self, data: bytes, raw_size: tuple[int, int], jpeg: bool):
         self.data, self.raw_size, self.jpeg = data, raw_size, jpeg
-        self.scale = 1.0          # decoded pixels per upright full-resolution pixel, of the last decode
+        self.scale = 1.0          # decoded pixels per full-resolution pixel, of the last decode
 
-    def decode(self, scale: float) -> Image.Image:
+    def decode(self, scale: float) -> OrientedPicture:
+        """Decode (at a libjpeg draft scale when ``scale`` < 1), flattened to RGB, seen through its EXIF
+        orientation (the pixels are turned only where needed: ``OrientedPicture``)."""
         draft = _scaled(self.raw_size, scale) if self.jpeg and scale < 1 else None
-        img = _decode(self.data, draft)
-        self.scale = img.width / (self.raw_size[1] if _swaps_axes(img, self.raw_size) else self.raw_size[0])
-        return img
+        raw = imaging.open_image(self.data, draft)
+        self.scale = raw.width / self.raw_size[0]
+        return OrientedPicture(imaging.to_rgb(raw), imaging.exif_orientation(raw))
 
-    def enough_for(self, img: Image.Image, box: tuple[float, ...]) -> tuple[Image.Image, tuple[float, ...]]:
+    def enough_for(self, img: OrientedPicture, box: tuple[float, ...]) -> tuple[OrientedPicture, tuple[float, ...]]:
         """(``img``, ``box``) when the box holds at least 441 rows of its pixels, else the smallest larger
         decode that does, with the box in its pixels. Non-JPEG sources are decoded in full already."""
         need = rules.HEIGHT / max(1e-6, box[3] - box[1])
@@ -137,17 +140,7 @@ def _scaled(size: tuple[int, int], scale: float) -> tuple[int, int]:
     return max(1, math.ceil(size[0] * scale)), max(1, math.ceil(size[1] * scale))
 
 
-def _swaps_axes(upright_img: Image.Image, raw_size: tuple[int, int]) -> bool:
-    return raw_size[0] != raw_size[1] and (upright_img.width > upright_img.height) != (raw_size[0] > raw_size[1])
-
-
-def _decode(data: bytes, draft: tuple[int, int] | None) -> Image.Image:
-    """Decode (at a libjpeg draft scale when given), apply EXIF orientation, flatten to RGB."""
-    img = imaging.open_image(data, draft)
-    return imaging.to_rgb(imaging.upright(img))
-
-
-def _crop_resize(img: Image.Image, box: list[float]) -> tuple[Image.Image, bool]:
+def _crop_resize(img: OrientedPicture, box: list[float]) -> tuple[Image.Image, bool]:
     left, top, right, bottom = box
     inside = left >= -0.5 and top >= -0.5 and right <= img.width + 0.5 and bottom <= img.height + 0.5
     if inside:
@@ -156,9 +149,10 @@ def _crop_resize(img: Image.Image, box: list[float]) -> tuple[Image.Image, bool]
         # sharpness by the blur rule, twice as fast as a gap of 2 on a 1000-row crop).
         return img.resize((rules.WIDTH, rules.HEIGHT), Image.LANCZOS, box=tuple(box), reducing_gap=REDUCING_GAP), False
     # Out of the picture: fill with the backdrop colour (median of the border) rather than black.
-    fill = imaging.measure_backdrop(np.asarray(img)).rgb
+    upright = img.upright()
+    fill = imaging.measure_backdrop(np.asarray(upright)).rgb
     canvas = Image.new("RGB", (math.ceil(right - left), math.ceil(bottom - top)), fill)
-    canvas.paste(img, (round(-left), round(-top)))
+    canvas.paste(upright, (round(-left), round(-top)))
     return canvas.resize((rules.WIDTH, rules.HEIGHT), Image.LANCZOS, reducing_gap=REDUCING_GAP), True
 
 

@@ -192,16 +192,9 @@ def _jobs(plan: ImportPlan, fix: bool, keep_originals: bool) -> list[tuple[str, 
     return [(str(path), fix, keep_originals) for path, _ in plan.matched]
 
 
-def check_files(plan: ImportPlan, *, fix: bool = False, keep_originals: bool = False,
-                progress: Progress | None = None) -> list:
-    """The slow, file-only part of an import (no database): check, and with ``fix`` repair, every matched
-    file on all cores. The GUI runs this on a worker thread."""
-    return parallel_map(import_worker, _jobs(plan, fix, keep_originals), progress=progress, message="检查照片")
-
-
 def store_import(store, plan: ImportPlan, results, *, progress: Progress | None = None) -> ImportReport:
-    """Write the checked photos in one audited transaction (all or nothing). ``results`` is the list
-    check_files returned, or an iterator of (index, result) that is consumed as it comes."""
+    """Write the checked photos in one audited transaction (all or nothing). ``results`` is a list in plan
+    order, or an iterator of (index, result) that is consumed as it comes."""
     store.require("clerk")
     report = ImportReport(plan)
     total = len(plan.matched)
@@ -242,11 +235,19 @@ def _store_one(tx: Tx, report: ImportReport, path: Path, ref: StudentRef, result
 
 def import_photos(store, folder: Path, *, fix: bool = False, keep_originals: bool = False,
                   progress: Progress | None = None) -> ImportReport:
-    """Match, check (and with ``fix`` repair geometry/format of failing photos, never the backdrop) on all
-    cores, writing each photo into one audited transaction as it arrives (memory stays bounded).
-    Cancelling before the end changes nothing."""
+    """Match, then ``import_planned``: what ``xueji import-photos`` runs."""
     store.require("clerk")
-    plan = plan_import(store.conn, Path(folder))
+    return import_planned(store, plan_import(store.conn, Path(folder)), fix=fix, keep_originals=keep_originals,
+                          progress=progress)
+
+
+def import_planned(store, plan: ImportPlan, *, fix: bool = False, keep_originals: bool = False,
+                   progress: Progress | None = None) -> ImportReport:
+    """Check (and with ``fix`` repair geometry/format of failing photos, never the backdrop) the plan's files on
+    all cores, writing each photo into one audited transaction as it arrives: only a few photos per worker
+    are in flight, so memory stays flat for a school's 3,000. Cancelling before the end changes nothing.
+    The GUI runs this on a worker thread with its own connection (``ui.jobs.on_worker``)."""
+    store.require("clerk")
     results = parallel_iter(import_worker, _jobs(plan, fix, keep_originals), progress=progress,
                             message="检查照片")
     return store_import(store, plan, results)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..school import STAGES, ClassInfo, find_class, get_school_profile_conn
 from ..storage.store import Store, Tx
+from ..validation.normalize import normalize_record
 from .gate import Gate
 from .students import add_student
 
@@ -285,20 +286,30 @@ def ensure_new_child(conn, record: dict[str, Any]) -> None:
 class AcceptResult:
     accepted: list[dict[str, Any]]   # {admission_id, student_id, name, student_number}
     class_code: str
+    refused: list[dict[str, Any]] = field(default_factory=list)   # {admission_id, name, id_number, message}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"class_code": self.class_code, "accepted": self.accepted}
+        return {"class_code": self.class_code, "accepted": self.accepted, "refused": self.refused}
 
 
-def accept(store: Store, tokens: list[str], class_text: str, *, today: date | None = None,
-           progress: Progress | None = None) -> AcceptResult:
-    """录取 and 分班: offers (by ID number or list number) become records in ``class_text``, in one transaction:
-    one refused child (already has a record, class full, …) refuses the whole call and changes nothing."""
+class RowsRefused(BadInput):
+    """Some rows were refused and the valid part was not accepted: the transaction rolled back, nothing changed.
+    ``result`` names every refused row; the message says how to take the valid part."""
+
+    def __init__(self, result: Any, head: str, rows: list[str], how: str) -> None:
+        self.result = result
+        shown = "；".join(rows[:20]) + ("……" if len(rows) > 20 else "")
+        super().__init__(f"{head}：{shown}。{how}")
+
+
+def accept(store: Store, tokens: list[str], class_text: str, *, accept_valid: bool = False,
+           age_exception: str = "", today: date | None = None, progress: Progress | None = None) -> AcceptResult:
+    """录取 and 分班: offers (by ID number or list number) become records in ``class_text``, in one transaction.
+    Each refused child (not 待录取, already has a record, class full, outside the 新生注册 window, under the entry
+    age …) is named; then nothing changes (:class:`RowsRefused`) unless ``accept_valid``: the others are taken.
+    ``age_exception``: the clerk's reason for taking children below the county's entry age (audited)."""
     store.require("clerk")
     offers = _find_offers(store.conn, tokens)
-    not_open = [f"{o[3]}（{STATE_NAMES[o[6]]}）" for o in offers if o[6] != OFFERED]
-    if not_open:
-        raise BadInput(f"这些名单条目不是待录取状态，不能再录取：{'、'.join(not_open)}。")
     stages = {(o[1], o[2]) for o in offers}
     if len(stages) != 1:
         raise BadInput("一次只能把同一学段、同一年份的新生录取到一个班级。")
@@ -306,24 +317,54 @@ def accept(store: Store, tokens: list[str], class_text: str, *, today: date | No
     cls = _intake_class(store.conn, class_text, stage, year)
     result = AcceptResult([], cls.class_code)
     with store.transaction() as tx:
-        gate = Gate(store, tx.conn)
-        for n, (aid, _stage, _year, name, _number, record_json, _state) in enumerate(offers):
+        gate = Gate(store, tx.conn, today=today, age_exception=age_exception)
+        for n, (aid, _stage, _year, name, number, record_json, state) in enumerate(offers):
             listed = json.loads(record_json)
-            ensure_new_child(tx.conn, listed)
-            sid = add_student(tx, new_student_record(listed, stage, year, LIST_MODE[stage]), cls.id, today=today,
-                              gate=gate)
+            try:
+                if state != OFFERED:
+                    raise BadInput(f"名单状态为“{STATE_NAMES[state]}”，不能再录取")
+                ensure_new_child(tx.conn, listed)
+                sid = add_student(tx, new_student_record(listed, stage, year, LIST_MODE[stage]), cls.id,
+                                  today=today, gate=gate)
+            except BadInput as exc:  # the gate refuses before writing anything of the row
+                result.refused.append({"admission_id": aid, "name": name, "id_number": number,
+                                       "message": str(exc)})
+                continue
             tx.execute("UPDATE admissions SET state = ?, student_id = ? WHERE id = ?", (ACCEPTED, sid, aid))
-            number = tx.execute("SELECT student_number FROM students WHERE id = ?", (sid,)).fetchone()[0]
-            result.accepted.append({"admission_id": aid, "student_id": sid, "name": name, "student_number": number})
+            student_number = tx.execute("SELECT student_number FROM students WHERE id = ?", (sid,)).fetchone()[0]
+            result.accepted.append({"admission_id": aid, "student_id": sid, "name": name,
+                                    "student_number": student_number})
             if n % 100 == 0:
                 tick(progress, n, len(offers), "录取入班")
-        tx.audit("招生录取入班", "admissions", cls.class_code, {"count": [None, len(offers)]})
+        if result.refused and not accept_valid:
+            raise RowsRefused(result, f"{len(result.refused)} 名新生不能录取，未录取任何人",
+                              [f"{r['name']}（序号 {r['admission_id']}）：{r['message']}" for r in result.refused],
+                              f"处理后重新录取，或只录取其余 {len(result.accepted)} 名（加 --accept-valid）。")
+        if result.accepted:
+            tx.audit("招生录取入班", "admissions", cls.class_code,
+                     {"count": [None, len(result.accepted)], "refused": [None, len(result.refused)]})
     tick(progress, len(offers), len(offers), "录取入班")
     return result
 
 
+def typed_record(raw: dict[str, Any]) -> dict[str, Any]:
+    """A child typed in for 自主招生 (the CLI's flags, the dialog's fields; members under ``members``),
+    normalised (names → codes, dates); what cannot be read is refused naming the field."""
+    raw = {k: v for k, v in raw.items() if v not in (None, "")}
+    if raw.get("id_number") and not raw.get("id_type"):
+        raw["id_type"] = "1"  # an 18-digit number typed here is a 居民身份证号
+    raw["members"] = [m for m in raw.get("members") or [] if m]
+    if not str(raw.get("name", "")).strip():
+        raise BadInput("请填写姓名。")
+    record, issues = normalize_record(raw)
+    errors = [i.message for i in issues if i.severity == "error"]
+    if errors:
+        raise BadInput("；".join(errors))
+    return record
+
+
 def add_self_admitted(store: Store, record: dict[str, Any], class_text: str, *, year: int | None = None,
-                      today: date | None = None) -> int:
+                      age_exception: str = "", today: date | None = None) -> int:
     """自主招生: one new student within the plan of the class's stage and year; past it, refused naming the plan
     and the count. Returns the new student's id."""
     store.require("clerk")
@@ -343,6 +384,6 @@ def add_self_admitted(store: Store, record: dict[str, Any], class_text: str, *, 
                        + "。如需增加，请先申请变更招生计划（xueji plan request --count N --reason …）。")
     with store.transaction() as tx:
         sid = add_student(tx, new_student_record(record, cls.stage, year, SELF_MODE[cls.stage]), cls.id,
-                          today=today)
+                          gate=Gate(store, tx.conn, today=today, age_exception=age_exception))
         tx.audit("自主招生", "students", sid, {"class": [None, cls.class_code]})
     return sid

@@ -15,6 +15,10 @@ admission paths to come — asks the gate first. The rules (seed 002, MoE《中�
   naming it: same name+gender+birth date+class but another ID number, or the same ID number under another
   name (a record the county has not accepted; an accepted one falls under ``controlled``), is a conflict to
   decide, never an overwrite.
+- ``new_intake``: a new record in a grade-1 class (小学, entry year = the school year or later) is a 小学新生注册,
+  allowed only inside the county's 新生注册 working window and for a child of the county's entry age on 8月31日
+  of the entry year (see :func:`intake_refusals`). The age limit may be waived for one registration with a
+  reason (``Gate(age_exception=…)``, audited by ``add_student``); the window may not.
 
 API (small on purpose)::
 
@@ -36,16 +40,19 @@ as stored (a controlled field). The form and CLI refuse the whole write on any r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..errors import BadInput, PermissionDenied
-from ..school import STAGES
+from ..school import STAGES, school_year_of
 from .enrolment import EDITABLE, GRADUATED, SEATED, enrolment_name
 
 KEY_FIELDS = ("id_type", "id_number", "name", "gender", "birth_date")  # national key fields, always controlled
 
 CONTROLLED, READ_ONLY, CLASS_FULL, IDENTITY = "controlled", "read_only", "class_full", "identity"
-RULE_NAMES = {CONTROLLED: "受控字段", READ_ONLY: "非在读只读", CLASS_FULL: "超出班额", IDENTITY: "身份冲突"}
+NEW_INTAKE = "new_intake"
+RULE_NAMES = {CONTROLLED: "受控字段", READ_ONLY: "非在读只读", CLASS_FULL: "超出班额", IDENTITY: "身份冲突",
+              NEW_INTAKE: "新生注册规则"}
 
 KEEP: Any = object()  # class_id default: the record stays in its class
 
@@ -102,6 +109,44 @@ def refuse_county_rule_at_school(store, what: str) -> None:
     county = f"{store.meta('county_code', '') or ''}{store.meta('county_name', '') or ''}" or "县级学籍主管部门"
     raise BadInput(f"{what}是县级规则，由 {county} 设置，随初始化包和反馈包下发；学校不能修改。"
                    "如需调整，请联系县级。")
+
+
+def county_name(store_or_conn) -> str:
+    """Who sets the county rules, as the messages name it (the county's code and name from the init package)."""
+    conn = getattr(store_or_conn, "conn", store_or_conn)
+    return f"{_meta(conn, 'county_code') or ''}{_meta(conn, 'county_name') or ''}" or "县级学籍主管部门"
+
+
+def window(store_or_conn, name: str) -> tuple[str, str] | None:
+    """A county working window (meta ``window.NAME`` = "MM-DD/MM-DD"; county/rules.py sets it), or None."""
+    value = _meta(getattr(store_or_conn, "conn", store_or_conn), f"window.{name}") or ""
+    return tuple(value.split("/", 1)) if "/" in value else None  # type: ignore[return-value]
+
+
+def in_window(store_or_conn, name: str, day: date) -> bool | None:
+    """Whether ``day`` falls in the window (None: the county set none). A window may run over the new year."""
+    span = window(store_or_conn, name)
+    if span is None:
+        return None
+    start, end, today = span[0], span[1], f"{day:%m-%d}"
+    return start <= today <= end if start <= end else (today >= start or today <= end)
+
+
+def entry_age(store_or_conn) -> int | None:
+    """一年级入学年龄 (full years on 8月31日 of the entry year), or None: the county set none."""
+    value = _meta(getattr(store_or_conn, "conn", store_or_conn), "entry_age.grade1")
+    return int(value) if value else None
+
+
+# The day the entry age is counted on. 《义务教育法》第十一条: 凡年满六周岁的儿童 … 应当 … 入学; the provinces' 招生入学
+# rules count the six years on 8月31日 of the entry year (年满6周岁, 即 Y-6 年 8 月 31 日前出生) — the rule
+# county/rules.set_entry_age describes and the 小学新生入学年龄控制 switch of seed 002 §管理功能设置 enforces.
+ENTRY_AGE_MONTH, ENTRY_AGE_DAY = 8, 31
+
+
+def youngest_birth_date(entry_year: int, years: int) -> date:
+    """The latest birth date of a child who is ``years`` full years old on 8月31日 of ``entry_year``."""
+    return date(entry_year - years, ENTRY_AGE_MONTH, ENTRY_AGE_DAY)
 
 
 def set_controlled_fields(store, fields: list[str]) -> None:
@@ -169,19 +214,27 @@ class Gate:
     """The rules in force for one transaction: settings are read once, class seats are counted as they are
     taken (so a bulk path sees the seats its own earlier rows took)."""
 
-    def __init__(self, store_or_conn, conn=None) -> None:
+    def __init__(self, store_or_conn, conn=None, *, today: date | None = None, age_exception: str = "") -> None:
+        """``today``: the day the 新生注册 window is checked against; ``age_exception``: the reason a clerk gives
+        for registering children below the county's entry age (waived, and audited by ``add_student``)."""
         self.conn = conn if conn is not None else getattr(store_or_conn, "conn", store_or_conn)
         self.controlled = controlled_fields(self.conn)
         self._caps = {stage: class_cap(self.conn, stage) for stage in STAGES}
         self._any_cap = any(cap is not None for cap, _ in self._caps.values())
-        self._classes: dict[int, tuple[int, str]] | None = None
+        self._classes: dict[int, tuple[int, str, int]] | None = None
         self._seats: dict[int, int] = {}
+        self.today = today or date.today()
+        self._window = window(self.conn, "new_students")
+        self._entry_age = entry_age(self.conn)
+        self._school_year: int | None = None
+        self.age_exception = age_exception.strip()
+        self.waived: list[str] = []   # age refusals waived since the caller last took them (take_waived)
 
     # -- class seats --
-    def _class(self, class_id: int) -> tuple[int, str] | None:
+    def _class(self, class_id: int) -> tuple[int, str, int] | None:
         if self._classes is None:
-            self._classes = {cid: (stage, name) for cid, stage, name in
-                             self.conn.execute("SELECT id, stage, name FROM classes")}
+            self._classes = {cid: (stage, name, year) for cid, stage, name, year in
+                             self.conn.execute("SELECT id, stage, name, entry_year FROM classes")}
         return self._classes.get(class_id)
 
     def _taken(self, class_id: int) -> int:
@@ -197,7 +250,7 @@ class Gate:
         info = self._class(class_id)
         if info is None:
             return None
-        stage, class_name = info
+        stage, class_name, _year = info
         cap, who = self._caps.get(stage, (None, ""))
         if cap is None:
             return None
@@ -217,14 +270,63 @@ class Gate:
         if old_class is not None and old_class in self._seats:
             self._seats[old_class] -= 1
 
+    # -- 新生注册 --
+    def _grade1_entry_year(self, class_id: int | None) -> int | None:
+        """The entry year of a grade-1 (or incoming) 小学 class; None for any other class."""
+        info = self._class(class_id) if class_id is not None else None
+        if info is None or info[0] != 1:
+            return None
+        if self._school_year is None:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = 'school_year'").fetchone()
+            self._school_year = int(row[0]) if row else school_year_of(self.today)
+        return info[2] if info[2] >= self._school_year else None
+
+    def intake_refusals(self, class_id: int | None, proposed: dict[str, Any]) -> list[Refusal]:
+        """The county's 新生注册 rules for a new record in ``class_id``: its working window and the entry age.
+        A refusal the clerk waived (``age_exception``) is kept in ``waived`` instead."""
+        if self._window is None and self._entry_age is None:
+            return []
+        entry_year = self._grade1_entry_year(class_id)
+        if entry_year is None:
+            return []
+        name = str(proposed.get("name") or "（未填姓名）")
+        out = []
+        if self._window is not None and not in_window(self.conn, "new_students", self.today):
+            start, end = self._window
+            out.append(Refusal(
+                NEW_INTAKE, "class_id",
+                f"{name}：今天（{self.today:%Y-%m-%d}）不在 {county_name(self.conn)} 设定的小学新生注册时间"
+                f"（每年 {start} 至 {end}）内，不能新建一年级学籍。请在注册时间内办理，或请县级调整新生注册时间"
+                "（随反馈包下发）。", self.today.isoformat(), f"{start}～{end}"))
+        born = _birth_date(proposed.get("birth_date"))
+        if self._entry_age is not None and born is not None:
+            latest = youngest_birth_date(entry_year, self._entry_age)
+            if born > latest:
+                text = (f"{name} 出生日期 {born.isoformat()}，到 {entry_year}年{ENTRY_AGE_MONTH}月{ENTRY_AGE_DAY}日"
+                        f"未满 {self._entry_age} 周岁：{county_name(self.conn)} 规定一年级新生须年满 "
+                        f"{self._entry_age} 周岁（{latest.isoformat()} 及以前出生）。")
+                if self.age_exception:
+                    self.waived.append(f"{text}（例外登记，理由：{self.age_exception}）")
+                else:
+                    out.append(Refusal(NEW_INTAKE, "birth_date", text + "确属经批准提前入学的，由经办人填写理由后登记"
+                                       "（--age-exception 理由）。", born.isoformat(), latest.isoformat()))
+        return out
+
+    def take_waived(self) -> list[str]:
+        out, self.waived = self.waived, []
+        return out
+
     # -- the rules --
     def check(self, stored: dict[str, Any] | None, proposed: dict[str, Any], class_id: Any = KEEP, *,
-              matched: bool = False, key_change_approved: bool = False) -> list[Refusal]:
-        """Everything the gate refuses about writing ``proposed`` over ``stored`` (None: a new record)."""
+              matched: bool = False, key_change_approved: bool = False, registering: bool = True) -> list[Refusal]:
+        """Everything the gate refuses about writing ``proposed`` over ``stored`` (None: a new record;
+        ``registering`` False: a record that arrives with its 学籍, a transfer in, not a 新生注册)."""
         name = str(proposed.get("name") or (stored or {}).get("name") or "（未填姓名）")
         if stored is None:
-            seat = self.seat_refusal(None if class_id is KEEP else class_id, 1, name)
-            return [seat] if seat else []
+            new_class = None if class_id is KEEP else class_id
+            seat = self.seat_refusal(new_class, 1, name)
+            intake = self.intake_refusals(new_class, proposed) if registering else []
+            return intake + ([seat] if seat else [])
         name = str(stored.get("name") or name)
         old_class = stored.get("_class_id")
         new_class = old_class if class_id is KEEP else class_id
@@ -263,9 +365,10 @@ class Gate:
         return out
 
     def admit(self, stored: dict[str, Any] | None, proposed: dict[str, Any], class_id: Any = KEEP, *,
-              matched: bool = False, key_change_approved: bool = False) -> None:
+              matched: bool = False, key_change_approved: bool = False, registering: bool = True) -> None:
         """Raise :class:`Refused` if anything is refused; otherwise take the record's class seat."""
-        refusals = self.check(stored, proposed, class_id, matched=matched, key_change_approved=key_change_approved)
+        refusals = self.check(stored, proposed, class_id, matched=matched, key_change_approved=key_change_approved,
+                              registering=registering)
         if refusals:
             permission = all(r.rule in (CONTROLLED, READ_ONLY) for r in refusals)
             raise (ReadOnlyRecord if permission else Refused)(refusals)
@@ -278,6 +381,13 @@ class Gate:
         if stored is None or new_class != old_class:
             self._move_seat(old_class if stored and stored.get("_enrolment", "enrolled") in SEATED else None,
                             new_class)
+
+
+def _birth_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value or ""))
+    except ValueError:
+        return None  # missing or unreadable: validation names it; the age rule cannot be judged
 
 
 def _identity(stored: dict[str, Any], proposed: dict[str, Any], name: str, accepted: bool) -> list[Refusal]:

@@ -12,6 +12,7 @@ unless the clerk accepts the valid part (``accept_valid``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..excel.people import read_people
 from ..progress import Progress, tick
 from ..school import find_class
 from ..storage.store import Store
-from .admissions import LIST_MODE, ensure_new_child, new_student_record
+from .admissions import LIST_MODE, RowsRefused, ensure_new_child, new_student_record
 from .gate import Gate, Refused
 from .students import add_student
 
@@ -40,6 +41,7 @@ class PreschoolResult:
 
 
 def import_preschool(store: Store, path: Path | str, class_text: str, *, accept_valid: bool = False,
+                     age_exception: str = "", today: date | None = None,
                      progress: Progress | None = None) -> PreschoolResult:
     store.require("clerk")
     path = Path(path)
@@ -74,7 +76,7 @@ def import_preschool(store: Store, path: Path | str, class_text: str, *, accept_
             result.refused.append({"row": p.row, "name": name, "message": why})
             refused_rows.add(p.row)
     with store.transaction() as tx:
-        gate = Gate(store, tx.conn)
+        gate = Gate(store, tx.conn, today=today, age_exception=age_exception)
         for n, p in enumerate(people):
             if p.row in refused_rows:
                 continue
@@ -82,7 +84,7 @@ def import_preschool(store: Store, path: Path | str, class_text: str, *, accept_
             record.setdefault("preschool", "1")  # 是否受过学前教育: they come from the preschool system
             try:
                 sid = add_student(tx, record, cls.id, gate=gate)
-            except Refused as exc:  # the class is full
+            except Refused as exc:  # the class is full, outside the 新生注册 window, under the entry age
                 result.refused.append({"row": p.row, "name": p.record.get("name", ""), "message": str(exc)})
                 continue
             status = tx.execute("SELECT status FROM students WHERE id = ?", (sid,)).fetchone()[0]
@@ -91,19 +93,10 @@ def import_preschool(store: Store, path: Path | str, class_text: str, *, accept_
             tick(progress, n, len(people), "注册一年级新生")
         if result.refused and not accept_valid:
             result.imported = result.pending = 0
-            raise RowsRefused(result)
+            raise RowsRefused(result, f"{result.file} 有 {len(result.refused)} 行不能注册，未导入任何学生",
+                              [f"第{r['row']}行 {r['name']}：{r['message']}" for r in result.refused],
+                              "改正后重新导入，或加 --accept-valid 只导入其余的行。")
         tx.audit("学前调档注册新生", "students", cls.class_code,
                  {"file": [None, path.name], "imported": [None, result.imported],
                   "refused": [None, len(result.refused)]})
     return result
-
-
-class RowsRefused(BadInput):
-    """Rows were refused and the valid part was not accepted: the transaction rolled back."""
-
-    def __init__(self, result: PreschoolResult) -> None:
-        self.result = result
-        lines = "；".join(f"第{r['row']}行 {r['name']}：{r['message']}" for r in result.refused[:20])
-        super().__init__(f"{result.file} 有 {len(result.refused)} 行不能注册，未导入任何学生：{lines}。"
-                         "改正后重新导入，或加 --accept-valid 只导入其余的行。")
-

@@ -87,13 +87,18 @@ def _write_members(tx: Tx, student_id: int, members: list[dict[str, Any]]) -> No
 
 
 def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: str | None = None,
-                issues: list[Issue] | None = None, today: date | None = None, gate: Gate | None = None) -> int:
+                issues: list[Issue] | None = None, today: date | None = None, gate: Gate | None = None,
+                registering: bool = True) -> int:
     """Insert one student; ``issues`` may be passed when the caller already validated the record.
-    The write gate (class cap) is asked first; pass ``gate`` when writing many in one transaction."""
+    ``registering`` False: the student arrives with a 学籍 (transfer in), so the 新生注册 rules do not apply.
+    The write gate (class cap, 新生注册 window and entry age) is asked first; pass ``gate`` when writing many in
+    one transaction (its ``today`` then counts, not this one's)."""
     tx.store.require("clerk")
     cls = _class_by_id(tx.conn, class_id)
     data, members = _split(record)
-    (gate or Gate(tx.store, tx.conn)).admit(None, {**data, "members": members}, class_id)
+    gate = gate or Gate(tx.store, tx.conn, today=today)
+    gate.admit(None, {**data, "members": members}, class_id, registering=registering)
+    waived = gate.take_waived()
     if issues is None:
         year = pinned_school_year(tx.conn)
         issues = validate_student(with_class({**data, "members": members}, cls, today, year),
@@ -114,6 +119,8 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
         changes.update({f"members.{i}.{k}": v for k, v in diff(None, m).items()})
     for number, _sid in give_temporary(tx.conn, [student_id]):
         changes["student_number"] = [None, number]
+    if waived:  # a county rule waived for this child by the clerk: the reason stays in the log
+        changes["入学年龄例外"] = [None, "；".join(waived)]
     tx.audit("新增学生", "students", student_id, changes)
     return student_id
 

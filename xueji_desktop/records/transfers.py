@@ -451,7 +451,7 @@ def _arrive(store: Store, tx: Tx, item: dict[str, Any]) -> int:
     line = parse_student_line(str(item.get("line", "")).encode("utf-8"), "转入学籍")
     record = {k: v for k, v in line.record.items() if not k.startswith("_")}
     taken = tx.execute("SELECT 1 FROM students WHERE uid = ?", (line.uid,)).fetchone()
-    sid = add_student(tx, record, class_id, uid=None if taken else line.uid)
+    sid = add_student(tx, record, class_id, uid=None if taken else line.uid, registering=False)
     _keep_student_number(tx, sid, line.student_number)
     if item.get("photo"):
         try:

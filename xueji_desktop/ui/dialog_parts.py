@@ -1,10 +1,10 @@
-"""Parts our form dialogs share."""
+"""Parts our form dialogs and pages share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QPushButton, QWidget
 
 
 def add_error_and_buttons(dialog: QDialog, form: QFormLayout, ok_text: str, on_ok: Callable[[], None]) -> QLabel:
@@ -21,3 +21,20 @@ def add_error_and_buttons(dialog: QDialog, form: QFormLayout, ok_text: str, on_o
     buttons.rejected.connect(dialog.reject)
     form.addRow(buttons)
     return error
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-weight: bold; margin-top: 6px")
+    return label
+
+
+def button_bar(parent: QWidget, buttons: list[tuple[str, Callable[[], None]]]) -> tuple[QHBoxLayout, list[QPushButton]]:
+    bar, made = QHBoxLayout(), []
+    for text, slot in buttons:
+        b = QPushButton(text, parent)
+        b.clicked.connect(slot)
+        bar.addWidget(b)
+        made.append(b)
+    bar.addStretch(1)
+    return bar, made

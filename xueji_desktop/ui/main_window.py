@@ -41,6 +41,7 @@ SCHOOL_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "学生信息": "student_list:StudentListPage",
     "学籍变动": "status_page:StatusPage",
     "转学": "transfer_page:TransferPage",
+    "招生入学": "admissions_page:AdmissionsPage",
     "照片": "photo_page:PhotoPage",
     "导入导出": [("Excel 导入导出", "excel_page:ExcelPage"), ("上报数据包", "package_page:PackageExportPage")],
     "问题学籍": "package_page:ProblemsPage",
@@ -68,6 +69,7 @@ COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "问题学籍": "package_page:ProblemsPage",
     "审核": "county_pages:CountyReviewPage",
     "转学": "transfer_page:CountyTransferPage",
+    "招生": "county_admissions_page:CountyAdmissionsPage",
     "上报": "county_pages:CountyUpPage",
     "用户与日志": "users_page:UsersLogPage",
 }

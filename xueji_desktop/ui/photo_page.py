@@ -1,8 +1,9 @@
 """照片: the photo page (batch import/export, check overview) and the photo panel of the student form.
 
 All rules live in ``xueji_desktop.photos``; these widgets only show results and ask the user.
-File work (checking, fixing, writing exports) runs through ``ui.jobs.run_job``; database reads and the
-single import transaction stay on the UI thread (SQLite connections are per thread).
+File work (checking, fixing, writing exports) runs through ``ui.jobs.run_job``. The batch import runs whole on
+the job's own connection (``on_worker``: each photo is written as it arrives, as in the CLI); other database
+work stays on the UI thread (SQLite connections are per thread).
 """
 
 from __future__ import annotations
@@ -35,20 +36,19 @@ from ..photos.check import CheckResult, check_photo_bytes
 from ..photos.fix import FixResult, changes, fix_photo_bytes
 from ..photos.library import (
     check_blobs,
-    check_files,
     get_photo,
+    import_planned,
     photo_overview,
     plan_import,
     prepare_export,
     record_export,
     save_checks,
     save_photo,
-    store_import,
     stored_photos,
     write_export,
 )
 from ..storage import Store
-from .jobs import run_job
+from .jobs import on_worker, run_job
 
 PREVIEW_W, PREVIEW_H = 179, 220  # half size of 358×441
 
@@ -355,15 +355,11 @@ class PhotoPage(QWidget):
         except XuejiError as exc:
             QMessageBox.warning(self, self.tr("批量导入照片"), str(exc))
             return None
-        return run_job(self, self.tr("批量导入照片"), check_files, plan, fix=self.fix_box.isChecked(),
-                       on_done=lambda results: self._finish_import(plan, results))
+        # The CLI's path: each photo is written as it arrives (memory stays flat), on the job's own connection.
+        return run_job(self, self.tr("批量导入照片"), on_worker(self.store, import_planned), plan,
+                       fix=self.fix_box.isChecked(), on_done=self._show_import_report)
 
-    def _finish_import(self, plan, results) -> None:
-        try:
-            report = store_import(self.store, plan, results)
-        except XuejiError as exc:
-            QMessageBox.warning(self, self.tr("批量导入照片"), str(exc))
-            return
+    def _show_import_report(self, report) -> None:
         self.last_report = report
         data = report.to_dict()
         lines = [self.tr("已导入 %1 张照片，未变化 %2 张。").replace("%1", str(data["imported"]))

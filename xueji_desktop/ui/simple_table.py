@@ -16,6 +16,7 @@ def simple_table(headers: list[str]) -> QTableWidget:
     t.setEditTriggers(QAbstractItemView.NoEditTriggers)
     t.setSelectionBehavior(QAbstractItemView.SelectRows)
     t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setMinimumSectionSize(64)  # short headers (学段, 姓名) stay readable
     t.verticalHeader().setVisible(False)
     return t
 
@@ -30,6 +31,10 @@ def fill_table(table: QTableWidget, rows: list[list[Any]], data: list[Any] | Non
                 item.setData(Qt.UserRole, data[r])
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+    header = table.horizontalHeader()
+    if header.stretchLastSection():  # resizing to contents undid the stretch until the next resize: redo it
+        header.setStretchLastSection(False)
+        header.setStretchLastSection(True)
 
 
 def show_error(parent: QWidget, title: str, exc: Exception) -> None:
