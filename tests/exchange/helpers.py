@@ -33,14 +33,15 @@ class FakeSchool:
     name: str
     signing: keys.KeyPair
     encryption: keys.KeyPair
+    county_code: str = DEMO_COUNTY["code"]
 
     @classmethod
-    def new(cls, code: str, name: str) -> FakeSchool:
-        return cls(code, name, keys.KeyPair.generate("ed25519"), keys.KeyPair.generate("x25519"))
+    def new(cls, code: str, name: str, county_code: str = DEMO_COUNTY["code"]) -> FakeSchool:
+        return cls(code, name, keys.KeyPair.generate("ed25519"), keys.KeyPair.generate("x25519"), county_code)
 
     @property
     def region_code(self) -> str:
-        return DEMO_COUNTY["code"] + "001000"
+        return self.county_code + "001000"
 
     @property
     def fingerprint(self) -> str:
@@ -69,14 +70,14 @@ class FakeSchool:
                 for i, (code, r) in enumerate(records)]
         created = datetime.now().isoformat(timespec="seconds")
         if body is None:
-            body = payload.build(school=self.profile(), county_code=DEMO_COUNTY["code"],
+            body = payload.build(school=self.profile(), county_code=self.county_code,
                                  classes=list(classes.values()), students=rows, sequence=sequence,
                                  created_at=created, include_pending=False)
         sender = {"code": self.code, "name": self.name, "region_code": self.region_code,
                   "encryption_public": keys.b64(self.encryption.public), **(header_extra or {})}
         return seal(kind="submission", sender=sender, signing_private=signing_private or self.signing.private,
-                    recipient={"code": DEMO_COUNTY["code"], "name": DEMO_COUNTY["name"]},
-                    recipient_x25519=county_public, sequence=sequence, created_at=created, body=body)
+                    recipient={"code": self.county_code}, recipient_x25519=county_public, sequence=sequence,
+                    created_at=created, body=body)
 
 
 def county_public(county) -> bytes:

@@ -79,8 +79,9 @@ def _app_texts(window) -> set[str]:
     return {re.sub(r"\(&\w\)|&| \(Ctrl\+\w+\)", "", t).strip() for t in texts if t}
 
 
-def _check_guide_part(window, part: str) -> None:
-    texts = _app_texts(window)
+def _check_guide_part(window, part: str, *also) -> None:
+    """``also``: windows of the same side whose controls the part may name too (a city file's county pages)."""
+    texts = _app_texts(window).union(*(_app_texts(w) for w in also))
     quoted = set(re.findall(r"“([^”]+)”", part))
     # Quoted words that are examples of what to type, or the names of statuses, not controls.
     examples = {"导出", "密码", "汉族", "待修正", "查找学生", "查找功能"}
@@ -90,7 +91,8 @@ def _check_guide_part(window, part: str) -> None:
         assert part.count(f"### {name}\n") == 1, name
 
 
-def test_guide_names_only_what_the_app_has(qtbot, window, county):
+def test_guide_names_only_what_the_app_has(qtbot, window, county, tmp_path):
+    from xueji_desktop.county.workspace import create_county_store
     from xueji_desktop.ui.help import guide_markdown
     from xueji_desktop.ui.main_window import MainWindow
 
@@ -98,8 +100,15 @@ def test_guide_names_only_what_the_app_has(qtbot, window, county):
     _check_guide_part(window, school_part)
     county_window = MainWindow(county)
     qtbot.addWidget(county_window)
-    _check_guide_part(county_window, county_part)
+    city, _r, _fp = create_county_store(tmp_path / "city.xjdb", username="admin", password=PASSWORD, level="city",
+                                        county={"code": "1401", "name": "太原市", "city_code": "14",
+                                                "city_name": "山西省"})
+    city_window = MainWindow(city)
+    qtbot.addWidget(city_window)
+    _check_guide_part(county_window, county_part, city_window)
     county_window.close()
+    city_window.close()
+    city.close()
 
 
 def test_guide_opens_from_f1(qtbot, window):

@@ -34,6 +34,7 @@ COUNTY_COMMAND_MODULES: list[str] = [
     "xueji_desktop.cli.transfer_cmds",
     "xueji_desktop.cli.admission_cmds",
     "xueji_desktop.cli.nutrition_cmds",
+    "xueji_desktop.cli.city_cmds",
 ]
 
 
@@ -76,11 +77,12 @@ def register(sub) -> None:
     p.add_argument("schools", nargs="*", help="学校标识码")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_county_make_init)
-    p = csub.add_parser("import", help="校验并导入学校数据包（每个包一个事务）")
+    p = csub.add_parser("import", help="校验并导入学校数据包（每个包一个事务）；地市级：导入县级汇总上报包")
     add_db_args(p)
     p.add_argument("packages", nargs="+", type=Path)
     p.add_argument("--confirm-fingerprint", action="append", default=[], metavar="[学校标识码=]指纹",
-                   help="学校第一次上报时，确认电话核对过的密钥指纹；多个包时写成 学校标识码=指纹")
+                   help="学校第一次上报时，确认电话核对过的密钥指纹；多个包时写成 学校标识码=指纹"
+                        "（地市级：县级区划代码=指纹）")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_county_import)
     p = csub.add_parser("problems", help="问题学籍：身份证件号有误、证件号重复、无证件号的同名同性别同生日"
@@ -105,9 +107,10 @@ def register(sub) -> None:
     p.add_argument("--force", action="store_true",
                    help="学校仍有未解决的问题学籍时也通过（须 --reason 说明原因，记入审计日志）")
     p.set_defaults(func=cmd_county_review)
-    p = csub.add_parser("feedback", help="生成给学校的反馈包（逐个学生的问题和审核结论）")
+    p = csub.add_parser("feedback", help="生成给学校的反馈包（逐个学生的问题和审核结论）；地市级：给县（区）的反馈包"
+                                         "（跨县问题学籍和地市裁定）")
     add_db_args(p)
-    p.add_argument("school")
+    p.add_argument("school", help="学校标识码（地市级：6 位县级区划代码）")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_county_feedback)
     p = csub.add_parser("export-up", help="县级汇总上报包；--folders 另按 地市/县区/学校 文件夹写出")
@@ -254,12 +257,18 @@ def _confirmations(values: list[str]) -> tuple[str | None, dict[str, str]]:
 
 def cmd_county_import(args) -> int:
     from ..county.intake import import_package
+    from ..county.workspace import store_level
 
     default, by_school = _confirmations(args.confirm_fingerprint)
     if default and len(args.packages) > 1:
-        raise BadInput("导入多个包时，请用 --confirm-fingerprint 学校标识码=指纹 指明每个指纹属于哪所学校。")
+        raise BadInput("导入多个包时，请用 --confirm-fingerprint 学校标识码=指纹（地市级：县级区划代码=指纹）"
+                       "指明每个指纹属于哪个单位。")
     results, refused = [], []
     with open_store(args) as store:
+        if store_level(store) == "city":
+            from .city_cmds import import_at_city
+
+            return import_at_city(store, args, by_school, default)
         for pkg in args.packages:
             try:
                 from ..county.intake import check_package
@@ -386,8 +395,13 @@ def cmd_county_change_evidence(args) -> int:
 
 def cmd_county_feedback(args) -> int:
     from ..county.review import make_feedback
+    from ..county.workspace import store_level
 
     with open_store(args) as store:
+        if store_level(store) == "city":
+            from .city_cmds import feedback_at_city
+
+            return feedback_at_city(store, args)
         path = make_feedback(store, args.school, args.out)
     print(f"已写出反馈包：{path}")
     return 0

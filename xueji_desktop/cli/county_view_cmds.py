@@ -58,6 +58,9 @@ def cmd_stats(args) -> int:
         print_json(stats.to_dict())
         return 0
     print(f"学校 {stats.schools} 所，已上报 {stats.reported} 所；学生 {stats.students} 名")
+    for c in stats.by_county:  # a city's counties
+        print(f"{c['county_code']}{c['county_name']}：学校 {c['schools']} 所（已上报 {c['reported']} 所），"
+              f"学生 {c['students']} 名，有错误 {c['with_errors']}，无照片 {c['without_photo']}")
     print("学籍状态：" + ("，".join(f"{k} {v}" for k, v in stats.by_enrolment.items()) or "无"))
     print("年级：" + ("，".join(f"{k} {v}" for k, v in stats.by_grade.items()) or "无"))
     print("学校标识码\t学校名称\t已上报\t学生\t有错误\t无照片\t审核")

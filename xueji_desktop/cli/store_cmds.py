@@ -209,6 +209,8 @@ def _print_county(c: dict) -> None:
     level = "地市" if c["level"] == "city" else "县（区）"
     print(f"{level}：{unit.get('code')} {unit.get('name')}（{unit.get('city_code')} {unit.get('city_name')}）")
     states = "，".join(f"{k} {v}" for k, v in c["students_by_enrolment"].items())
+    if "counties" in c:
+        print(f"县（区） {c['counties']} 个（已上报 {c['reported_counties']} 个）")
     print(f"学校 {c['schools']} 所（已上报 {c['reported_schools']} 所）；学生 {c['students']} 名"
           f"（学籍状态：{states or '无'}）")
     kinds = "，".join(f"{k} {v} 组" for k, v in c["open_problems_by_kind"].items())

@@ -19,12 +19,14 @@ from ..exchange.container import open_envelope, read_file, seal
 from ..outfiles import write_file
 from ..storage import Store
 from ..storage.store import now_iso
+from .counties import register_county
 from .schools import check_school_fields, insert_school, list_schools
 from .workspace import check_county_profile, county_profile, create_county_store, require_county, store_level
 
 
 def make_county_init(store: Store, county_code: str, county_name: str, out_dir: Path | str) -> Path:
-    """A signed init package for one county of this city: the city's schools whose region code lies in it."""
+    """A signed init package for one county of this city: the city's schools whose region code lies in it. The
+    county joins the city's county list (county/counties.py)."""
     require_county(store)
     store.require("clerk", "sysadmin")
     city = county_profile(store)
@@ -47,6 +49,7 @@ def make_county_init(store: Store, county_code: str, county_name: str, out_dir: 
     out_dir.mkdir(parents=True, exist_ok=True)
     target = naming.unique(out_dir / f"{county['code']}{county['name']}_县级初始化包.xjpkg")
     with store.transaction() as tx:
+        register_county(tx, county["code"], county["name"])  # its packages are accepted from now on
         tx.audit("生成县级初始化包", "county_schools", county["code"], {"schools": [None, len(schools)]})
         write_file(target, data)
     return target

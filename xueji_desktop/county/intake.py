@@ -86,17 +86,9 @@ def import_package(store: Store, path: Path | str, *, confirm_fingerprint: str |
     store.require("clerk")
     check, env = check_package(store, path)
     if check.needs_confirmation:
-        # The package's own fingerprint is never shown here: a message showing it could simply be copied back,
-        # and then the confirmation would confirm nothing. The county types what the school read out or printed.
-        if not confirm_fingerprint:
-            raise BadInput(f"{check.file}：学校 {check.school_code}{check.school_name} 第一次上报（或密钥已重置），"
-                           "需要先核对它的签名密钥：请学校打印指纹回执（xueji school fingerprint --print，或"
-                           "“导入导出 → 上报”页的“打印指纹回执”）并盖章送来，或电话逐组读出；把回执上的指纹"
-                           "输入 --confirm-fingerprint（图形界面：导入时弹出的核对框）后再导入。")
-        if keys.normalise_fingerprint(confirm_fingerprint) != keys.normalise_fingerprint(check.fingerprint):
-            raise BadInput(f"{check.file}：输入的指纹与学校 {check.school_code}{check.school_name} 数据包的签名密钥"
-                           "不一致，拒绝导入。请核对学校回执上的指纹；"
-                           "确实无误时，这个数据包不是该校现在的密钥签发的（可能被冒名），请与学校核实。")
+        require_confirmed(check.file, f"学校 {check.school_code}{check.school_name}", check.fingerprint,
+                          confirm_fingerprint, "请学校打印指纹回执（xueji school fingerprint --print，"
+                                               "或“导入导出 → 上报”页的“打印指纹回执”）")
     tick(progress, 0, 3, f"解密 {check.file}")
     body = env.decrypt(keystore.require_private(store.conn, keystore.OWN_ENCRYPTION))
     tick(progress, 1, 3, f"校验 {check.file}")
@@ -106,6 +98,19 @@ def import_package(store: Store, path: Path | str, *, confirm_fingerprint: str |
     _bind_to_signer(sub, check, county_profile(store)["code"])
     tick(progress, 2, 3, f"合并 {check.file}")
     return _merge(store, env, check, sub)
+
+
+def require_confirmed(file: str, sender: str, fingerprint: str, typed: str | None, slip: str) -> None:
+    """A first package (or the first after a key reset) is imported only when the fingerprint typed from the
+    sender's stamped slip matches the key that signed it. The package's own fingerprint is never shown here: a
+    message showing it could simply be copied back, and then the confirmation would confirm nothing."""
+    if not typed:
+        raise BadInput(f"{file}：{sender} 第一次上报（或密钥已重置），需要先核对它的签名密钥：{slip}"
+                       "并盖章送来，或电话逐组读出；把回执上的指纹输入 --confirm-fingerprint（图形界面：导入时弹出的"
+                       "核对框）后再导入。")
+    if keys.normalise_fingerprint(typed) != keys.normalise_fingerprint(fingerprint):
+        raise BadInput(f"{file}：输入的指纹与{sender}数据包的签名密钥不一致，拒绝导入。请核对回执上的指纹；"
+                       f"确实无误时，这个数据包不是{sender}现在的密钥签发的（可能被冒名），请与对方核实。")
 
 
 def _bind_to_signer(sub: payload.Submission, check: PackageCheck, county_code: str) -> None:
@@ -164,37 +169,14 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
     sender = env.sender
     enc_public = keys.unb64(sender.get("encryption_public", ""), "学校加密公钥", 32) if sender.get(
         "encryption_public") else None
-    rows = []
-    photos = []
-    for s in sub.students:
-        r = s.record
-        rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
-                     str(r.get("birth_date", "")), str(r.get("id_type", "")),
-                     str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
-                     s.raw or payload.student_line(s), s.student_number, s.enrolment))
-        if s.photo:
-            photos.append((s.uid, s.photo))
     # A county file holds hundreds of thousands of students; the default 2 MB page cache makes every index
     # insert re-read (and re-decrypt) pages. 64 MB keeps the indexes in memory; it is per connection.
     store.conn.execute("PRAGMA cache_size = -65536")
     with store.transaction() as tx:
         registering = _recheck_in_transaction(tx, env, check)
         old = tx.execute("SELECT count(*) FROM county_students WHERE school_code = ?", (code,)).fetchone()[0]
-        tx.execute("DELETE FROM county_photos WHERE student_id IN (SELECT id FROM county_students"
-                   " WHERE school_code = ?)", (code,))
-        tx.execute("DELETE FROM county_students WHERE school_code = ?", (code,))
-        tx.execute("DELETE FROM county_classes WHERE school_code = ?", (code,))
-        tx.executemany("INSERT INTO county_classes (school_code, class_code, name, data) VALUES (?,?,?,?)",
-                       [(code, str(c.get("class_code", "")), str(c.get("name", "")),
-                         json.dumps(c, ensure_ascii=False)) for c in sub.classes])
-        tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
-                       " id_number, status, pending, id_problem, data, student_number, enrolment)"
-                       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       rows)
-        if photos:
-            ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())
-            tx.executemany("INSERT INTO county_photos (student_id, jpeg) VALUES (?, ?)",
-                           [(ids[uid], jpeg) for uid, jpeg in photos])
+        delete_school_data(tx, "= ?", (code,))
+        insert_school_data(tx, code, sub)
         store_changes(tx, code, sub.change_records)
         store_plan_requests(tx, code, sub.plan_requests)
         warnings = transfers.on_school_package(store, tx, code, sub.transfers, sub.change_records)
@@ -210,10 +192,44 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
             tx.audit("登记学校密钥", "county_schools", code,
                      {"fingerprint": [None, check.fingerprint], "confirmed_by": [None, store.user.username]})
         tx.audit("导入学校数据", "county_schools", code,
-                 {"sequence": [None, check.sequence], "students": [old, len(rows)], "file": [None, check.file]})
+                 {"sequence": [None, check.sequence], "students": [old, len(sub.students)],
+                  "file": [None, check.file]})
         mark_resolved(tx)  # a corrected record clears the problem the county decided on
-    return ImportResult(check.file, code, check.school_name, check.sequence, len(rows), old,
+    return ImportResult(check.file, code, check.school_name, check.sequence, len(sub.students), old,
                         sum(s.pending for s in sub.students), warnings)
+
+
+def delete_school_data(tx, which: str, params: tuple) -> None:
+    """Remove the merged data (photos, students, classes) of the schools whose code is ``which`` (an SQL
+    condition on the school code, e.g. ``= ?`` or ``IN (SELECT …)``)."""
+    tx.execute(f"DELETE FROM county_photos WHERE student_id IN (SELECT id FROM county_students"
+               f" WHERE school_code {which})", params)
+    tx.execute(f"DELETE FROM county_students WHERE school_code {which}", params)
+    tx.execute(f"DELETE FROM county_classes WHERE school_code {which}", params)
+
+
+def insert_school_data(tx, code: str, sub: payload.Submission) -> None:
+    """Merge one school's classes, students (each line kept as received, the ID number re-checked) and photos."""
+    rows = []
+    photos = []
+    for s in sub.students:
+        r = s.record
+        rows.append((code, s.uid, s.class_code, str(r.get("name", "")), str(r.get("gender", "")),
+                     str(r.get("birth_date", "")), str(r.get("id_type", "")),
+                     str(r.get("id_number", "")).strip().upper(), s.status, int(s.pending), _id_problem(s),
+                     s.raw or payload.student_line(s), s.student_number, s.enrolment))
+        if s.photo:
+            photos.append((s.uid, s.photo))
+    tx.executemany("INSERT INTO county_classes (school_code, class_code, name, data) VALUES (?,?,?,?)",
+                   [(code, str(c.get("class_code", "")), str(c.get("name", "")),
+                     json.dumps(c, ensure_ascii=False)) for c in sub.classes])
+    tx.executemany("INSERT INTO county_students (school_code, uid, class_code, name, gender, birth_date, id_type,"
+                   " id_number, status, pending, id_problem, data, student_number, enrolment)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    if photos:
+        ids = dict(tx.execute("SELECT uid, id FROM county_students WHERE school_code = ?", (code,)).fetchall())
+        tx.executemany("INSERT INTO county_photos (student_id, jpeg) VALUES (?, ?)",
+                       [(ids[uid], jpeg) for uid, jpeg in photos])
 
 
 def _recheck_in_transaction(tx, env: Envelope, check: PackageCheck) -> bool:

@@ -47,6 +47,7 @@ def county_problems(store: Store, *, include_resolved: bool = False) -> list[dic
     None): [{id, kind, kind_name, key, state, decision, records: [...]}]. ``include_resolved`` adds the
     decided problems no longer found (state 已解决, no records)."""
     found = _found(store)
+    _name_counties(store, found)
     decisions = _decisions(store)
     requested = _requested(store)
     for p in found:
@@ -83,19 +84,41 @@ def _found(store: Store) -> list[dict[str, Any]]:
     return out
 
 
+def _name_counties(store: Store, found: list[dict[str, Any]]) -> None:
+    """At a city, each record also names its county (``county_code``, ``county_name``): a problem across
+    counties names both sides."""
+    from .workspace import store_level
+
+    if store_level(store) != "city" or not found:
+        return
+    counties = dict(store.query("SELECT code, name FROM city_counties"))
+    regions = dict(store.query("SELECT code, substr(region_code, 1, 6) FROM county_schools"))
+    for p in found:
+        for r in p["records"]:
+            r["county_code"] = regions.get(r["school_code"], "")
+            r["county_name"] = counties.get(r["county_code"], "")
+
+
+def school_of(r: dict[str, Any]) -> str:
+    """A problem record's school by code and name; at a city after its county (``140106迎泽区 2114010068…``)."""
+    county = f"{r['county_code']}{r['county_name']} " if r.get("county_code") else ""
+    return f"{county}{r['school_code']}{r['school_name']}"
+
+
 def _where(r: dict[str, Any]) -> str:
-    return f"{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}"
+    return f"{school_of(r)} {r['class_name']} {r['name']}"
 
 
-def findings_for_school(problems: list[dict[str, Any]], school_code: str) -> list[dict[str, str]]:
-    """Per-student findings for one school's feedback, naming the other records of each duplicate group."""
+def findings_for_school(problems: list[dict[str, Any]], school_code: str, unit: str = "县级") -> list[dict[str, str]]:
+    """Per-student findings for one school's feedback, naming the other records of each duplicate group; a
+    decision is said to be the ``unit``'s (县级, or 地市 in the city's feedback)."""
     out = []
     for p in problems:
         for r in p["records"]:
             if r["school_code"] != school_code:
                 continue
             if p.get("decision"):
-                message = instruction_for(p, r)
+                message = instruction_for(p, r, unit)
             elif p["kind"] == "id_invalid":
                 message = f"身份证件号有误：{p.get('message') or r['id_problem']}"
             else:
@@ -205,14 +228,14 @@ def blocking(store: Store, code: str) -> list[dict[str, Any]]:
             if p["kind"] in SCHOOL_KINDS and any(r["school_code"] == code for r in must_act(p))]
 
 
-def instruction_for(problem: dict[str, Any], record: dict[str, Any]) -> str:
+def instruction_for(problem: dict[str, Any], record: dict[str, Any], unit: str = "县级") -> str:
     """What a school's feedback says about one of its records in a decided problem."""
     d = problem["decision"]
     keeper = next((r for r in problem["records"] if r["school_code"] == d["keep_school"]), None)
     kept_by = f"{d['keep_school']}{keeper['school_name'] if keeper else ''}"
     if record["school_code"] == d["keep_school"]:
-        return (f"县级裁定：{problem['kind_name']}（{problem['key']}），本校保留此学籍，无需处理"
+        return (f"{unit}裁定：{problem['kind_name']}（{problem['key']}），本校保留此学籍，无需处理"
                 f"（原因：{d['reason']}）。")
-    return (f"县级裁定：{problem['kind_name']}（{problem['key']}），学籍由 {kept_by} 保留（原因：{d['reason']}）。"
+    return (f"{unit}裁定：{problem['kind_name']}（{problem['key']}），学籍由 {kept_by} 保留（原因：{d['reason']}）。"
             "请本校处理此记录：确属重复的，在学生信息中删除（类别“重复学籍”；县级已审核的记录须附佐证材料提交删除申请）；"
             "确属本校学生而身份证件号有误的，更正身份证件号并附佐证材料。")

@@ -15,6 +15,7 @@ from ..records.changes import county_settings
 from ..storage import Store
 from ..storage.store import now_iso
 from .admissions import feedback_section
+from .city_feedback import upper_findings
 from .numbers import assign_formal_numbers, formal_numbers
 from .nutrition_settings import package_settings
 from .schools import REVIEW_NAMES, get_school
@@ -57,7 +58,8 @@ def review(store: Store, code: str, passed: bool, reason: str = "", *, force: bo
 
 
 def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
-    """A signed package to the school (encrypted to its key) with per-student findings and the review."""
+    """A signed package to the school (encrypted to its key) with per-student findings (the county's, and those
+    of the city's latest feedback on the school's records) and the review."""
     from .problems import county_problems, findings_for_school
 
     require_county(store)
@@ -66,7 +68,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
     if not s["encryption_public"]:
         raise BadInput(f"学校 {code}{s['name']} 还没有上报过数据，没有可用于加密反馈的学校公钥。")
     county = county_profile(store)
-    findings = findings_for_school(county_problems(store), code)
+    findings = findings_for_school(county_problems(store), code) + upper_findings(store, code)
     sequence = s["feedback_sequence"] + 1
     body = {"school_code": code, "data_sequence": s["last_sequence"], "findings": findings,
             "review": {"state": s["review_state"], "name": REVIEW_NAMES.get(s["review_state"], ""),

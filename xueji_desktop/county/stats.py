@@ -13,7 +13,7 @@ from typing import Any
 from ..records.school_year import current_school_year
 from ..storage import Store
 from .students import class_grade, enrolment_name
-from .workspace import require_county
+from .workspace import require_county, store_level
 
 NO_GRADE = "已毕业或未分班"
 
@@ -27,6 +27,7 @@ class SchoolCompleteness:
     with_errors: int = 0     # sent with errors (待修正) or an ID number the county found wrong
     without_photo: int = 0
     review: str = ""         # 通过 / 退回 / 未审核
+    county_code: str = ""    # at a city: the school's county
 
 
 @dataclass
@@ -39,6 +40,8 @@ class CountyStats:
     # school × grade × 学籍状态: {school_code, school_name, grade, enrolment, students}
     cells: list[dict[str, Any]] = field(default_factory=list)
     completeness: list[SchoolCompleteness] = field(default_factory=list)
+    # at a city: per county {county_code, county_name, schools, reported, students, with_errors, without_photo}
+    by_county: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def not_reported(self) -> list[SchoolCompleteness]:
@@ -47,7 +50,7 @@ class CountyStats:
     def to_dict(self) -> dict[str, Any]:
         return {"schools": self.schools, "reported": self.reported, "students": self.students,
                 "by_enrolment": self.by_enrolment, "by_grade": self.by_grade, "cells": self.cells,
-                "completeness": [asdict(c) for c in self.completeness]}
+                "completeness": [asdict(c) for c in self.completeness], "by_county": self.by_county}
 
     def rows(self) -> dict[str, list[list[Any]]]:
         """Tables for the workbook: sheet name -> rows (first row is the header)."""
@@ -61,7 +64,11 @@ class CountyStats:
             counts = per_school.get(s.school_code, {})
             summary.append([s.school_code, s.school_name, s.students, *(counts.get(k, 0) for k in states)])
         summary.append(["合计", "", self.students, *(self.by_enrolment[k] for k in states)])
+        counties = {"按县区": [["县级区划代码", "县（区）", "学校数", "已上报学校", "学生数", "有错误", "无照片"]] + [
+            [c["county_code"], c["county_name"], c["schools"], c["reported"], c["students"], c["with_errors"],
+             c["without_photo"]] for c in self.by_county]} if self.by_county else {}
         return {
+            **counties,
             "按学校": summary,
             "学校×年级×学籍状态": [["学校标识码", "学校名称", "年级", "学籍状态", "人数"]] + [
                 [c["school_code"], c["school_name"], c["grade"], c["enrolment"], c["students"]] for c in self.cells],
@@ -79,9 +86,11 @@ def compute_county_stats(store: Store) -> CountyStats:
     require_county(store)
     year = current_school_year(store)
     stats = CountyStats()
-    schools = store.query("SELECT code, name, imported_at, review_state FROM county_schools ORDER BY code")
-    by_school = {code: SchoolCompleteness(code, name, bool(imported), review=REVIEW_NAMES.get(review, review))
-                 for code, name, imported, review in schools}
+    schools = store.query("SELECT code, name, imported_at, review_state, substr(region_code, 1, 6)"
+                          " FROM county_schools ORDER BY code")
+    by_school = {code: SchoolCompleteness(code, name, bool(imported), review=REVIEW_NAMES.get(review, review),
+                                          county_code=county)
+                 for code, name, imported, review, county in schools}
     stats.schools = len(schools)
     stats.reported = sum(1 for c in by_school.values() if c.reported)
     grades: dict[tuple[str, str], str] = {}
@@ -113,7 +122,25 @@ def compute_county_stats(store: Store) -> CountyStats:
     stats.by_grade = dict(sorted(stats.by_grade.items(), key=lambda kv: rank.get(kv[0], 99)))
     stats.students = sum(stats.by_enrolment.values())
     stats.completeness = list(by_school.values())
+    if store_level(store) == "city":
+        stats.by_county = _by_county(store, stats.completeness)
     return stats
+
+
+def _by_county(store: Store, completeness: list[SchoolCompleteness]) -> list[dict[str, Any]]:
+    """A city's totals per county (every county of its list, and any county its schools name)."""
+    names = dict(store.query("SELECT code, name FROM city_counties"))
+    out: dict[str, dict[str, Any]] = {code: {"county_code": code, "county_name": name, "schools": 0, "reported": 0,
+                                             "students": 0, "with_errors": 0, "without_photo": 0}
+                                      for code, name in sorted(names.items())}
+    for c in completeness:
+        row = out.setdefault(c.county_code, {"county_code": c.county_code, "county_name": "", "schools": 0,
+                                             "reported": 0, "students": 0, "with_errors": 0, "without_photo": 0})
+        row["schools"] += 1
+        row["reported"] += c.reported
+        for key in ("students", "with_errors", "without_photo"):
+            row[key] += getattr(c, key)
+    return sorted(out.values(), key=lambda r: r["county_code"])
 
 
 # A column chart on a sheet: (sheet, category column, value column, title, rows left out at the end).
@@ -156,23 +183,30 @@ def export_tables_xlsx(tables: dict[str, list[list[Any]]], path: Path | str, cha
 
 
 def export_county_stats_xlsx(stats: CountyStats, path: Path | str) -> Path:
-    """One sheet per table, with column charts of students per school (its 合计 row left out) and per grade."""
+    """One sheet per table, with column charts of students per school (its 合计 row left out), per grade and, at a
+    city, per county."""
     return export_tables_xlsx(stats.rows(), path, (("按学校", 1, 2, "各校学生数", 1),
-                                                   ("按年级", 0, 1, "各年级学生数", 0)))
+                                                   ("按年级", 0, 1, "各年级学生数", 0),
+                                                   ("按县区", 1, 4, "各县（区）学生数", 0)))
 
 
 def county_summary(store: Store) -> dict[str, Any]:
     """What `xueji info` says of a county file: its unit, schools (listed / reported), students by 学籍状态 and
-    by data status, and the open problem-record groups by kind."""
+    by data status, and the open problem-record groups by kind; a city's also its counties (listed / reported)."""
     from .problems import county_problems
-    from .workspace import county_profile, store_level
+    from .workspace import county_profile
 
     require_county(store)
     problems: dict[str, int] = {}
     for p in county_problems(store):
         problems[p["kind_name"]] = problems.get(p["kind_name"], 0) + 1
     q = store.query
+    city = {}
+    if store_level(store) == "city":
+        city = {"counties": q("SELECT count(*) FROM city_counties")[0][0],
+                "reported_counties": q("SELECT count(*) FROM city_counties WHERE imported_at <> ''")[0][0]}
     return {
+        **city,
         "level": store_level(store),
         "unit": county_profile(store),
         "schools": q("SELECT count(*) FROM county_schools")[0][0],

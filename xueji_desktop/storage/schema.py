@@ -517,6 +517,25 @@ CREATE INDEX admissions_id_number ON admissions(id_number);
 """
 
 
+# v14: the city level (county/city_intake.py, county/city_feedback.py). City: each county's encryption key (for the
+# city's feedback packages, which carry its decisions on problem records across counties) and feedback sequence.
+# County: the findings of the city's latest feedback, passed on to the schools in the county's own feedback.
+V14 = """
+ALTER TABLE city_counties ADD COLUMN encryption_public BLOB;
+ALTER TABLE city_counties ADD COLUMN feedback_sequence INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE county_upper_findings (
+    school_code TEXT NOT NULL,
+    uid         TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    problem_id  TEXT NOT NULL DEFAULT '',
+    state       TEXT NOT NULL DEFAULT '',
+    message     TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX county_upper_findings_school ON county_upper_findings(school_code);
+"""
+
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -533,6 +552,7 @@ MIGRATIONS: list[Migration] = [
     (11, "class teachers, 核对, edit proposals, export requests, no-ID proof forms", V11),
     (12, "county decisions on problem records", V12),
     (13, "admissions: plans, plan requests, the county's lists and the school's offers", V13),
+    (14, "city level: county keys and feedback, the city's findings at the county", V14),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -132,6 +132,12 @@ class CountySchoolsPage(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        self.counties = None
+        if workspace.store_level(store) == "city":  # a city also keeps its county list
+            from .city_counties_panel import CityCountiesPanel
+
+            self.counties = CityCountiesPanel(store)
+            layout.addWidget(self.counties, 2)
         self.refresh()
 
     # ---- the list ---------------------------------------------------------------------------

@@ -55,14 +55,19 @@ class CountyStatsPage(QWidget):
         for view in self.charts:
             self.grid.removeWidget(view)
             view.deleteLater()
-        reported = [c for c in s.completeness if c.reported]
+        if s.by_county:  # a city: its counties (a city has too many schools for one chart)
+            self.summary.setText(self.tr("县（区） %1 个；").replace("%1", str(len(s.by_county)))
+                                 + self.summary.text())
+            title, units = self.tr("各县（区）人数"), [(c["county_name"] or c["county_code"], c) for c in s.by_county]
+        else:
+            title, units = self.tr("各校人数"), [(c.school_name, vars(c)) for c in s.completeness if c.reported]
         self.charts = [
             bar_chart(self.tr("各年级人数"), list(s.by_grade), {self.tr("人数"): list(s.by_grade.values())}),
             pie_chart(self.tr("学籍状态"), s.by_enrolment),
-            bar_chart(self.tr("各校人数"), [c.school_name for c in reported],
-                      {self.tr("学生"): [c.students for c in reported],
-                       self.tr("有错误"): [c.with_errors for c in reported],
-                       self.tr("无照片"): [c.without_photo for c in reported]}),
+            bar_chart(title, [name for name, _c in units],
+                      {self.tr("学生"): [c["students"] for _n, c in units],
+                       self.tr("有错误"): [c["with_errors"] for _n, c in units],
+                       self.tr("无照片"): [c["without_photo"] for _n, c in units]}),
         ]
         for n, view in enumerate(self.charts):
             self.grid.addWidget(view, 0, n)

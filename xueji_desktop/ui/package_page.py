@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..county.problems import county_problems
+from ..county.problems import county_problems, school_of
+from ..county.workspace import store_level
 from ..errors import XuejiError
 from ..exchange import keystore, school_side
 from ..records.problems import school_problems
@@ -208,17 +209,18 @@ class ProblemsPage(QWidget):
         if self.store.mode == "county":
             rows, ids = [], []
             found = county_problems(self.store, include_resolved=True)
+            unit = "地市" if store_level(self.store) == "city" else "县级"
             for p in found:
-                decided = (f"（县级裁定由 {p['decision']['keep_school']} 保留：{p['decision']['reason']}）"
+                decided = (f"（{unit}裁定由 {p['decision']['keep_school']} 保留：{p['decision']['reason']}）"
                            if p.get("decision") else "")
                 for r in p["records"] or [None]:
                     if r is None:  # a decided problem no longer found
                         rows.append([p["state"], p["kind_name"], "", "", "", f"{p['key']}{decided}"])
                         ids.append(p["id"])
                         continue
-                    others = "；".join(f"{o['school_name']} {o['class_name']} {o['name']}"
+                    others = "；".join(f"{o.get('county_name', '')}{o['school_name']} {o['class_name']} {o['name']}"
                                       for o in p["records"] if o is not r)
-                    rows.append([p["state"], p["kind_name"], f"{r['school_code']}{r['school_name']}",
+                    rows.append([p["state"], p["kind_name"], school_of(r),
                                  r["class_name"], r["name"], (p.get("message") or f"{p['key']} 与 {others}") + decided])
                     ids.append(p["id"])  # county records are not editable here: decide, review and feed back
             self.problems = {p["id"]: p for p in found}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit
 
-from ..county.problems import resolve
+from ..county.problems import resolve, school_of
 from ..errors import XuejiError
 from .dialog_parts import add_error_and_buttons
 
@@ -15,15 +15,14 @@ class ResolveDialog(QDialog):
         self.store, self.problem = store, problem
         self.setWindowTitle(self.tr("裁定问题学籍"))
         form = QFormLayout(self)
-        where = "；".join(f"{r['school_code']}{r['school_name']} {r['class_name']} {r['name']}"
-                         for r in problem["records"])
+        where = "；".join(f"{school_of(r)} {r['class_name']} {r['name']}" for r in problem["records"])
         text = QLabel(f"{problem['kind_name']}（{problem['key']}）：{where}")
         text.setWordWrap(True)
         form.addRow(text)
         self.keep = QComboBox()
         for r in problem["records"]:
             if self.keep.findData(r["school_code"]) < 0:
-                self.keep.addItem(f"{r['school_code']}{r['school_name']}", r["school_code"])
+                self.keep.addItem(school_of(r), r["school_code"])
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(self.tr("如：户籍证明显示为该校学生（其他学校会在反馈中看到）"))
         form.addRow(self.tr("保留学籍的学校"), self.keep)

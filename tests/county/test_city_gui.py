@@ -1,0 +1,106 @@
+"""A city's pages, driven with qtbot (offscreen): importing a county's upward package (fingerprint dialog naming
+the county), the student browser and statistics over every county, the feedback to a county."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
+
+from tests.county.test_city import Chain, _two_counties
+from tests.exchange.helpers import records
+from xueji_desktop.ui.county_browser import CountyStudentsPage
+from xueji_desktop.ui.county_pages import CountyImportPage, CountyReviewPage, FingerprintDialog
+from xueji_desktop.ui.county_stats_page import CountyStatsPage
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def chain(tmp_path):
+    c = Chain(tmp_path)
+    yield c
+    c.close()
+
+
+def test_city_imports_a_county_package_in_the_gui(qtbot, chain):
+    chain.report("140106", {"2114010068": records(3, seed=51)})
+    package = chain.up("140106")
+    seen: dict = {}
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, FingerprintDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen["shown"] = " ".join(label.text() for label in dialog.findChildren(QLabel))
+        dialog.typed.setText(chain.fingerprint("140106"))
+        dialog.ok_button.click()
+
+    page = CountyImportPage(chain.city)
+    qtbot.addWidget(page)
+    QTimer.singleShot(0, answer)
+    with qtbot.waitSignal(page.imported, timeout=20000) as signal:
+        page.import_files([package])
+    assert "县（区） 140106迎泽区 第一次上报" in seen["shown"]
+    assert chain.fingerprint("140106") not in seen["shown"]
+    assert (signal.args[0].county_code, signal.args[0].students) == ("140106", 3)
+    assert "140106迎泽区 学生 3 名（学校 1 所）" in page.log.item(0).text()
+
+
+def test_city_browser_stats_and_feedback_cover_every_county(qtbot, chain, tmp_path):
+    _two_counties(chain)
+    browser = CountyStudentsPage(chain.city)
+    qtbot.addWidget(browser)
+    assert browser.model.rowCount() == 12
+    stats = CountyStatsPage(chain.city)
+    qtbot.addWidget(stats)
+    assert "县（区） 2 个；学校 3 所，已上报 3 所；学生 12 名" in stats.summary.text()
+    out = stats.export(str(tmp_path / "city-stats.xlsx"))
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(out).get_sheet_by_name("按县区").to_python()
+    assert [r[:5] for r in sheet[1:]] == [["140105", "小店区", 1, 1, 4], ["140106", "迎泽区", 2, 2, 8]]
+    review = CountyReviewPage(chain.city)
+    qtbot.addWidget(review)
+    assert [review.school.itemText(i) for i in range(review.school.count())] == ["140105小店区", "140106迎泽区"]
+    assert not review.pass_button.isVisibleTo(review)
+    review.school.setCurrentIndex(0)
+    from unittest import mock
+
+    with mock.patch("xueji_desktop.ui.county_pages.QFileDialog.getExistingDirectory", return_value=str(tmp_path)):
+        review.choose_feedback()
+    assert "140105小店区_反馈_" in review.status.text()
+
+
+def test_county_imports_the_city_feedback_in_the_gui(qtbot, chain, tmp_path):
+    from xueji_desktop.county.city_feedback import make_city_feedback
+
+    _two_counties(chain)
+    package, _n = make_city_feedback(chain.city, "140105", tmp_path / "down")
+    page = CountyImportPage(chain.counties["140105"])
+    qtbot.addWidget(page)
+    page.import_city_feedback(package)
+    page.import_city_feedback(package)
+    assert "已导入地市反馈" in page.log.item(0).text() and "：2 条" in page.log.item(0).text()
+    assert "拒绝" in page.log.item(1).text() and "不比已导入的" in page.log.item(1).text()
+
+
+def test_city_school_page_lists_counties_adds_one_and_writes_its_init_package(qtbot, chain, tmp_path):
+    from xueji_desktop.county.init_package import read_county_init
+    from xueji_desktop.ui.county_schools_page import CountySchoolsPage
+
+    page = CountySchoolsPage(chain.city)
+    qtbot.addWidget(page)
+    panel = page.counties
+    assert [panel.table.item(r, 0).text() for r in range(panel.table.rowCount())] == ["140105", "140106"]
+    qtbot.keyClicks(panel.code, "140107")
+    panel.name.setText("杏花岭区")  # QTest types Latin keys only
+    [add] = [b for b in panel.findChildren(QPushButton) if b.text() == "添加县（区）"]
+    add.click()
+    assert panel.table.rowCount() == 3 and panel.code.text() == ""
+    panel.table.selectRow(2)
+    path = panel.make_init(str(tmp_path / "down"))
+    body, _key = read_county_init(path)
+    assert body["county"]["code"] == "140107" and "已写出" in panel.status.text()
+
