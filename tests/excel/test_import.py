@@ -195,6 +195,27 @@ def test_cancel_rolls_back_everything(class_store, tmp_path):
     assert class_store.query("SELECT count(*) FROM audit_log")[0][0] == audit_before
 
 
+def test_the_import_collects_garbage_less_often_while_it_runs_and_restores_the_threshold(class_store, tmp_path):
+    import gc
+
+    from xueji_desktop.excel.importer import GC_YOUNG
+
+    path = save_rows(tmp_path / "in.xlsx", headers(), demo_rows(3))
+    before = gc.get_threshold()
+    seen = []
+
+    class Watch(Progress):
+        def report(self, done, total, message):
+            seen.append(gc.get_threshold()[0])
+            if done:
+                self.cancel()
+
+    with pytest.raises(Cancelled):
+        import_workbook(class_store, path, progress=Watch(), parallel=False)
+    assert seen and set(seen) == {GC_YOUNG} != {before[0]}
+    assert gc.get_threshold() == before  # also after a cancel
+
+
 def test_round_trip_export_then_import_changes_nothing(demo_store, tmp_path):
     from xueji_desktop.excel.template import export_students
 

@@ -71,12 +71,17 @@ def construct(prefix: str, area_code: str, birth_date: str, taken) -> str | None
     area = str(area_code)[:6]
     if birth is None or not _AREA.fullmatch(area):
         return None
-    stem = f"{prefix}{area}{birth}"
+    return _free(f"{prefix}{area}{birth}", taken)
+
+
+def _free(stem: str, taken) -> str:
+    """``stem`` (prefix, area, birth date) + 4 random digits, not in ``taken``."""
     for _ in range(200):  # 10,000 numbers per area and birthday; a clash is rare, a full day unheard of
         number = f"{stem}{_random_part():04d}"
         if not taken(number):
             return number
-    raise BadInput(f"区划 {area} 出生日期 {birth_date} 的学籍号已几乎用尽，无法再分配，请联系县级。")
+    birth = f"{stem[7:11]}-{stem[11:13]}-{stem[13:15]}"
+    raise BadInput(f"区划 {stem[1:7]} 出生日期 {birth} 的学籍号已几乎用尽，无法再分配，请联系县级。")
 
 
 def formal_for(id_type: str, id_number: str, temporary: str, taken) -> str | None:
@@ -111,6 +116,7 @@ class TemporaryNumbers:
 
     def __init__(self, conn, *, bulk: bool) -> None:
         self.area = school_area_code(conn)
+        self.stem = TEMPORARY + self.area if _AREA.fullmatch(self.area) else None  # (checked once, not per record)
         self.given: set[str] = set()
         self.in_store = None if bulk else _taken_in_store(conn)
         if bulk and self.area:
@@ -122,9 +128,10 @@ class TemporaryNumbers:
     def __call__(self, birth_date: str) -> str:
         """A new number for a record born on ``birth_date``; "" without a usable birth date or area code (the
         record gets one when its birth date is filled in)."""
-        number = construct(TEMPORARY, self.area, birth_date, self._taken) if self.area else None
-        if number is None:
+        birth = _birth_digits(birth_date) if self.stem else None
+        if birth is None:
             return ""
+        number = _free(self.stem + birth, self._taken)
         self.given.add(number)
         return number
 
