@@ -7,14 +7,15 @@ county) and then finding the problem records across the whole city take < 60 s t
 
 Setup (not timed) builds each county's package straight from generated records, as ``county export-up`` writes it
 (one submission payload per school, ``county/upward.aggregate_body``, signed by the county and encrypted to the
-city), without a county store: 2,000 demo records replicated with fresh names and ID numbers (area, month and day
-of birth, sequence digits), as bench/county_view.py does. Each county's first student repeats an ID number of the
-previous county, so the cross-county check has something to find.
+city), without a county store: 2,000 demo records replicated with fresh names and ID numbers (unique, as real ones:
+area, month and day of birth and sequence digits spell a running number), as bench/county_view.py does. Each
+county's first student repeats an ID number of the previous county, so the cross-county check has something to find.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import tempfile
@@ -54,6 +55,7 @@ def build_packages(folder: Path, city_public: bytes, n_counties: int, per_county
     base = [make_student(rng, classes[i % len(classes)]) for i in range(2000)]
     out: list[tuple[Path, str]] = []
     previous_id = ""
+    serial = itertools.count()
     for n, (county, name) in enumerate(COUNTIES[:n_counties]):
         signing, enc = keys.KeyPair.generate("ed25519"), keys.KeyPair.generate("x25519")
         schools, bodies = [], []
@@ -65,11 +67,12 @@ def build_packages(folder: Path, city_public: bytes, n_counties: int, per_county
                 c = classes[i % len(classes)]
                 record = dict(base[(s * 7919 + i) % len(base)])
                 record["name"] = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
-                # a fresh ID number (area, month and day of birth, sequence): few chance duplicates, as real data
-                born = record["birth_date"][:5] + f"{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"
+                # a fresh ID number, unique as real ones are: the student's running number k spelt as area,
+                # month and day of birth and sequence digits (9 × 12 × 28 × 100 combinations per birth year)
+                k = next(serial)
+                born = record["birth_date"][:5] + f"{k // 9 % 12 + 1:02d}-{k // 108 % 28 + 1:02d}"
                 sex = int(record["id_number"][16]) % 2  # the 17th digit's parity is the sex: keep it
-                sequence = f"{rng.randrange(100):02d}{rng.randrange(5) * 2 + sex}"
-                body = rng.choice(AREAS) + born.replace("-", "") + sequence
+                body = AREAS[k % 9] + born.replace("-", "") + f"{k // 3024 % 100:02d}{k // 302400 % 5 * 2 + sex}"
                 record["id_number"], record["birth_date"] = body + ric.calc_check_digit(body + "0"), born
                 rows.append(payload.StudentRow(str(uuid.UUID(int=rng.getrandbits(128))), c.code, "ok", [], record))
             if s == 0:

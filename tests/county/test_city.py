@@ -316,3 +316,24 @@ def test_cli_city(chain, tmp_path, monkeypatch, capsys):
     assert main(["county", "export-up", *db, "--out", str(tmp_path / "up"), "--folders"]) == 0
     assert (tmp_path / "up" / "1401太原市" / "140105小店区" / "2114010501小店一小").is_dir()
     chain.city = other_store(tmp_path / "city.xjdb")  # closed by the fixture
+
+
+def test_a_county_cannot_take_over_a_school_the_city_lists_under_another(chain, tmp_path):
+    from xueji_desktop.county.upward import aggregate_body
+    from xueji_desktop.exchange import payload
+    from xueji_desktop.exchange.container import seal
+
+    _two_counties(chain)
+    claimed = FakeSchool.new("2114010501", "小店一小", "140106")  # 小店区's school, relabelled into 迎泽区
+    body = payload.build(school=claimed.profile(), county_code="140106", classes=[], students=[], sequence=9,
+                         created_at="2026-11-22T09:30:00", include_pending=False)
+    county = chain.counties["140106"]
+    data = seal(kind="aggregate", sender={"code": "140106", "name": "迎泽区"},
+                signing_private=keystore.require_private(county.conn, keystore.OWN_SIGNING),
+                recipient={"level": "city", "code": "1401"}, recipient_x25519=county_public(chain.city), sequence=99,
+                created_at="2026-11-22T09:30:00", body=aggregate_body([{"code": claimed.code, "name": "小店一小"}],
+                                                                       [(claimed.code, body)]))
+    before = snapshot(chain.city)
+    with pytest.raises(BadInput, match="2114010501小店一小 在本市学校名单中属于县（区）140105"):
+        import_county_package(chain.city, write(tmp_path, "claim.xjpkg", data))
+    assert snapshot(chain.city) == before

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
+from tests.conftest import PASSWORD
 from tests.county.test_city import Chain, _two_counties
 from tests.exchange.helpers import records
 from xueji_desktop.ui.county_browser import CountyStudentsPage
@@ -104,3 +105,23 @@ def test_city_school_page_lists_counties_adds_one_and_writes_its_init_package(qt
     body, _key = read_county_init(path)
     assert body["county"]["code"] == "140107" and "已写出" in panel.status.text()
 
+
+
+def test_county_sees_the_city_findings_in_problems(qtbot, chain, tmp_path, monkeypatch, capsys):
+    from xueji_desktop.cli import main
+    from xueji_desktop.county.city_feedback import import_city_feedback, make_city_feedback
+    from xueji_desktop.ui.package_page import ProblemsPage
+
+    _two_counties(chain)
+    package, _n = make_city_feedback(chain.city, "140105", tmp_path / "down")
+    xiaodian = chain.counties["140105"]
+    import_city_feedback(xiaodian, package)
+    page = ProblemsPage(xiaodian)
+    qtbot.addWidget(page)
+    cells = [[page.table.item(r, c).text() for c in range(6)] for r in range(page.table.rowCount())]
+    upper = [row for row in cells if row[0] == "地市反馈"]
+    assert {row[1] for row in upper} == {"身份证件号重复", "学籍号重复"}
+    assert all(row[2] == "2114010501小店一小" and "140106迎泽区 2114010068双塔西街小学" in row[5] for row in upper)
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    assert main(["county", "problems", "--db", str(tmp_path / "140105.xjdb")]) == 0
+    assert capsys.readouterr().out.count("地市反馈\tduplicate_") == 2

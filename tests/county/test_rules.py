@@ -62,3 +62,25 @@ def test_rules_reach_the_school_read_only(county, demo_store, tmp_path, monkeypa
                  "--end", "03-31"]) == 0
     assert main(["county", "rules", "show", "--db", str(county.path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["windows"]["在校生注册"] == "02-20～03-31"
+
+
+def test_every_county_rule_needs_the_sysadmin(county):
+    """Windows and the entry age are settings like caps and controlled fields: a county clerk reads them but
+    cannot change them, and nothing is written."""
+    from xueji_desktop.errors import PermissionDenied
+    from xueji_desktop.storage import Store
+
+    county.add_user("clerk2", "clerk-pass", "clerk")
+    path = county.path
+    county.close()
+    clerk = Store.open(path, "clerk2", "clerk-pass")
+    try:
+        for attempt in (lambda: set_window(clerk, "new_students", "09-01", "09-30"),
+                        lambda: set_entry_age(clerk, 6),
+                        lambda: sy.set_class_cap(clerk, 1, 45, level="county")):
+            with pytest.raises(PermissionDenied, match="系统管理员"):
+                attempt()
+        assert county_rules(clerk)["windows"]["新生注册"] == ""
+        assert county_rules(clerk)["entry_age_grade1"] is None
+    finally:
+        clerk.close()

@@ -75,6 +75,9 @@ def test_outside_the_window_every_path_is_refused_naming_the_window_and_the_coun
     assert result.inserted == 0 and [r.refusals[0].rule for r in result.refused_rows] == [NEW_INTAKE]
     # inside the window the same child is registered
     assert import_workbook(demo_store, path, today=date(year, 9, 2)).inserted == 1
+    # a transfer in brings its 学籍 (records/transfers.py adds it with registering=False): not a 新生注册
+    with demo_store.transaction() as tx:
+        add_student(tx, dict(kids[2], id_number="", id_type=""), cls.id, today=late, registering=False)
     # a class of grade 2 is not a new registration: the window does not apply
     with demo_store.transaction() as tx:
         older = school.add_class(tx, year - 1, 1, 9)

@@ -100,7 +100,14 @@ def test_school_takes_the_list_into_a_class_and_admits_within_the_plan(qtbot, sc
     states = [page.list_table.item(r, 7).text() for r in range(3)]
     assert states == ["已录取入班", "已录取入班", "待录取"]
     assert page.list_table.item(0, 8).text() == cls.name and page.list_table.item(0, 9).text().startswith("L")
-    # 自主招生…: one place is left (4 - 2 taken - 1 offered); the next is refused naming the plan and count
+    # the young child with an early-entry reason typed in the dialog: taken, the reason in the log
+    _select_rows(page.list_table, [2])
+    _in_dialog(lambda d: (d.klass.setCurrentIndex(d.klass.findData(cls.class_code)),
+                          d.age_reason.setText("县教育局批准提前入学"), _ok(d)))
+    page.accept_button.click()
+    qtbot.waitUntil(lambda: "已录取 1 名新生" in page.message.text(), timeout=20000)
+    assert demo_store.query("SELECT count(*) FROM audit_log WHERE changes LIKE '%县教育局批准提前入学%'") == [(1,)]
+    # 自主招生…: one place is left (4 - 3 taken); the next is refused naming the plan and count
     def admit(d, kid):
         d.klass.setCurrentIndex(d.klass.findData(cls.class_code))
         d.name.setText(kid["name"])

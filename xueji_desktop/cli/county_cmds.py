@@ -293,10 +293,12 @@ def cmd_county_import(args) -> int:
 
 
 def cmd_county_problems(args) -> int:
+    from ..county.city_feedback import upper_findings
     from ..county.problems import county_problems
 
     with open_store(args) as store:
         found = county_problems(store, include_resolved=args.all)
+        upper = upper_findings(store)
     unresolved = [p for p in found if p["state"] != "已解决"]
     if args.json:
         print_json(found)
@@ -310,6 +312,9 @@ def cmd_county_problems(args) -> int:
     for p in found:
         counts[p["state"]] = counts.get(p["state"], 0) + 1
     print("共 " + ("，".join(f"{k} {v} 个" for k, v in counts.items()) or "0 个") + "问题学籍。")
+    for f in upper:  # the city's findings across counties, passed on in the schools' next feedback
+        print(f"地市反馈\t{f['problem_id']}\t{f['school_code']}{f['school_name']} {f['class']} {f['name']}："
+              f"{f['message']}")
     return 1 if unresolved else 0
 
 

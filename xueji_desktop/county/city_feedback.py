@@ -116,13 +116,21 @@ def _check_findings(body: bytes, name: str) -> list[dict[str, Any]]:
     return findings
 
 
-def upper_findings(store: Store, school_code: str) -> list[dict[str, str]]:
-    """The city's findings on one school's records, as the county's feedback to the school carries them; a record
-    the school has deleted since (and the county imported) is no longer named."""
-    return [{"uid": uid, "kind": kind, "name": name, "class": cls, "message": message, "problem_id": pid,
-             "state": state}
-            for uid, kind, pid, state, message, name, cls in store.query(
-                "SELECT f.uid, f.kind, f.problem_id, f.state, f.message, s.name, COALESCE(c.name, s.class_code)"
-                " FROM county_upper_findings f JOIN county_students s ON s.school_code = f.school_code"
-                " AND s.uid = f.uid LEFT JOIN county_classes c ON c.school_code = s.school_code"
-                " AND c.class_code = s.class_code WHERE f.school_code = ? ORDER BY f.rowid", (school_code,))]
+def upper_findings(store: Store, school_code: str | None = None) -> list[dict[str, str]]:
+    """The city's findings on one school's records (or every school's, each then with ``school_code`` and
+    ``school_name``), as the county's feedback to the school carries them; a record the school has deleted since
+    (and the county imported) is no longer named."""
+    where, params = ("WHERE f.school_code = ?", (school_code,)) if school_code else ("", ())
+    rows = store.query(
+        "SELECT f.uid, f.kind, f.problem_id, f.state, f.message, s.name, COALESCE(c.name, s.class_code),"
+        " f.school_code, sc.name FROM county_upper_findings f JOIN county_students s ON s.school_code = f.school_code"
+        " AND s.uid = f.uid JOIN county_schools sc ON sc.code = f.school_code LEFT JOIN county_classes c"
+        f" ON c.school_code = s.school_code AND c.class_code = s.class_code {where} ORDER BY f.rowid", params)
+    out = []
+    for uid, kind, pid, state, message, name, cls, code, school_name in rows:
+        finding = {"uid": uid, "kind": kind, "name": name, "class": cls, "message": message, "problem_id": pid,
+                   "state": state}
+        if not school_code:
+            finding.update(school_code=code, school_name=school_name)
+        out.append(finding)
+    return out

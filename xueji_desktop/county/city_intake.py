@@ -128,8 +128,8 @@ def parse_aggregate(store: Store, body: bytes,
         school = sub.school
         if school["code"] != code or sub.manifest["school"]["code"] != code:
             raise BadInput(f"{what}学校清单中的 {code} 与其数据（school.json 自称 {school['code']}）不一致，拒绝导入。")
-        if county_of(school["region_code"]) != check.county_code or sub.manifest.get("county_code") not in (
-                "", check.county_code):
+        county = check.county_code
+        if county_of(school["region_code"]) != county or sub.manifest.get("county_code") != county:
             raise BadInput(f"{what}学校 {code}{school['name']} 的区划代码 {school['region_code']} 不在县（区）"
                            f"{check.county_code}{check.county_name}，拒绝导入（一个县只能上报本县的学校）。")
         if code in elsewhere:

@@ -46,7 +46,7 @@ def _month_day(text: str) -> str:
 def set_window(store: Store, window: str, start: str | None, end: str | None) -> None:
     """A yearly working window (月-日 to 月-日, may run over the new year); both None clears it."""
     refuse_county_rule_at_school(store, f"{WINDOWS.get(window, window)}工作时间")
-    store.require("sysadmin", "clerk")
+    store.require("sysadmin")  # as caps, forbidden changes and controlled fields: county settings
     if window not in WINDOWS:
         raise BadInput(f"没有“{window}”这个工作时间：可选 {'、'.join(f'{k}（{v}）' for k, v in WINDOWS.items())}。")
     value = "" if start is None and end is None else f"{_month_day(start or '')}/{_month_day(end or '')}"
@@ -58,7 +58,7 @@ def set_window(store: Store, window: str, start: str | None, end: str | None) ->
 def set_entry_age(store: Store, years: int | None) -> None:
     """一年级入学年龄: at least ``years`` full years old on 8月31日 of the entry year (None clears it)."""
     refuse_county_rule_at_school(store, "一年级入学年龄")
-    store.require("sysadmin", "clerk")
+    store.require("sysadmin")
     if years is not None and not 3 <= years <= 9:
         raise BadInput("一年级入学年龄应在 3 到 9 周岁之间（通常为 6）。")
     with store.transaction() as tx:

@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..county.city_feedback import upper_findings
 from ..county.problems import county_problems, school_of
 from ..county.workspace import store_level
 from ..errors import XuejiError
 from ..exchange import keystore, school_side
-from ..records.problems import school_problems
+from ..records.problems import KIND_NAMES, school_problems
 from ..storage import Store
 from .jobs import on_worker, run_job
 from .simple_table import MAX_ROWS, fill_table, show_error, simple_table
@@ -223,6 +224,10 @@ class ProblemsPage(QWidget):
                     rows.append([p["state"], p["kind_name"], school_of(r),
                                  r["class_name"], r["name"], (p.get("message") or f"{p['key']} 与 {others}") + decided])
                     ids.append(p["id"])  # county records are not editable here: decide, review and feed back
+            for f in upper_findings(self.store):  # the city's findings across counties, passed on to the schools
+                rows.append([self.tr("地市反馈"), KIND_NAMES.get(f["kind"], f["kind"]),
+                             f"{f['school_code']}{f['school_name']}", f["class"], f["name"], f["message"]])
+                ids.append(f"upper:{f['problem_id']}")
             self.problems = {p["id"]: p for p in found}
             open_count = sum(p["state"] != "已解决" for p in found)
             self.summary.setText(self.tr("未解决 %1 个问题学籍（待处理 %2，学校已处理 %3），已解决 %4 个")

@@ -185,8 +185,8 @@ class CountyRulesPage(QWidget):
             check.setChecked(key in controlled)
 
     def _actions(self) -> list:
-        """The core calls for what differs from the store, the sysadmin's rules first: a clerk who may set only
-        windows and the entry age is refused before anything is written."""
+        """The core calls for what differs from the store. Every county rule needs 系统管理员, so a user without
+        it is refused by the first call, before anything is written."""
         todo = []
         for stage, spin in self.caps.items():
             cap = spin.value() or None
