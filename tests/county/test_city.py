@@ -337,3 +337,28 @@ def test_a_county_cannot_take_over_a_school_the_city_lists_under_another(chain, 
     with pytest.raises(BadInput, match="2114010501小店一小 在本市学校名单中属于县（区）140105"):
         import_county_package(chain.city, write(tmp_path, "claim.xjpkg", data))
     assert snapshot(chain.city) == before
+
+
+def test_export_up_warns_only_when_no_key_of_the_level_above_is_known(chain, tmp_path, monkeypatch, capsys):
+    """A county set up from the city's init package encrypts to the city without being told; the city itself
+    (no province key yet) is warned that only it can open what it wrote."""
+    from xueji_desktop.cli import main
+
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    chain.report("140106", {"2114010068": records(2, seed=21)})
+    county_db = chain.counties["140106"].path
+    chain.counties["140106"].close()
+    try:
+        assert main(["county", "export-up", "--db", str(county_db), "--out", str(tmp_path / "c-up")]) == 0
+        assert "未指定上级公钥" not in capsys.readouterr().err
+    finally:
+        chain.counties["140106"] = other_store(county_db)
+    import_county_package(chain.city, chain.up("140106"), confirm_fingerprint=chain.fingerprint("140106"))
+    review(chain.city, "2114010068", passed=True, reason="核对无误", force=True)
+    city_db = chain.city.path
+    chain.city.close()
+    try:
+        assert main(["county", "export-up", "--db", str(city_db), "--out", str(tmp_path / "city-up")]) == 0
+        assert "未指定上级公钥" in capsys.readouterr().err
+    finally:
+        chain.city = other_store(city_db)
