@@ -3,6 +3,8 @@ all the way), shows every county's students, finds problems across counties and 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -307,6 +309,11 @@ def test_cli_city(chain, tmp_path, monkeypatch, capsys):
     assert "140106迎泽区：学校 2 所（已上报 2 所），学生 3 名" in capsys.readouterr().out
     assert main(["county", "students", *db, "--school", "2114010501"]) == 0
     assert "共 2 名" in capsys.readouterr().out
+    assert main(["county", "students", *db, "--county", "140106", "--json"]) == 0
+    assert sorted(r["school_code"] for r in json.loads(capsys.readouterr().out)) == ["2114010068"] * 2 + [
+        "2114010069"]
+    assert main(["county", "students", *db, "--county", "140199"]) == 2
+    assert "140199 不在本市县（区）名单中" in capsys.readouterr().err
     assert main(["county", "export-excel", *db, "--out", str(tmp_path / "all.xlsx")]) == 0
     assert "已导出 5 名学生" in capsys.readouterr().out
     assert main(["county", "counties", "add", *db, "150101", "新城区"]) == 2
