@@ -167,10 +167,10 @@ def _city_of() -> dict[str, str]:
     return {"city_code": CITY["code"], "city_name": CITY["name"]}
 
 
-def other_store(path):
+def other_store(path, user: str = "admin", password: str = PASSWORD):
     from xueji_desktop.storage import Store
 
-    return Store.open(path, "admin", PASSWORD)
+    return Store.open(path, user, password)
 
 
 def test_a_county_cannot_pass_up_another_countys_school(chain, tmp_path):
@@ -369,3 +369,28 @@ def test_export_up_warns_only_when_no_key_of_the_level_above_is_known(chain, tmp
         assert "未指定上级公钥" in capsys.readouterr().err
     finally:
         chain.city = other_store(city_db)
+
+
+def test_a_leader_resets_a_countys_key_and_its_next_package_is_confirmed_again(chain):
+    """As for a school (tests/exchange/test_fingerprint.py): leader only, with a reason, audited; afterwards the
+    county's package is taken only with its (new) fingerprint confirmed."""
+    from xueji_desktop.county.counties import reset_county_key
+    from xueji_desktop.errors import PermissionDenied
+
+    chain.report("140106", {"2114010068": records(2, seed=31)})
+    import_county_package(chain.city, chain.up("140106"), confirm_fingerprint=chain.fingerprint("140106"))
+    with pytest.raises(PermissionDenied, match="主管领导"):
+        reset_county_key(chain.city, "140106", "县级电脑重装")
+    chain.city.add_user("lingdao", "leader-pass", "leader")
+    path = chain.city.path
+    chain.city.close()
+    chain.city = other_store(path, user="lingdao", password="leader-pass")
+    with pytest.raises(BadInput, match="重置原因"):
+        reset_county_key(chain.city, "140106", " ")
+    old = reset_county_key(chain.city, "140106", "县级电脑重装")
+    assert old == chain.fingerprint("140106")
+    assert {c["code"]: c["fingerprint"] for c in list_counties(chain.city)}["140106"] == ""
+    action, changes = chain.city.query("SELECT action, changes FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert action == "重置县（区）密钥" and "县级电脑重装" in changes and "lingdao" in changes
+    with pytest.raises(BadInput, match="还没有登记密钥"):
+        reset_county_key(chain.city, "140106", "再来一次")

@@ -443,8 +443,6 @@ def cmd_county_export_up(args) -> int:
     return 0
 
 
-
-
 def cmd_county_reset_key(args) -> int:
     from ..county.schools import reset_school_key
 
