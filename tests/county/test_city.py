@@ -3,6 +3,8 @@ all the way), shows every county's students, finds problems across counties and 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -165,10 +167,10 @@ def _city_of() -> dict[str, str]:
     return {"city_code": CITY["code"], "city_name": CITY["name"]}
 
 
-def other_store(path):
+def other_store(path, user: str = "admin", password: str = PASSWORD):
     from xueji_desktop.storage import Store
 
-    return Store.open(path, "admin", PASSWORD)
+    return Store.open(path, user, password)
 
 
 def test_a_county_cannot_pass_up_another_countys_school(chain, tmp_path):
@@ -307,6 +309,11 @@ def test_cli_city(chain, tmp_path, monkeypatch, capsys):
     assert "140106迎泽区：学校 2 所（已上报 2 所），学生 3 名" in capsys.readouterr().out
     assert main(["county", "students", *db, "--school", "2114010501"]) == 0
     assert "共 2 名" in capsys.readouterr().out
+    assert main(["county", "students", *db, "--county", "140106", "--json"]) == 0
+    assert sorted(r["school_code"] for r in json.loads(capsys.readouterr().out)) == ["2114010068"] * 2 + [
+        "2114010069"]
+    assert main(["county", "students", *db, "--county", "140199"]) == 2
+    assert "140199 不在本市县（区）名单中" in capsys.readouterr().err
     assert main(["county", "export-excel", *db, "--out", str(tmp_path / "all.xlsx")]) == 0
     assert "已导出 5 名学生" in capsys.readouterr().out
     assert main(["county", "counties", "add", *db, "150101", "新城区"]) == 2
@@ -337,3 +344,53 @@ def test_a_county_cannot_take_over_a_school_the_city_lists_under_another(chain, 
     with pytest.raises(BadInput, match="2114010501小店一小 在本市学校名单中属于县（区）140105"):
         import_county_package(chain.city, write(tmp_path, "claim.xjpkg", data))
     assert snapshot(chain.city) == before
+
+
+def test_export_up_warns_only_when_no_key_of_the_level_above_is_known(chain, tmp_path, monkeypatch, capsys):
+    """A county set up from the city's init package encrypts to the city without being told; the city itself
+    (no province key yet) is warned that only it can open what it wrote."""
+    from xueji_desktop.cli import main
+
+    monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+    chain.report("140106", {"2114010068": records(2, seed=21)})
+    county_db = chain.counties["140106"].path
+    chain.counties["140106"].close()
+    try:
+        assert main(["county", "export-up", "--db", str(county_db), "--out", str(tmp_path / "c-up")]) == 0
+        assert "未指定上级公钥" not in capsys.readouterr().err
+    finally:
+        chain.counties["140106"] = other_store(county_db)
+    import_county_package(chain.city, chain.up("140106"), confirm_fingerprint=chain.fingerprint("140106"))
+    review(chain.city, "2114010068", passed=True, reason="核对无误", force=True)
+    city_db = chain.city.path
+    chain.city.close()
+    try:
+        assert main(["county", "export-up", "--db", str(city_db), "--out", str(tmp_path / "city-up")]) == 0
+        assert "未指定上级公钥" in capsys.readouterr().err
+    finally:
+        chain.city = other_store(city_db)
+
+
+def test_a_leader_resets_a_countys_key_and_its_next_package_is_confirmed_again(chain):
+    """As for a school (tests/exchange/test_fingerprint.py): leader only, with a reason, audited; afterwards the
+    county's package is taken only with its (new) fingerprint confirmed."""
+    from xueji_desktop.county.counties import reset_county_key
+    from xueji_desktop.errors import PermissionDenied
+
+    chain.report("140106", {"2114010068": records(2, seed=31)})
+    import_county_package(chain.city, chain.up("140106"), confirm_fingerprint=chain.fingerprint("140106"))
+    with pytest.raises(PermissionDenied, match="主管领导"):
+        reset_county_key(chain.city, "140106", "县级电脑重装")
+    chain.city.add_user("lingdao", "leader-pass", "leader")
+    path = chain.city.path
+    chain.city.close()
+    chain.city = other_store(path, user="lingdao", password="leader-pass")
+    with pytest.raises(BadInput, match="重置原因"):
+        reset_county_key(chain.city, "140106", " ")
+    old = reset_county_key(chain.city, "140106", "县级电脑重装")
+    assert old == chain.fingerprint("140106")
+    assert {c["code"]: c["fingerprint"] for c in list_counties(chain.city)}["140106"] == ""
+    action, changes = chain.city.query("SELECT action, changes FROM audit_log ORDER BY id DESC LIMIT 1")[0]
+    assert action == "重置县（区）密钥" and "县级电脑重装" in changes and "lingdao" in changes
+    with pytest.raises(BadInput, match="还没有登记密钥"):
+        reset_county_key(chain.city, "140106", "再来一次")

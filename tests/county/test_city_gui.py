@@ -54,6 +54,11 @@ def test_city_browser_stats_and_feedback_cover_every_county(qtbot, chain, tmp_pa
     browser = CountyStudentsPage(chain.city)
     qtbot.addWidget(browser)
     assert browser.model.rowCount() == 12
+    assert browser.county_box.isVisibleTo(browser)
+    browser.county_box.setCurrentIndex(browser.county_box.findData("140105"))  # one county: 小店区's 4 students
+    assert browser.model.rowCount() == 4 and browser.count.text() == "共 4 名"
+    browser.county_box.setCurrentIndex(0)
+    assert browser.model.rowCount() == 12
     stats = CountyStatsPage(chain.city)
     qtbot.addWidget(stats)
     assert "县（区） 2 个；学校 3 所，已上报 3 所；学生 12 名" in stats.summary.text()

@@ -201,6 +201,8 @@ def test_cli(plan, demo_store, env, tmp_path, capsys):
                                                                                               7650.0]
     assert main([*run, "stats", "--db", db]) == 0
     assert "每学期补助 9270.00 元" in capsys.readouterr().out
+    assert main(["info", "--db", db]) == 0
+    assert "营养改善计划：享受营养餐学校 3 所，在校学生 21 名，每学期补助 9270.00 元" in capsys.readouterr().out
     assert main([*run, "init-packages", "--db", db, "--out", str(tmp_path / "init")]) == 0
     assert sorted(p.name[:10] for p in (tmp_path / "init").iterdir()) == sorted([A.code, B.code, C.code])
 

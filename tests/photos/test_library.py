@@ -249,3 +249,22 @@ def test_import_without_fix_keeps_at_most_one_megapixel_unless_asked(small_schoo
     import_photos(small_school, folder, keep_originals=True)
     assert get_photo(small_school, refs[0].id).jpeg == (folder / f"{refs[0].id_number}.jpg").read_bytes()
 
+
+
+def test_a_recheck_reads_each_photo_when_it_is_handed_out(small_school):
+    """StoredPhotos lists ids only; each photo is read from the store when a worker gets it, so a recheck of a
+    large school holds only the photos in flight (and a photo removed meanwhile is not resurrected)."""
+    from xueji_desktop.demo import store_photo
+    from xueji_desktop.photos.library import StoredPhotos
+
+    refs = list_student_refs(small_school.conn)
+    with small_school.transaction() as tx:
+        store_photo(tx, refs[0].id, demo_photo_jpeg(1))
+        store_photo(tx, refs[1].id, demo_photo_jpeg(2))
+    photos = StoredPhotos(small_school.conn)
+    assert len(photos) == 2
+    with small_school.transaction() as tx:
+        tx.execute("UPDATE photos SET jpeg = ? WHERE student_id = ?", (demo_photo_jpeg(3), refs[0].id))
+        tx.execute("DELETE FROM photos WHERE student_id = ?", (refs[1].id,))
+    assert photos[0] == (refs[0].id, demo_photo_jpeg(3))   # read now, not when listed
+    assert photos[1] == (refs[1].id, b"")

@@ -39,8 +39,9 @@ COUNTY_COMMAND_MODULES: list[str] = [
 
 
 def register(sub) -> None:
-    county = sub.add_parser("county", help="县级端：init | add-school | schools | make-init | import | problems | "
-                                           "resolve | review | feedback | export-up | fingerprint")
+    county = sub.add_parser("county", help="县级（地市级）端：init | schools | rules | nutrition | counties | import | "
+                                           "students | stats | export-excel | problems | resolve | review | "
+                                           "changes | feedback | export-up | plan | admissions …（county -h 列出全部）")
     csub = county.add_subparsers(dest="county_command", metavar="ACTION", required=True)
     p = csub.add_parser("init", help="创建县级（或 --level city 地市级）数据文件和密钥；"
                                      "--from-package 用上级下发的县级初始化包（含本县学校名单）")
@@ -425,20 +426,21 @@ def cmd_county_export_up(args) -> int:
         if len(recipient) != 32:
             raise BadInput(f"上级公钥文件 {args.recipient_key} 的长度不对（应为 32 字节）。")
     from ..county.upward import describe_left_out
+    from ..exchange import keystore
 
     with open_store(args) as store:
         paths = run_with_progress(export_up, store, args.out, folders=args.folders, recipient_public=recipient)
         left_out = describe_left_out(store)
+        # The level above's key normally came with this unit's init package; warn only when nothing gave one.
+        own_key_only = recipient is None and keystore.get_public(store.conn, keystore.UPPER_ENCRYPTION) is None
     for p in paths:
         print(f"已写出：{p}")
     if left_out:
         print(left_out)
-    if recipient is None:
-        print("注意：未指定上级公钥（--recipient-key），汇总包用本县自己的公钥加密，只有本县能打开。",
-              file=sys.stderr)
+    if own_key_only:
+        print("注意：未指定上级公钥（--recipient-key），初始化包也没有带来上级公钥，汇总包用本单位自己的公钥加密，"
+              "只有本单位能打开。", file=sys.stderr)
     return 0
-
-
 
 
 def cmd_county_reset_key(args) -> int:

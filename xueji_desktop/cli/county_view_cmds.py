@@ -11,6 +11,7 @@ def register_county(csub) -> None:
     p = csub.add_parser("students", help="列出本县已导入的学生：可按学校、姓名或身份证件号、学籍状态筛选")
     add_db_args(p)
     p.add_argument("--school", help="10 位学校标识码")
+    p.add_argument("--county", help="地市级：6 位县（区）代码，只列该县（区）的学生")
     p.add_argument("--search", default="", help="姓名的一部分，或身份证件号的开头几位")
     p.add_argument("--status", help="学籍状态：在校、休学、出国、离校、毕业、待转入、转出、结业、肄业")
     p.add_argument("--limit", type=int, help="最多列出多少名")
@@ -33,7 +34,8 @@ def register_county(csub) -> None:
 def cmd_students(args) -> int:
     from ..county.students import ROW_COLUMNS, CountyFilter, list_students, parse_enrolment
 
-    flt = CountyFilter(args.school, args.search, parse_enrolment(args.status) if args.status is not None else None)
+    flt = CountyFilter(args.school, args.search, parse_enrolment(args.status) if args.status is not None else None,
+                       args.county)
     with open_store(args) as store:
         rows = list_students(store, flt, args.limit)
     if args.json:

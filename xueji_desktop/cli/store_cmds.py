@@ -215,6 +215,11 @@ def _print_county(c: dict) -> None:
           f"（学籍状态：{states or '无'}）")
     kinds = "，".join(f"{k} {v} 组" for k, v in c["open_problems_by_kind"].items())
     print(f"未处理的问题学籍 {c['open_problems']} 组" + (f"（{kinds}）" if kinds else ""))
+    n = c["nutrition"]
+    if n["schools"]:
+        missing = f"；未设补助标准：{'、'.join(n['missing_standards'])}" if n["missing_standards"] else ""
+        print(f"营养改善计划：享受营养餐学校 {n['schools']} 所，在校学生 {n['students']} 名，"
+              f"每学期补助 {n['subsidy']} 元{missing}")
 
 
 def cmd_user_add(args) -> int:

@@ -15,6 +15,7 @@ from ..errors import BadInput
 from ..exchange import keys
 from ..storage import Store
 from ..storage.store import Tx
+from .registered_keys import forget_registered_key
 from .workspace import county_profile, require_county, store_level
 
 
@@ -85,20 +86,7 @@ def county_names(store: Store) -> dict[str, str]:
 
 
 def reset_county_key(store: Store, code: str, reason: str) -> str:
-    """Forget a county's registered key (a lost or replaced PC): its next package is confirmed against a new
-    fingerprint, as a first one is. Leader only, with a reason; audited. Returns the old fingerprint."""
+    """Forget a county's registered keys; see :func:`registered_keys.forget_registered_key`."""
     require_city(store)
-    store.require("leader")
-    c = get_county(store, code)
-    if not reason.strip():
-        raise BadInput("请填写重置原因（--reason），如“县级电脑损坏，重装后生成了新密钥”。")
-    if c["signing_public"] is None:
-        raise BadInput(f"县（区）{code}{c['name']} 还没有登记密钥，无需重置。")
-    old = keys.fingerprint(bytes(c["signing_public"]))
-    with store.transaction() as tx:
-        tx.execute("UPDATE city_counties SET signing_public = NULL, encryption_public = NULL,"
-                   " key_registered_at = NULL, last_sequence = 0 WHERE code = ?", (code,))
-        tx.audit("重置县（区）密钥", "city_counties", code,
-                 {"fingerprint": [old, None], "last_sequence": [c["last_sequence"], 0],
-                  "reason": [None, reason.strip()], "approved_by": [None, store.user.username]})
-    return old
+    return forget_registered_key(store, "city_counties", get_county(store, code), reason, named="县（区）",
+                                 whose_pc="县级", action="重置县（区）密钥")

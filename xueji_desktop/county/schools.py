@@ -17,6 +17,7 @@ from ..storage import Store
 from ..storage.store import now_iso
 from .nutrition_settings import package_settings
 from .plans import plans_for_school
+from .registered_keys import forget_registered_key
 from .workspace import county_profile, require_county
 
 REVIEW_NAMES = {"passed": "通过", "returned": "退回", "": "未审核"}
@@ -249,23 +250,7 @@ def make_init_packages(store: Store, codes: list[str], out_dir: Path | str) -> l
 
 
 def reset_school_key(store: Store, code: str, reason: str) -> str:
-    """Forget a school's registered keys (a lost or replaced PC made new ones): its next package is confirmed
-    against a new fingerprint slip, as a first one is. Only a leader (主管领导) may do it, with a reason; the old
-    fingerprint, the reason and who approved are audited. Returns the old fingerprint."""
+    """Forget a school's registered keys; see :func:`registered_keys.forget_registered_key`."""
     require_county(store)
-    store.require("leader")
-    s = get_school(store, code)
-    if not reason.strip():
-        raise BadInput("请填写重置原因（--reason），如“学校电脑损坏，重装后生成了新密钥”。")
-    if s["signing_public"] is None:
-        raise BadInput(f"学校 {code}{s['name']} 还没有登记密钥，无需重置。")
-    old = keys.fingerprint(bytes(s["signing_public"]))
-    with store.transaction() as tx:
-        # last_sequence back to 0: a school starting again from its init package numbers from 1. Packages of the
-        # old key stay refused: the next one must match the newly confirmed fingerprint.
-        tx.execute("UPDATE county_schools SET signing_public = NULL, encryption_public = NULL,"
-                   " key_registered_at = NULL, last_sequence = 0 WHERE code = ?", (code,))
-        tx.audit("重置学校密钥", "county_schools", code,
-                 {"fingerprint": [old, None], "last_sequence": [s["last_sequence"], 0],
-                  "reason": [None, reason.strip()], "approved_by": [None, store.user.username]})
-    return old
+    return forget_registered_key(store, "county_schools", get_school(store, code), reason, named="学校 ",
+                                 whose_pc="学校", action="重置学校密钥")

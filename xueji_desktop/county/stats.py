@@ -218,4 +218,14 @@ def county_summary(store: Store) -> dict[str, Any]:
         "photos": q("SELECT count(*) FROM county_photos")[0][0],
         "open_problems": sum(problems.values()),
         "open_problems_by_kind": problems,
+        "nutrition": _nutrition_summary(store),
     }
+
+
+def _nutrition_summary(store: Store) -> dict[str, Any]:
+    """营养改善计划 in one line: schools taking part, their 在校 students, the subsidy per term."""
+    from .nutrition import compute_nutrition_stats
+
+    n = compute_nutrition_stats(store)
+    return {"schools": n.schools, "students": n.students, "subsidy": str(n.subsidy),
+            "missing_standards": n.missing_standards}

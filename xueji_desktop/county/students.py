@@ -21,7 +21,8 @@ from ..records.students import STATUS_NAMES
 from ..school import grade_code
 from ..text_search import TextColumn
 from ..validation import load_spec
-from .workspace import require_county
+from .counties import county_names, county_of
+from .workspace import require_county, store_level
 
 UNKNOWN_ENROLMENT = "未注明"  # an empty 学籍状态 (not expected: packages without one are read as 在校)
 
@@ -47,12 +48,14 @@ class CountyFilter:
     school: str | None = None     # 学校标识码
     text: str = ""                # digits: ID-number prefix; otherwise a part of the name
     enrolment: str | None = None  # 学籍状态 code ('' = not stated)
+    county: str | None = None     # at a city: the 6-digit 县（区）code (a school's region code begins with it)
 
 
 class CountyKeys:
     """The filter keys of every imported student, in list order (school, class, name), as parallel lists."""
 
     def __init__(self, conn) -> None:
+        self._conn = conn
         self._rows = conn.execute(
             "SELECT id, school_code, name, enrolment, id_number FROM county_students"
             " INDEXED BY county_students_list ORDER BY school_code, class_code, name").fetchall()
@@ -98,6 +101,13 @@ class CountyKeys:
             self._search["enrolment"] = groups
         return self._search["enrolment"]
 
+    def _schools_of(self, county: str) -> set[str]:
+        key = f"county{county}"
+        if key not in self._search:
+            self._search[key] = {code for code, region in self._conn.execute(
+                "SELECT code, region_code FROM county_schools") if county_of(region) == county}
+        return self._search[key]
+
     def select(self, flt: CountyFilter) -> list[int]:
         """Student ids (county_students.id) matching ``flt``, in list order."""
         rows: range | list[int] = range(len(self.ids))
@@ -109,6 +119,10 @@ class CountyKeys:
             hits = (self._text("number").find(text.upper(), prefix=True) if text[0].isdigit()
                     else self._text("name").find(text))
             rows = [i for i in hits if rows.start <= i < rows.stop] if isinstance(rows, range) else hits
+        if flt.county:
+            wanted_schools = self._schools_of(flt.county)
+            schools = self.schools
+            rows = [i for i in rows if schools[i] in wanted_schools]
         if flt.enrolment is not None:
             if isinstance(rows, range) and len(rows) == len(self.ids):
                 rows = self._by_enrolment().get(flt.enrolment, [])
@@ -165,5 +179,9 @@ def list_students(store, flt: CountyFilter, limit: int | None = None) -> list[di
     require_county(store)
     if flt.school and not store.query("SELECT 1 FROM county_schools WHERE code = ?", (flt.school,)):
         raise BadInput(f"学校 {flt.school} 不在本县学校名单中（xueji county schools 列出名单）。")
+    if flt.county and store_level(store) != "city":
+        raise BadInput("按县（区）筛选只用于地市级数据文件；县级数据文件请按学校筛选（--school）。")
+    if flt.county and flt.county not in county_names(store):
+        raise BadInput(f"县（区）{flt.county} 不在本市县（区）名单中（xueji county counties 列出名单）。")
     ids = CountyKeys(store.conn).select(flt)
     return fetch_rows(store.conn, ids[:limit] if limit else ids, current_school_year(store))

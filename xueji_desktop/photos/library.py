@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,13 +353,27 @@ def photo_overview(store) -> list[dict[str, Any]]:
 
 # ---- re-checking stored photos ---------------------------------------------------------------------
 
-def stored_photos(store) -> list[tuple[int, bytes]]:
-    return [(sid, bytes(blob)) for sid, blob in store.query("SELECT student_id, jpeg FROM photos ORDER BY student_id")]
+class StoredPhotos(Sequence):
+    """The stored photos as ``(student_id, jpeg)``, each read when it is handed to a worker: a recheck holds only
+    the photos in flight, not all of them (20,000 photos are about 1 GB)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.ids = [sid for (sid,) in conn.execute("SELECT student_id FROM photos ORDER BY student_id")]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):  # type: ignore[override]  # one item; slices are not needed here
+        sid = self.ids[index]
+        row = self.conn.execute("SELECT jpeg FROM photos WHERE student_id = ?", (sid,)).fetchone()
+        return sid, bytes(row[0]) if row else b""  # removed meanwhile: checked as unreadable, then not saved
 
 
-def check_blobs(items: list[tuple[int, bytes]], *, progress: Progress | None = None) -> list:
-    """Check stored photos on all cores (no database access; GUI worker thread)."""
-    return parallel_map(check_blob_worker, items, progress=progress, message="检查照片")
+def check_stored(store, *, progress: Progress | None = None) -> list:
+    """Check every stored photo on all cores; the results, for :func:`save_checks`. ``store`` may be a worker
+    thread's own connection (ui.jobs.on_worker)."""
+    return parallel_map(check_blob_worker, StoredPhotos(store.conn), progress=progress, message="检查照片")
 
 
 def save_checks(store, results: list) -> int:
@@ -382,4 +397,4 @@ def save_checks(store, results: list) -> int:
 
 
 def recheck_stored(store, *, progress: Progress | None = None) -> int:
-    return save_checks(store, check_blobs(stored_photos(store), progress=progress))
+    return save_checks(store, check_stored(store, progress=progress))

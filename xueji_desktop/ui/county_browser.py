@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..county.counties import county_names
 from ..county.export import export_county_excel
 from ..county.schools import list_schools
 from ..county.students import ROW_COLUMNS, UNKNOWN_ENROLMENT, CountyFilter, CountyKeys, fetch_rows
+from ..county.workspace import store_level
 from ..records.enrolment import ENROLMENT_NAMES
 from ..records.school_year import current_school_year
 from ..storage import Store
@@ -90,6 +92,11 @@ class CountyStudentsPage(QWidget):
         self.store = store
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
+        self.county_box = QComboBox()  # a city's list: its counties; hidden at a county
+        self.county_box.addItem(self.tr("全部县（区）"), None)
+        for code, name in sorted(county_names(store).items()):
+            self.county_box.addItem(f"{code}{name}", code)
+        self.county_box.setVisible(store_level(store) == "city")
         self.school_box = QComboBox()
         self.school_box.addItem(self.tr("全部学校"), None)
         for s in list_schools(store):
@@ -105,7 +112,7 @@ class CountyStudentsPage(QWidget):
         self.count = QLabel()
         self.export_button = QPushButton(self.tr("导出 Excel…"))
         self.export_button.setToolTip(self.tr("按国家模板导出（另加学校标识码、学校名称）；选了学校则只导出该校"))
-        for w in (QLabel(self.tr("学校")), self.school_box, self.search, QLabel(self.tr("学籍状态")),
+        for w in (self.county_box, QLabel(self.tr("学校")), self.school_box, self.search, QLabel(self.tr("学籍状态")),
                   self.status_box, self.count, self.export_button):
             bar.addWidget(w, 1 if w is self.search else 0)
         layout.addLayout(bar)
@@ -119,6 +126,7 @@ class CountyStudentsPage(QWidget):
         self.view.verticalHeader().setDefaultSectionSize(24)
         layout.addWidget(self.view, 1)
         self.school_box.currentIndexChanged.connect(self.apply_filter)
+        self.county_box.currentIndexChanged.connect(self.apply_filter)
         self.status_box.currentIndexChanged.connect(self.apply_filter)
         self.search.textChanged.connect(self.apply_filter)
         self.export_button.clicked.connect(lambda: self.export())
@@ -126,7 +134,7 @@ class CountyStudentsPage(QWidget):
 
     def apply_filter(self) -> None:
         self.model.set_filter(CountyFilter(self.school_box.currentData(), self.search.text(),
-                                           self.status_box.currentData()))
+                                           self.status_box.currentData(), self.county_box.currentData()))
         self._show_count()
 
     def _show_count(self) -> None:

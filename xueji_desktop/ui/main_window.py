@@ -63,7 +63,7 @@ COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
     "学校名单": "county_schools_page:CountySchoolsPage",
     "县级规则": "rules_page:CountyRulesPage",
     "营养改善计划": "nutrition_page:CountyNutritionPage",
-    "导入学校数据": "county_pages:CountyImportPage",
+    "导入上报数据": "county_pages:CountyImportPage",
     "学生数据": "county_browser:CountyStudentsPage",
     "统计": "county_stats_page:CountyStatsPage",
     "问题学籍": "package_page:ProblemsPage",

@@ -35,7 +35,7 @@ from ..photos.batch import checked_for_storing
 from ..photos.check import CheckResult, check_photo_bytes
 from ..photos.fix import FixResult, changes, fix_photo_bytes
 from ..photos.library import (
-    check_blobs,
+    check_stored,
     get_photo,
     import_planned,
     photo_overview,
@@ -44,7 +44,6 @@ from ..photos.library import (
     record_export,
     save_checks,
     save_photo,
-    stored_photos,
     write_export,
 )
 from ..storage import Store
@@ -341,7 +340,7 @@ class PhotoPage(QWidget):
                                           .replace("%1", str(len(results))).replace("%2", str(changed)))
             self.refresh()
 
-        return run_job(self, self.tr("检查照片"), check_blobs, stored_photos(self.store), on_done=done)
+        return run_job(self, self.tr("检查照片"), on_worker(self.store, check_stored), on_done=done)
 
     # ---- import -----------------------------------------------------------------------------------
     def choose_import_folder(self) -> None:
