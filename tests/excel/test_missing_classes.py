@@ -112,3 +112,21 @@ def test_a_bare_class_number_beside_a_grade_column_names_its_class(empty_store, 
     assert import_workbook(empty_store, path, parallel=False).missing_classes == [expected]
     created = import_workbook(empty_store, path, parallel=False, create_classes=True)
     assert created.created_classes == [expected] and created.missing_classes == []
+
+
+def test_importing_again_with_the_flag_places_the_rows_instead_of_adding_them_twice(empty_store, tmp_path):
+    """The summary tells the clerk to import again with --create-classes. Rows kept without a class the first
+    time (and without an ID number, so only name + gender + birth date can find them) are placed, not doubled."""
+    from xueji_desktop.excel.importer import import_workbook
+
+    rows = demo_rows(6)
+    id_column = headers().index("身份证件号")
+    for r in rows[:3]:
+        r[id_column] = ""
+    path = save_rows(tmp_path / "新生.xlsx", headers(), rows)
+    first = import_workbook(empty_store, path, parallel=False)
+    assert first.inserted == 6 and first.pending == 6
+    second = import_workbook(empty_store, path, parallel=False, create_classes=True)
+    assert second.inserted == 0 and second.updated == 6
+    assert empty_store.query("SELECT count(*) FROM students")[0][0] == 6
+    assert empty_store.query("SELECT count(*) FROM students WHERE class_id IS NULL")[0][0] == 0

@@ -445,6 +445,10 @@ class _Matcher:
         candidates = self.by_id.get(id_number, []) if id_number else []
         if not candidates:
             candidates = self.by_key.get((name, gender, birth, class_id), [])
+            if class_id is not None:
+                # A record an earlier import kept without a class (its class did not exist yet) is the same
+                # child when the class is named now: importing again with --create-classes places it.
+                candidates = candidates + self.by_key.get((name, gender, birth, None), [])
         for sid in candidates:
             if sid not in self.used:
                 self.used.add(sid)
