@@ -206,3 +206,34 @@ def test_panel_keeps_a_dropped_phone_original_at_one_megapixel(qtbot, small_scho
     img = Image.open(io.BytesIO(stored.jpeg))
     assert img.width * img.height <= 1_000_000 and len(stored.jpeg) < path.stat().st_size
     assert any("1500×2000" in p["message"] for p in stored.problems)   # the check is of the file as given
+
+
+def test_page_import_keeps_the_phone_original_only_when_asked(qtbot, small_school, tmp_path):
+    """保留原图 is the CLI's --keep-originals: unticked, a phone photo is stored at ≤ 1 MP."""
+    import io
+
+    from PIL import Image
+
+    from xueji_desktop.photos.synth import phone_photo
+    from xueji_desktop.ui.photo_page import PhotoPage
+
+    refs = list_student_refs(small_school.conn)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    original = phone_photo(4, (1500, 2000))
+    (folder / f"{refs[0].id_number}.jpg").write_bytes(original)
+    page = PhotoPage(small_school)
+    qtbot.addWidget(page)
+    page.start_import(folder)
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=30000)
+    stored = small_school.query("SELECT jpeg FROM photos WHERE student_id = ?", (refs[0].id,))[0][0]
+    width, height = Image.open(io.BytesIO(stored)).size
+    assert width * height <= 1_000_000
+    page.fix_box.setChecked(True)
+    assert not page.keep_box.isEnabled()
+    page.fix_box.setChecked(False)
+    page.keep_box.setChecked(True)
+    page.last_report = None
+    page.start_import(folder)
+    qtbot.waitUntil(lambda: page.last_report is not None, timeout=30000)
+    assert small_school.query("SELECT jpeg FROM photos WHERE student_id = ?", (refs[0].id,))[0][0] == original

@@ -258,6 +258,10 @@ class PhotoPage(QWidget):
         self.last_report = None
         self.import_button = QPushButton(self.tr("批量导入照片…"))
         self.fix_box = QCheckBox(self.tr("导入时自动修正尺寸/格式（不换背景）"))
+        self.keep_box = QCheckBox(self.tr("保留原图"))
+        self.keep_box.setToolTip(self.tr("未修正的照片按原文件保存。默认大于 100 万像素的缩小后保存，"
+                                         "不把手机原图存进数据文件（原图会让数据文件和每次备份大很多）。"))
+        self.fix_box.toggled.connect(lambda fix: self.keep_box.setEnabled(not fix))  # a fixed photo is 358×441
         self.export_button = QPushButton(self.tr("导出照片用于上报…"))
         self.refresh_button = QPushButton(self.tr("刷新"))
         self.recheck_button = QPushButton(self.tr("重新检查全部照片"))
@@ -269,7 +273,8 @@ class PhotoPage(QWidget):
         self.export_button.clicked.connect(self.choose_export_folder)
         self.refresh_button.clicked.connect(self.refresh)
         bar = QHBoxLayout()
-        for w in (self.import_button, self.fix_box, self.export_button, self.recheck_button, self.refresh_button):
+        for w in (self.import_button, self.fix_box, self.keep_box, self.export_button, self.recheck_button,
+                  self.refresh_button):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(QLabel(self.tr("显示：")))
@@ -356,7 +361,9 @@ class PhotoPage(QWidget):
             return None
         # The CLI's path: each photo is written as it arrives (memory stays flat), on the job's own connection.
         return run_job(self, self.tr("批量导入照片"), on_worker(self.store, import_planned), plan,
-                       fix=self.fix_box.isChecked(), on_done=self._show_import_report)
+                       fix=self.fix_box.isChecked(),
+                       keep_originals=self.keep_box.isEnabled() and self.keep_box.isChecked(),
+                       on_done=self._show_import_report)
 
     def _show_import_report(self, report) -> None:
         self.last_report = report
