@@ -23,7 +23,7 @@ from ..exchange.safezip import Limits, SafeZip
 from ..progress import Progress, tick
 from ..storage import Store
 from .counties import county_of, require_city
-from .intake import delete_school_data, insert_school_data, require_confirmed
+from .intake import delete_school_data, insert_school_data, refuse_stale_or_misaddressed, require_confirmed
 from .problems import mark_resolved
 from .upward import AGGREGATE_SCHOOLS
 from .workspace import county_profile
@@ -79,11 +79,7 @@ def check_county_package(store: Store, path: Path | str,
         raise BadInput(f"{name}：县（区）{code}{county_name} 的数据包不是由本市登记的该县密钥（指纹 "
                        f"{keys.fingerprint(bytes(registered))}）签名的，拒绝导入。请与该县核实；县级换了电脑、"
                        "密钥丢失时，由主管领导重置该县密钥（xueji county counties reset-key）后重新核对回执。")
-    if env.sequence <= last_seq:
-        raise BadInput(f"{name}：序号 {env.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包（防止回退）。")
-    recipient = env.header.get("recipient", {}).get("code")
-    if recipient != city["code"]:
-        raise BadInput(f"{name}：数据包是发给 {recipient} 的，不是本市（{city['code']}）。")
+    refuse_stale_or_misaddressed(name, env, last_seq, city["code"], f"本市（{city['code']}）")
     check = CountyPackageCheck(name, code, county_name, env.sequence, str(env.header.get("created_at", "")),
                                env.fingerprint, registered is None)
     return check, env

@@ -69,15 +69,20 @@ def check_package(store: Store, path: Path | str, data: bytes | None = None) -> 
         raise BadInput(f"{name}：学校 {code}{school_name} 的数据包不是由本县登记的该校密钥（指纹 "
                        f"{keys.fingerprint(bytes(registered))}）签名的，拒绝导入。请与学校核实；学校换了电脑、"
                        "密钥丢失时，由主管领导重置该校密钥（xueji county reset-key）后重新核对回执。")
-    if env.sequence <= last_seq:
-        raise BadInput(f"{name}：序号 {env.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包"
-                       f"（防止回退）。")
-    county = county_profile(store)
-    if env.header.get("recipient", {}).get("code") != county["code"]:
-        raise BadInput(f"{name}：数据包是发给 {env.header.get('recipient', {}).get('code')} 的，不是本县。")
+    refuse_stale_or_misaddressed(name, env, last_seq, county_profile(store)["code"], "本县")
     check = PackageCheck(name, code, school_name, env.sequence, str(env.header.get("created_at", "")),
                          env.fingerprint, registered is None)
     return check, env
+
+
+def refuse_stale_or_misaddressed(name: str, env: Envelope, last_seq: int, own_code: str, own_label: str) -> None:
+    """A package must be newer than the sender's last one (no replay, no rollback) and addressed to this unit;
+    for a county importing schools and a city importing counties alike."""
+    if env.sequence <= last_seq:
+        raise BadInput(f"{name}：序号 {env.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包（防止回退）。")
+    recipient = env.header.get("recipient", {}).get("code")
+    if recipient != own_code:
+        raise BadInput(f"{name}：数据包是发给 {recipient} 的，不是{own_label}。")
 
 
 def import_package(store: Store, path: Path | str, *, confirm_fingerprint: str | None = None,
