@@ -38,3 +38,11 @@ def button_bar(parent: QWidget, buttons: list[tuple[str, Callable[[], None]]]) -
         made.append(b)
     bar.addStretch(1)
     return bar, made
+
+
+def keyed_button_bar(parent: QWidget, specs: tuple[tuple[str, str, Callable[[], None]], ...]
+                     ) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
+    """:func:`button_bar` for ``(key, text, slot)`` specs: the buttons by key, for pages that enable them by
+    what is selected."""
+    bar, made = button_bar(parent, [(text, slot) for _key, text, slot in specs])
+    return bar, {key: button for (key, _text, _slot), button in zip(specs, made, strict=True)}

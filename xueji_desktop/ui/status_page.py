@@ -14,12 +14,10 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,7 +28,7 @@ from ..records import changes as ch
 from ..records import school_year as sy
 from ..records.students import resolve_student
 from ..school import list_classes
-from .dialog_parts import add_error_and_buttons
+from .dialog_parts import add_error_and_buttons, keyed_button_bar
 from .evidence_picker import EvidencePicker
 
 COLUMNS = ["编号", "姓名", "异动类型", "生效日期", "状态", "原因", "申请人", "审核人"]
@@ -128,22 +126,16 @@ class StatusPage(QWidget):
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for key, text, slot in (("apply", self.tr("申请异动"), self.apply),
-                                ("approve", self.tr("审核通过"), lambda: self.decide(True)),
-                                ("reject", self.tr("驳回"), lambda: self.decide(False)),
-                                ("withdraw", self.tr("撤回"), self.withdraw),
-                                ("graduate", self.tr("毕业…"), self.graduate),
-                                ("revert", self.tr("退回在校生"), self.revert_graduation),
-                                ("rollover", self.tr("学年升级…"), self.rollover),
-                                ("caps", self.tr("班额…"), self.edit_caps),
-                                ("report", self.tr("导出异动报表…"), self.export_report)):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-            self.buttons[key] = button
-        bar.addStretch(1)
+        specs = (("apply", self.tr("申请异动"), self.apply),
+                 ("approve", self.tr("审核通过"), lambda: self.decide(True)),
+                 ("reject", self.tr("驳回"), lambda: self.decide(False)),
+                 ("withdraw", self.tr("撤回"), self.withdraw),
+                 ("graduate", self.tr("毕业…"), self.graduate),
+                 ("revert", self.tr("退回在校生"), self.revert_graduation),
+                 ("rollover", self.tr("学年升级…"), self.rollover),
+                 ("caps", self.tr("班额…"), self.edit_caps),
+                 ("report", self.tr("导出异动报表…"), self.export_report))
+        bar, self.buttons = keyed_button_bar(self, specs)
         self.open_box = QComboBox()
         self.open_box.addItems([self.tr("全部记录"), self.tr("未办结")])
         self.open_box.currentIndexChanged.connect(self._filter)

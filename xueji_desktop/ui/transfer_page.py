@@ -17,11 +17,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +28,7 @@ from ..errors import XuejiError
 from ..records import changes as ch
 from ..records import transfers as tr
 from ..school import list_classes
-from .dialog_parts import add_error_and_buttons
+from .dialog_parts import add_error_and_buttons, keyed_button_bar
 from .evidence_picker import EvidencePicker
 from .simple_table import fill_table, show_error, simple_table
 
@@ -93,18 +91,12 @@ class TransferPage(QWidget):
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for key, text, slot in (("request", self.tr("新建转入申请…"), self.new_request),
-                                ("approve", self.tr("审核同意"), lambda: self.decide(True)),
-                                ("reject", self.tr("驳回…"), lambda: self.decide(False)),
-                                ("withdraw", self.tr("撤销转入申请…"), self.withdraw),
-                                ("sheet", self.tr("导出跨省转学申请表…"), self.export_sheet)):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-            self.buttons[key] = button
-        bar.addStretch(1)
+        specs = (("request", self.tr("新建转入申请…"), self.new_request),
+                 ("approve", self.tr("审核同意"), lambda: self.decide(True)),
+                 ("reject", self.tr("驳回…"), lambda: self.decide(False)),
+                 ("withdraw", self.tr("撤销转入申请…"), self.withdraw),
+                 ("sheet", self.tr("导出跨省转学申请表…"), self.export_sheet))
+        bar, self.buttons = keyed_button_bar(self, specs)
         layout.addLayout(bar)
         self.table = simple_table([self.tr(h) for h in self.HEADERS])
         layout.addWidget(self.table, 1)
@@ -202,17 +194,11 @@ class CountyTransferPage(QWidget):
         super().__init__(parent)
         self.store = store
         layout = QVBoxLayout(self)
-        bar = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        for key, text, slot in (("approve", self.tr("同意转入申请…"), lambda: self.decide(True)),
-                                ("reject", self.tr("拒绝…"), lambda: self.decide(False)),
-                                ("out", self.tr("生成县际转学包…"), self.transfer_out),
-                                ("in", self.tr("导入县际转学包…"), self.choose_transfer_in)):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            bar.addWidget(button)
-            self.buttons[key] = button
-        bar.addStretch(1)
+        specs = (("approve", self.tr("同意转入申请…"), lambda: self.decide(True)),
+                 ("reject", self.tr("拒绝…"), lambda: self.decide(False)),
+                 ("out", self.tr("生成县际转学包…"), self.transfer_out),
+                 ("in", self.tr("导入县际转学包…"), self.choose_transfer_in))
+        bar, self.buttons = keyed_button_bar(self, specs)
         layout.addLayout(bar)
         hint = QLabel(self.tr("转出学校同意后的县级审核在“审核”页的学籍异动中办理（转出学校的转出异动）。"))
         hint.setWordWrap(True)
