@@ -57,6 +57,13 @@ def school_year_of(day: date) -> int:
     return day.year if day.month >= 8 else day.year - 1
 
 
+def current_school_year(store_or_conn, today: date | None = None) -> int:
+    """The school year the store is in (meta ``school_year``, moved on by 学年升级), else the calendar's."""
+    conn = getattr(store_or_conn, "conn", store_or_conn)
+    row = conn.execute("SELECT value FROM meta WHERE key = 'school_year'").fetchone()
+    return int(row[0]) if row else school_year_of(today or date.today())
+
+
 def grade_code(stage: int, entry_year: int, today: date | None = None, *, school_year: int | None = None) -> str | None:
     """年级代码 of a class in ``school_year`` (default: the school year of ``today``), or None once it has
     graduated / not yet started. Stores pin their school year (meta ``school_year``, see records/school_year.py)."""

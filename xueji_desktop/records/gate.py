@@ -44,7 +44,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import BadInput, PermissionDenied
-from ..school import STAGES, school_year_of
+from ..school import STAGES, current_school_year
 from .enrolment import EDITABLE, GRADUATED, SEATED, enrolment_name
 
 KEY_FIELDS = ("id_type", "id_number", "name", "gender", "birth_date")  # national key fields, always controlled
@@ -124,10 +124,13 @@ def window(store_or_conn, name: str) -> tuple[str, str] | None:
 
 
 def in_window(store_or_conn, name: str, day: date) -> bool | None:
-    """Whether ``day`` falls in the window (None: the county set none). A window may run over the new year."""
+    """Whether ``day`` falls in the window (None: the county set none)."""
     span = window(store_or_conn, name)
-    if span is None:
-        return None
+    return None if span is None else day_in_span(span, day)
+
+
+def day_in_span(span: tuple[str, str], day: date) -> bool:
+    """Whether ``day`` falls in a ("MM-DD", "MM-DD") window, which may run over the new year."""
     start, end, today = span[0], span[1], f"{day:%m-%d}"
     return start <= today <= end if start <= end else (today >= start or today <= end)
 
@@ -277,8 +280,7 @@ class Gate:
         if info is None or info[0] != 1:
             return None
         if self._school_year is None:
-            row = self.conn.execute("SELECT value FROM meta WHERE key = 'school_year'").fetchone()
-            self._school_year = int(row[0]) if row else school_year_of(self.today)
+            self._school_year = current_school_year(self.conn, self.today)
         return info[2] if info[2] >= self._school_year else None
 
     def intake_refusals(self, class_id: int | None, proposed: dict[str, Any]) -> list[Refusal]:
@@ -291,7 +293,7 @@ class Gate:
             return []
         name = str(proposed.get("name") or "（未填姓名）")
         out = []
-        if self._window is not None and not in_window(self.conn, "new_students", self.today):
+        if self._window is not None and not day_in_span(self._window, self.today):  # read once, in __init__
             start, end = self._window
             out.append(Refusal(
                 NEW_INTAKE, "class_id",

@@ -18,19 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BadInput
-from ..school import GRADE_CODES, STAGES, add_class, school_year_of
+from ..school import (
+    GRADE_CODES,
+    STAGES,
+    add_class,
+    current_school_year,
+)
 from ..storage.store import Store
 from .changes import KINDS, STATE_NAMES, list_changes
 from .enrolment import COMPLETED, ENROLLED, GRADUATED
 from .gate import check_class_capacity, class_cap, refuse_county_rule_at_school  # noqa: F401  (the gate owns caps; re-exported here)
 
 # ---- which school year the data is in ------------------------------------------------------------------
-
-def current_school_year(store_or_conn, today: date | None = None) -> int:
-    conn = getattr(store_or_conn, "conn", store_or_conn)
-    row = conn.execute("SELECT value FROM meta WHERE key = 'school_year'").fetchone()
-    return int(row[0]) if row else school_year_of(today or date.today())
-
 
 def _is_top_grade(stage: int, entry_year: int, school_year: int) -> bool:
     return school_year - entry_year == len(GRADE_CODES[stage]) - 1
