@@ -90,3 +90,25 @@ def test_the_national_systems_column_name_is_read(class_store, tmp_path):
     path = save_rows(tmp_path / "b.xlsx", [*H[:-1], "全国学籍号"], rows)
     result = import_workbook(class_store, path)
     assert "全国学籍号" not in result.unknown_headers and result.numbers_kept == 1
+
+
+def test_a_family_sheet_keyed_by_the_national_number_updates_the_children_it_names(class_store, tmp_path):
+    """The national system's 家庭成员 sheet names each child by 全国学籍号 (no ID column): a partial sheet, matched
+    by 学籍号 — a J number of a child without an ID number too."""
+    rows = demo_rows(2, seed=14)
+    birth = rows[1][BIRTH].replace("-", "")
+    rows[1][ID], rows[1][H.index("身份证件类型")] = "", "其他"
+    rows[0][NUMBER], rows[1][NUMBER] = "G" + rows[0][ID], f"J140105{birth}0001"
+    import_workbook(class_store, save_rows(tmp_path / "all.xlsx", H, rows))
+    family = [["全国学籍号", "姓名", "成员1姓名", "成员1联系电话"],
+              ["G" + rows[0][ID], rows[0][NAME], rows[0][H.index("成员1姓名")], "13912345678"],
+              [f"j140105{birth}0001", rows[1][NAME], rows[1][H.index("成员1姓名")], "13987654321"],
+              ["J140105201001010009", "不在本校", "某人", "13900000000"]]
+    path = save_rows(tmp_path / "family.xlsx", family[0], family[1:])
+    result = import_workbook(class_store, path)
+    [sheet] = result.partial_sheets
+    assert (sheet.updated, [n for _, n in sheet.unmatched]) == (2, ["不在本校"]) and result.inserted == 0
+    for r, phone in ((rows[0], "13912345678"), (rows[1], "13987654321")):
+        (data,) = class_store.query("SELECT data FROM family_members WHERE seq = 1 AND student_id = "
+                                    "(SELECT id FROM students WHERE name = ?)", (r[NAME],))[0]
+        assert json.loads(data)["phone"] == phone

@@ -462,25 +462,33 @@ def _prepared(chunks: Iterable[Any], columns: dict[int, Column], classes: list[C
 
 
 class _Matcher:
-    """Existing students by ID number and by name+gender+birth date+class; each matches once per import."""
+    """Existing students by ID number, by 学籍号 (for a row without an ID number: the national system's sheets
+    name a child by 全国学籍号) and by name+gender+birth date+class; each matches once per import."""
 
     def __init__(self, conn) -> None:
         self.by_id: dict[str, list[int]] = {}
         self.by_key: dict[tuple, list[int]] = {}
-        for sid, id_number, name, gender, birth, class_id in conn.execute(
-                "SELECT id, id_number, name, gender, birth_date, class_id FROM students ORDER BY id"):
+        self.by_number: dict[str, int] = {}
+        for sid, id_number, name, gender, birth, class_id, number in conn.execute(
+                "SELECT id, id_number, name, gender, birth_date, class_id, student_number FROM students ORDER BY id"):
             if id_number:
                 self.by_id.setdefault(id_number, []).append(sid)
+            if number:
+                self.by_number[number] = sid
             self.by_key.setdefault((name, gender, birth, class_id), []).append(sid)
         self.used: set[int] = set()
 
     def __bool__(self) -> bool:
         return bool(self.by_key)  # every student is in by_key
 
-    def match(self, core: tuple[str, ...], class_id: int | None) -> int | None:
-        """``core``: the CORE_COLUMNS values (name, gender, birth_date, id_type, id_number)."""
+    def match(self, core: tuple[str, ...], class_id: int | None, number: Any = None) -> int | None:
+        """``core``: the CORE_COLUMNS values (name, gender, birth_date, id_type, id_number); ``number``: the row's
+        学籍号 cell, if any."""
         name, gender, birth, _id_type, id_number = core
         candidates = self.by_id.get(id_number, []) if id_number else []
+        if not candidates and number and not id_number:
+            sid = self.by_number.get("".join(str(number).split()).upper())
+            candidates = [sid] if sid is not None else []
         if not candidates:
             candidates = self.by_key.get((name, gender, birth, class_id), [])
             if class_id is not None:
@@ -633,13 +641,13 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                      issues, (name, _id_number), lacking), new_entry in zip(batch, created, strict=True):
                     if lacking is not None:  # a class the school does not have (not created)
                         missing_tally.add(*lacking)
-                    sid = match(core, class_id) if match else None
+                    given = sheet_numbers.get(row)
+                    sid = match(core, class_id, given) if match else None
                     if updater is not None and (sid is not None or not updater.places_new):
                         source = f"{where}第{row + 1}行"
                         _partial_row(result, updater.apply(sid, row, data_json, members, core, source, ts), row,
                                      label, entries, statuses)
                         continue
-                    given = sheet_numbers.get(row)
                     if sid is None:
                         formal, why = _file_number(given, core, numbers)
                         # a new record: the gate's rules for one (class full; 新生注册 window and entry age). A

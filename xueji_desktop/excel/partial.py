@@ -1,12 +1,13 @@
 """Partial sheets: a sheet with only some of a student's fields updates those fields of the students it matches.
 
 Schools hold the national system's 家庭成员 and 毕业生 exports and the lists class teachers collect (names, ID
-numbers, a parent's phone). Such a sheet (``Layout.partial``: an ID number column, most required columns missing)
-is a list of changes: each row is matched to a stored student (by ID number, as every import matches; a row
-without one by name + gender + birth date + class), the fields the sheet carries (its columns and what its
-headers imply) are written over the stored ones, empty cells change nothing, and the whole record is validated
-again. Every write goes through the write gate (records/gate.py) exactly as a matched row of a full sheet does:
-identity conflicts, read-only records and controlled fields of accepted records are refused or kept there.
+numbers, a parent's phone). Such a sheet (``Layout.partial``: an ID number or 学籍号 column, most required
+columns missing) is a list of changes: each row is matched to a stored student (by ID number, as every import
+matches; a row without one by its 学籍号, as the national system's sheets name a child by 全国学籍号, else by
+name + gender + birth date + class), the fields the sheet carries (its columns and what its headers imply) are
+written over the stored ones, empty cells change nothing, and the whole record is validated again. Every write
+goes through the write gate (records/gate.py) exactly as a matched row of a full sheet does: identity
+conflicts, read-only records and controlled fields of accepted records are refused or kept there.
 A row that matches no student is reported as not matched, unless the sheet gives a class (a 班级 column, or a
 sheet named after its class): then it is a new student, as before (a class teacher's list of new pupils).
 """
@@ -47,7 +48,8 @@ class PartialSheet:
         lines = [f"工作表“{self.sheet}”只含部分字段：按身份证件号更新了 {self.updated} 名学生的 "
                  + "、".join(self.fields) + (f"（{self.unchanged} 名没有变化）" if self.unchanged else "") + "。"]
         if self.unmatched:
-            lines.append(f"  {len(self.unmatched)} 行未能对应到本校学生（身份证件号为空或本校没有该号码），未导入："
+            lines.append(f"  {len(self.unmatched)} 行未能对应到本校学生（身份证件号、学籍号为空或本校没有该号码），"
+                         "未导入："
                          + "、".join(f"第{r + 1}行 {n or '（无姓名）'}" for r, n in self.unmatched[:20])
                          + ("等" if len(self.unmatched) > 20 else ""))
         return lines

@@ -129,9 +129,9 @@ class Layout:
     @property
     def partial(self) -> bool:
         """A sheet with only some of a student's fields (a 家庭成员 or 毕业生 sheet, a teacher's list of phones):
-        an ID number column, and more than half of the student's required columns missing. Its rows update those
-        fields of the students they match by ID number; they never create a student (importer._PartialSheet)."""
-        if not any(c.key == "id_number" and c.member is None for c in self.columns.values()):
+        an ID number (or 学籍号) column, and more than half of the student's required columns missing. Its rows
+        update those fields of the students they match (excel/partial.py)."""
+        if not any(c.key in ("id_number", "student_number") and c.member is None for c in self.columns.values()):
             return False
         missing = set(self.missing_required())
         required = [c for c in columns() if c.member is None and c.required]
