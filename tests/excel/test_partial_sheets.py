@@ -54,7 +54,7 @@ def test_a_family_sheet_updates_the_members_of_matched_students_only(class_store
     assert sheet.fields == ["成员1姓名", "成员1关系", "成员1联系电话", "成员1工作单位"]
     assert sheet.unmatched == [(3, "不在本校"), (4, rows[2][_col("姓名")])]
     text = result.summary()
-    assert "按身份证件号更新了 2 名学生的 成员1姓名、成员1关系、成员1联系电话、成员1工作单位" in text
+    assert "按身份证件号（或学籍号）更新了 2 名学生的 成员1姓名、成员1关系、成员1联系电话、成员1工作单位" in text
     assert "2 行未能对应到本校学生" in text and "第4行 不在本校" in text
     # member 1 of the first student: the sheet's cells written over the stored ones, the rest kept
     first = _student(class_store, ids[0])

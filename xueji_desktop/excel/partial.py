@@ -45,7 +45,7 @@ class PartialSheet:
                 "unmatched": [{"row": r + 1, "name": n} for r, n in self.unmatched]}
 
     def summary(self) -> list[str]:
-        lines = [f"工作表“{self.sheet}”只含部分字段：按身份证件号更新了 {self.updated} 名学生的 "
+        lines = [f"工作表“{self.sheet}”只含部分字段：按身份证件号（或学籍号）更新了 {self.updated} 名学生的 "
                  + "、".join(self.fields) + (f"（{self.unchanged} 名没有变化）" if self.unchanged else "") + "。"]
         if self.unmatched:
             lines.append(f"  {len(self.unmatched)} 行未能对应到本校学生（身份证件号、学籍号为空或本校没有该号码），"
