@@ -160,4 +160,4 @@ def test_the_wizard_check_step_says_a_sheet_is_partial(tmp_path):
 
     header = ["学生姓名", "身份证件号", "成员1姓名", "成员1联系方式"]
     text = _check_job(str(save_rows(tmp_path / "f.xlsx", header, [["张三", "110105201503070013", "张父", "1"]])))
-    assert "只含部分字段：导入时按身份证件号更新本校已有学生的这些字段" in text and "缺少必填列" not in text
+    assert "只含部分字段：导入时按身份证件号（或学籍号）更新本校已有学生的这些字段" in text and "缺少必填列" not in text

@@ -82,7 +82,7 @@ def _check_job(path: str, progress=None) -> str:
             if layout.unknown_headers:
                 lines.append("未识别的列（导入时忽略）：" + "、".join(describe_unknown(layout.unknown_headers)))
             if layout.partial:
-                lines.append("只含部分字段：导入时按身份证件号更新本校已有学生的这些字段（空单元格不改动），"
+                lines.append("只含部分字段：导入时按身份证件号（或学籍号）更新本校已有学生的这些字段（空单元格不改动），"
                              "对不上的行列出，不新增学生" + ("；有班级的行若本校没有该学生，作为新生导入。"
                                                    if layout.column_of("class_code") is not None else "。"))
             elif missing := layout.missing_required():
