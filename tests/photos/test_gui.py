@@ -180,10 +180,12 @@ def test_page_recheck_writes_one_audit_entry_for_the_batch(qtbot, small_school):
     before = small_school.query("SELECT count(*) FROM audit_log")[0][0]
     page = PhotoPage(small_school)
     qtbot.addWidget(page)
+    assert "未检查 7（可点“重新检查全部照片”）" in page.summary.text()  # counted, not left out of the sum
     page.start_recheck()
     qtbot.waitUntil(lambda: "已重新检查 7 张" in page.report_view.toPlainText(), timeout=60000)
     assert small_school.query("SELECT count(*) FROM audit_log")[0][0] == before + 1
     assert page.visible_states().count("合格") == 7
+    assert "合格 7" in page.summary.text() and "未检查" not in page.summary.text()
 
 
 def test_panel_keeps_a_dropped_phone_original_at_one_megapixel(qtbot, small_school, tmp_path):

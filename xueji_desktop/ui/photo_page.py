@@ -316,10 +316,13 @@ class PhotoPage(QWidget):
                 self.table.setItem(i, j, item)
         self.table.setSortingEnabled(True)
         self._apply_filter()
-        counts = {s: sum(r["state"] == s for r in rows) for s in ("合格", "不合格", "无照片")}
-        self.summary.setText(self.tr("共 %1 名学生：合格 %2，不合格 %3，无照片 %4")
-                             .replace("%1", str(len(rows))).replace("%2", str(counts["合格"]))
-                             .replace("%3", str(counts["不合格"])).replace("%4", str(counts["无照片"])))
+        counts = {s: sum(r["state"] == s for r in rows) for s in ("合格", "不合格", "无照片", "未检查")}
+        text = (self.tr("共 %1 名学生：合格 %2，不合格 %3，无照片 %4")
+                .replace("%1", str(len(rows))).replace("%2", str(counts["合格"]))
+                .replace("%3", str(counts["不合格"])).replace("%4", str(counts["无照片"])))
+        if counts["未检查"]:  # photos stored before checks were kept (older files): "重新检查全部照片" checks them
+            text += self.tr("，未检查 %1（可点“重新检查全部照片”）").replace("%1", str(counts["未检查"]))
+        self.summary.setText(text)
         self.panel.set_student(self.panel.student_id)
 
     def _apply_filter(self) -> None:
