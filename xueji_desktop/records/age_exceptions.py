@@ -26,7 +26,7 @@ def for_package(conn) -> dict[int, dict[str, str]]:
     for sid, reason, username, display, at in conn.execute(
             "SELECT a.student_id, a.reason, a.username, COALESCE(u.display_name, ''), a.at FROM age_exceptions a"
             " LEFT JOIN users u ON u.username = a.username"):
-        out[sid] = {"reason": reason, "by": f"{display}（{username}）" if display else username, "at": at}
+        out[sid] = {"reason": reason, "by": f"{display} {username}" if display else username, "at": at}
     return out
 
 
