@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 from ..storage.store import Tx
+from .gate import REASON_MARK
 
 AUDIT_KEY = "入学年龄例外"      # the key of the exception in the 新增学生 audit entry
-REASON_MARK = "（例外登记，理由："  # how the gate words a waived refusal (gate.intake_refusals)
 
 
 def record(tx: Tx, student_id: int, reason: str, waived: list[str]) -> None:

@@ -45,7 +45,6 @@ from typing import Any
 
 from ..errors import BadInput, PermissionDenied
 from ..school import STAGES, current_school_year
-from .age_exceptions import REASON_MARK
 from .enrolment import EDITABLE, GRADUATED, SEATED, enrolment_name
 
 KEY_FIELDS = ("id_type", "id_number", "name", "gender", "birth_date")  # national key fields, always controlled
@@ -56,6 +55,8 @@ RULE_NAMES = {CONTROLLED: "受控字段", READ_ONLY: "非在读只读", CLASS_FU
               NEW_INTAKE: "新生注册规则"}
 
 KEEP: Any = object()  # class_id default: the record stays in its class
+
+REASON_MARK = "（例外登记，理由："  # how a waived age refusal names the reason (records/age_exceptions reads it)
 
 _NOT_COMPARED = frozenset({"members", "class_code", "grade"})
 
