@@ -84,7 +84,7 @@ def test_an_age_exception_reaches_the_county_with_reason_who_and_when(county, de
 
 
 def test_the_cli_import_summary_names_the_exceptions_and_an_older_package_still_imports(
-        county, demo_store, linked, tmp_path, env, capsys):
+        county, demo_store, linked, tmp_path, env, capsys, qtbot):
     year = linked
     county_adm.set_plan(county, CODE, 1, year, 100)
     rules.set_entry_age(county, 6)
@@ -115,6 +115,15 @@ def test_the_cli_import_summary_names_the_exceptions_and_an_older_package_still_
     out = capsys.readouterr().out
     assert f"入学年龄例外 1 名：{young['name']}（{REASON}，学籍管理员（演示） admin）" in out
     assert demo_store.query("SELECT reason FROM age_exceptions WHERE student_id = ?", (sid,)) == [(REASON,)]
+    # the GUI's import page: the same line under the import
+    from xueji_desktop.ui.county_pages import CountyImportPage
+
+    page = CountyImportPage(county)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.imported, timeout=20000):
+        page.import_files([school_side.export_package(demo_store, tmp_path / "gui", include_pending=True)])
+    assert [page.log.item(i).text().strip() for i in range(page.log.count())][1:] == [
+        f"入学年龄例外 1 名：{young['name']}（{REASON}，学籍管理员（演示） admin）"]
 
 
 def test_exceptions_made_before_the_table_are_read_back_from_the_audit_log(demo_store, linked):
