@@ -134,3 +134,19 @@ def test_preschool_import_obeys_the_rules_and_reads_the_preschool_headers(demo_s
                                    " WHERE s.id_number = ?", (kids[0]["id_number"],))
     member = json.loads(member)
     assert member["name"] == "王刚" and codes["relation"].name_of(member["relation"]) == "父亲"
+
+
+def test_a_grade_1_row_with_its_national_number_is_no_new_registration(demo_store, ruled, tmp_path):
+    """The national system's export of a school that registered its grade 1 there in September, imported in
+    October: each child brings its 正式学籍号, so the window does not apply; without one the row is refused."""
+    year, cls, kids = ruled
+    late = date(year, 10, 8)
+    h = headers()
+    registered, new = record_row(kids[0], CODE, cls.name), record_row(kids[1], CODE, cls.name)
+    registered[h.index("学籍号")] = "G" + kids[0]["id_number"]
+    path = save_rows(tmp_path / "export.xlsx", h, [registered, new])
+    result = import_workbook(demo_store, path, today=late)
+    assert result.inserted == 1 and result.numbers_kept == 1
+    assert [r.name for r in result.refused_rows] == [kids[1]["name"]]
+    assert demo_store.query("SELECT student_number FROM students WHERE name = ?",
+                            (kids[0]["name"],)) == [("G" + kids[0]["id_number"],)]
