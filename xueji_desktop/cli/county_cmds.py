@@ -62,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("name", help="县（区）名称")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_make_county_init)
-    p = csub.add_parser("add-school", help="把学校加入本县（地市级：本市）学校名单")
+    p = csub.add_parser("add-school", help="把学校加入本县（市）学校名单")
     add_db_args(p)
     p.add_argument("code", help="10 位学校标识码")
     p.add_argument("name", help="学校名称")

@@ -536,6 +536,13 @@ CREATE INDEX county_upper_findings_school ON county_upper_findings(school_code);
 """
 
 
+# v15: the city keeps each county's 营养改善计划 as its latest upward package carried it (JSON; '' = not reported),
+# county/nutrition_upward.py.
+V15 = """
+ALTER TABLE city_counties ADD COLUMN nutrition_plan TEXT NOT NULL DEFAULT '';
+"""
+
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -553,6 +560,7 @@ MIGRATIONS: list[Migration] = [
     (12, "county decisions on problem records", V12),
     (13, "admissions: plans, plan requests, the county's lists and the school's offers", V13),
     (14, "city level: county keys and feedback, the city's findings at the county", V14),
+    (15, "city level: each county's nutrition plan from its upward package", V15),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
