@@ -96,11 +96,11 @@ def test_the_city_cannot_edit_a_countys_plan(chain):
     _county_plan(chain.counties[YINGZE], "2114010068")
     _send_up(chain)
     city = chain.city
-    with pytest.raises(BadInput, match="学校 2114010068双塔西街小学 属于县（区）140106迎泽区.*地市不能修改"):
+    with pytest.raises(BadInput, match=r"学校 2114010068双塔西街小学 属于县（区）140106迎泽区.*地市不能修改"):
         nu.set_participation(city, ["2114010068"], False)
     for edit in (lambda: nu.set_standard(city, "小学", "7"), lambda: nu.set_school_days(city, 90),
                  lambda: nu.add_contact(city, "财政部门", "太原市财政局", "王五", "0351-4041235")):
-        with pytest.raises(BadInput, match="本市已收到：140106迎泽区）.*地市不能修改"):
+        with pytest.raises(BadInput, match=r"本市已收到：140106迎泽区）.*地市不能修改"):
             edit()
     assert get_school(city, "2114010068")["nutrition"] == 1 and not nu.standards(city)
 
