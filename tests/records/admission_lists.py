@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import openpyxl
 
 from xueji_desktop.county.admissions import TEMPLATE_HEADERS
 from xueji_desktop.county.review import make_feedback
-from xueji_desktop.demo import DEMO_SCHOOL, DemoClass, make_student
+from xueji_desktop.demo import DEMO_SCHOOL, DemoClass, make_id_number, make_student
 from xueji_desktop.exchange import school_side
 from xueji_desktop.validation import load_spec
 
@@ -21,6 +22,13 @@ def children(year: int, n: int, seed: int) -> list[dict]:
     """``n`` valid grade-1 children entering in ``year``."""
     rng = random.Random(seed)
     return [make_student(rng, DemoClass(year, 1, 9)) for _ in range(n)]
+
+
+def too_young(kid: dict, year: int) -> dict:
+    """``kid`` born on 1 September six years before ``year``: one day short of six on 8月31日."""
+    born = date(year - 6, 9, 1)
+    number = make_id_number(random.Random(1), born, kid["gender"] == "1", kid["id_number"][:6])
+    return {**kid, "birth_date": born.isoformat(), "id_number": number}
 
 
 def send_down(county, school_store, tmp_path: Path, name: str) -> dict:

@@ -6,17 +6,15 @@ needs a reason and is audited; a transfer in is not a registration."""
 from __future__ import annotations
 
 import json
-import random
 from datetime import date
 
 import pytest
 
 from tests.excel.conftest import headers, save_rows
-from tests.records.admission_lists import CODE, children, list_row, send_down, write_list
+from tests.records.admission_lists import CODE, children, list_row, send_down, too_young, write_list
 from xueji_desktop import school
 from xueji_desktop.county import admissions as county_adm
 from xueji_desktop.county import rules
-from xueji_desktop.demo import make_id_number
 from xueji_desktop.errors import BadInput
 from xueji_desktop.excel.importer import import_workbook
 from xueji_desktop.excel.template import record_row
@@ -24,13 +22,6 @@ from xueji_desktop.records import admissions as adm
 from xueji_desktop.records.gate import NEW_INTAKE, Refused, county_name
 from xueji_desktop.records.preschool import import_preschool
 from xueji_desktop.records.students import add_student
-
-
-def _young(kid: dict, year: int) -> dict:
-    """``kid`` born on 1 September six years before ``year``: one day short of six on 8月31日."""
-    born = date(year - 6, 9, 1)
-    number = make_id_number(random.Random(1), born, kid["gender"] == "1", kid["id_number"][:6])
-    return {**kid, "birth_date": born.isoformat(), "id_number": number}
 
 
 @pytest.fixture
@@ -42,7 +33,7 @@ def ruled(county, demo_store, linked, tmp_path):
     rules.set_window(county, "new_students", "09-01", "09-30")
     rules.set_entry_age(county, 6)
     kids = children(year, 3, seed=21)
-    kids[2] = _young(kids[2], year)
+    kids[2] = too_young(kids[2], year)
     write_list(tmp_path / "l.xlsx", [list_row(CODE, year, k) for k in kids])
     assert county_adm.import_list(county, tmp_path / "l.xlsx").imported == 3
     send_down(county, demo_store, tmp_path, "down1")
@@ -143,3 +134,19 @@ def test_preschool_import_obeys_the_rules_and_reads_the_preschool_headers(demo_s
                                    " WHERE s.id_number = ?", (kids[0]["id_number"],))
     member = json.loads(member)
     assert member["name"] == "王刚" and codes["relation"].name_of(member["relation"]) == "父亲"
+
+
+def test_a_grade_1_row_with_its_national_number_is_no_new_registration(demo_store, ruled, tmp_path):
+    """The national system's export of a school that registered its grade 1 there in September, imported in
+    October: each child brings its 正式学籍号, so the window does not apply; without one the row is refused."""
+    year, cls, kids = ruled
+    late = date(year, 10, 8)
+    h = headers()
+    registered, new = record_row(kids[0], CODE, cls.name), record_row(kids[1], CODE, cls.name)
+    registered[h.index("学籍号")] = "G" + kids[0]["id_number"]
+    path = save_rows(tmp_path / "export.xlsx", h, [registered, new])
+    result = import_workbook(demo_store, path, today=late)
+    assert result.inserted == 1 and result.numbers_kept == 1
+    assert [r.name for r in result.refused_rows] == [kids[1]["name"]]
+    assert demo_store.query("SELECT student_number FROM students WHERE name = ?",
+                            (kids[0]["name"],)) == [("G" + kids[0]["id_number"],)]

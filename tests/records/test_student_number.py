@@ -212,3 +212,27 @@ def test_an_updated_record_without_a_number_gets_one_when_the_import_fills_its_b
     assert result.updated == 1
     [(number,)] = class_store.query("SELECT student_number FROM students")
     assert number.startswith(f"L{AREA}{born.replace('-', '')}")
+
+
+def test_a_national_j_number_imported_at_the_school_is_the_one_the_county_keeps(county, demo_store, tmp_path):
+    """A child without an ID number, registered in the national system, arrives in the school's workbook with
+    its J number; the school keeps it, the package carries it, and the county's acceptance keeps it too."""
+    from tests.excel.conftest import demo_rows, headers, save_rows
+    from xueji_desktop.excel.importer import import_workbook
+
+    fp = _init(county, demo_store)
+    h = headers()
+    [row] = demo_rows(1, seed=77)
+    birth = row[h.index("出生日期")].replace("-", "")
+    row[h.index("身份证件号")], row[h.index("身份证件类型")] = "", "其他"
+    number = f"J140106{birth}0777"
+    row[h.index("学籍号")] = number
+    assert import_workbook(demo_store, save_rows(tmp_path / "j.xlsx", h, [row])).numbers_kept == 1
+    [(uid,)] = demo_store.query("SELECT uid FROM students WHERE student_number = ?", (number,))
+    import_package(county, school_side.export_package(demo_store, tmp_path / "up", include_pending=True),
+                   confirm_fingerprint=fp)
+    assert county.query("SELECT student_number FROM county_students WHERE uid = ?", (uid,)) == [(number,)]
+    review(county, DEMO_SCHOOL["code"], passed=True, force=True, reason="证件号有误的记录由学校另行更正")
+    assert county.query("SELECT number FROM county_student_numbers WHERE uid = ?", (uid,)) == [(number,)]
+    school_side.import_feedback(demo_store, make_feedback(county, DEMO_SCHOOL["code"], tmp_path / "down"))
+    assert demo_store.query("SELECT student_number FROM students WHERE uid = ?", (uid,)) == [(number,)]

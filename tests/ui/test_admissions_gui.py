@@ -12,8 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton
 
 from tests.exchange.helpers import FakeSchool
-from tests.records.admission_lists import CODE, children, list_row, send_down, write_list
-from tests.records.test_intake_rules import _young
+from tests.records.admission_lists import CODE, children, list_row, send_down, too_young, write_list
 
 pytestmark = pytest.mark.gui
 
@@ -65,7 +64,7 @@ def school_page(qtbot, county, demo_store, linked, tmp_path):
     rules.set_window(county, "new_students", "09-01", "09-30")
     rules.set_entry_age(county, 6)
     kids = children(year, 4, seed=31)
-    kids[2] = _young(kids[2], year)
+    kids[2] = too_young(kids[2], year)
     write_list(tmp_path / "l.xlsx", [list_row(CODE, year, k) for k in kids[:3]])
     county_adm.import_list(county, tmp_path / "l.xlsx")
     send_down(county, demo_store, tmp_path, "down1")

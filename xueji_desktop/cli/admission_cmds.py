@@ -39,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--accept-valid", action="store_true",
                    help="有不能录取的学生时（逐个说明原因），仍录取其余的；不加则一个也不录取")
     p.add_argument("--age-exception", default="", metavar="理由",
-                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志）；不填则按年龄规则拒绝")
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_accept)
     p = asub.add_parser("add", help="自主招生：在招生计划内新建一名学生的学籍")
@@ -53,7 +53,7 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", default=[], metavar="字段=值",
                    help="其他字段（字段名或中文名，可多次），如 --set 户口所在地=140106 --set 成员1姓名=王刚")
     p.add_argument("--age-exception", default="", metavar="理由",
-                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志）；不填则按年龄规则拒绝")
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("import-preschool", help="小学新生注册：导入学前调档名单（xlsx）为一年级新生学籍")
@@ -62,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("--class", dest="class_code", required=True, help="一年级班号或班级名称")
     p.add_argument("--accept-valid", action="store_true", help="有不能注册的行时，仍导入其余的行")
     p.add_argument("--age-exception", default="", metavar="理由",
-                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志）；不填则按年龄规则拒绝")
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import_preschool)
 

@@ -282,6 +282,8 @@ def cmd_county_import(args) -> int:
                     print(f"已导入 {r.file}：{r.school_code}{r.school_name} 第 {r.sequence} 号，学生 {r.students} 名"
                           + (f"（替换原有 {r.replaced} 名）" if r.replaced else "")
                           + (f"，其中待修正 {r.pending} 名" if r.pending else ""))
+                    for line in r.summary():
+                        print(f"  {line}")
             except XuejiError as exc:
                 refused.append({"file": pkg.name, "error": str(exc)})
                 if not args.json:

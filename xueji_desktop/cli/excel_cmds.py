@@ -111,6 +111,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "refused_rows": [r.to_dict() for r in result.refused_rows],
                     "key_change_requests": result.key_change_requests,
                     "missing_classes": result.missing_classes, "created_classes": result.created_classes,
+                    "numbers_kept": result.numbers_kept,
+                    "ignored_numbers": [n.to_dict() for n in result.ignored_numbers],
                     "partial_sheets": [p.to_dict() for p in result.partial_sheets],
                     "report": result.report})
     else:

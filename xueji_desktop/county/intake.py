@@ -50,6 +50,17 @@ class ImportResult:
     replaced: int
     pending: int
     warnings: list[str] = field(default_factory=list)
+    # 入学年龄例外 the school made: {uid, name, class_code, reason, by, at} per student registered under age
+    age_exceptions: list[dict[str, str]] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        """What the import summary says beyond the counts, one line each."""
+        lines = list(self.warnings)
+        if self.age_exceptions:
+            shown = "；".join(f"{e['name']}（{e['reason']}，{e['by']}）" for e in self.age_exceptions[:10])
+            lines.append(f"入学年龄例外 {len(self.age_exceptions)} 名：{shown}"
+                         + ("……" if len(self.age_exceptions) > 10 else ""))
+        return lines
 
 
 def check_package(store: Store, path: Path | str, data: bytes | None = None) -> tuple[PackageCheck, Envelope]:
@@ -196,12 +207,21 @@ def _merge(store: Store, env: Envelope, check: PackageCheck, sub: payload.Submis
         if registering:
             tx.audit("登记学校密钥", "county_schools", code,
                      {"fingerprint": [None, check.fingerprint], "confirmed_by": [None, store.user.username]})
+        exceptions = age_exceptions_of(sub)
         tx.audit("导入学校数据", "county_schools", code,
                  {"sequence": [None, check.sequence], "students": [old, len(sub.students)],
-                  "file": [None, check.file]})
+                  "file": [None, check.file], **({"age_exceptions": [None, len(exceptions)]} if exceptions else {})})
         mark_resolved(tx)  # a corrected record clears the problem the county decided on
     return ImportResult(check.file, code, check.school_name, check.sequence, len(sub.students), old,
-                        sum(s.pending for s in sub.students), warnings)
+                        sum(s.pending for s in sub.students), warnings, exceptions)
+
+
+def age_exceptions_of(sub: payload.Submission) -> list[dict[str, str]]:
+    """The 入学年龄例外 a package carries (grade-1 children the school registered under the entry age, with the
+    reason, who and when); none in packages from before they were sent."""
+    return [{"uid": s.uid, "name": str(s.record.get("name", "")), "class_code": s.class_code,
+             "reason": s.age_exception.get("reason", ""), "by": s.age_exception.get("by", ""),
+             "at": s.age_exception.get("at", "")} for s in sub.students if s.age_exception]
 
 
 def delete_school_data(tx, which: str, params: tuple) -> None:

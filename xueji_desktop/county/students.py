@@ -137,11 +137,11 @@ class CountyKeys:
 ROW_COLUMNS = (("school_code", "学校标识码"), ("school_name", "学校名称"), ("class_name", "班级"),
                ("grade", "年级"), ("name", "姓名"), ("gender", "性别"), ("birth_date", "出生日期"),
                ("id_number", "身份证件号"), ("enrolment", "学籍状态"), ("status", "数据状态"), ("photo", "照片"),
-               ("id_problem", "身份证件号问题"))
+               ("id_problem", "身份证件号问题"), ("age_exception", "入学年龄例外"))
 
 _ROW_SQL = ("SELECT s.id, s.school_code, sc.name, COALESCE(c.name, s.class_code), c.data, s.name, s.gender,"
             " s.birth_date, s.id_number, s.enrolment, s.status, EXISTS (SELECT 1 FROM county_photos p"
-            " WHERE p.student_id = s.id), s.id_problem FROM county_students s"
+            " WHERE p.student_id = s.id), s.id_problem, json_extract(s.data, '$.age_exception') FROM county_students s"
             " JOIN county_schools sc ON sc.code = s.school_code"
             " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code")
 
@@ -166,12 +166,16 @@ def fetch_rows(conn, ids: list[int], school_year: int | None = None) -> list[dic
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for (sid, school, school_name, cls, cdata, name, gender, born, number, enrolment, status, photo,
-             problem) in conn.execute(f"{_ROW_SQL} WHERE s.id IN ({marks})", chunk):
+             problem, exception) in conn.execute(f"{_ROW_SQL} WHERE s.id IN ({marks})", chunk):
+            exception = json.loads(exception) if exception else {}
             fetched[sid] = {"id": sid, "school_code": school, "school_name": school_name, "class_name": cls,
                             "grade": class_grade(cdata, school_year), "name": name,
                             "gender": genders.get(gender, gender), "birth_date": born, "id_number": number,
                             "enrolment": enrolment_name(enrolment), "status": STATUS_NAMES.get(status, status),
-                            "photo": "有" if photo else "无", "id_problem": problem}
+                            "photo": "有" if photo else "无", "id_problem": problem,
+                            # 入学年龄例外 the school made (its reason; who and when beside it), '' for none
+                            "age_exception": exception.get("reason", ""),
+                            "age_exception_by": exception.get("by", ""), "age_exception_at": exception.get("at", "")}
     return [fetched[i] for i in ids if i in fetched]
 
 

@@ -19,7 +19,11 @@ from functools import cache
 from ..validation.spec import Field, load_spec
 
 SCHOOL_CODE_HEADER = "学校标识码"
-STUDENT_NUMBER_HEADER = "学籍号"  # given by the program and the county (records/student_number.py), never imported
+STUDENT_NUMBER_HEADER = "学籍号"  # given by the program and the county (records/student_number.py); on import a
+# 正式学籍号 (G/J) is kept, as the national system's exports carry it (importer, student_number.number_from_file)
+# Other spellings of that column: 全国学籍号 (the national system's name for it, seed 001 §5.3 and the notices in
+# shared/spec), 国家学籍号. (学籍辅号 is another field: aux_student_no.)
+STUDENT_NUMBER_ALIASES = ("全国学籍号", "国家学籍号")
 CLASS_KEY = "class_code"
 
 # Student part, national order (README §9) + the 2022-only fields where they belong.
@@ -157,7 +161,8 @@ def _header_index() -> tuple[dict[str, Column], dict[str, str]]:
     member_names: dict[str, str] = {}
     for c in columns():
         if c.member is None:
-            names = [c.header] + ([c.field.label, *c.field.aliases] if c.field else [])
+            names = [c.header] + ([c.field.label, *c.field.aliases] if c.field else
+                                  list(STUDENT_NUMBER_ALIASES) if c.key == "student_number" else [])
             for n in map(clean_header, names):
                 students.setdefault(n, c)
                 students.setdefault(n.replace("号码", "号"), c)

@@ -28,7 +28,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
-from ..records.student_number import TemporaryNumbers, assign_temporary
+from ..records.student_number import TemporaryNumbers, assign_temporary, is_formal, number_from_file
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
 from ..storage import audit
@@ -103,6 +103,21 @@ class RefusedRow:
 
 
 @dataclass
+class IgnoredNumber:
+    """A 学籍号 the sheet gives that the import did not take (the record is written, with its own number)."""
+
+    row: int
+    sheet: str
+    name: str
+    number: str                   # as written
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row + 1, "sheet": self.sheet, "name": self.name, "number": self.number,
+                "message": self.why}
+
+
+@dataclass
 class ImportResult:
     file: str
     sheet: str                    # the first sheet imported
@@ -125,6 +140,8 @@ class ImportResult:
     report: str | None = None
     missing_classes: list[str] = field(default_factory=list)  # named by the file, not in the school (not created)
     created_classes: list[str] = field(default_factory=list)  # created by this import (create_classes=True)
+    numbers_kept: int = 0         # 正式学籍号 taken from the sheet (students the national system registered)
+    ignored_numbers: list[IgnoredNumber] = field(default_factory=list)
 
     def summary(self) -> str:
         where = (f"工作表“{self.sheet}”，表头在第 {self.header_row} 行" if len(self.sheets) <= 1 else
@@ -139,6 +156,12 @@ class ImportResult:
             lines.append(f"文件中有 {len(self.missing_classes)} 个班级本校没有（" + "、".join(self.missing_classes[:12])
                          + "），这些行已标为待修正：可加 --create-classes（图形界面：勾选“导入时建立这些班级”）"
                          "再导入一次，一步建立这些班级并把学生放入。")
+        if self.numbers_kept:
+            lines.append(f"采用文件中的全国学籍号 {self.numbers_kept} 个（这些学生已在国家学籍系统注册，"
+                         "不按小学新生注册办理）。")
+        if self.ignored_numbers:
+            lines.append(f"{len(self.ignored_numbers)} 个学籍号未采用（学生已导入）：")
+            lines += [f"  第{n.row + 1}行 {n.name}：{n.why}" for n in self.ignored_numbers[:20]]
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
         for p in self.partial_sheets:
@@ -286,16 +309,31 @@ def _tagged(sheet_name: str, batches: Iterator[tuple[list[Prepared], list[str]]]
         _close(batches)  # now: it holds the workers
 
 
+def _noting_numbers(rows: Iterator[tuple[int, list[Any]]], j: int, into: dict[int, Any]
+                    ) -> Iterator[tuple[int, list[Any]]]:
+    """``rows`` as they are; the 学籍号 cell (column ``j``) of each row that has one noted in ``into`` (by row).
+    It is no field of the record, so the workers never see it: the main process decides on it as it writes."""
+    for r, cells in rows:
+        if j < len(cells) and cells[j] not in ("", None):
+            into[r] = cells[j]
+        yield r, cells
+
+
 def _sheet_batches(sheets: list[tuple[Any, Any]], classes: list[ClassInfo], today: date, parallel: bool | None,
-                   school_year: int, pool=None, file_name: str = "") -> Iterator[tuple[str, list[Prepared], list[str]]]:
+                   school_year: int, pool=None, file_name: str = "", numbers: dict[str, dict[int, Any]] | None = None
+                   ) -> Iterator[tuple[str, list[Prepared], list[str]]]:
     """(sheet name, prepared rows, their audit entries as new records) of every sheet, one after another; the
-    workers (``pool``) only for a big sheet."""
+    workers (``pool``) only for a big sheet. ``numbers``: filled per sheet with the rows' 学籍号 cells."""
     several = len(sheets) > 1
     for sheet, layout in sheets:
         where = f"{file_name} {layout.sheet_name} " if several else f"{file_name} "
         big = data_row_estimate(sheet, layout) >= POOL_THRESHOLD if parallel is None else parallel
         keep = sorted(layout.columns)
-        yield from _tagged(layout.sheet_name, _prepared(_chunks(iter_data_rows(sheet, layout), keep),
+        rows = iter_data_rows(sheet, layout)
+        j = next((j for j, c in layout.columns.items() if c.key == "student_number" and c.member is None), None)
+        if numbers is not None and j is not None:
+            rows = _noting_numbers(rows, j, numbers.setdefault(layout.sheet_name, {}))
+        yield from _tagged(layout.sheet_name, _prepared(_chunks(rows, keep),
                                                         layout.columns, classes, today, pool if big else None,
                                                         school_year=school_year, implied=layout.implied,
                                                         key=layout.sheet_name, where=where))
@@ -474,6 +512,22 @@ def _partial_row(result: ImportResult, outcome, row: int, sheet: str, entries: l
         result.bad_rows.append(PreparedRow(row, {"name": outcome.name}, [], None, "", outcome.issues, sheet))
 
 
+def _file_number(given: Any, core: tuple[str, ...], numbers: TemporaryNumbers, stored: str = ""
+                 ) -> tuple[str | None, str]:
+    """(the 正式学籍号 a row's 学籍号 cell gives its record, or None; why not, or ""): number_from_file, then not
+    another record's number, and never a record's own formal number replaced (``stored``: a matched record's)."""
+    if not given:
+        return None, ""
+    formal, why = number_from_file(given, core[3], core[4], core[2])  # (core: name, gender, birth, id type, id)
+    if formal is None or formal == stored:
+        return None, why
+    if is_formal(stored):
+        return None, f"本校记录的学籍号是 {stored}，与文件中的 {formal} 不同，未改动；请核对"
+    if not numbers.free(formal):
+        return None, f"学籍号 {formal} 已是本校另一名学生的学籍号，未采用；请核对"
+    return formal, ""
+
+
 def _uuid4s(n: int) -> list[str]:
     """``n`` random (version 4) UUIDs as text, from one urandom call: str(uuid.uuid4()) costs ~17 µs each,
     3.5 s of a 200,000-row import."""
@@ -557,7 +611,8 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
         updated: list[int] = []  # records this import changed
         matcher = _Matcher(conn)
         next_id = _max_id(conn) + 1
-        batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name)
+        file_numbers: dict[str, dict[int, Any]] = {}  # sheet → row → its 学籍号 cell (see _noting_numbers)
+        batches = _sheet_batches(sheets, classes, today, parallel, school_year, pool, file_name, file_numbers)
         match = matcher.match if matcher else None  # an empty store (the usual first import) matches nothing
         gate = Gate(store, conn, today=today)  # the write rules (class caps, controlled fields, read-only, identity)
         numbers = TemporaryNumbers(conn, bulk=True)  # each new record's 临时学籍号, given in its INSERT
@@ -568,7 +623,9 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
         try:
             for sheet_name, batch, created in batches:
                 where = f"{file_name} {sheet_name} " if several else f"{file_name} "
-                inserts, member_rows, updates, entries = [], [], [], []
+                inserts, member_rows, updates, entries, number_updates = [], [], [], [], []
+                sheet_numbers = file_numbers.get(sheet_name, {})
+                label = sheet_name if several else ""
                 uids = _uuid4s(len(batch))
                 statuses = Counter()
                 updater = partial.get(sheet_name)
@@ -580,19 +637,27 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                     if updater is not None and (sid is not None or not updater.places_new):
                         source = f"{where}第{row + 1}行"
                         _partial_row(result, updater.apply(sid, row, data_json, members, core, source, ts), row,
-                                     sheet_name if several else "", entries, statuses)
+                                     label, entries, statuses)
                         continue
+                    given = sheet_numbers.get(row)
                     if sid is None:
-                        # a new record: the gate's rules for one (class full; 新生注册 window and entry age)
-                        refusals = gate.check(None, {"name": name or "", "birth_date": core[2]}, class_id)
+                        formal, why = _file_number(given, core, numbers)
+                        # a new record: the gate's rules for one (class full; 新生注册 window and entry age). A
+                        # 正式学籍号 from the national system says the child is registered already: no 新生注册.
+                        refusals = gate.check(None, {"name": name or "", "birth_date": core[2]}, class_id,
+                                              registering=formal is None)
                         if refusals:  # named, not placed
-                            result.refused_rows.append(RefusedRow(row, sheet_name if several else "", None,
+                            result.refused_rows.append(RefusedRow(row, label, None,
                                                                   name or "", refusals))
                             continue
                         gate.placed(None, class_id)
                         sid = next_id
                         next_id += 1
-                        number = numbers(core[2])  # (birth date; "" until a valid one is filled in)
+                        if formal is not None:
+                            numbers.claim(formal)
+                            result.numbers_kept += 1
+                        # (else a 临时学籍号 by birth date; "" until a valid one is filled in)
+                        number = formal if formal is not None else numbers(core[2])
                         inserts.append((sid, uids.pop(), class_id, *core, status, errors, warnings,
                                         data_json, issues_json, ts, ts, number))
                         member_rows += [(sid, i + 1, *m) for i, m in enumerate(members)]
@@ -605,11 +670,11 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                         old = get_student_conn(conn, sid)
                         refusals = gate.check(old, {**data, "members": new_members}, class_id, matched=True)
                         if any(r.blocks_row for r in refusals):  # read-only, class full, identity: not written
-                            result.refused_rows.append(RefusedRow(row, sheet_name if several else "", sid,
+                            result.refused_rows.append(RefusedRow(row, label, sid,
                                                                   old.get("name", ""), refusals))
                             continue
                         if refusals:  # controlled fields of an accepted record: the rest is written, these kept
-                            result.kept_cells += [KeptCell(row, sheet_name if several else "", sid,
+                            result.kept_cells += [KeptCell(row, label, sid,
                                                            old.get("name", ""), r) for r in refusals]
                             data = keep_controlled(old, data, refusals)
                             issues = revalidate(data, new_members, class_id, classes, today, school_year)
@@ -620,6 +685,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                             data_json = _dumps(data)
                             issues_json = _dumps([i.to_dict() for i in issues]) if issues else "[]"
                             issues = issues or None
+                        formal, why = _file_number(given, core, numbers, old.get("_student_number") or "")
                         gate.placed(old, class_id)
                         old_data = {k: v for k, v in old.items()
                                     if not k.startswith("_") and k not in ("members", "grade")}
@@ -633,6 +699,11 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                             changes.update({f"members.{i}.{k}": v for k, v in audit.diff(a, b).items()})
                         if old["_class_id"] != class_id:
                             changes["class_id"] = [old["_class_id"], class_id]
+                        if formal is not None:  # the national number replaces a temporary one (or none)
+                            numbers.claim(formal)
+                            result.numbers_kept += 1
+                            number_updates.append((formal, sid))
+                            changes["student_number"] = [old.get("_student_number") or None, formal]
                         if not changes and old["_issues"] == json.loads(issues_json):
                             result.unchanged += 1
                         else:
@@ -643,12 +714,14 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                             changes["source"] = [None, f"{where}第{row + 1}行"]
                             entries.append(("导入更新学生", "students", sid, changes))
                             result.updated += 1
+                    if why:
+                        result.ignored_numbers.append(IgnoredNumber(row, label, name or "", str(given), why))
                     statuses[status] += 1
                     if issues:
                         result.bad_rows.append(PreparedRow(row, json.loads(data_json),
                                                            [json.loads(m[3]) for m in members],
                                                            class_id, class_text, issues,
-                                                           sheet_name if several else ""))
+                                                           label))
                 conn.executemany(
                     "INSERT INTO students (id, uid, class_id, name, gender, birth_date, id_type, id_number, status,"
                     " error_count, warning_count, data, issues, created_at, updated_at, student_number)"
@@ -660,6 +733,7 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                     updates)
                 conn.executemany("INSERT INTO family_members (student_id, seq, name, relation, id_number, data)"
                                  " VALUES (?, ?, ?, ?, ?, ?)", member_rows)
+                conn.executemany("UPDATE students SET student_number = ? WHERE id = ?", number_updates)
                 audit.append_many(conn, entries, ts=tx.ts, username=store.user.username)
                 updated += [sid for action, _table, sid, _changes in entries if action == "导入更新学生"]
                 result.rows += len(batch)

@@ -34,7 +34,7 @@ LAST_ROW = 1_048_575  # drop-downs and text format reach the end of the sheet
 def _comment(col: Column) -> str:
     if col.key == "student_number":
         return ("学籍号：新建学籍时由本程序分配临时学籍号（L 开头），县级审核通过后换为正式学籍号（G/J 开头）。"
-                "导入时不使用。")
+                "导入时保留已有的全国学籍号（G/J 开头，如国家学籍系统导出的名单），不使用 L 开头的临时学籍号。")
     if col.field is None:
         return "本校 10 位学校标识码（导入时不使用）"
     parts = ["必填。" if col.required else "选填。", col.field.help]

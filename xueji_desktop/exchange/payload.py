@@ -36,6 +36,7 @@ class StudentRow:
     raw: str = ""                   # the JSON line as received (kept verbatim by the county)
     student_number: str = ""        # 学籍号 (临时 L… until the county gives the 正式 G…/J…)
     enrolment: str = "enrolled"     # 学籍状态 (records.enrolment: enrolled, transferred, graduated …)
+    age_exception: dict[str, str] | None = None   # 入学年龄例外 {reason, by, at} (records/age_exceptions.py)
 
 
 @dataclass
@@ -145,6 +146,8 @@ def student_line(s: StudentRow) -> str:
             "enrolment": s.enrolment, "issues": s.issues, "record": s.record}
     if s.student_number:
         line["student_number"] = s.student_number
+    if s.age_exception:
+        line["age_exception"] = s.age_exception
     return json.dumps(line, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -152,7 +155,7 @@ def parse_student_line(line: bytes, where: str, class_codes: set[str] | None = N
     item = shapes.check_student(_load(line, where, ""), where, class_codes)
     return StudentRow(item["uid"], item.get("class_code", ""), item.get("status", ""), list(item.get("issues", [])),
                       item["record"], item.get("pending", False), None, line.decode("utf-8"),
-                      item.get("student_number", ""), item.get("enrolment") or "enrolled")
+                      item.get("student_number", ""), item.get("enrolment") or "enrolled", item.get("age_exception"))
 
 
 def _load(raw: bytes, what: str, name: str) -> Any:

@@ -12,7 +12,7 @@ from ..errors import BadInput
 from ..outfiles import write_file
 from ..printing.key_slip import SlipInfo
 from ..progress import Progress, tick
-from ..records import admissions, transfers
+from ..records import admissions, age_exceptions, transfers
 from ..records.changes import apply_county_settings
 from ..records.student_number import apply_formal_numbers
 from ..school import get_school_profile_conn, save_school_profile
@@ -127,6 +127,7 @@ def _student_rows(conn, include_photos: bool = True, progress: Progress | None =
     for sid, data in conn.execute("SELECT student_id, data FROM family_members ORDER BY student_id, seq"):
         members.setdefault(sid, []).append(json.loads(data))
     photos = dict(conn.execute("SELECT student_id, jpeg FROM photos")) if include_photos else {}
+    exceptions = age_exceptions.for_package(conn)
     rows = []
     cur = conn.execute("SELECT s.id, s.uid, COALESCE(c.class_code, ''), s.status, s.issues, s.data,"
                        " s.student_number, s.enrolment FROM students s LEFT JOIN classes c ON c.id = s.class_id"
@@ -138,7 +139,7 @@ def _student_rows(conn, include_photos: bool = True, progress: Progress | None =
         photo = photos.get(sid)
         rows.append(payload.StudentRow(uid, code, status, json.loads(issues), record, status == "pending",
                                        bytes(photo) if photo is not None else None, student_number=number,
-                                       enrolment=enrolment))
+                                       enrolment=enrolment, age_exception=exceptions.get(sid)))
         if n % 500 == 0:
             tick(progress, n, len(all_rows), "打包学生数据")
     return rows

@@ -169,8 +169,8 @@ def check_classes(classes: Any, what: str) -> list[dict[str, Any]]:
 
 def check_student(item: Any, where: str, class_codes: set[str] | None) -> dict[str, Any]:
     """One line of students.jsonl: uid, class_code (a listed class or '' for 未分班), status, pending,
-    student_number (学籍号, may be absent), issues, record (field → value; ``members`` a list of family-member
-    objects)."""
+    student_number (学籍号, may be absent), age_exception (入学年龄例外 {reason, by, at}, may be absent), issues,
+    record (field → value; ``members`` a list of family-member objects)."""
     s = Shape(where)
     d = s.dict(item, "学生")
     s.text(d.get("uid"), "uid", 64, UID, empty=False)
@@ -181,6 +181,13 @@ def check_student(item: Any, where: str, class_codes: set[str] | None) -> dict[s
     s.text(d.get("enrolment", ""), "enrolment", 16, ENROLMENT)
     s.bool(d.get("pending", False), "pending")
     s.text(d.get("student_number", ""), "student_number", 19, STUDENT_NUMBER)
+    if "age_exception" in d:  # 入学年龄例外 (absent in packages from before it was sent, and for most students)
+        exception = s.dict(d["age_exception"], "age_exception")
+        s.text(exception.get("reason"), "age_exception.reason", 500)
+        s.text(exception.get("by"), "age_exception.by", MAX_NAME + 70)
+        s.text(exception.get("at"), "age_exception.at", 40)
+        if set(exception) - {"reason", "by", "at"}:
+            raise s.fail("age_exception", "有多余的项")
     for n, issue in enumerate(s.list(d.get("issues", []), "issues", 500)):
         issue = s.dict(issue, f"issues[{n}]")
         for key, value in issue.items():

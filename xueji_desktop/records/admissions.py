@@ -19,12 +19,13 @@ list, 自主招生, 学前调档, typed in), plus the offers not yet taken up.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..errors import BadInput
+from ..errors import BadInput, Cancelled, XuejiError
 from ..progress import Progress, tick
 from ..school import STAGES, ClassInfo, find_class, get_school_profile_conn
 from ..storage.store import Store, Tx
@@ -282,6 +283,26 @@ def ensure_new_child(conn, record: dict[str, Any]) -> None:
             raise BadInput(f"{record.get('name', '')}（{number}）在本校已有学籍（{row[1]} {row[0]}），不能再新建学籍。")
 
 
+class ChildRefused(XuejiError):
+    """One child of a list could not be taken; its writes were undone (``one_child``), the others' stand."""
+
+
+@contextmanager
+def one_child(tx: Tx, gate: Gate) -> Iterator[None]:
+    """One child's writes — record, family members, 学籍号, audit entries, admission state — as a savepoint of
+    the list's transaction: an expected failure anywhere in them (:class:`XuejiError`: the gate's refusal, 学籍号
+    used up …) undoes that child alone and becomes :class:`ChildRefused` (its message) for the caller to name
+    the child. Cancelling, and any other exception, still ends the whole transaction."""
+    try:
+        with tx.savepoint():
+            yield
+    except Cancelled:
+        raise
+    except XuejiError as exc:
+        gate.rolled_back()
+        raise ChildRefused(str(exc)) from exc
+
+
 @dataclass
 class AcceptResult:
     accepted: list[dict[str, Any]]   # {admission_id, student_id, name, student_number}
@@ -319,23 +340,24 @@ def accept(store: Store, tokens: list[str], class_text: str, *, accept_valid: bo
     with store.transaction() as tx:
         gate = Gate(store, tx.conn, today=today, age_exception=age_exception)
         for n, (aid, _stage, _year, name, number, record_json, state) in enumerate(offers):
+            if n % 100 == 0:
+                tick(progress, n, len(offers), "录取入班")
             listed = json.loads(record_json)
             try:
-                if state != OFFERED:
-                    raise BadInput(f"名单状态为“{STATE_NAMES[state]}”，不能再录取")
-                ensure_new_child(tx.conn, listed)
-                sid = add_student(tx, new_student_record(listed, stage, year, LIST_MODE[stage]), cls.id,
-                                  today=today, gate=gate)
-            except BadInput as exc:  # the gate refuses before writing anything of the row
+                with one_child(tx, gate):
+                    if state != OFFERED:
+                        raise BadInput(f"名单状态为“{STATE_NAMES[state]}”，不能再录取")
+                    ensure_new_child(tx.conn, listed)
+                    sid = add_student(tx, new_student_record(listed, stage, year, LIST_MODE[stage]), cls.id,
+                                      today=today, gate=gate)
+                    tx.execute("UPDATE admissions SET state = ?, student_id = ? WHERE id = ?", (ACCEPTED, sid, aid))
+            except ChildRefused as exc:
                 result.refused.append({"admission_id": aid, "name": name, "id_number": number,
                                        "message": str(exc)})
                 continue
-            tx.execute("UPDATE admissions SET state = ?, student_id = ? WHERE id = ?", (ACCEPTED, sid, aid))
             student_number = tx.execute("SELECT student_number FROM students WHERE id = ?", (sid,)).fetchone()[0]
             result.accepted.append({"admission_id": aid, "student_id": sid, "name": name,
                                     "student_number": student_number})
-            if n % 100 == 0:
-                tick(progress, n, len(offers), "录取入班")
         if result.refused and not accept_valid:
             raise RowsRefused(result, f"{len(result.refused)} 名新生不能录取，未录取任何人",
                               [f"{r['name']}（序号 {r['admission_id']}）：{r['message']}" for r in result.refused],

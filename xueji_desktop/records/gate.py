@@ -56,6 +56,8 @@ RULE_NAMES = {CONTROLLED: "受控字段", READ_ONLY: "非在读只读", CLASS_FU
 
 KEEP: Any = object()  # class_id default: the record stays in its class
 
+REASON_MARK = "（例外登记，理由："  # how a waived age refusal names the reason (records/age_exceptions reads it)
+
 _NOT_COMPARED = frozenset({"members", "class_code", "grade"})
 
 
@@ -308,7 +310,7 @@ class Gate:
                         f"未满 {self._entry_age} 周岁：{county_name(self.conn)} 规定一年级新生须年满 "
                         f"{self._entry_age} 周岁（{latest.isoformat()} 及以前出生）。")
                 if self.age_exception:
-                    self.waived.append(f"{text}（例外登记，理由：{self.age_exception}）")
+                    self.waived.append(f"{text}{REASON_MARK}{self.age_exception}）")
                 else:
                     out.append(Refusal(NEW_INTAKE, "birth_date", text + "确属经批准提前入学的，由经办人填写理由后登记"
                                        "（--age-exception 理由）。", born.isoformat(), latest.isoformat()))
@@ -317,6 +319,12 @@ class Gate:
     def take_waived(self) -> list[str]:
         out, self.waived = self.waived, []
         return out
+
+    def rolled_back(self) -> None:
+        """The caller undid a part of its transaction (one child, :meth:`Tx.savepoint`): seats are counted
+        again from the file, and what was waived for that part is forgotten."""
+        self._seats.clear()
+        self.waived = []
 
     # -- the rules --
     def check(self, stored: dict[str, Any] | None, proposed: dict[str, Any], class_id: Any = KEEP, *,

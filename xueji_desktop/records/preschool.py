@@ -21,8 +21,8 @@ from ..excel.people import read_people
 from ..progress import Progress, tick
 from ..school import find_class
 from ..storage.store import Store
-from .admissions import LIST_MODE, RowsRefused, ensure_new_child, new_student_record
-from .gate import Gate, Refused
+from .admissions import LIST_MODE, ChildRefused, RowsRefused, ensure_new_child, new_student_record, one_child
+from .gate import Gate
 from .students import add_student
 
 
@@ -83,8 +83,9 @@ def import_preschool(store: Store, path: Path | str, class_text: str, *, accept_
             record = new_student_record(p.record, 1, cls.entry_year, LIST_MODE[1])
             record.setdefault("preschool", "1")  # 是否受过学前教育: they come from the preschool system
             try:
-                sid = add_student(tx, record, cls.id, gate=gate)
-            except Refused as exc:  # the class is full, outside the 新生注册 window, under the entry age
+                with one_child(tx, gate):  # the class is full, outside the 新生注册 window, under the entry age …
+                    sid = add_student(tx, record, cls.id, gate=gate)
+            except ChildRefused as exc:
                 result.refused.append({"row": p.row, "name": p.record.get("name", ""), "message": str(exc)})
                 continue
             status = tx.execute("SELECT status FROM students WHERE id = ?", (sid,)).fetchone()[0]

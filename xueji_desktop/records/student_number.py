@@ -99,6 +99,33 @@ def formal_for(id_type: str, id_number: str, temporary: str, taken) -> str | Non
                      taken)
 
 
+def number_from_file(text: Any, id_type: str, id_number: str, birth_date: str) -> tuple[str | None, str]:
+    """A 学籍号 read from a workbook (the national system's export carries each registered student's): (the
+    正式学籍号 to keep, or None; why it is not kept, or "" when there is nothing to say).
+
+    Kept: ``G`` + the record's own 居民身份证号, or ``J`` + 18 digits whose 8-digit birth date is the record's
+    (seed 001 §5.3: J numbers are built by the ID-number rule, area + birth date + sequence). A temporary
+    ``L`` number is this program's own and says nothing about the national system: not kept, not named (the
+    record gets this store's). Anything else (a province's 16-digit 学籍号, a typing error) is named."""
+    number = "".join(str(text or "").split()).upper()
+    if not number or number.startswith(TEMPORARY):
+        return None, ""
+    if not is_formal(number):
+        return None, (f"学籍号“{number[:24]}”不是全国学籍号（应为 G 加 18 位身份证号，或 J 加 18 位数字），"
+                      "未采用；已分配临时学籍号，县级审核后给正式学籍号")
+    if number[0] == FORMAL_ID:
+        own = "".join(str(id_number or "").split()).upper()
+        if id_type not in ("1", "") or number[1:] != own:
+            return None, (f"学籍号 {number} 与身份证件号“{own or '未填'}”不一致（G 后应为本人的居民身份证号），"
+                          "未采用；请核对后修改身份证件号或学籍号")
+        return number, ""
+    birth = _birth_digits(birth_date)
+    if birth is not None and number[7:15] != birth:
+        return None, (f"学籍号 {number} 中的出生日期 {number[7:15]} 与出生日期 {birth} 不一致，未采用；"
+                      "请核对后修改出生日期或学籍号")
+    return number, ""
+
+
 def school_area_code(conn) -> str:
     row = conn.execute("SELECT region_code FROM school WHERE id = 1").fetchone()
     return row[0][:6] if row else ""
@@ -119,11 +146,19 @@ class TemporaryNumbers:
         self.stem = TEMPORARY + self.area if _AREA.fullmatch(self.area) else None  # (checked once, not per record)
         self.given: set[str] = set()
         self.in_store = None if bulk else _taken_in_store(conn)
-        if bulk and self.area:
+        if bulk:  # (also without an area code: numbers a workbook brings are checked against these)
             self.given = {n for (n,) in conn.execute("SELECT student_number FROM students WHERE student_number != ''")}
 
     def _taken(self, number: str) -> bool:
         return number in self.given or (self.in_store is not None and self.in_store(number))
+
+    def free(self, number: str) -> bool:
+        """Whether no record (in the store or given by this transaction) has ``number``."""
+        return not self._taken(number)
+
+    def claim(self, number: str) -> None:
+        """Take a ``free`` number a record brings (a 正式学籍号 read from a workbook) for it."""
+        self.given.add(number)
 
     def __call__(self, birth_date: str) -> str:
         """A new number for a record born on ``birth_date``; "" without a usable birth date or area code (the

@@ -20,6 +20,7 @@ from ..storage.audit import diff
 from ..storage.store import Tx, now_iso
 from ..validation import Issue, ValidationContext, status_of, validate_student
 from ..validation.confirm import reconcile_confirmations
+from . import age_exceptions
 from .gate import KEEP, Gate
 from .student_number import give_temporary
 
@@ -119,8 +120,9 @@ def add_student(tx: Tx, record: dict[str, Any], class_id: int | None, *, uid: st
         changes.update({f"members.{i}.{k}": v for k, v in diff(None, m).items()})
     for number, _sid in give_temporary(tx.conn, [student_id]):
         changes["student_number"] = [None, number]
-    if waived:  # a county rule waived for this child by the clerk: the reason stays in the log
-        changes["入学年龄例外"] = [None, "；".join(waived)]
+    if waived:  # a county rule waived for this child by the clerk: kept (sent up to the county) and audited
+        age_exceptions.record(tx, student_id, gate.age_exception, waived)
+        changes[age_exceptions.AUDIT_KEY] = [None, "；".join(waived)]
     tx.audit("新增学生", "students", student_id, changes)
     return student_id
 

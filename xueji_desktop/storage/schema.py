@@ -536,9 +536,31 @@ CREATE INDEX county_upper_findings_school ON county_upper_findings(school_code);
 """
 
 
-# v15: the city keeps each county's 营养改善计划 as its latest upward package carried it (JSON; '' = not reported),
-# county/nutrition_upward.py.
+# v15: 入学年龄例外 at the school (records/age_exceptions.py): each grade-1 child registered below the county's entry
+# age, with the clerk's reason, kept beside the audit entry so the submission carries it to the county; exceptions
+# made before are read back from their audit entries.
 V15 = """
+CREATE TABLE age_exceptions (
+    student_id INTEGER PRIMARY KEY REFERENCES students(id) ON DELETE CASCADE,
+    reason     TEXT NOT NULL,
+    rule       TEXT NOT NULL,                 -- the refusal waived (birth date, the county's entry age)
+    username   TEXT NOT NULL,
+    at         TEXT NOT NULL
+);
+"""
+
+
+def _v15(conn) -> None:
+    for statement in _split_sql(V15):
+        conn.execute(statement)
+    from ..records.age_exceptions import backfill_from_audit
+
+    backfill_from_audit(conn)
+
+
+# v16: the city keeps each county's 营养改善计划 as its latest upward package carried it (JSON; '' = not reported),
+# county/nutrition_upward.py.
+V16 = """
 ALTER TABLE city_counties ADD COLUMN nutrition_plan TEXT NOT NULL DEFAULT '';
 """
 
@@ -560,7 +582,8 @@ MIGRATIONS: list[Migration] = [
     (12, "county decisions on problem records", V12),
     (13, "admissions: plans, plan requests, the county's lists and the school's offers", V13),
     (14, "city level: county keys and feedback, the city's findings at the county", V14),
-    (15, "city level: each county's nutrition plan from its upward package", V15),
+    (15, "入学年龄例外 kept per student for the submission", _v15),
+    (16, "city level: each county's nutrition plan from its upward package", V16),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

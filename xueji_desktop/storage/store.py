@@ -19,7 +19,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import BadInput, DiskFull, PermissionDenied, StoreDamaged, StoreNotFound, WrongPassword, XuejiError
+from ..errors import (
+    BadInput,
+    Cancelled,
+    DiskFull,
+    PermissionDenied,
+    StoreDamaged,
+    StoreNotFound,
+    WrongPassword,
+    XuejiError,
+)
 from . import audit, schema
 from .connection import PAGE_SIZE, DatabaseError, connect, damaged_message, integrity_ok, is_damage, quick_check
 from .keyring import Keyring, keyring_path, new_database_key, new_recovery_key
@@ -71,6 +80,21 @@ class Tx:
 
     def executemany(self, sql: str, rows):
         return self.conn.executemany(sql, rows)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that may fail alone (one child of a list): on a :class:`XuejiError` (not
+        :class:`Cancelled`) its writes, audit entries included, are undone and the error re-raised for the caller
+        to report; the rest of the transaction stands. Any other exception ends the whole transaction as usual."""
+        self.conn.execute("SAVEPOINT part")
+        try:
+            yield
+        except XuejiError as exc:
+            if not isinstance(exc, Cancelled):
+                self.conn.execute("ROLLBACK TO part")
+                self.conn.execute("RELEASE part")
+            raise
+        self.conn.execute("RELEASE part")
 
     def audit(self, action: str, table: str = "", record_id: Any = "",
               changes: dict[str, Any] | None = None) -> None:

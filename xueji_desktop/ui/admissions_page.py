@@ -37,7 +37,7 @@ from .dialog_parts import add_error_and_buttons, button_bar, heading
 from .jobs import on_worker, run_job
 from .simple_table import fill_table, simple_table
 
-AGE_HINT = "未达县级规定入学年龄、经批准提前入学时填写（记入日志）"
+AGE_HINT = "未达县级规定入学年龄、经批准提前入学时填写（记入日志，随上报包报县级）"
 
 
 def ask_valid_part(parent: QWidget, title: str, exc: XuejiError, valid: int, what: str) -> bool:

@@ -33,6 +33,7 @@ from .jobs import on_worker, run_job
 
 PAGE_SIZE = 64
 DISPLAY = int(Qt.DisplayRole.value)
+TOOLTIP = int(Qt.ToolTipRole.value)
 
 
 class CountyStudentModel(QAbstractTableModel):
@@ -81,9 +82,15 @@ class CountyStudentModel(QAbstractTableModel):
         return ROW_COLUMNS[section][1] if orientation == Qt.Horizontal else section + 1
 
     def data(self, index, role=DISPLAY):
+        key = self._columns[index.column()]
+        if role == TOOLTIP and key == "age_exception":  # who made the exception and when
+            row = self.row_values(index.row())
+            return (self.tr("%1，%2 登记于 %3").replace("%1", row["age_exception"])
+                    .replace("%2", row["age_exception_by"]).replace("%3", row["age_exception_at"])
+                    if row.get("age_exception") else None)
         if role != DISPLAY:
             return None
-        return self.row_values(index.row()).get(self._columns[index.column()])
+        return self.row_values(index.row()).get(key)
 
 
 class CountyStudentsPage(QWidget):
