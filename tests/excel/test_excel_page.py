@@ -106,3 +106,33 @@ def test_check_step_lists_every_class_sheet_then_imports_them(qtbot, class_store
     result = blocker.args[0]
     assert result.rows == sum(len(v) for v in list(by_class.values())[:2]) == _count(class_store)
     assert result.pending == 0
+
+
+def test_check_step_previews_what_the_import_will_refuse_and_changes_nothing(qtbot, class_store, tmp_path):
+    from xueji_desktop.excel.importer import PREVIEW_HEADING
+
+    from .test_dry_run import dump, make_scene, outcome
+
+    scene = make_scene(class_store, tmp_path)
+    before = dump(class_store)
+    page = ExcelPage(class_store)
+    qtbot.addWidget(page)
+    page.file_edit.setText(str(scene.path))
+    page.report_check.setChecked(False)
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=20000)
+    text = page.result_text.toPlainText()
+    assert "表头在第 1 行" in text and "本校还没有文件中的 1 个班级" in text  # the file check, as before
+    assert PREVIEW_HEADING in text and "新增 1 人，更新 2 人，未变化 1 人，未导入 2 行" in text
+    lines = text.splitlines()
+    full = next(r for r in page.preview.refused_rows if r.row + 1 == scene.full_row)
+    assert any(f"第{scene.full_row}行" in line and full.name in line and "班额上限" in line for line in lines)
+    assert any(f"第{scene.grade1_row}行" in line and "新生注册时间" in line for line in lines)
+    assert any(line.strip().startswith("第2行") and "受控字段" in line for line in lines)
+    assert f"将新建 1 个班级：{scene.new_class}" in text
+    assert dump(class_store) == before
+    # the import (建立班级 ticked, as the preview assumed) does what the preview said
+    assert page.create_classes_check.isChecked()
+    with qtbot.waitSignal(page.imported, timeout=60000) as blocker:
+        qtbot.mouseClick(page.import_button, Qt.LeftButton)
+    assert outcome(blocker.args[0]) == outcome(page.preview)

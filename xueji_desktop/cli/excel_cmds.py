@@ -1,4 +1,5 @@
-"""CLI: ``xueji template``, ``xueji export-excel``, ``xueji import-excel`` (``--request-key-changes``)."""
+"""CLI: ``xueji template``, ``xueji export-excel``, ``xueji import-excel`` (``--request-key-changes``,
+``--dry-run``)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def register(sub) -> None:
     p.add_argument("--create-classes", action="store_true",
                    help="文件中写到、本校还没有的班级（班号或“小学2020级(1)班”等能确定的写法）在同一次导入中先建立")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    p.add_argument("--dry-run", action="store_true",
+                   help="预检：完整执行一次导入（含班额、新生注册时间、受控字段、只读学籍等全部规则），然后全部撤销，"
+                        "输出正式导入将得到的结果；数据不变（不提交关键字段变更申请）")
     p.add_argument("--request-key-changes", action="store_true",
                    help="表中与县级已审核记录不同的受控字段（姓名、身份证件号……）导入时保持原值；加此项则为每名"
                         "这样的学生提交“关键字段变更”申请（须同时给出 --evidence）")
@@ -97,11 +101,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         store.require("clerk")
         result = run_with_progress(import_workbook, store, args.file, report=args.report,
-                                   create_classes=args.create_classes)
-        if args.request_key_changes:
+                                   create_classes=args.create_classes, dry_run=args.dry_run)
+        if args.request_key_changes and not args.dry_run:
             request_key_changes(store, result, evidence)
     if args.json:
-        print_json({"file": result.file, "sheet": result.sheet, "header_row": result.header_row,
+        print_json({"dry_run": result.dry_run, "file": result.file, "sheet": result.sheet,
+                    "header_row": result.header_row,
                     "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
                     "unchanged": result.unchanged, "ok": result.ok, "warning": result.warning,
                     "pending": result.pending, "unknown_headers": result.unknown_headers,
@@ -117,6 +122,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                     "report": result.report})
     else:
         print(result.summary())
+        if args.dry_run and args.request_key_changes and result.kept_cells:
+            students = len({k.student_id for k in result.kept_cells})
+            print(f"预检不提交关键字段变更申请：正式导入时将为 {students} 名学生提交。")
         for p in result.bad_rows[:20]:
             for issue in p.issues:
                 print(f"  第{p.row + 1}行 {p.record.get('name', '')}：{issue.message}")

@@ -17,7 +17,7 @@ import os
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -43,6 +43,7 @@ from .partial import PartialSheet, PartialUpdater, revalidate
 from .reader import check_container, check_xlsx_target, data_row_estimate, find_layouts, iter_data_rows
 from .rows import cell_plan, merge_issues, normalize_row, read_cells
 
+PREVIEW_HEADING = "预检（未写入）：以下是正式导入将得到的结果，数据没有任何改变。"
 CHUNK = 1000
 WINDOW = 6  # chunks in flight to the workers
 POOL_THRESHOLD = 4000  # below this, worker start-up costs more than it saves
@@ -142,16 +143,20 @@ class ImportResult:
     created_classes: list[str] = field(default_factory=list)  # created by this import (create_classes=True)
     numbers_kept: int = 0         # 正式学籍号 taken from the sheet (students the national system registered)
     ignored_numbers: list[IgnoredNumber] = field(default_factory=list)
+    dry_run: bool = False         # a preview: the import ran and was rolled back, nothing was written
 
-    def summary(self) -> str:
+    def summary(self, limit: int = 20) -> str:
+        """The import's outcome in plain Chinese; ``limit``: kept cells and refused rows listed one by one."""
         where = (f"工作表“{self.sheet}”，表头在第 {self.header_row} 行" if len(self.sheets) <= 1 else
                  f"{len(self.sheets)} 个工作表：" + "、".join(self.sheets))
-        lines = [f"文件：{self.file}（{where}）",
+        lines = [PREVIEW_HEADING] if self.dry_run else []
+        lines += [f"文件：{self.file}（{where}）",
                  f"共 {self.rows} 行：新增 {self.inserted} 人，更新 {self.updated} 人，未变化 {self.unchanged} 人"
                  + (f"，未导入 {len(self.refused_rows)} 行" if self.refused_rows else "") + "。",
                  f"正常 {self.ok} 人，有警告 {self.warning} 人，待修正 {self.pending} 人。"]
         if self.created_classes:
-            lines.append(f"已新建 {len(self.created_classes)} 个班级：" + "、".join(self.created_classes))
+            lines.append(("将新建" if self.dry_run else "已新建") + f" {len(self.created_classes)} 个班级："
+                         + "、".join(self.created_classes))
         if self.missing_classes:
             lines.append(f"文件中有 {len(self.missing_classes)} 个班级本校没有（" + "、".join(self.missing_classes[:12])
                          + "），这些行已标为待修正：可加 --create-classes（图形界面：勾选“导入时建立这些班级”）"
@@ -172,16 +177,25 @@ class ImportResult:
         if self.kept_cells:
             lines.append(f"{len(self.kept_cells)} 个受控字段单元格与县级已审核的记录不同，未修改（须申请关键字段变更，"
                          "可加 --request-key-changes --evidence 证明材料 一次提交）：")
-            lines += [f"  第{k.row + 1}行：{k.refusal.message}" for k in self.kept_cells[:20]]
+            lines += [f"  {_at(k.sheet, k.row)}：{k.refusal.message}" for k in self.kept_cells[:limit]]
+            if len(self.kept_cells) > limit:
+                lines.append(f"  ……另有 {len(self.kept_cells) - limit} 个单元格")
         if self.refused_rows:
             lines.append(f"{len(self.refused_rows)} 行未导入：")
-            lines += [f"  第{r.row + 1}行：{x.message}" for r in self.refused_rows[:20] for x in r.refusals]
+            lines += [f"  {_at(r.sheet, r.row)}：{x.message}" for r in self.refused_rows[:limit] for x in r.refusals]
+            if len(self.refused_rows) > limit:
+                lines.append(f"  ……另有 {len(self.refused_rows) - limit} 行")
         for r in self.key_change_requests:
             lines.append(f"  已为 {r['name']} 提交关键字段变更申请 #{r['change_id']}（待学校审核）" if r["change_id"]
                          else f"  {r['name']} 的关键字段变更申请未提交：{r['error']}")
         if self.report:
             lines.append(f"错误报告：{self.report}")
         return "\n".join(lines)
+
+
+def _at(sheet: str, row: int) -> str:
+    """Where a row is, as the summary names it (``row`` 0-based; ``sheet`` "" when the workbook has one)."""
+    return f"工作表“{sheet}”第{row + 1}行" if sheet else f"第{row + 1}行"
 
 
 # ---- turning one row into a record (runs in worker processes for big files) ------------------
@@ -564,28 +578,37 @@ def _big_cache(conn, students: int) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {old}")
 
 
+class _RollBack(Exception):
+    """Raised inside the import's transaction by a dry run once its result is complete: Store.transaction rolls
+    everything back (students, family members, audit entries, temporary 学籍号, created classes)."""
+
+
 def _max_id(conn) -> int:
     return conn.execute("SELECT max(id) FROM students").fetchone()[0] or 0
 
 
 def import_workbook(store, path: Path | str, *, report: Path | str | None = None,
                     progress: Progress | None = None, parallel: bool | None = None,
-                    today: date | None = None, create_classes: bool = False) -> ImportResult:
+                    today: date | None = None, create_classes: bool = False, dry_run: bool = False) -> ImportResult:
     """Import ``path`` in one transaction; write the error workbook to ``report`` when given. ``parallel``:
     worker processes for every sheet (True), none (False), or for big sheets of a big file (None). With
     ``create_classes`` the classes the workbook names that the school lacks are created first, in the same
-    transaction (see missing_classes); without, they are listed in ``result.missing_classes``."""
+    transaction (see missing_classes); without, they are listed in ``result.missing_classes``.
+
+    ``dry_run``: the same import, through the same write gate, rolled back at its end: the result is what the
+    import would report (``result.dry_run`` set) and the store is left as it was."""
     path = Path(path)
     if report is not None:
         check_xlsx_target(report)  # before the import, not after it
     check_container(path)
     start = parallel if parallel is not None else path.stat().st_size >= POOL_MIN_BYTES
     with _fewer_collections, _workers(start) as pool:
-        return _import(store, path, report, progress, parallel, pool, today or date.today(), create_classes)
+        return _import(store, path, report, progress, parallel, pool, today or date.today(), create_classes,
+                       dry_run)
 
 
 def _import(store, path: Path, report: Path | str | None, progress: Progress | None, parallel: bool | None,
-            pool, today: date, create_classes: bool = False) -> ImportResult:
+            pool, today: date, create_classes: bool = False, dry_run: bool = False) -> ImportResult:
     tick(progress, 0, None, "读取 Excel")
     wb, sheets = find_layouts(path)
     layout = sheets[0][1]
@@ -594,12 +617,14 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
                           sheets=[lay.sheet_name for _, lay in sheets] if len(sheets) > 1 else [],
                           unknown_headers=list(dict.fromkeys(h for _, lay in sheets for h in lay.unknown_headers)),
                           missing_columns=list(dict.fromkeys(h for _, lay in sheets if not lay.partial
-                                                             for h in lay.missing_required())))
+                                                             for h in lay.missing_required())),
+                          dry_run=dry_run)
     classes = list_classes(store)
     school_year = current_school_year(store, today)
     ts = now_iso()
     file_name = path.name
-    with store.transaction() as tx, _big_cache(tx.conn, _max_id(tx.conn) + total):
+    # (a dry run ends by raising _RollBack in the transaction: it rolls back, and suppress lets the result out)
+    with suppress(_RollBack), store.transaction() as tx, _big_cache(tx.conn, _max_id(tx.conn) + total):
         conn = tx.conn
         if create_classes:  # (without: the rows the workers cannot place are counted as they come, below)
             missing = scan_missing(sheets, classes, school_year)
@@ -752,6 +777,8 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
         tx.audit("导入Excel", "students", "", {
             "file": [None, path.name], "rows": [None, result.rows], "inserted": [None, result.inserted],
             "updated": [None, result.updated], "pending": [None, result.pending]})
+        if dry_run:
+            raise _RollBack
     wb.close()
     if report is not None:
         from .report import write_error_report

@@ -38,6 +38,7 @@ from .jobs import run_job, worker_store
 
 XLSX_FILTER = "Excel 工作簿 (*.xlsx)"
 OPEN_FILTER = "Excel 工作簿 (*.xlsx *.xls)"  # .xls (national system, provincial tools) is read, never written
+PREVIEW_ROWS = 200  # refused rows, kept cells and 待修正 rows listed one by one in the result box
 
 
 def _import_job(store: Store, path: str, report: str | None, create_classes: bool = False,
@@ -66,6 +67,33 @@ def _check_classes_job(path: str, classes: list[tuple[int, int, int]], school_ye
         text += ("\n" + f"本校还没有文件中的 {len(missing)} 个班级：{describe(missing)}。勾选“导入时建立这些班级”"
                  "可一步建立并把学生放入；不建立时这些学生为待修正。")
     return text, missing
+
+
+def _check_and_preview_job(store: Store, path: str, classes: list[tuple[int, int, int]], school_year: int,
+                           progress=None) -> tuple[str, list[MissingClass], ImportResult | None]:
+    """The check step with a store open: the file check, then the import itself as a dry run (the write gate's
+    refusals, matched and new rows…), rolled back. The dry run creates the missing classes as the import does
+    by default (“导入时建立这些班级” is ticked when there are some). A dry run the store refuses (permission…)
+    is named under the file check instead of failing it: the import would say the same."""
+    text, missing = _check_classes_job(path, classes, school_year)
+    worker = worker_store(store)
+    try:
+        result = import_workbook(worker, path, progress=progress, create_classes=bool(missing), dry_run=True)
+    except Cancelled:
+        raise
+    except XuejiError as exc:
+        return text + "\n\n" + f"预检未能完成：{exc}", missing, None
+    finally:
+        worker.conn.close()
+    return text + "\n\n" + _result_text(result), missing, result
+
+
+def _result_text(result: ImportResult) -> str:
+    """An import's summary (a dry run's headed 预检（未写入）) and its rows with issues (待修正, warnings)."""
+    lines = [result.summary(limit=PREVIEW_ROWS)]
+    lines += [f"第{p.row + 1}行 {p.record.get('name', '')}：{issue.message}"
+              for p in result.bad_rows[:PREVIEW_ROWS] for issue in p.issues]
+    return "\n".join(lines)
 
 
 def _check_job(path: str, progress=None) -> str:
@@ -105,6 +133,7 @@ class ExcelPage(QWidget):
         self.store = store
         self.current_job = None
         self.last_result: ImportResult | None = None
+        self.preview: ImportResult | None = None  # the check step's dry run of the import
         layout = QVBoxLayout(self)
 
         box = QGroupBox(self.tr("采集模板"))
@@ -206,7 +235,7 @@ class ExcelPage(QWidget):
         self.create_classes_check.setVisible(False)
         self.import_button.setEnabled(False)
         self.open_report_button.setEnabled(False)
-        self.last_result = None
+        self.last_result = self.preview = None
 
     def check_file(self):
         path = self.file_edit.text().strip()
@@ -214,8 +243,8 @@ class ExcelPage(QWidget):
             self.result_text.setPlainText(self.tr("请先选择要导入的 Excel 文件。"))
             return None
 
-        def done(found: tuple[str, list[MissingClass]]) -> None:
-            text, missing = found
+        def done(found: tuple[str, list[MissingClass], ImportResult | None]) -> None:
+            text, missing, self.preview = found
             self.create_classes_check.setVisible(bool(missing))
             self.create_classes_check.setChecked(bool(missing))
             self.create_classes_check.setText(self.tr("导入时建立这 %1 个班级：%2").replace("%1", str(len(missing)))
@@ -227,7 +256,8 @@ class ExcelPage(QWidget):
         self.import_button.setEnabled(False)
         self.open_report_button.setEnabled(False)
         classes = [(c.entry_year, c.stage, c.number) for c in list_classes(self.store)]
-        self.current_job = run_job(self, self.tr("检查文件"), _check_classes_job, path, classes,
+        self.preview = None
+        self.current_job = run_job(self, self.tr("检查文件"), _check_and_preview_job, self.store, path, classes,
                                    current_school_year(self.store), on_done=done, on_error=self._job_failed)
         return self.current_job
 
@@ -244,11 +274,7 @@ class ExcelPage(QWidget):
 
     def _import_done(self, result: ImportResult) -> None:
         self.last_result = result
-        lines = [result.summary()]
-        for p in result.bad_rows[:200]:
-            for issue in p.issues:
-                lines.append(f"第{p.row + 1}行 {p.record.get('name', '')}：{issue.message}")
-        self.result_text.setPlainText("\n".join(lines))
+        self.result_text.setPlainText(_result_text(result))
         self.open_report_button.setEnabled(bool(result.report and result.bad_rows))
         self.imported.emit(result)
 
