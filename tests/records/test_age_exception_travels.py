@@ -136,6 +136,6 @@ def test_exceptions_made_before_the_table_are_read_back_from_the_audit_log(demo_
         sid = add_student(tx, young, cls.id, gate=Gate(demo_store, tx.conn, age_exception=REASON))
     demo_store.conn.execute("DROP TABLE age_exceptions")  # the file as it was at v14
     demo_store.conn.execute("PRAGMA user_version = 14")
-    assert schema.migrate(demo_store.conn) == [15]
+    assert schema.migrate(demo_store.conn, 15) == [15]  # later steps are already in the file
     assert demo_store.query("SELECT reason, username FROM age_exceptions") == [(REASON, "admin")]
     assert age_exceptions.for_package(demo_store.conn)[sid]["reason"] == REASON

@@ -62,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("name", help="县（区）名称")
     p.add_argument("--out", type=Path, required=True)
     p.set_defaults(func=cmd_make_county_init)
-    p = csub.add_parser("add-school", help="把学校加入本县学校名单")
+    p = csub.add_parser("add-school", help="把学校加入本县（市）学校名单")
     add_db_args(p)
     p.add_argument("code", help="10 位学校标识码")
     p.add_argument("name", help="学校名称")
@@ -119,7 +119,7 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--folders", action="store_true")
     p.add_argument("--recipient-key", type=Path,
-                   help="上级单位的 X25519 公钥文件（base64）；不给则用本县自己的公钥加密（存档用）")
+                   help="上级单位的 X25519 公钥文件（base64）；不给则用本单位自己的公钥加密（存档用）")
     p.set_defaults(func=cmd_county_export_up)
     p = csub.add_parser("fingerprint", help="显示县级签名密钥指纹")
     add_db_args(p)

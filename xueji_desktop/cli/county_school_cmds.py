@@ -19,7 +19,7 @@ def register_school_actions(schools_parser) -> None:
     p.add_argument("file", type=Path, metavar="schools.xlsx")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import)
-    p = ssub.add_parser("verify", help="学校标识码核对：10 位数字、区划属本县、名称重复、待补标识码的学校")
+    p = ssub.add_parser("verify", help="学校标识码核对：10 位数字、区划属本县（市）、名称重复、待补标识码的学校")
     add_db_args(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify)

@@ -8,7 +8,7 @@ from .common import add_db_args, open_store, print_json, run_with_progress
 
 
 def register_county(csub) -> None:
-    p = csub.add_parser("students", help="列出本县已导入的学生：可按学校、姓名或身份证件号、学籍状态筛选")
+    p = csub.add_parser("students", help="列出本县（市）已导入的学生：可按学校、姓名或身份证件号、学籍状态筛选")
     add_db_args(p)
     p.add_argument("--school", help="10 位学校标识码")
     p.add_argument("--county", help="地市级：6 位县（区）代码，只列该县（区）的学生")
@@ -24,7 +24,7 @@ def register_county(csub) -> None:
     p.add_argument("--xlsx", type=Path, metavar="FILE", help="另存为 Excel（含图表）")
     p.set_defaults(func=cmd_stats)
 
-    p = csub.add_parser("export-excel", help="按国家模板导出本县学生（另加学校标识码、学校名称）")
+    p = csub.add_parser("export-excel", help="按国家模板导出本县（市）学生（另加学校标识码、学校名称）")
     add_db_args(p)
     p.add_argument("--out", type=Path, required=True, metavar="FILE")
     p.add_argument("--school", help="只导出这所学校（10 位学校标识码）")

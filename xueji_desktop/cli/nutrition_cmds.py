@@ -1,5 +1,7 @@
 """`xueji county nutrition …`: 营养改善计划 (seed 001) — 享受营养餐的学校, 县级责任体系, 补助标准, statistics and
-init packages for the schools that take part. The work is done in county/nutrition.py."""
+init packages for the schools that take part. The work is done in county/nutrition.py; at a city ``stats``,
+``standard`` and ``contacts list`` show every county's plan as its upward package carried it
+(county/city_nutrition.py), and the edits are refused."""
 
 from __future__ import annotations
 
@@ -59,7 +61,8 @@ def register_county(csub) -> None:
     q.add_argument("days", type=int)
     q.set_defaults(func=cmd_standard_days)
 
-    p = nsub.add_parser("stats", help="享受营养餐的学校、在校学生（按学校、学段）和每学期补助金额")
+    p = nsub.add_parser("stats", help="享受营养餐的学校、在校学生（按学校、学段）和每学期补助金额；"
+                                      "地市级：各县（区）上报的营养改善计划、按县区的表和全市合计")
     add_db_args(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--xlsx", type=Path, metavar="FILE", help="另存为 Excel（含图表）")
@@ -110,6 +113,17 @@ def cmd_contacts_list(args) -> int:
     from ..county.nutrition import require_nutrition_county
     from ..county.nutrition_settings import list_contacts
 
+    city = _city_plans(args)
+    if city is not None:
+        rows = [{"county_code": c.code, "county_name": c.name, **p} for c in city.counties if c.plan
+                for p in c.plan["contacts"]]
+        if args.json:
+            print_json(rows)
+            return 0
+        print("县级区划代码\t县（区）\t职责\t单位\t负责人\t联系电话")
+        for c in rows:
+            print(f"{c['county_code']}\t{c['county_name']}\t{c['role']}\t{c['unit']}\t{c['person']}\t{c['phone']}")
+        return 0
     with open_store(args) as store:
         require_nutrition_county(store)
         rows = list_contacts(store)
@@ -138,6 +152,21 @@ def cmd_standard_show(args) -> int:
     from ..county.nutrition_settings import plan_view
     from ..school import STAGES
 
+    city = _city_plans(args)
+    if city is not None:
+        plans = {f"{c.code}{c.name}": {"standards": {k: str(v) for k, v in c.stats.standards.items()},
+                                       "school_days": c.stats.school_days} if c.stats else None
+                 for c in city.counties}
+        if args.json:
+            print_json(plans)
+            return 0
+        for county, plan in plans.items():
+            if plan is None:
+                print(f"{county}：未上报营养计划")
+                continue
+            yuan = "；".join(f"{k} {v} 元/生/天" for k, v in plan["standards"].items()) or "未设补助标准"
+            print(f"{county}：{yuan}；每学期在校天数 {plan['school_days']}")
+        return 0
     with open_store(args) as store:
         require_nutrition_county(store)
         plan = plan_view(store)
@@ -172,10 +201,22 @@ def cmd_standard_days(args) -> int:
     return 0
 
 
-def cmd_stats(args) -> int:
-    from ..county.nutrition import compute_nutrition_stats, export_nutrition_xlsx
+def _city_plans(args):
+    """At a city: every county's plan and statistics; None at a county."""
+    from ..county.city_nutrition import compute_city_nutrition_stats
+    from ..county.workspace import store_level
 
     with open_store(args) as store:
+        return compute_city_nutrition_stats(store) if store_level(store) == "city" else None
+
+
+def cmd_stats(args) -> int:
+    from ..county.nutrition import compute_nutrition_stats, export_nutrition_xlsx
+    from ..county.workspace import store_level
+
+    with open_store(args) as store:
+        if store_level(store) == "city":
+            return _city_stats(store, args)
         stats = compute_nutrition_stats(store)
         if args.xlsx:
             export_nutrition_xlsx(store, args.xlsx, stats)
@@ -194,6 +235,27 @@ def cmd_stats(args) -> int:
     if stats.missing_standards:
         print(f"注意：{'、'.join(stats.missing_standards)}有享受营养餐的学生，但还没有补助标准"
               "（xueji county nutrition standard set --stage … --yuan …），未计入补助金额。")
+    if args.xlsx:
+        print(f"已写出：{args.xlsx}")
+    return 0
+
+
+def _city_stats(store, args) -> int:
+    from ..county.city_nutrition import compute_city_nutrition_stats, export_city_nutrition_xlsx
+
+    stats = compute_city_nutrition_stats(store)
+    if args.xlsx:
+        export_city_nutrition_xlsx(store, args.xlsx, stats)
+    if args.json:
+        print_json(stats.to_dict())
+        return 0
+    print(f"全市享受营养餐的学校 {stats.schools} 所（已上报 {stats.reported} 所）；在校学生 {stats.students} 名；"
+          f"每学期补助 {stats.subsidy} 元（按各县（区）自己的补助标准和在校天数）")
+    for row in stats.county_table():
+        print("\t".join(str(v) for v in row))
+    if stats.not_reported:
+        print(f"注意：{'、'.join(stats.not_reported)}还没有上报营养改善计划（其汇总包由旧版程序写出或尚未上报），"
+              "未计入合计。")
     if args.xlsx:
         print(f"已写出：{args.xlsx}")
     return 0

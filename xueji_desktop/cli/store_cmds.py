@@ -218,6 +218,8 @@ def _print_county(c: dict) -> None:
     n = c["nutrition"]
     if n["schools"]:
         missing = f"；未设补助标准：{'、'.join(n['missing_standards'])}" if n["missing_standards"] else ""
+        if n.get("not_reported"):
+            missing += f"；未上报营养计划：{'、'.join(n['not_reported'])}"
         print(f"营养改善计划：享受营养餐学校 {n['schools']} 所，在校学生 {n['students']} 名，"
               f"每学期补助 {n['subsidy']} 元{missing}")
 

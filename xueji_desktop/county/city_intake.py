@@ -4,9 +4,9 @@ first package confirmed by fingerprint), a newer sequence, addressed to this cit
 school's payload checked as a school's submission is (exchange/payload.py), bound to the county that signed it.
 
 A refused package changes nothing; an accepted one replaces all of that county's data (its schools' students,
-classes, photos and change history) in one transaction. The merged data lives in the same tables as a county's,
-so every view of a county store (``xueji info``, ``county students``, ``stats``, ``export-excel``, problems, the
-GUI) covers all the city's counties.
+classes, photos and change history, and its 营养改善计划: nutrition_upward.py) in one transaction. The merged
+data lives in the same tables as a county's, so every view of a county store (``xueji info``, ``county
+students``, ``stats``, ``export-excel``, problems, the GUI) covers all the city's counties.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..progress import Progress, tick
 from ..storage import Store
 from .counties import county_of, require_city
 from .intake import delete_school_data, insert_school_data, refuse_stale_or_misaddressed, require_confirmed
+from .nutrition_upward import PLAN_MEMBER, parse_plan
 from .problems import mark_resolved
 from .upward import AGGREGATE_SCHOOLS
 from .workspace import county_profile
@@ -96,24 +97,26 @@ def import_county_package(store: Store, path: Path | str, *, confirm_fingerprint
     tick(progress, 0, 3, f"解密 {check.file}")
     body = env.decrypt(keystore.require_private(store.conn, keystore.OWN_ENCRYPTION))
     tick(progress, 1, 3, f"校验 {check.file}")
-    schools = parse_aggregate(store, body, check)
+    schools, plan = parse_aggregate(store, body, check)
     tick(progress, 2, 3, f"合并 {check.file}")
-    result = _merge(store, env, check, schools)
+    result = _merge(store, env, check, schools, plan)
     tick(progress, 3, 3, "完成")
     return result
 
 
-def parse_aggregate(store: Store, body: bytes,
-                    check: CountyPackageCheck) -> list[tuple[dict[str, Any], payload.Submission]]:
-    """Every school of the aggregate, as (its entry in schools.json, its checked payload). Each school must be
-    of the signing county (region code, manifest) and not one the city lists under another county."""
+def parse_aggregate(store: Store, body: bytes, check: CountyPackageCheck
+                    ) -> tuple[list[tuple[dict[str, Any], payload.Submission]], dict[str, Any] | None]:
+    """Every school of the aggregate, as (its entry in schools.json, its checked payload), and the county's
+    营养改善计划 (None from a package written before the plan travelled up). Each school must be of the signing
+    county (region code, manifest) and not one the city lists under another county."""
     what = f"{check.file}："
     z = SafeZip(body, AGGREGATE_LIMITS, what)
     if AGGREGATE_SCHOOLS not in z.names():
         raise BadInput(f"{what}汇总包中缺少学校清单 {AGGREGATE_SCHOOLS}，不是本程序写出的。")
     listed = _check_listed(z.read(AGGREGATE_SCHOOLS), what)
     expected = {f"schools/{s['code']}.zip" for s in listed} | {AGGREGATE_SCHOOLS}
-    if set(z.names()) != expected or len(expected) != len(listed) + 1:
+    plan = parse_plan(z.read(PLAN_MEMBER), what) if PLAN_MEMBER in z.names() else None
+    if set(z.names()) - {PLAN_MEMBER} != expected or len(expected) != len(listed) + 1:
         raise BadInput(f"{what}汇总包的成员与学校清单不一致（多出、缺少或重复的学校），拒绝导入。")
     elsewhere = {code: county_of(region) for code, region in store.query(
         "SELECT code, region_code FROM county_schools WHERE substr(region_code, 1, 6) <> ?", (check.county_code,))}
@@ -137,7 +140,7 @@ def parse_aggregate(store: Store, body: bytes,
                 raise shape.fail("county_decision", f"不是 {'、'.join(d for d in DECISIONS if d)} 之一")
             shape.text(c.get("county_reason", ""), "county_reason")
         out.append((entry, sub))
-    return out
+    return out, plan
 
 
 def _check_listed(raw: bytes, what: str) -> list[dict[str, Any]]:
@@ -157,7 +160,8 @@ def _check_listed(raw: bytes, what: str) -> list[dict[str, Any]]:
 
 
 def _merge(store: Store, env: Envelope, check: CountyPackageCheck,
-           schools: list[tuple[dict[str, Any], payload.Submission]]) -> CountyImportResult:
+           schools: list[tuple[dict[str, Any], payload.Submission]], plan: dict[str, Any] | None
+           ) -> CountyImportResult:
     county = check.county_code
     sender = env.sender
     enc_public = keys.unb64(sender["encryption_public"], "县级加密公钥", 32) if sender.get("encryption_public") \
@@ -171,7 +175,7 @@ def _merge(store: Store, env: Envelope, check: CountyPackageCheck,
         delete_school_data(tx, in_county, (county,))
         tx.execute(f"DELETE FROM county_changes WHERE school_code {in_county}", (county,))
         tx.execute("UPDATE county_schools SET imported_at = '', counts = '{}', review_state = '', review_reason = '',"
-                   " reviewed_by = '', reviewed_at = '' WHERE substr(region_code, 1, 6) = ?", (county,))
+                   " reviewed_by = '', reviewed_at = '', nutrition = 0 WHERE substr(region_code, 1, 6) = ?", (county,))
         by = f"{county}{check.county_name}"
         for entry, sub in schools:
             school = sub.school
@@ -195,6 +199,13 @@ def _merge(store: Store, env: Envelope, check: CountyPackageCheck,
                   str(c.get("status", "")), str(c.get("effective_date", "")), str(c.get("reason", "")),
                   str(c.get("data", "{}")), c.get("county_decision", ""), c.get("county_reason", ""),
                   by if c.get("county_decision") else "") for c in sub.change_records])
+        # 享受营养餐 as the plan names it (an older package: each school's flag in schools.json)
+        taking_part = ({s["code"] for s in plan["schools"]} if plan is not None else
+                       {e["code"] for e, _sub in schools if e.get("nutrition")})
+        tx.executemany("UPDATE county_schools SET nutrition = 1 WHERE code = ? AND substr(region_code, 1, 6) = ?",
+                       [(c, county) for c in taking_part])
+        tx.execute("UPDATE city_counties SET nutrition_plan = ? WHERE code = ?",
+                   (json.dumps(plan, ensure_ascii=False) if plan is not None else "", county))
         students = sum(len(sub.students) for _e, sub in schools)
         tx.execute("UPDATE city_counties SET last_sequence = ?, last_created_at = ?, imported_at = ?,"
                    " signing_public = COALESCE(signing_public, ?), encryption_public = COALESCE(?, encryption_public),"
@@ -206,7 +217,7 @@ def _merge(store: Store, env: Envelope, check: CountyPackageCheck,
                      {"fingerprint": [None, check.fingerprint], "confirmed_by": [None, store.user.username]})
         tx.audit("导入县（区）数据", "city_counties", county,
                  {"sequence": [None, check.sequence], "schools": [None, len(schools)], "students": [old, students],
-                  "file": [None, check.file]})
+                  "file": [None, check.file], "nutrition_plan": [None, plan is not None]})
         mark_resolved(tx)  # a record a county corrected clears the problem the city decided on
     return CountyImportResult(check.file, county, check.county_name, check.sequence, len(schools), students, old)
 

@@ -13,7 +13,7 @@ from ..progress import Progress
 from ..records.school_year import current_school_year
 from ..school import grade_code
 from ..storage import Store
-from .workspace import require_county
+from .workspace import require_county, unit_words
 
 SCHOOL_NAME_HEADER = "学校名称"
 
@@ -52,7 +52,7 @@ def export_county_excel(store: Store, out: Path | str, *, school: str | None = N
     """Write the workbook; returns the rows written. The export of personal data is audited."""
     require_county(store)
     if school and not store.query("SELECT 1 FROM county_schools WHERE code = ?", (school,)):
-        raise BadInput(f"学校 {school} 不在本县学校名单中（xueji county schools 列出名单）。")
+        raise BadInput(f"学校 {school} 不在{unit_words(store).own}学校名单中（xueji county schools 列出名单）。")
     total = store.query("SELECT count(*) FROM county_students" + (" WHERE school_code = ?" if school else ""),
                         (school,) if school else ())[0][0]
     count = write_workbook(out, iter_county_rows(store, school), total=total, progress=progress,

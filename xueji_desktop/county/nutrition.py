@@ -10,6 +10,9 @@ Standards and school days are meta settings under ``nutrition.`` (records.change
 they, the school's own 享受营养餐 flag and the contacts travel down in every init and feedback package
 (nutrition_settings.package_settings) and the school shows them read-only (nutrition_settings.plan_view).
 Money is ``Decimal``, stored as text with two decimals, never float.
+
+The plan is the county's own: it travels up in the county's package (nutrition_upward.py) and a city shows every
+county's (city_nutrition.py) but cannot change one.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from ..school import STAGES
 from ..storage import Store
 from ..validation.engine import phone_problem
 from ..validation.normalize import normalize_phone
+from .counties import county_names, county_of
 from .nutrition_settings import DAYS_KEY, DEFAULT_SCHOOL_DAYS, STANDARD_KEY, list_contacts, school_days, standards
 from .schools import PLACEHOLDER_CODE, list_schools, make_init_packages
+from .workspace import store_level
 
 MAX_YUAN = Decimal("50")                # far above any standard (national: 5 yuan/day since 2021); catches typos
 CENT = Decimal("0.01")
@@ -43,8 +48,29 @@ def require_nutrition_county(store: Store) -> None:
 
 
 def _refuse_at_school(store: Store, what: str) -> None:
+    """Only a county edits its plan: refused at a school and at a city (which sees the counties' plans)."""
     refuse_county_rule_at_school(store, f"营养改善计划的{what}")
+    if store_level(store) == "city":
+        held = "、".join(f"{c}{n}" for c, n in store.query(
+            "SELECT code, name FROM city_counties WHERE nutrition_plan <> '' ORDER BY code"))
+        raise BadInput(f"营养改善计划的{what}由各县（区）自行设定、随县级汇总包上报"
+                       f"（本市已收到：{held or '还没有县（区）上报'}），地市不能修改：请该县修改后重新上报。"
+                       "查看用 xueji county nutrition stats。")
     store.require("clerk", "sysadmin")
+
+
+def _refuse_county_school_at_city(store: Store, which: list[str]) -> None:
+    """At a city, 享受营养餐 is part of the plan of the county the school belongs to: the refusal names it."""
+    if store_level(store) != "city":
+        return
+    names = county_names(store)
+    listed = {code: (name, region) for code, name, region in store.query(
+        "SELECT code, name, region_code FROM county_schools")}
+    named = [f"学校 {w}{listed[w][0]} 属于县（区）{county_of(listed[w][1])}{names.get(county_of(listed[w][1]), '')}"
+             for w in (x.strip() for x in which) if w in listed]
+    if named:
+        raise BadInput(f"{'；'.join(named)}：享受营养餐的学校是该县营养改善计划的一部分，由该县设定、随县级汇总包上报，"
+                       "地市不能修改。请该县修改后重新上报。")
 
 
 # ---- 县级责任体系 ------------------------------------------------------------------------------------
@@ -158,6 +184,7 @@ def _check_days(days: int) -> None:
 def set_participation(store: Store, which: list[str], enjoys: bool) -> int:
     """享受营养餐学校维护: mark schools (by 标识码; a school still without one by its name) 是 or 否. All are
     checked first; one transaction. Returns how many changed."""
+    _refuse_county_school_at_city(store, which)
     _refuse_at_school(store, "享受营养餐学校")
     if not which:
         raise BadInput("请写出要设置的学校（学校标识码；还没有标识码的学校写名称）。")
@@ -184,7 +211,7 @@ def set_participation(store: Store, which: list[str], enjoys: bool) -> int:
     return len(changed)
 
 
-def _enrolled_by_stage(store: Store) -> dict[str, dict[str, int]]:
+def enrolled_by_stage(store: Store) -> dict[str, dict[str, int]]:
     """School code → {stage name: 在校 students}, from the merged data (the stage is the 5th digit of the 班号)."""
     out: dict[str, dict[str, int]] = {}
     for school, stage, count in store.query(
@@ -200,7 +227,7 @@ def nutrition_schools(store: Store) -> list[dict[str, Any]]:
     """Every school of the list with its 享受营养餐 flag and 在校 students (imported data): [{code, name,
     region_code, placeholder, nutrition, reported, students}]."""
     require_nutrition_county(store)
-    enrolled = _enrolled_by_stage(store)
+    enrolled = enrolled_by_stage(store)
     return [{"code": s["code"], "name": s["name"], "region_code": s["region_code"], "placeholder": s["placeholder"],
              "nutrition": bool(s["nutrition"]), "reported": bool(s["imported_at"]),
              "students": sum(enrolled.get(s["code"], {}).values()) if not s["placeholder"] else 0}
@@ -263,16 +290,20 @@ class NutritionStats:
 
 
 def compute_nutrition_stats(store: Store) -> NutritionStats:
-    """Participating schools, their 在校 students by school and stage, and the subsidy per term they imply."""
+    """Participating schools, their 在校 students by school and stage, and the subsidy per term they imply
+    (the county's own plan; a city's view of its counties' plans is city_nutrition.compute_city_nutrition_stats)."""
     require_nutrition_county(store)
-    days = school_days(store)
-    yuan = {STAGES[k]: v for k, v in standards(store).items()}
+    return plan_stats([s for s in nutrition_schools(store) if s["nutrition"]], enrolled_by_stage(store),
+                      {STAGES[k]: v for k, v in standards(store).items()}, school_days(store))
+
+
+def plan_stats(schools: list[dict[str, Any]], enrolled: dict[str, dict[str, int]], yuan: dict[str, Decimal],
+               days: int) -> NutritionStats:
+    """The statistics of one plan: its participating ``schools`` ({code, name, placeholder, reported}), the 在校
+    students by school and stage (:func:`enrolled_by_stage`), its standards (stage name → yuan) and days."""
     stats = NutritionStats(school_days=days, standards=yuan)
-    enrolled = _enrolled_by_stage(store)
     order = {name: i for i, name in enumerate([*STAGES.values(), NO_STAGE])}
-    for s in nutrition_schools(store):
-        if not s["nutrition"]:
-            continue
+    for s in schools:
         stats.schools += 1
         stats.reported += s["reported"]
         per = enrolled.get(s["code"], {}) if not s["placeholder"] else {}

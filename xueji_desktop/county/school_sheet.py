@@ -10,7 +10,7 @@ from ..errors import BadInput
 from ..excel.reader import cell_text, check_container
 from ..storage import Store
 from .schools import PLACEHOLDER_CODE, check_school_fields, insert_school, list_schools
-from .workspace import county_profile, require_county
+from .workspace import county_profile, require_county, store_level
 
 CODE, NAME, REGION, NUTRITION = "学校标识码", "学校名称", "统计用区划代码", "享受营养餐"
 REQUIRED = (CODE, NAME, REGION)
@@ -97,6 +97,9 @@ def import_school_sheet(store: Store, path: Path | str) -> dict[str, int]:
     require_county(store)
     store.require("clerk", "sysadmin")
     rows = read_school_sheet(store, path)
+    if store_level(store) == "city":  # 享受营养餐 is each county's plan, set by its upward package (city_intake.py)
+        for r in rows:
+            r["nutrition"] = None
     existing = {s["code"] if not s["placeholder"] else f"{PLACEHOLDER_CODE}/{s['name']}": s
                 for s in list_schools(store, placeholders=True)}
     added = updated = 0

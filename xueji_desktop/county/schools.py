@@ -18,7 +18,7 @@ from ..storage.store import now_iso
 from .nutrition_settings import package_settings
 from .plans import plans_for_school
 from .registered_keys import forget_registered_key
-from .workspace import county_profile, require_county
+from .workspace import county_profile, require_county, unit_words
 
 REVIEW_NAMES = {"passed": "通过", "returned": "退回", "": "未审核"}
 
@@ -49,7 +49,7 @@ def add_school(store: Store, code: str, name: str, region_code: str) -> None:
         if store.query("SELECT 1 FROM county_placeholder_schools WHERE name = ?", (name,)):
             raise BadInput(f"已有名为“{name}”的待补标识码学校；几所学校都没有标识码时，请用名称区分它们。")
     elif store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
-        raise BadInput(f"学校 {code} 已在本县学校名单中。")
+        raise BadInput(f"学校 {code} 已在{unit_words(store).own}学校名单中。")
     with store.transaction() as tx:
         insert_school(tx, code, name, region_code)
 
@@ -128,7 +128,7 @@ def edit_school(store: Store, which: str, *, name: str | None = None, region_cod
         if problem:
             raise BadInput(problem)
         if code != PLACEHOLDER_CODE and store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
-            raise BadInput(f"学校 {code} 已在本县学校名单中，不能再给“{old_name}”用。")
+            raise BadInput(f"学校 {code} 已在{unit_words(store).own}学校名单中，不能再给“{old_name}”用。")
         if code == PLACEHOLDER_CODE and new_name != old_name and _placeholder(store, new_name) is not None:
             raise BadInput(f"已有名为“{new_name}”的待补标识码学校。")
         with store.transaction() as tx:
@@ -148,7 +148,7 @@ def edit_school(store: Store, which: str, *, name: str | None = None, region_cod
         if code == PLACEHOLDER_CODE:
             raise BadInput("已有标识码的学校不能改回 0000000000。")
         if store.query("SELECT 1 FROM county_schools WHERE code = ?", (code,)):
-            raise BadInput(f"学校 {code} 已在本县学校名单中。")
+            raise BadInput(f"学校 {code} 已在{unit_words(store).own}学校名单中。")
         why = _has_data(store, s["code"])
         if why:
             raise BadInput(f"学校 {s['code']}{s['name']} {why}，标识码不能再改（数据和密钥都以标识码为准）。")
@@ -216,7 +216,8 @@ def verify_schools(store: Store) -> list[dict[str, str]]:
 def get_school(store: Store, code: str) -> dict[str, Any]:
     rows = store.query_dicts("SELECT * FROM county_schools WHERE code = ?", (code,))
     if not rows:
-        raise BadInput(f"学校 {code} 不在本县学校名单中：请先在“学校名单”页添加（命令行 xueji county add-school）。")
+        raise BadInput(f"学校 {code} 不在{unit_words(store).own}学校名单中：请先在“学校名单”页添加"
+                       "（命令行 xueji county add-school）。")
     return rows[0]
 
 

@@ -223,9 +223,15 @@ def county_summary(store: Store) -> dict[str, Any]:
 
 
 def _nutrition_summary(store: Store) -> dict[str, Any]:
-    """营养改善计划 in one line: schools taking part, their 在校 students, the subsidy per term."""
+    """营养改善计划 in one line: schools taking part, their 在校 students, the subsidy per term (at a city: the
+    total of the counties' plans, and the counties that have not reported theirs)."""
+    from .city_nutrition import compute_city_nutrition_stats
     from .nutrition import compute_nutrition_stats
 
+    if store_level(store) == "city":
+        c = compute_city_nutrition_stats(store)
+        return {"schools": c.schools, "students": c.students, "subsidy": str(c.subsidy), "missing_standards": [],
+                "not_reported": c.not_reported}
     n = compute_nutrition_stats(store)
     return {"schools": n.schools, "students": n.students, "subsidy": str(n.subsidy),
             "missing_standards": n.missing_standards}

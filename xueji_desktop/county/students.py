@@ -22,7 +22,7 @@ from ..school import grade_code
 from ..text_search import TextColumn
 from ..validation import load_spec
 from .counties import county_names, county_of
-from .workspace import require_county, store_level
+from .workspace import require_county, store_level, unit_words
 
 UNKNOWN_ENROLMENT = "未注明"  # an empty 学籍状态 (not expected: packages without one are read as 在校)
 
@@ -182,7 +182,7 @@ def fetch_rows(conn, ids: list[int], school_year: int | None = None) -> list[dic
 def list_students(store, flt: CountyFilter, limit: int | None = None) -> list[dict[str, Any]]:
     require_county(store)
     if flt.school and not store.query("SELECT 1 FROM county_schools WHERE code = ?", (flt.school,)):
-        raise BadInput(f"学校 {flt.school} 不在本县学校名单中（xueji county schools 列出名单）。")
+        raise BadInput(f"学校 {flt.school} 不在{unit_words(store).own}学校名单中（xueji county schools 列出名单）。")
     if flt.county and store_level(store) != "city":
         raise BadInput("按县（区）筛选只用于地市级数据文件；县级数据文件请按学校筛选（--school）。")
     if flt.county and flt.county not in county_names(store):

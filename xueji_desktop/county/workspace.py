@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import BadInput
 from ..exchange import keystore
@@ -58,3 +59,15 @@ def require_county(store: Store) -> None:
 def store_level(store: Store) -> str:
     """'county' or 'city' (a city store is a county-mode store one level up: `xueji county init --level city`)."""
     return store.meta("level", "county") or "county"
+
+
+class UnitWords(NamedTuple):
+    """How a message names the open file's own unit: ``own`` 本县/本市, ``level`` 县级/市级."""
+
+    own: str
+    level: str
+
+
+def unit_words(store: Store) -> UnitWords:
+    """The words for messages shown at both levels (a city runs the county program one level up)."""
+    return UnitWords("本市", "市级") if store_level(store) == "city" else UnitWords("本县", "县级")

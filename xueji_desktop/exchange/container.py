@@ -152,7 +152,7 @@ class Envelope:
         mine = keys.fingerprint(keys.x25519_public_of(x25519_private))
         if enc.get("recipient_fingerprint") != mine:
             raise BadInput(f"{self.name}：不是发给本单位的数据包（加密公钥指纹 {enc.get('recipient_fingerprint')}，"
-                           f"本单位 {mine}），无法解密。请确认学校用的是本县下发的初始化包。")
+                           f"本单位 {mine}），无法解密。请确认发送方用的是本单位下发的初始化包（其中有本单位的公钥）。")
         plain = keys.decrypt_with(x25519_private, keys.unb64(enc.get("ephemeral_public", ""), "临时公钥", 32),
                                   keys.unb64(enc.get("nonce", ""), "随机数", 12), self.payload, _aad(self.header))
         if plain is None:

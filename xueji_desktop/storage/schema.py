@@ -558,6 +558,13 @@ def _v15(conn) -> None:
     backfill_from_audit(conn)
 
 
+# v16: the city keeps each county's 营养改善计划 as its latest upward package carried it (JSON; '' = not reported),
+# county/nutrition_upward.py.
+V16 = """
+ALTER TABLE city_counties ADD COLUMN nutrition_plan TEXT NOT NULL DEFAULT '';
+"""
+
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -576,6 +583,7 @@ MIGRATIONS: list[Migration] = [
     (13, "admissions: plans, plan requests, the county's lists and the school's offers", V13),
     (14, "city level: county keys and feedback, the city's findings at the county", V14),
     (15, "入学年龄例外 kept per student for the submission", _v15),
+    (16, "city level: each county's nutrition plan from its upward package", V16),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

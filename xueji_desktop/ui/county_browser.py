@@ -25,7 +25,7 @@ from ..county.counties import county_names
 from ..county.export import export_county_excel
 from ..county.schools import list_schools
 from ..county.students import ROW_COLUMNS, UNKNOWN_ENROLMENT, CountyFilter, CountyKeys, fetch_rows
-from ..county.workspace import store_level
+from ..county.workspace import store_level, unit_words
 from ..records.enrolment import ENROLMENT_NAMES
 from ..records.school_year import current_school_year
 from ..storage import Store
@@ -149,7 +149,8 @@ class CountyStudentsPage(QWidget):
 
     def export(self, path: str | None = None):
         if not path:
-            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出本县学生"), "本县学生.xlsx",
+            own = unit_words(self.store).own
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("导出%1学生").replace("%1", own), f"{own}学生.xlsx",
                                                   self.tr("Excel 工作簿 (*.xlsx)"))
         if not path:
             return None
@@ -157,5 +158,6 @@ class CountyStudentsPage(QWidget):
         def done(count: int) -> None:
             self.exported.setText(self.tr("已导出 %1 名学生：%2").replace("%1", str(count)).replace("%2", path))
 
-        return run_job(self, self.tr("导出本县学生"), on_worker(self.store, export_county_excel), path,
+        title = self.tr("导出%1学生").replace("%1", unit_words(self.store).own)
+        return run_job(self, title, on_worker(self.store, export_county_excel), path,
                        school=self.school_box.currentData(), on_done=done)

@@ -85,7 +85,8 @@ class CountySchoolsPage(QWidget):
                  self.tr("Excel：学校标识码、学校名称、统计用区划代码（可选 享受营养餐）；有任何一行不对则整份不导入")),
                 ("export", self.tr("导出名单…"), self.choose_export, self.tr("导出为 Excel，供核对、补全标识码")),
                 ("verify", self.tr("标识码核对"), self.verify,
-                 self.tr("检查 10 位数字、区划属本县、名称重复，列出待补标识码的学校")),
+                 self.tr("检查 10 位数字、区划属%1、名称重复，列出待补标识码的学校")
+                 .replace("%1", workspace.unit_words(store).own)),
                 ("edit", self.tr("编辑…"), self.ask_edit, self.tr("修改所选学校的名称、区划代码或标识码")),
                 ("remove", self.tr("删除"), self.ask_remove, self.tr("删除所选学校（只能删除还没有任何数据的学校）")),
                 ("init", self.tr("生成初始化包…"), self.choose_make_init,
@@ -147,7 +148,8 @@ class CountySchoolsPage(QWidget):
 
     def refresh(self) -> None:
         c = workspace.county_profile(self.store)
-        self.key_label.setText(self.tr("%1 县级签名密钥指纹：%2").replace("%1", c["code"] + c["name"])
+        self.key_label.setText(self.tr("%1 %3签名密钥指纹：%2").replace("%1", c["code"] + c["name"])
+                               .replace("%3", workspace.unit_words(self.store).level)
                                .replace("%2", keystore.own_fingerprint(self.store.conn) or ""))
         self.schools = school_list.list_schools(self.store, placeholders=True)
         yes, no = self.tr("是"), self.tr("否")

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..county.stats import CountyStats, compute_county_stats, export_county_stats_xlsx
+from ..county.workspace import unit_words
 from ..storage import Store
 from .stats_page import bar_chart, pie_chart
 
@@ -85,5 +86,5 @@ class CountyStatsPage(QWidget):
     def export(self, path: str | None = None) -> str | None:
         from .stats_page import export_stats_file
 
-        return export_stats_file(self, lambda target: export_county_stats_xlsx(self.stats, target), "县级统计.xlsx",
-                                 path)
+        return export_stats_file(self, lambda target: export_county_stats_xlsx(self.stats, target),
+                                 f"{unit_words(self.store).level}统计.xlsx", path)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..county.workspace import unit_words
 from ..school import get_school_profile
 from ..storage import Store
 from .screen_fit import fit_screen, scrolling
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         school = get_school_profile(store) or {}
-        side = self.tr("县级") if store.mode == "county" else self.tr("学校")
+        side = unit_words(store).level if store.mode == "county" else self.tr("学校")
         self.setWindowTitle(self.tr("学籍信息采集") + f" - {school.get('name', '')}（{side}）[{store.user.username}]")
         self.registry = pages_for_user(store)
         self.names = list(self.registry)

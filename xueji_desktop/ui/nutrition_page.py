@@ -1,7 +1,9 @@
 """营养改善计划 (county): the schools that take part, the 县级责任体系, the 补助标准 and school days per term, and
 the statistics (participating schools, 在校 students by school and stage, subsidy per term) with their workbook
 and the init packages for the selected schools. All work is done by county/nutrition.py (also
-`xueji county nutrition …`); this page collects input and shows results."""
+`xueji county nutrition …`); this page collects input and shows results. On a city file the page is read-only
+and shows every county's plan as its upward package carried it (county/city_nutrition.py): a table per county,
+the city total, each county's contacts and school × stage rows."""
 
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..county import nutrition as nu
+from ..county.city_nutrition import CityNutritionStats, compute_city_nutrition_stats, export_city_nutrition_xlsx
 from ..county.nutrition_settings import list_contacts, school_days, standards
+from ..county.workspace import store_level
 from ..errors import XuejiError
 from ..school import STAGES
 from ..storage import Store
@@ -31,12 +35,16 @@ from .simple_table import fill_table, run_action, show_error, simple_table
 
 STATS_HEADERS = ("学校标识码", "学校名称", "学段", "在校学生", "补助标准（元/生/天）", "每学期在校天数",
                  "每学期补助（元）", "说明")
+COUNTY_HEADERS = ("县级区划代码", "县（区）", "营养计划", "享受营养餐学校", "已上报学校", "在校学生",
+                  "补助标准（元/生/天）", "每学期在校天数", "每学期补助（元）")
 
 
 class CountyNutritionPage(QWidget):
     def __init__(self, store: Store, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.store = store
+        self.city = store_level(store) == "city"
+        edits: list[QWidget] = []  # hidden on a city file: each county's plan is its own
         layout = QVBoxLayout(self)
         self.summary = QLabel()
         self.summary.setStyleSheet("font-size: 14px")
@@ -52,17 +60,26 @@ class CountyNutritionPage(QWidget):
             button = QPushButton(text)
             button.clicked.connect(lambda _=False, e=enjoys: self.set_selected(e))
             row.addWidget(button)
+            edits.append(button)
         make = QPushButton(self.tr("生成初始化包…"))
         make.setToolTip(self.tr("只为享受营养餐的学校生成初始化包（带本校的营养改善计划设置）"))
         make.clicked.connect(lambda: self.make_packages())
         row.addWidget(make)
+        edits.append(make)
         row.addStretch(1)
         box.addLayout(row)
         layout.addWidget(schools)
 
+        if self.city:
+            counties = QGroupBox(self.tr("各县（区）营养改善计划"))
+            self.counties = simple_table([self.tr(h) for h in COUNTY_HEADERS])
+            QVBoxLayout(counties).addWidget(self.counties)
+            layout.addWidget(counties)
+
         contacts = QGroupBox(self.tr("县级责任体系"))
         box = QVBoxLayout(contacts)
-        self.contacts = simple_table([self.tr(h) for h in ("编号", "职责", "单位", "负责人", "联系电话")])
+        first = "县（区）" if self.city else "编号"
+        self.contacts = simple_table([self.tr(h) for h in (first, "职责", "单位", "负责人", "联系电话")])
         box.addWidget(self.contacts)
         row = QHBoxLayout()
         self.role = QComboBox()
@@ -78,6 +95,7 @@ class CountyNutritionPage(QWidget):
         remove.clicked.connect(self.remove_selected_contacts)
         for w in (self.role, self.unit, self.person, self.phone, add, remove):
             row.addWidget(w)
+            edits.append(w)
         box.addLayout(row)
         layout.addWidget(contacts)
 
@@ -102,13 +120,14 @@ class CountyNutritionPage(QWidget):
         save_row.addStretch(1)
         form.addRow(save_row)
         layout.addWidget(standard)
+        edits.append(standard)  # at a city each county's standards are in its row of the table above
 
         stats = QGroupBox(self.tr("统计"))
         box = QVBoxLayout(stats)
         self.stats_label = QLabel()
         self.stats_label.setWordWrap(True)
         box.addWidget(self.stats_label)
-        self.stats_table = simple_table([self.tr(h) for h in STATS_HEADERS])
+        self.stats_table = simple_table([self.tr(h) for h in (("县（区）",) if self.city else ()) + STATS_HEADERS])
         box.addWidget(self.stats_table)
         row = QHBoxLayout()
         refresh = QPushButton(self.tr("刷新"))
@@ -120,7 +139,9 @@ class CountyNutritionPage(QWidget):
         row.addStretch(1)
         box.addLayout(row)
         layout.addWidget(stats, 1)
-        self.stats = nu.NutritionStats()
+        for w in edits if self.city else ():
+            w.hide()
+        self.stats: nu.NutritionStats | CityNutritionStats = nu.NutritionStats()
         self.refresh()
 
     # ---- showing ---------------------------------------------------------------------------------
@@ -129,6 +150,9 @@ class CountyNutritionPage(QWidget):
         fill_table(self.schools, [[s["code"], s["name"], "是" if s["nutrition"] else "否",
                                    s["students"] if s["reported"] else self.tr("未上报")] for s in rows],
                    [s["code"] if not s["placeholder"] else s["name"] for s in rows])
+        if self.city:
+            self.refresh_city()
+            return
         contacts = list_contacts(self.store)
         fill_table(self.contacts, [[c["id"], c["role"], c["unit"], c["person"], c["phone"]] for c in contacts],
                    [c["id"] for c in contacts])
@@ -149,6 +173,24 @@ class CountyNutritionPage(QWidget):
         fill_table(self.stats_table, [[r["school_code"], r["school_name"], r["stage"], r["students"],
                                        r["yuan_per_day"] or "", r["school_days"], r["subsidy"] or "", r["note"]]
                                       for r in s.rows])
+
+    def refresh_city(self) -> None:
+        """Each county's plan, the city total, the counties' contacts and school × stage rows (read-only)."""
+        self.stats = s = compute_city_nutrition_stats(self.store)
+        missing = (self.tr("　未上报营养计划：%1（其汇总包由旧版程序写出或尚未上报），未计入合计。")
+                   .replace("%1", "、".join(s.not_reported)) if s.not_reported else "")
+        self.summary.setText(self.tr("全市享受营养餐的学校 %1 所（已上报 %2 所）；在校学生 %3 名；每学期补助 %4 元")
+                             .replace("%1", str(s.schools)).replace("%2", str(s.reported))
+                             .replace("%3", str(s.students)).replace("%4", str(s.subsidy)) + missing)
+        fill_table(self.counties, s.county_table()[1:])
+        contacts = [[c.name, p["role"], p["unit"], p["person"], p["phone"]] for c in s.counties if c.plan
+                    for p in c.plan["contacts"]]
+        fill_table(self.contacts, contacts)
+        self.stats_label.setText(self.tr("各县（区）按自己的补助标准和每学期在校天数计算；营养改善计划由各县（区）"
+                                         "设定、随县级汇总包上报，地市只能查看。"))
+        fill_table(self.stats_table, [[r["county_name"], r["school_code"], r["school_name"], r["stage"],
+                                       r["students"], r["yuan_per_day"] or "", r["school_days"], r["subsidy"] or "",
+                                       r["note"]] for r in s.rows])
 
     def _selected(self, table) -> list:
         from PySide6.QtCore import Qt
@@ -213,5 +255,8 @@ class CountyNutritionPage(QWidget):
     def export(self, path: str | None = None) -> str | None:
         from .stats_page import export_stats_file
 
+        if self.city:
+            return export_stats_file(self, lambda target: export_city_nutrition_xlsx(self.store, target, self.stats),
+                                     "全市营养改善计划统计.xlsx", path)
         return export_stats_file(self, lambda target: nu.export_nutrition_xlsx(self.store, target, self.stats),
                                  "营养改善计划统计.xlsx", path)
