@@ -44,6 +44,9 @@ def test_import_keeps_national_numbers_and_names_those_it_cannot(class_store, tm
     rows[4][ID], rows[4][H.index("身份证件类型")], rows[4][BIRTH] = "", "其他", rows[3][BIRTH]
     rows[4][NUMBER] = f"J140105{birth}0042"                   # the same J number again: taken by now
     path = save_rows(tmp_path / "national.xlsx", H, rows)
+    preview = import_workbook(class_store, path, dry_run=True)  # says what the import will do, changes nothing
+    assert "2 个学籍号未采用（学生将导入）" in preview.summary() and preview.numbers_kept == 2
+    assert class_store.query("SELECT count(*) FROM students") == [(0,)]
     result = import_workbook(class_store, path)
 
     assert result.inserted == 5 and result.numbers_kept == 2
@@ -54,7 +57,7 @@ def test_import_keeps_national_numbers_and_names_those_it_cannot(class_store, tm
     named = {n.row + 1: n.why for n in result.ignored_numbers}
     assert set(named) == {3, 6}  # sheet rows (header on row 1): rows[1] and rows[4]
     assert "不一致" in named[3] and "已是本校另一名学生的学籍号" in named[6]
-    assert "采用文件中的全国学籍号 2 个" in result.summary() and "2 个学籍号未采用" in result.summary()
+    assert "采用文件中的全国学籍号 2 个" in result.summary() and "2 个学籍号未采用（学生已导入）" in result.summary()
     (changes,) = class_store.query("SELECT changes FROM audit_log WHERE action = '导入学生' AND record_id = "
                                    "(SELECT id FROM students WHERE name = ?)", (rows[0][NAME],))[0]
     assert json.loads(changes)["student_number"] == [None, "G" + rows[0][ID]]

@@ -17,7 +17,7 @@ import os
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -157,16 +157,19 @@ class ImportResult:
         if self.created_classes:
             lines.append(("将新建" if self.dry_run else "已新建") + f" {len(self.created_classes)} 个班级："
                          + "、".join(self.created_classes))
+        done = "将" if self.dry_run else "已"  # a preview says what the import will do
         if self.missing_classes:
             lines.append(f"文件中有 {len(self.missing_classes)} 个班级本校没有（" + "、".join(self.missing_classes[:12])
-                         + "），这些行已标为待修正：可加 --create-classes（图形界面：勾选“导入时建立这些班级”）"
-                         "再导入一次，一步建立这些班级并把学生放入。")
+                         + "），这些行" + done + "标为待修正：可加 --create-classes"
+                         "（图形界面：勾选“导入时建立这些班级”）再导入一次，一步建立这些班级并把学生放入。")
         if self.numbers_kept:
             lines.append(f"采用文件中的全国学籍号 {self.numbers_kept} 个（这些学生已在国家学籍系统注册，"
                          "不按小学新生注册办理）。")
         if self.ignored_numbers:
-            lines.append(f"{len(self.ignored_numbers)} 个学籍号未采用（学生已导入）：")
-            lines += [f"  第{n.row + 1}行 {n.name}：{n.why}" for n in self.ignored_numbers[:20]]
+            lines.append(f"{len(self.ignored_numbers)} 个学籍号未采用（学生{done}导入）：")
+            lines += [f"  {_at(n.sheet, n.row)} {n.name}：{n.why}" for n in self.ignored_numbers[:limit]]
+            if len(self.ignored_numbers) > limit:
+                lines.append(f"  ……另有 {len(self.ignored_numbers) - limit} 个")
         if self.unknown_headers:
             lines.append("未识别的列（已忽略）：" + "、".join(describe_unknown(self.unknown_headers)))
         for p in self.partial_sheets:
@@ -632,7 +635,8 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
     ts = now_iso()
     file_name = path.name
     # (a dry run ends by raising _RollBack in the transaction: it rolls back, and suppress lets the result out)
-    with suppress(_RollBack), store.transaction() as tx, _big_cache(tx.conn, _max_id(tx.conn) + total):
+    # (closing: the workbook is let go of whatever happens; it was left open when an import failed)
+    with closing(wb), suppress(_RollBack), store.transaction() as tx, _big_cache(tx.conn, _max_id(tx.conn) + total):
         conn = tx.conn
         if create_classes:  # (without: the rows the workers cannot place are counted as they come, below)
             missing = scan_missing(sheets, classes, school_year)
@@ -787,7 +791,6 @@ def _import(store, path: Path, report: Path | str | None, progress: Progress | N
             "updated": [None, result.updated], "pending": [None, result.pending]})
         if dry_run:
             raise _RollBack
-    wb.close()
     if report is not None:
         from .report import write_error_report
 
