@@ -1,0 +1,187 @@
+"""The CLI's listing commands print exactly this, as text and with --json (cli/common.print_rows).
+
+The core's list function is replaced by fixed rows, so what is pinned here is the CLI's rendering only:
+the core's own tests cover what the rows hold."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from xueji_desktop.cli import main
+from xueji_desktop.records.no_id_proof import ProofState
+from xueji_desktop.records.proposals import Proposal
+from xueji_desktop.records.verification import ClassProgress
+
+
+class _FakeStore:
+    conn = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self) -> None:
+        pass
+
+
+def _export_request(**row):
+    return SimpleNamespace(to_dict=lambda: row)
+
+
+_PARTIES = {"rs": {"state": "approved"}, "rc": {"state": "pending"}, "ss": {}}
+_PROPOSAL = dict(student_id=7, student_name="王明", class_code="2024101", note="", proposed_by="t1",
+                 proposed_at="2026-03-01T08:30:15", decided_by="", decided_at="")
+
+# (argv, the cli module whose open_store is replaced, {core function: rows}, the text it prints)
+CASES = {
+    "admissions list": (
+        ["admissions", "list"], "admission_cmds", {"records.admissions.admission_list": [
+            {"id": 3, "year": 2026, "stage_name": "小学", "name": "王明", "id_number": "140105201903070011",
+             "state_name": "已录取", "class_code": "2026101", "student_number": "G140105201903070011"},
+            {"id": 12, "year": 2026, "stage_name": "初中", "name": "李红", "id_number": "",
+             "state_name": "待录取", "class_code": "", "student_number": ""}]},
+        "    3  2026 小学  王明  140105201903070011  已录取 → 2026101 学籍号 G140105201903070011\n"
+        "   12  2026 初中  李红  （无身份证件号）  待录取\n"),
+    "admissions list, none": (
+        ["admissions", "list"], "admission_cmds", {"records.admissions.admission_list": []},
+        "没有招生名单（县级的招生名单随反馈包下发：xueji import-feedback PKG）。\n"),
+    "county plan list": (
+        ["county", "plan", "list"], "admission_cmds", {"county.admissions.list_plans": [
+            {"school_code": "2114010001", "school_name": "双塔小学", "year": 2026, "stage_name": "小学",
+             "count": 90, "admitted": 12}]},
+        "2114010001 双塔小学  2026 小学  计划 90  名单已录取 12\n"),
+    "county plan list, none": (
+        ["county", "plan", "list"], "admission_cmds", {"county.admissions.list_plans": []}, ""),
+    "county plan requests": (
+        ["county", "plan", "requests"], "admission_cmds", {"county.admissions.list_plan_requests": [
+            {"school_code": "2114010001", "school_name": "双塔小学", "request_id": 2, "year": 2026, "stage": 1,
+             "current": 90, "count": 120, "reason": "新建小区", "decision": ""},
+            {"school_code": "2114010002", "school_name": "郝庄小学", "request_id": 1, "year": 2026, "stage": 2,
+             "current": 40, "count": 45, "reason": "扩班", "decision": "已批准"}]},
+        "2114010001 双塔小学 #2  2026 学段1  90 → 120 人  理由：新建小区  待审核\n"
+        "2114010002 郝庄小学 #1  2026 学段2  40 → 45 人  理由：扩班  已批准\n"),
+    "county plan requests, none": (
+        ["county", "plan", "requests"], "admission_cmds", {"county.admissions.list_plan_requests": []},
+        "没有招生计划变更申请。\n"),
+    "county admissions duplicates": (
+        ["county", "admissions", "duplicates"], "admission_cmds", {"county.admissions.duplicates": [
+            {"name": "王明", "id_number": "140105201903070011", "admissions": [
+                {"school_code": "2114010001", "school_name": "双塔小学"},
+                {"school_code": "2114010002", "school_name": "郝庄小学"}]}]},
+        "王明 140105201903070011：被 2114010001双塔小学、2114010002郝庄小学 录取（xueji county admissions keep "
+        "140105201903070011 --school 学校标识码）\n"),
+    "county admissions duplicates, none": (
+        ["county", "admissions", "duplicates"], "admission_cmds", {"county.admissions.duplicates": []},
+        "没有重复招生。\n"),
+    "transfer list": (
+        ["transfer", "list"], "transfer_cmds", {"records.transfers.transfer_overview": [
+            {"ref": "T3", "name": "王明", "direction": "in", "other_school": "2114010002",
+             "other_school_name": "郝庄小学", "state_name": "待审核", "parties": _PARTIES, "next_step": "等待审核"},
+            {"ref": "12", "name": "李红", "direction": "out", "other_school": "2114010001",
+             "other_school_name": "双塔小学", "state_name": "已办结", "parties": {}, "next_step": "无"}]},
+        "T3\t王明\t由 2114010002郝庄小学 转入\t待审核\t转入学校已同意，转入地县级待审核，转出学校未到，转出地县级未到\n"
+        "\t下一步：等待审核\n"
+        "12\t李红\t转出到 2114010001双塔小学\t已办结\n\t下一步：无\n"),
+    "transfer list, none": (
+        ["transfer", "list"], "transfer_cmds", {"records.transfers.transfer_overview": []}, "没有转学记录。\n"),
+    "county transfers": (
+        ["county", "transfers"], "transfer_cmds", {"county.transfers.list_transfers": [
+            {"key": "2114010001-3", "name": "王明", "from_school": "2114010002", "from_school_name": "郝庄小学",
+             "to_school": "2114010001", "to_school_name": "双塔小学", "state_name": "办理中", "parties": _PARTIES,
+             "next_step": "等待转出学校"}]},
+        "2114010001-3\t王明\t2114010002郝庄小学 → 2114010001双塔小学\t办理中\t"
+        "转入学校已同意，转入地县级待审核，转出学校未到，转出地县级未到\n\t下一步：等待转出学校\n"),
+    "county transfers, none": (
+        ["county", "transfers"], "transfer_cmds", {"county.transfers.list_transfers": []}, "没有转学。\n"),
+    "county schools": (
+        ["county", "schools"], "county_cmds", {"county.schools.list_schools": [
+            {"code": "2114010001", "name": "双塔小学", "placeholder": False, "students": 310, "last_sequence": 4,
+             "review_name": "已通过", "fingerprint": "AB12 CD34"},
+            {"code": "", "name": "马庄村小", "placeholder": True},
+            {"code": "2114010002", "name": "郝庄小学", "placeholder": False, "students": 0, "last_sequence": 0,
+             "review_name": "未上报", "fingerprint": ""}]},
+        "2114010001\t双塔小学\t学生 310\t序号 4\t已通过\t指纹 AB12 CD34\n"
+        "\t马庄村小\t（待补学校标识码）\n"
+        "2114010002\t郝庄小学\t学生 0\t序号 0\t未上报\t指纹 （未登记）\n"),
+    "county changes": (
+        ["county", "changes"], "county_cmds", {"county.changes.list_county_changes": [
+            {"school_code": "2114010001", "school_name": "双塔小学", "change_id": 5, "student_name": "王明",
+             "kind_name": "休学", "effective_date": "2026-03-01", "reason": "病休",
+             "evidence": [{"filename": "a.jpg"}, {"filename": "b.pdf"}], "decision": ""},
+            {"school_code": "2114010001", "school_name": "双塔小学", "change_id": 6, "student_name": "李红",
+             "kind_name": "退学", "effective_date": "2026-03-02", "reason": "出国", "evidence": [],
+             "decision": "rejected"}]},
+        "2114010001双塔小学\t#5\t王明\t休学\t2026-03-01\t病休\t证明材料：a.jpg、b.pdf\t待审核\n"
+        "2114010001双塔小学\t#6\t李红\t退学\t2026-03-02\t出国\t证明材料：无\t已驳回\n"),
+    "export-request list": (
+        ["export-request", "list"], "role_cmds", {"export_requests.list_requests": [
+            _export_request(id="E1", state_name="已批准", expired=True, state="approved", unit="区卫生健康局",
+                            purpose="学生体检", field_labels=["姓名", "性别"], valid_until="2026-06-30",
+                            responsible="张三"),
+            _export_request(id="E2", state_name="已撤销", expired=True, state="revoked", unit="团委",
+                            purpose="统计", field_labels=["姓名"], valid_until="2026-01-31", responsible="李四")]},
+        "E1\t已批准（已过期）\t区卫生健康局\t学生体检\t姓名,性别\t至 2026-06-30\t负责人 张三\n"
+        "E2\t已撤销\t团委\t统计\t姓名\t至 2026-01-31\t负责人 李四\n"),
+    "verify progress": (
+        ["verify", "progress"], "role_cmds", {"records.verification.class_progress": [
+            ClassProgress("2024101", "小学2024级(1)班", "王老师", 40, 10),
+            ClassProgress("2024102", "小学2024级(2)班", "", 0, 0)]},
+        "2024101\t小学2024级(1)班\t班主任 王老师\t已核对 10/40（25%）\n"
+        "2024102\t小学2024级(2)班\t班主任 —\t已核对 0/0（0%）\n"),
+    "proposals list": (
+        ["proposals", "list"], "role_cmds", {"records.proposals.list_proposals": [
+            Proposal(id=4, changes={"name": ["王敏", "王明"], "members.0.phone": ["", "13800000000"]},
+                     state="pending", decision_note="", **_PROPOSAL),
+            Proposal(id=5, changes={"name": ["王明", ""]}, state="rejected", decision_note="以户口簿为准",
+                     **_PROPOSAL)]},
+        "4\t待处理\t2024101 王明\t姓名：王敏 → 王明；家庭成员1联系电话：（空） → 13800000000\tt1 2026-03-01T08:30\n"
+        "5\t未采纳\t2024101 王明\t姓名：王明 → （空）\tt1 2026-03-01T08:30\t以户口簿为准\n"),
+    "proof list": (
+        ["proof", "list"], "role_cmds", {"records.no_id_proof.needing_proof": [
+            ProofState(7, "王明", "2024101", "2026-03-01", "", ""),
+            ProofState(8, "李红", "2024102", "", "", "")]},
+        "7\t2024101\t王明\t已打印\n8\t2024102\t李红\t未打印\n"),
+    "proof list, none": (
+        ["proof", "list"], "role_cmds", {"records.no_id_proof.needing_proof": []},
+        "没有需要《无身份证号学生在校就读证明表》的学生。\n"),
+    "photo-status": (
+        ["photo-status"], "photo_cmds", {"photos.library.photo_overview": [
+            {"class_name": "小学2024级(1)班", "name": "王明", "state": "不合格", "problems": "背景不是白色"},
+            {"class_name": "小学2024级(1)班", "name": "李红", "state": "无照片", "problems": ""}]},
+        "小学2024级(1)班\t王明\t不合格\t背景不是白色\n小学2024级(1)班\t李红\t无照片\t\n"),
+}
+
+# What --json prints where it is not the rows themselves.
+JSON_OF = {
+    "export-request list": lambda rows: [r.to_dict() for r in rows],
+    "verify progress": lambda rows: [{**r.__dict__, "percent": r.percent} for r in rows],
+    "proposals list": lambda rows: [p.to_dict() for p in rows],
+    "proof list": lambda rows: [r.to_dict() for r in rows],
+}
+
+
+def _run(monkeypatch, capsys, name: str, json_flag: bool) -> str:
+    argv, cli_module, fakes, _text = CASES[name]
+    monkeypatch.setattr(f"xueji_desktop.cli.{cli_module}.open_store", lambda args: _FakeStore())
+    monkeypatch.setattr("xueji_desktop.county.workspace.require_county", lambda store: None)
+    for target, rows in fakes.items():
+        monkeypatch.setattr(f"xueji_desktop.{target}", lambda *a, rows=rows, **kw: rows)
+    assert main([*argv, "--db", "unused.xjdb", *(["--json"] if json_flag else [])]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_text(monkeypatch, capsys, name):
+    assert _run(monkeypatch, capsys, name, json_flag=False) == CASES[name][3]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_json(monkeypatch, capsys, name):
+    [rows] = CASES[name][2].values()
+    data = JSON_OF.get(name.split(",")[0], lambda r: r)(rows)
+    assert _run(monkeypatch, capsys, name, json_flag=True) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
