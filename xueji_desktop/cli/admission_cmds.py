@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import BadInput
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_json, print_rows
 
 
 def register(sub) -> None:
@@ -156,16 +156,13 @@ def cmd_list(args) -> int:
 
     with open_store(args) as store:
         rows = admission_list(store.conn, year=args.year)
-    if args.json:
-        print_json(rows)
-        return 0
-    if not rows:
-        print("没有招生名单（县级的招生名单随反馈包下发：xueji import-feedback PKG）。")
-    for r in rows:
+
+    def line(r: dict) -> str:
         placed = f" → {r['class_code']} 学籍号 {r['student_number']}" if r["class_code"] else ""
-        print(f"{r['id']:>5}  {r['year']} {r['stage_name']}  {r['name']}  {r['id_number'] or '（无身份证件号）'}  "
-              f"{r['state_name']}{placed}")
-    return 0
+        return (f"{r['id']:>5}  {r['year']} {r['stage_name']}  {r['name']}  {r['id_number'] or '（无身份证件号）'}  "
+                f"{r['state_name']}{placed}")
+
+    return print_rows(args, rows, line, empty="没有招生名单（县级的招生名单随反馈包下发：xueji import-feedback PKG）。")
 
 
 def cmd_accept(args) -> int:
@@ -252,13 +249,9 @@ def cmd_county_plan_list(args) -> int:
 
     with open_store(args) as store:
         rows = list_plans(store, args.year)
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
-        print(f"{r['school_code']} {r['school_name']}  {r['year']} {r['stage_name']}  计划 {r['count']}  "
-              f"名单已录取 {r['admitted']}")
-    return 0
+    return print_rows(args, rows, lambda r: (
+        f"{r['school_code']} {r['school_name']}  {r['year']} {r['stage_name']}  计划 {r['count']}  "
+        f"名单已录取 {r['admitted']}"))
 
 
 def cmd_county_plan_requests(args) -> int:
@@ -266,15 +259,10 @@ def cmd_county_plan_requests(args) -> int:
 
     with open_store(args) as store:
         rows = list_plan_requests(store, undecided_only=args.undecided)
-    if args.json:
-        print_json(rows)
-        return 0
-    if not rows:
-        print("没有招生计划变更申请。")
-    for r in rows:
-        print(f"{r['school_code']} {r['school_name']} #{r['request_id']}  {r['year']} 学段{r['stage']}  "
-              f"{r['current']} → {r['count']} 人  理由：{r['reason']}  {r['decision'] or '待审核'}")
-    return 0
+    return print_rows(args, rows, lambda r: (
+        f"{r['school_code']} {r['school_name']} #{r['request_id']}  {r['year']} 学段{r['stage']}  "
+        f"{r['current']} → {r['count']} 人  理由：{r['reason']}  {r['decision'] or '待审核'}"),
+        empty="没有招生计划变更申请。")
 
 
 def cmd_county_plan_decide(args) -> int:
@@ -324,16 +312,13 @@ def cmd_county_duplicates(args) -> int:
 
     with open_store(args) as store:
         groups = duplicates(store)
-    if args.json:
-        print_json(groups)
-        return 0
-    if not groups:
-        print("没有重复招生。")
-    for g in groups:
+
+    def line(g: dict) -> str:
         schools = "、".join(f"{a['school_code']}{a['school_name']}" for a in g["admissions"])
-        print(f"{g['name']} {g['id_number']}：被 {schools} 录取（xueji county admissions keep {g['id_number']}"
-              " --school 学校标识码）")
-    return 0
+        return (f"{g['name']} {g['id_number']}：被 {schools} 录取（xueji county admissions keep {g['id_number']}"
+                " --school 学校标识码）")
+
+    return print_rows(args, groups, line, empty="没有重复招生。")
 
 
 def cmd_county_keep(args) -> int:

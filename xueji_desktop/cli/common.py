@@ -1,4 +1,4 @@
-"""Helpers shared by CLI command modules: --db/--user options, passwords, progress, JSON output."""
+"""Helpers shared by CLI command modules: --db/--user options, passwords, progress, JSON and listing output."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,20 @@ def open_store(args):
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_rows(args, rows: Sequence[Any], line: Callable[[Any], str], empty: str | None = None, *,
+               as_json: Callable[[Any], Any] | None = None) -> int:
+    """A listing command's output: with --json the rows (each through ``as_json`` when given), else ``empty``
+    when there are none and one ``line(row)`` a row. Returns the exit code, 0."""
+    if args.json:
+        print_json([as_json(r) for r in rows] if as_json else rows)
+        return 0
+    if not rows and empty:
+        print(empty)
+    for r in rows:
+        print(line(r))
+    return 0
 
 
 def run_with_progress(func: Callable[..., Any], *a, **kw) -> Any:

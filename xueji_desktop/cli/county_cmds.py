@@ -22,6 +22,7 @@ from .common import (
     print_fingerprint,
     print_json,
     print_recovery,
+    print_rows,
     run_with_progress,
 )
 from .county_school_cmds import register_school_actions
@@ -219,16 +220,14 @@ def cmd_county_schools(args) -> int:
 
     with open_store(args) as store:
         rows = list_schools(store, placeholders=True)
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
+
+    def line(r: dict) -> str:
         if r["placeholder"]:
-            print(f"{r['code']}\t{r['name']}\t（待补学校标识码）")
-            continue
-        print(f"{r['code']}\t{r['name']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
-              f"{r['review_name']}\t指纹 {r['fingerprint'] or '（未登记）'}")
-    return 0
+            return f"{r['code']}\t{r['name']}\t（待补学校标识码）"
+        return (f"{r['code']}\t{r['name']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
+                f"{r['review_name']}\t指纹 {r['fingerprint'] or '（未登记）'}")
+
+    return print_rows(args, rows, line)
 
 
 def cmd_county_make_init(args) -> int:
@@ -346,15 +345,15 @@ def cmd_county_changes(args) -> int:
 
     with open_store(args) as store:
         rows = list_county_changes(store, args.school, undecided_only=args.undecided)
-    if args.json:
-        print_json(rows)
-        return 0
     decisions = {"": "待审核", "approved": "已通过", "rejected": "已驳回"}
-    for r in rows:
+
+    def line(r: dict) -> str:
         files = "、".join(e["filename"] for e in r["evidence"]) or "无"
-        print(f"{r['school_code']}{r['school_name']}\t#{r['change_id']}\t{r['student_name']}\t{r['kind_name']}\t"
-              f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t{decisions.get(r['decision'], r['decision'])}")
-    return 0
+        return (f"{r['school_code']}{r['school_name']}\t#{r['change_id']}\t{r['student_name']}\t{r['kind_name']}\t"
+                f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t"
+                f"{decisions.get(r['decision'], r['decision'])}")
+
+    return print_rows(args, rows, line)
 
 
 def cmd_county_decide_change(args) -> int:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..errors import BadInput
-from .common import add_db_args, open_store, print_json, run_with_progress
+from .common import add_db_args, open_store, print_json, print_rows, run_with_progress
 
 
 def register(sub) -> None:
@@ -156,9 +156,4 @@ def cmd_status(args) -> int:
         rows = photo_overview(store)
     finally:
         store.close()
-    if args.json:
-        print_json(rows)
-    else:
-        for r in rows:
-            print(f"{r['class_name']}\t{r['name']}\t{r['state']}\t{r['problems']}")
-    return 0
+    return print_rows(args, rows, lambda r: f"{r['class_name']}\t{r['name']}\t{r['state']}\t{r['problems']}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import BadInput
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_rows
 
 
 def register(sub) -> None:
@@ -111,13 +111,9 @@ def cmd_verify_progress(args) -> int:
 
     with open_store(args) as store:
         rows = class_progress(store)
-    if args.json:
-        print_json([{**r.__dict__, "percent": r.percent} for r in rows])
-        return 0
-    for r in rows:
-        print(f"{r.class_code}\t{r.class_name}\t班主任 {r.head_teacher or '—'}\t已核对 {r.checked}/{r.students}"
-              f"（{r.percent}%）")
-    return 0
+    return print_rows(args, rows, lambda r: (
+        f"{r.class_code}\t{r.class_name}\t班主任 {r.head_teacher or '—'}\t已核对 {r.checked}/{r.students}"
+        f"（{r.percent}%）"), as_json=lambda r: {**r.__dict__, "percent": r.percent})
 
 
 def cmd_propose(args) -> int:
@@ -138,16 +134,15 @@ def cmd_proposals_list(args) -> int:
 
     with open_store(args) as store:
         rows = list_proposals(store, args.state)
-    if args.json:
-        print_json([p.to_dict() for p in rows])
-        return 0
     labels = {path: label for path, (_f, label) in field_paths().items()}
-    for p in rows:
+
+    def line(p) -> str:
         changes = "；".join(f"{labels.get(k, k)}：{old or '（空）'} → {new or '（空）'}"
                            for k, (old, new) in p.changes.items())
-        print(f"{p.id}\t{p.to_dict()['state_name']}\t{p.class_code} {p.student_name}\t{changes}\t"
-              f"{p.proposed_by} {p.proposed_at[:16]}" + (f"\t{p.decision_note}" if p.decision_note else ""))
-    return 0
+        return (f"{p.id}\t{p.to_dict()['state_name']}\t{p.class_code} {p.student_name}\t{changes}\t"
+                f"{p.proposed_by} {p.proposed_at[:16]}" + (f"\t{p.decision_note}" if p.decision_note else ""))
+
+    return print_rows(args, rows, line, as_json=lambda p: p.to_dict())
 
 
 def cmd_proposals_accept(args) -> int:
@@ -184,14 +179,13 @@ def cmd_export_request_list(args) -> int:
 
     with open_store(args) as store:
         rows = [r.to_dict() for r in list_requests(store)]
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
+
+    def line(r: dict) -> str:
         state = r["state_name"] + ("（已过期）" if r["expired"] and r["state"] != "revoked" else "")
-        print(f"{r['id']}\t{state}\t{r['unit']}\t{r['purpose']}\t{','.join(r['field_labels'])}\t"
-              f"至 {r['valid_until']}\t负责人 {r['responsible']}")
-    return 0
+        return (f"{r['id']}\t{state}\t{r['unit']}\t{r['purpose']}\t{','.join(r['field_labels'])}\t"
+                f"至 {r['valid_until']}\t负责人 {r['responsible']}")
+
+    return print_rows(args, rows, line)
 
 
 def cmd_export_request_decide(args) -> int:
@@ -208,14 +202,8 @@ def cmd_proof_list(args) -> int:
 
     with open_store(args) as store:
         rows = needing_proof(store.conn)
-    if args.json:
-        print_json([r.to_dict() for r in rows])
-        return 0
-    if not rows:
-        print("没有需要《无身份证号学生在校就读证明表》的学生。")
-    for r in rows:
-        print(f"{r.student_id}\t{r.class_code}\t{r.name}\t{r.state}")
-    return 0
+    return print_rows(args, rows, lambda r: f"{r.student_id}\t{r.class_code}\t{r.name}\t{r.state}",
+                      empty="没有需要《无身份证号学生在校就读证明表》的学生。", as_json=lambda r: r.to_dict())
 
 
 def cmd_proof_sent(args) -> int:

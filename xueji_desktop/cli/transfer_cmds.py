@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_rows
 
 
 def register(sub) -> None:
@@ -92,17 +92,14 @@ def cmd_list(args) -> int:
 
     with open_store(args) as store:
         rows = transfer_overview(store)
-    if args.json:
-        print_json(rows)
-        return 0
-    if not rows:
-        print("没有转学记录。")
-    for r in rows:
+
+    def line(r: dict) -> str:
         arrow = f"由 {r['other_school']}{r['other_school_name']} 转入" if r["direction"] == "in" else \
             f"转出到 {r['other_school']}{r['other_school_name']}"
-        print(f"{r['ref']}\t{r['name']}\t{arrow}\t{r['state_name']}" +
-              (f"\t{_parties_line(r['parties'])}" if r["parties"] else "") + f"\n\t下一步：{r['next_step']}")
-    return 0
+        return (f"{r['ref']}\t{r['name']}\t{arrow}\t{r['state_name']}" +
+                (f"\t{_parties_line(r['parties'])}" if r["parties"] else "") + f"\n\t下一步：{r['next_step']}")
+
+    return print_rows(args, rows, line, empty="没有转学记录。")
 
 
 def cmd_sheet(args) -> int:
@@ -121,15 +118,10 @@ def cmd_county_transfers(args) -> int:
     with open_store(args) as store:
         require_county(store)
         rows = list_transfers(store, open_only=args.open)
-    if args.json:
-        print_json(rows)
-        return 0
-    if not rows:
-        print("没有转学。")
-    for r in rows:
-        print(f"{r['key']}\t{r['name']}\t{r['from_school']}{r['from_school_name']} → {r['to_school']}"
-              f"{r['to_school_name']}\t{r['state_name']}\t{_parties_line(r['parties'])}\n\t下一步：{r['next_step']}")
-    return 0
+    return print_rows(args, rows, lambda r: (
+        f"{r['key']}\t{r['name']}\t{r['from_school']}{r['from_school_name']} → {r['to_school']}"
+        f"{r['to_school_name']}\t{r['state_name']}\t{_parties_line(r['parties'])}\n\t下一步：{r['next_step']}"),
+        empty="没有转学。")
 
 
 def cmd_transfer_out(args) -> int:
