@@ -6,6 +6,7 @@ the core's own tests cover what the rows hold."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from xueji_desktop.cli import main
 from xueji_desktop.records.no_id_proof import ProofState
 from xueji_desktop.records.proposals import Proposal
 from xueji_desktop.records.verification import ClassProgress
+from xueji_desktop.school import ClassInfo
 
 
 class _FakeStore:
@@ -27,6 +29,9 @@ class _FakeStore:
 
     def close(self) -> None:
         pass
+
+    def query(self, sql, params=()):  # class list: students a class
+        return [(1, 40)]
 
 
 def _export_request(**row):
@@ -149,6 +154,11 @@ CASES = {
     "proof list, none": (
         ["proof", "list"], "role_cmds", {"records.no_id_proof.needing_proof": []},
         "没有需要《无身份证号学生在校就读证明表》的学生。\n"),
+    "class list": (
+        ["class", "list"], "school_cmds", {"school.list_classes": [
+            ClassInfo(1, "2024101", "小学2024级(1)班", 1, 2024, 1, "王老师"),
+            ClassInfo(2, "2024102", "小学2024级(2)班", 1, 2024, 2)]},
+        "2024101  小学2024级(1)班  班主任：王老师  学生 40 名\n2024102  小学2024级(2)班  班主任：—  学生 0 名\n"),
     "photo-status": (
         ["photo-status"], "photo_cmds", {"photos.library.photo_overview": [
             {"class_name": "小学2024级(1)班", "name": "王明", "state": "不合格", "problems": "背景不是白色"},
@@ -162,6 +172,7 @@ JSON_OF = {
     "verify progress": lambda rows: [{**r.__dict__, "percent": r.percent} for r in rows],
     "proposals list": lambda rows: [p.to_dict() for p in rows],
     "proof list": lambda rows: [r.to_dict() for r in rows],
+    "class list": lambda rows: [{**asdict(c), "students": 40 if c.id == 1 else 0} for c in rows],
 }
 
 
