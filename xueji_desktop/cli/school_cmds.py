@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_json, print_rows
 
 
 def register(sub) -> None:
@@ -96,12 +96,9 @@ def cmd_class_list(args) -> int:
     with open_store(args) as store:
         classes = list_classes(store)
         counts = dict(store.query("SELECT class_id, count(*) FROM students GROUP BY class_id"))
-    if args.json:
-        print_json([{**asdict(c), "students": counts.get(c.id, 0)} for c in classes])
-        return 0
-    for c in classes:
-        print(f"{c.class_code}  {c.name}  班主任：{c.head_teacher or '—'}  学生 {counts.get(c.id, 0)} 名")
-    return 0
+    return print_rows(args, classes, lambda c: (
+        f"{c.class_code}  {c.name}  班主任：{c.head_teacher or '—'}  学生 {counts.get(c.id, 0)} 名"),
+        as_json=lambda c: {**asdict(c), "students": counts.get(c.id, 0)})
 
 
 def cmd_class_add(args) -> int:
