@@ -20,6 +20,10 @@ from xueji_desktop.school import ClassInfo
 
 class _FakeStore:
     conn = None
+    mode = "school"
+
+    def meta(self, key, default=""):  # school problems: the county's review
+        return {"review_state": "returned", "review_reason": "照片不全"}.get(key, default)
 
     def __enter__(self):
         return self
@@ -38,6 +42,16 @@ def _export_request(**row):
     return SimpleNamespace(to_dict=lambda: row)
 
 
+_STUDENT = {"class": "小学2024级(1)班", "gender": "男", "birth_date": "2017-03-07", "enrolment": "在校",
+            "status": "正常", "county_accepted": False}
+_COUNTY_STUDENT = {"school_code": "2114010001", "school_name": "双塔小学", "class_name": "小学2024级(1)班",
+                   "grade": "二年级", "name": "王明", "gender": "男", "birth_date": "2017-03-07",
+                   "id_number": "140105201703070011", "enrolment": "在校", "status": "正常", "photo": "有",
+                   "id_problem": "", "age_exception": ""}
+_CITY = SimpleNamespace(counties=[
+    SimpleNamespace(code="140105", name="小店区", plan={"contacts": [
+        {"role": "牵头部门", "unit": "小店区教育局", "person": "张三", "phone": "0351-4041234"}]}),
+    SimpleNamespace(code="140106", name="迎泽区", plan=None)])
 _PARTIES = {"rs": {"state": "approved"}, "rc": {"state": "pending"}, "ss": {}}
 _PROPOSAL = dict(student_id=7, student_name="王明", class_code="2024101", note="", proposed_by="t1",
                  proposed_at="2026-03-01T08:30:15", decided_by="", decided_at="")
@@ -159,6 +173,63 @@ CASES = {
             ClassInfo(1, "2024101", "小学2024级(1)班", 1, 2024, 1, "王老师"),
             ClassInfo(2, "2024102", "小学2024级(2)班", 1, 2024, 2)]},
         "2024101  小学2024级(1)班  班主任：王老师  学生 40 名\n2024102  小学2024级(2)班  班主任：—  学生 0 名\n"),
+    "student list": (
+        ["student", "list"], "student_cmds", {"records.edits.student_rows": [
+            {"student_id": 7, "name": "王明", "id_number": "140105201703070011", **_STUDENT},
+            {**_STUDENT, "student_id": 12, "name": "李红", "id_number": "", "county_accepted": True}]},
+        "     7  小学2024级(1)班  王明  男  2017-03-07  140105201703070011  在校  正常\n"
+        "    12  小学2024级(1)班  李红  男  2017-03-07    在校  正常  县级已审核\n共 2 名学生。\n"),
+    "student list, none": (
+        ["student", "list"], "student_cmds", {"records.edits.student_rows": []}, "共 0 名学生。\n"),
+    "county students": (
+        ["county", "students"], "county_view_cmds", {"county.students.list_students": [_COUNTY_STUDENT]},
+        "学校标识码\t学校名称\t班级\t年级\t姓名\t性别\t出生日期\t身份证件号\t学籍状态\t数据状态\t照片\t身份证件号问题\t"
+        "入学年龄例外\n2114010001\t双塔小学\t小学2024级(1)班\t二年级\t王明\t男\t2017-03-07\t140105201703070011\t在校\t"
+        "正常\t有\t\t\n共 1 名。\n"),
+    "county counties": (
+        ["county", "counties"], "city_cmds", {"county.counties.list_counties": [
+            {"code": "140105", "name": "小店区", "schools": 12, "students": 3400, "last_sequence": 2,
+             "fingerprint": "AB12", "imported_at": "2026-03-01"},
+            {"code": "140106", "name": "迎泽区", "schools": 0, "students": 0, "last_sequence": 0,
+             "fingerprint": "", "imported_at": ""}]},
+        "140105\t小店区\t学校 12\t学生 3400\t序号 2\t指纹 AB12\n"
+        "140106\t迎泽区\t学校 0\t学生 0\t序号 0\t指纹 （未登记）\n共 2 个县（区），已上报 1 个。\n"),
+    "county nutrition schools": (
+        ["county", "nutrition", "schools"], "nutrition_cmds", {"county.nutrition.nutrition_schools": [
+            {"code": "2114010001", "name": "双塔小学", "placeholder": False, "reported": True, "students": 310,
+             "nutrition": True},
+            {"code": "2114010002", "name": "郝庄小学", "placeholder": False, "reported": False, "students": 0,
+             "nutrition": False},
+            {"code": "", "name": "马庄村小", "placeholder": True, "reported": False, "students": 0,
+             "nutrition": True}]},
+        "学校标识码\t学校名称\t享受营养餐\t在校学生\n2114010001\t双塔小学\t是\t310\n2114010002\t郝庄小学\t否\t（未上报）\n"
+        "\t马庄村小\t是\t（待补标识码）\n共 3 所，享受营养餐 2 所。\n"),
+    "county nutrition contacts list": (
+        ["county", "nutrition", "contacts", "list"], "nutrition_cmds", {
+            "cli.nutrition_cmds._city_plans": None,
+            "county.nutrition_settings.list_contacts": [
+                {"id": 1, "role": "牵头部门", "unit": "迎泽区教育局", "person": "张三", "phone": "0351-4041234"}]},
+        "编号\t职责\t单位\t负责人\t联系电话\n1\t牵头部门\t迎泽区教育局\t张三\t0351-4041234\n"),
+    "county nutrition contacts list, none": (
+        ["county", "nutrition", "contacts", "list"], "nutrition_cmds", {
+            "cli.nutrition_cmds._city_plans": None, "county.nutrition_settings.list_contacts": []},
+        "编号\t职责\t单位\t负责人\t联系电话\n县级责任体系还是空的：用 xueji county nutrition contacts add 添加。\n"),
+    "county nutrition contacts list, city": (
+        ["county", "nutrition", "contacts", "list"], "nutrition_cmds", {"cli.nutrition_cmds._city_plans": _CITY},
+        "县级区划代码\t县（区）\t职责\t单位\t负责人\t联系电话\n140105\t小店区\t牵头部门\t小店区教育局\t张三\t0351-4041234\n"),
+    "county schools verify": (
+        ["county", "schools", "verify"], "county_school_cmds", {"county.schools.verify_schools": [
+            {"code": "2114010001", "name": "双塔小学", "problem": "名称重复"}]},
+        "2114010001\t双塔小学\t名称重复\n核对完毕：1 处需要处理。\n"),
+    "county schools verify, none": (
+        ["county", "schools", "verify"], "county_school_cmds", {"county.schools.verify_schools": []},
+        "核对完毕：学校名单无误。\n"),
+    "problems": (
+        ["problems"], "package_cmds", {"records.problems.school_problems": [
+            {"source": "县级", "kind_name": "重复学籍", "class_name": "小学2024级(1)班", "name": "王明",
+             "student_id": 7, "message": "与郝庄小学重复"}]},
+        "县级审核结论：退回，原因：照片不全\n"
+        "[县级] 重复学籍\t小学2024级(1)班 王明（编号 7）\t与郝庄小学重复\n共 1 条问题记录。\n"),
     "photo-status": (
         ["photo-status"], "photo_cmds", {"photos.library.photo_overview": [
             {"class_name": "小学2024级(1)班", "name": "王明", "state": "不合格", "problems": "背景不是白色"},
@@ -172,18 +243,30 @@ JSON_OF = {
     "verify progress": lambda rows: [{**r.__dict__, "percent": r.percent} for r in rows],
     "proposals list": lambda rows: [p.to_dict() for p in rows],
     "proof list": lambda rows: [r.to_dict() for r in rows],
+    "county nutrition contacts list, city": lambda rows: [
+        {"county_code": "140105", "county_name": "小店区", **_CITY.counties[0].plan["contacts"][0]}],
     "class list": lambda rows: [{**asdict(c), "students": 40 if c.id == 1 else 0} for c in rows],
 }
+
+
+# Listings that exit 1 when they list anything (something to fix).
+EXIT_1_WHEN_ROWS = {"county schools verify", "problems"}
 
 
 def _run(monkeypatch, capsys, name: str, json_flag: bool) -> str:
     argv, cli_module, fakes, _text = CASES[name]
     monkeypatch.setattr(f"xueji_desktop.cli.{cli_module}.open_store", lambda args: _FakeStore())
     monkeypatch.setattr("xueji_desktop.county.workspace.require_county", lambda store: None)
+    monkeypatch.setattr("xueji_desktop.county.nutrition.require_nutrition_county", lambda store: None)
     for target, rows in fakes.items():
         monkeypatch.setattr(f"xueji_desktop.{target}", lambda *a, rows=rows, **kw: rows)
-    assert main([*argv, "--db", "unused.xjdb", *(["--json"] if json_flag else [])]) == 0
+    code = main([*argv, "--db", "unused.xjdb", *(["--json"] if json_flag else [])])
+    assert code == (1 if name.split(",")[0] in EXIT_1_WHEN_ROWS and _rows(name) else 0)
     return capsys.readouterr().out
+
+
+def _rows(name: str):
+    return list(CASES[name][2].values())[-1]
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -193,6 +276,5 @@ def test_text(monkeypatch, capsys, name):
 
 @pytest.mark.parametrize("name", CASES)
 def test_json(monkeypatch, capsys, name):
-    [rows] = CASES[name][2].values()
-    data = JSON_OF.get(name.split(",")[0], lambda r: r)(rows)
+    data = JSON_OF.get(name, JSON_OF.get(name.split(",")[0], lambda r: r))(_rows(name))
     assert _run(monkeypatch, capsys, name, json_flag=True) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
