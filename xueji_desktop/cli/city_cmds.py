@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..errors import XuejiError
-from .common import add_db_args, open_store, print_json, run_with_progress
+from .common import add_db_args, open_store, print_json, print_rows, run_with_progress
 
 
 def register_county(csub) -> None:
@@ -40,14 +40,10 @@ def cmd_counties(args) -> int:
 
     with open_store(args) as store:
         rows = list_counties(store)
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
-        print(f"{r['code']}\t{r['name']}\t学校 {r['schools']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
-              f"指纹 {r['fingerprint'] or '（未登记）'}")
-    print(f"共 {len(rows)} 个县（区），已上报 {sum(1 for r in rows if r['imported_at'])} 个。")
-    return 0
+    return print_rows(args, rows, lambda r: (
+        f"{r['code']}\t{r['name']}\t学校 {r['schools']}\t学生 {r['students']}\t序号 {r['last_sequence']}\t"
+        f"指纹 {r['fingerprint'] or '（未登记）'}"),
+        footer=f"共 {len(rows)} 个县（区），已上报 {sum(1 for r in rows if r['imported_at'])} 个。")
 
 
 def cmd_add(args) -> int:

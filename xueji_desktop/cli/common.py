@@ -78,16 +78,21 @@ def print_json(data: Any) -> None:
 
 
 def print_rows(args, rows: Sequence[Any], line: Callable[[Any], str], empty: str | None = None, *,
+               header: str | None = None, footer: str | None = None,
                as_json: Callable[[Any], Any] | None = None) -> int:
-    """A listing command's output: with --json the rows (each through ``as_json`` when given), else ``empty``
-    when there are none and one ``line(row)`` a row. Returns the exit code, 0."""
+    """A listing command's output. With --json: the rows (each through ``as_json`` when given). Else: ``header``,
+    then ``empty`` when there are no rows or one ``line(row)`` a row, then ``footer``. Returns the exit code, 0."""
     if args.json:
         print_json([as_json(r) for r in rows] if as_json else rows)
         return 0
+    if header:
+        print(header)
     if not rows and empty:
         print(empty)
     for r in rows:
         print(line(r))
+    if footer:
+        print(footer)
     return 0
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_json, print_rows
 
 
 def register_school_actions(schools_parser) -> None:
@@ -63,12 +63,8 @@ def cmd_verify(args) -> int:
 
     with open_store(args) as store:
         found = verify_schools(store)
-    if args.json:
-        print_json(found)
-    else:
-        for f in found:
-            print(f"{f['code']}\t{f['name']}\t{f['problem']}")
-        print(f"核对完毕：{len(found)} 处需要处理。" if found else "核对完毕：学校名单无误。")
+    print_rows(args, found, lambda f: f"{f['code']}\t{f['name']}\t{f['problem']}",
+               footer=f"核对完毕：{len(found)} 处需要处理。" if found else "核对完毕：学校名单无误。")
     return 1 if found else 0
 
 

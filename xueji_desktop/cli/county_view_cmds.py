@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import add_db_args, open_store, print_json, run_with_progress
+from .common import add_db_args, open_store, print_json, print_rows, run_with_progress
 
 
 def register_county(csub) -> None:
@@ -38,15 +38,9 @@ def cmd_students(args) -> int:
                        args.county)
     with open_store(args) as store:
         rows = list_students(store, flt, args.limit)
-    if args.json:
-        print_json(rows)
-        return 0
     keys = [k for k, _title in ROW_COLUMNS]
-    print("\t".join(title for _k, title in ROW_COLUMNS))
-    for r in rows:
-        print("\t".join(str(r[k]) for k in keys))
-    print(f"共 {len(rows)} 名。")
-    return 0
+    return print_rows(args, rows, lambda r: "\t".join(str(r[k]) for k in keys),
+                      header="\t".join(title for _k, title in ROW_COLUMNS), footer=f"共 {len(rows)} 名。")
 
 
 def cmd_stats(args) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_json, print_rows
 
 
 def register_county(csub) -> None:
@@ -79,15 +79,13 @@ def cmd_schools(args) -> int:
 
     with open_store(args) as store:
         rows = nutrition_schools(store)
-    if args.json:
-        print_json(rows)
-        return 0
-    print("学校标识码\t学校名称\t享受营养餐\t在校学生")
-    for r in rows:
+
+    def line(r: dict) -> str:
         students = "（待补标识码）" if r["placeholder"] else str(r["students"]) if r["reported"] else "（未上报）"
-        print(f"{r['code']}\t{r['name']}\t{'是' if r['nutrition'] else '否'}\t{students}")
-    print(f"共 {len(rows)} 所，享受营养餐 {sum(r['nutrition'] for r in rows)} 所。")
-    return 0
+        return f"{r['code']}\t{r['name']}\t{'是' if r['nutrition'] else '否'}\t{students}"
+
+    return print_rows(args, rows, line, header="学校标识码\t学校名称\t享受营养餐\t在校学生",
+                      footer=f"共 {len(rows)} 所，享受营养餐 {sum(r['nutrition'] for r in rows)} 所。")
 
 
 def cmd_schools_set(args) -> int:
@@ -117,25 +115,15 @@ def cmd_contacts_list(args) -> int:
     if city is not None:
         rows = [{"county_code": c.code, "county_name": c.name, **p} for c in city.counties if c.plan
                 for p in c.plan["contacts"]]
-        if args.json:
-            print_json(rows)
-            return 0
-        print("县级区划代码\t县（区）\t职责\t单位\t负责人\t联系电话")
-        for c in rows:
-            print(f"{c['county_code']}\t{c['county_name']}\t{c['role']}\t{c['unit']}\t{c['person']}\t{c['phone']}")
-        return 0
+        return print_rows(args, rows, lambda c: (
+            f"{c['county_code']}\t{c['county_name']}\t{c['role']}\t{c['unit']}\t{c['person']}\t{c['phone']}"),
+            header="县级区划代码\t县（区）\t职责\t单位\t负责人\t联系电话")
     with open_store(args) as store:
         require_nutrition_county(store)
         rows = list_contacts(store)
-    if args.json:
-        print_json(rows)
-        return 0
-    print("编号\t职责\t单位\t负责人\t联系电话")
-    for c in rows:
-        print(f"{c['id']}\t{c['role']}\t{c['unit']}\t{c['person']}\t{c['phone']}")
-    if not rows:
-        print("县级责任体系还是空的：用 xueji county nutrition contacts add 添加。")
-    return 0
+    return print_rows(args, rows, lambda c: f"{c['id']}\t{c['role']}\t{c['unit']}\t{c['person']}\t{c['phone']}",
+                      empty="县级责任体系还是空的：用 xueji county nutrition contacts add 添加。",
+                      header="编号\t职责\t单位\t负责人\t联系电话")
 
 
 def cmd_contacts_remove(args) -> int:

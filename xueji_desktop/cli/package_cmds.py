@@ -13,8 +13,8 @@ from .common import (
     open_store,
     password,
     print_fingerprint,
-    print_json,
     print_recovery,
+    print_rows,
     run_with_progress,
 )
 
@@ -89,15 +89,11 @@ def cmd_school_problems(args) -> int:
             state, reason = store.meta("review_state", ""), store.meta("review_reason", "")
         else:
             state = reason = ""
-    if args.json:
-        print_json(found)
-        return 1 if found else 0
-    if state:
-        print(f"县级审核结论：{'通过' if state == 'passed' else '退回'}" + (f"，原因：{reason}" if reason else ""))
-    for f in found:
-        print(f"[{f['source']}] {f['kind_name']}\t{f['class_name']} {f['name']}（编号 {f['student_id']}）"
-              f"\t{f['message']}")
-    print(f"共 {len(found)} 条问题记录。")
+    review = (f"县级审核结论：{'通过' if state == 'passed' else '退回'}" + (f"，原因：{reason}" if reason else "")
+              if state else None)
+    print_rows(args, found, lambda f: (
+        f"[{f['source']}] {f['kind_name']}\t{f['class_name']} {f['name']}（编号 {f['student_id']}）\t{f['message']}"),
+        header=review, footer=f"共 {len(found)} 条问题记录。")
     return 1 if found else 0
 
 

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from ..errors import BadInput
-from .common import add_db_args, open_store, print_json
+from .common import add_db_args, open_store, print_json, print_rows
 
 
 def register(sub) -> None:
@@ -66,14 +66,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 raise BadInput(f"班级“{args.class_code}”不存在：请填写班号（如 2009101）或班级名称。")
             class_id = cls.id
         rows = student_rows(store, class_id=class_id, status=args.status)
-    if args.json:
-        print_json(rows)
-        return 0
-    for r in rows:
-        print(f"{r['student_id']:>6}  {r['class']}  {r['name']}  {r['gender']}  {r['birth_date']}  {r['id_number']}"
-              f"  {r['enrolment']}  {r['status']}" + ("  县级已审核" if r["county_accepted"] else ""))
-    print(f"共 {len(rows)} 名学生。")
-    return 0
+    return print_rows(args, rows, lambda r: (
+        f"{r['student_id']:>6}  {r['class']}  {r['name']}  {r['gender']}  {r['birth_date']}  {r['id_number']}"
+        f"  {r['enrolment']}  {r['status']}" + ("  县级已审核" if r["county_accepted"] else "")),
+        footer=f"共 {len(rows)} 名学生。")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
