@@ -1,4 +1,4 @@
-"""The CLI's listing commands print exactly this, as text and with --json (cli/common.print_rows).
+"""The CLI's listing commands (cli/common.print_rows) and admission jobs print exactly this, as text and --json.
 
 The core's list function is replaced by fixed rows, so what is pinned here is the CLI's rendering only:
 the core's own tests cover what the rows hold."""
@@ -12,7 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 from xueji_desktop.cli import main
+from xueji_desktop.records.admissions import AcceptResult, RowsRefused
 from xueji_desktop.records.no_id_proof import ProofState
+from xueji_desktop.records.preschool import PreschoolResult
 from xueji_desktop.records.proposals import Proposal
 from xueji_desktop.records.verification import ClassProgress
 from xueji_desktop.school import ClassInfo
@@ -278,3 +280,40 @@ def test_text(monkeypatch, capsys, name):
 def test_json(monkeypatch, capsys, name):
     data = JSON_OF.get(name, JSON_OF.get(name.split(",")[0], lambda r: r))(_rows(name))
     assert _run(monkeypatch, capsys, name, json_flag=True) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# ---- admission jobs (accept, import-preschool): the result, and with --json also the refused rows ----------
+
+_ACCEPTED = AcceptResult([{"admission_id": 3, "student_id": 7, "name": "王明", "student_number": ""}], "2026101",
+                         [{"admission_id": 4, "name": "李红", "id_number": "", "message": "已被录取"}])
+_PRESCHOOL = PreschoolResult("名单.xlsx", "2026101", rows=3, imported=2, pending=1,
+                             refused=[{"row": 4, "name": "李红", "message": "出生日期不对"}])
+JOBS = {
+    "admissions accept": (["admissions", "accept", "3", "4", "--class", "2026101"], "records.admissions.accept",
+                          _ACCEPTED, "已录取 1 名新生到 2026101：\n  王明  学籍号 （补全出生日期后分配）\n"
+                                     "  未录取 李红（序号 4）：已被录取\n"),
+    "import-preschool": (["import-preschool", "名单.xlsx", "--class", "2026101"], "records.preschool.import_preschool",
+                         _PRESCHOOL, "已注册 2 名一年级新生到 2026101，其中 1 名有错误待修正。\n"
+                                     "  未导入 第4行 李红：出生日期不对\n"),
+}
+
+
+@pytest.mark.parametrize("name", JOBS)
+@pytest.mark.parametrize("how", ["text", "json", "refused", "refused json"])
+def test_admission_job(monkeypatch, capsys, name, how):
+    argv, target, result, text = JOBS[name]
+
+    def job(*a, **kw):
+        if how.startswith("refused"):
+            raise RowsRefused(result, "有不能录取的学生", ["李红：已被录取"], "加 --accept-valid 录取其余的。")
+        return result
+
+    monkeypatch.setattr("xueji_desktop.cli.admission_cmds.open_store", lambda args: _FakeStore())
+    monkeypatch.setattr(f"xueji_desktop.{target}", job)
+    code = main([*argv, "--db", "unused.xjdb", *(["--json"] if how.endswith("json") else [])])
+    out, err = capsys.readouterr()
+    as_json = json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    assert (code, out, err) == {
+        "text": (0, text, ""), "json": (0, as_json, ""),
+        "refused": (2, "", "错误：有不能录取的学生：李红：已被录取。加 --accept-valid 录取其余的。\n"),
+        "refused json": (2, as_json, "错误：有不能录取的学生：李红：已被录取。加 --accept-valid 录取其余的。\n")}[how]
