@@ -38,8 +38,7 @@ def register(sub) -> None:
     p.add_argument("--class", dest="class_code", required=True, help="班号或班级名称")
     p.add_argument("--accept-valid", action="store_true",
                    help="有不能录取的学生时（逐个说明原因），仍录取其余的；不加则一个也不录取")
-    p.add_argument("--age-exception", default="", metavar="理由",
-                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
+    _add_age_exception(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_accept)
     p = asub.add_parser("add", help="自主招生：在招生计划内新建一名学生的学籍")
@@ -52,8 +51,7 @@ def register(sub) -> None:
     p.add_argument("--ethnicity", help="民族，如 汉族")
     p.add_argument("--set", action="append", default=[], metavar="字段=值",
                    help="其他字段（字段名或中文名，可多次），如 --set 户口所在地=140106 --set 成员1姓名=王刚")
-    p.add_argument("--age-exception", default="", metavar="理由",
-                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
+    _add_age_exception(p)
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("import-preschool", help="小学新生注册：导入学前调档名单（xlsx）为一年级新生学籍")
@@ -61,10 +59,14 @@ def register(sub) -> None:
     p.add_argument("file", type=Path)
     p.add_argument("--class", dest="class_code", required=True, help="一年级班号或班级名称")
     p.add_argument("--accept-valid", action="store_true", help="有不能注册的行时，仍导入其余的行")
-    p.add_argument("--age-exception", default="", metavar="理由",
-                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
+    _add_age_exception(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_import_preschool)
+
+
+def _add_age_exception(p) -> None:
+    p.add_argument("--age-exception", default="", metavar="理由",
+                   help="未达县级规定入学年龄而经批准提前入学时填写理由（记入日志，随上报包报县级）；不填则按年龄规则拒绝")
 
 
 def register_county(csub) -> None:
@@ -165,13 +167,15 @@ def cmd_list(args) -> int:
     return print_rows(args, rows, line, empty="没有招生名单（县级的招生名单随反馈包下发：xueji import-feedback PKG）。")
 
 
-def cmd_accept(args) -> int:
-    from ..records.admissions import RowsRefused, accept
+def _admission_job(args, job, *a):
+    """Run ``job`` (accept, import-preschool) with a progress bar. With --json its result is printed, also when
+    rows were refused and nothing was taken (the refusal is then raised on, exit 2)."""
+    from ..records.admissions import RowsRefused
     from .common import run_with_progress
 
     with open_store(args) as store:
         try:
-            result = run_with_progress(accept, store, args.ids, args.class_code, accept_valid=args.accept_valid,
+            result = run_with_progress(job, store, *a, accept_valid=args.accept_valid,
                                        age_exception=args.age_exception)
         except RowsRefused as exc:
             if args.json:
@@ -179,6 +183,14 @@ def cmd_accept(args) -> int:
             raise
     if args.json:
         print_json(result.to_dict())
+    return result
+
+
+def cmd_accept(args) -> int:
+    from ..records.admissions import accept
+
+    result = _admission_job(args, accept, args.ids, args.class_code)
+    if args.json:
         return 0
     print(f"已录取 {len(result.accepted)} 名新生到 {result.class_code}：")
     for a in result.accepted:
@@ -211,20 +223,10 @@ def cmd_add(args) -> int:
 
 
 def cmd_import_preschool(args) -> int:
-    from ..records.admissions import RowsRefused
     from ..records.preschool import import_preschool
-    from .common import run_with_progress
 
-    with open_store(args) as store:
-        try:
-            result = run_with_progress(import_preschool, store, args.file, args.class_code,
-                                       accept_valid=args.accept_valid, age_exception=args.age_exception)
-        except RowsRefused as exc:
-            if args.json:
-                print_json(exc.result.to_dict())
-            raise
+    result = _admission_job(args, import_preschool, args.file, args.class_code)
     if args.json:
-        print_json(result.to_dict())
         return 0
     print(f"已注册 {result.imported} 名一年级新生到 {result.class_code}"
           + (f"，其中 {result.pending} 名有错误待修正" if result.pending else "") + "。")
