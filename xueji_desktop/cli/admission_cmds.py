@@ -4,7 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..errors import BadInput
 from .common import add_db_args, open_store, print_json, print_rows
@@ -167,7 +169,7 @@ def cmd_list(args) -> int:
     return print_rows(args, rows, line, empty="没有招生名单（县级的招生名单随反馈包下发：xueji import-feedback PKG）。")
 
 
-def _admission_job(args, job, *a):
+def _admission_job(args, job: Callable[..., Any], *a: Any) -> Any:
     """Run ``job`` (accept, import-preschool) with a progress bar. With --json its result is printed, also when
     rows were refused and nothing was taken (the refusal is then raised on, exit 2)."""
     from ..records.admissions import RowsRefused
