@@ -151,3 +151,35 @@ def test_a_citys_school_list_import_leaves_nutrition_to_the_counties_plans(city,
     listed = {s["code"]: s for s in json.loads(capsys.readouterr().out)}
     assert (listed[SCHOOL]["name"], listed[SCHOOL]["nutrition"], listed["2114010501"]["nutrition"]) == (
         "双塔西街小学", 1, 0)
+
+
+def test_deciding_a_problem_at_a_city_names_the_city_and_the_counties(tmp_path, monkeypatch, capsys):
+    """市级 in the refusal of a duplicate within one school; after a decision the CLI names the counties whose
+    feedback carries it (a city feeds back to counties, not to schools)."""
+    from tests.county.test_city import Chain, _two_counties
+    from tests.exchange.helpers import records
+    from xueji_desktop.cli import main
+    from xueji_desktop.county.city_intake import import_county_package
+    from xueji_desktop.county.problems import county_problems, resolve
+
+    chain = Chain(tmp_path)
+    try:
+        _two_counties(chain)
+        twice = records(2, seed=95)
+        twice[1][1]["id_number"] = twice[0][1]["id_number"]  # one school holds the same child twice
+        chain.report("140106", {"2114010069": twice})
+        import_county_package(chain.city, chain.up("140106"))
+        [inside] = [p for p in county_problems(chain.city) if p["kind"] == "duplicate_id"
+                    and {r["school_code"] for r in p["records"]} == {"2114010069"}]
+        with pytest.raises(BadInput, match="无需市级裁定"):
+            resolve(chain.city, inside["id"], "2114010069", "重复录入")
+        [across] = [p for p in county_problems(chain.city) if p["kind"] == "duplicate_id" and p is not inside
+                    and len({r["school_code"] for r in p["records"]}) == 2]
+        chain.city.close()
+        monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
+        assert main(["county", "resolve", "--db", str(tmp_path / "city.xjdb"), across["id"], "--keep", "2114010068",
+                     "--reason", "户籍在迎泽区"]) == 0
+        assert "请为县（区）140105小店区 生成地市反馈包（xueji county feedback 县级区划代码）" in capsys.readouterr().out
+    finally:
+        chain.city = other_store(tmp_path / "city.xjdb")
+        chain.close()
