@@ -179,7 +179,8 @@ def test_deciding_a_problem_at_a_city_names_the_city_and_the_counties(tmp_path, 
         monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
         assert main(["county", "resolve", "--db", str(tmp_path / "city.xjdb"), across["id"], "--keep", "2114010068",
                      "--reason", "户籍在迎泽区"]) == 0
-        assert "请为县（区）140105小店区 生成地市反馈包（xueji county feedback 县级区划代码）" in capsys.readouterr().out
+        said = capsys.readouterr().out
+        assert "请为县（区）140105小店区 生成地市反馈包（xueji county feedback 县级区划代码）" in said
     finally:
         chain.city = other_store(tmp_path / "city.xjdb")
         chain.close()
