@@ -113,6 +113,8 @@ def test_the_cli_says_the_same(city, tmp_path, monkeypatch, capsys):
         assert not (tmp_path / "out").exists() and not (tmp_path / "模板.xlsx").exists()
         # what a city does is still there: its own feedback to a county, the list of changes (read only)
         assert main(["county", "changes", *db]) == 0
+        assert main(["info", *db]) == 0
+        assert "地市级端" in capsys.readouterr().out  # the file's own level, not 县级端
     finally:
         capsys.readouterr()
         city_again = other_store(tmp_path / "city.xjdb")
