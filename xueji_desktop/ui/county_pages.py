@@ -209,7 +209,7 @@ class CountyReviewPage(QWidget):
             bar.addWidget(b)
         bar.addStretch(1)
         layout.addLayout(bar)
-        if self.city:  # a county's schools were reviewed by the county
+        if workspace.refused_at_city(store, "school_review"):  # a county's schools were reviewed by the county
             for w in (self.pass_button, self.return_button, self.force, self.reason):
                 w.hide()
             form.labelForField(self.reason).hide()
