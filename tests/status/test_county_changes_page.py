@@ -8,7 +8,7 @@ import io
 
 import pytest
 from PIL import Image
-from PySide6.QtWidgets import QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox
 
 from tests.conftest import PASSWORD
 from tests.status.transfer_world import close_all, new_county, new_school
@@ -62,6 +62,8 @@ def test_county_decides_school_changes_in_the_gui(qtbot, world, tmp_path, monkey
     qtbot.addWidget(window)
     tabs = window.go("审核")
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["数据审核和反馈", "学籍异动"]
+    hints = [label.text() for label in window.page("转学").findChildren(QLabel)]
+    assert any("“审核”页的“学籍异动”页签" in h and "“同意”" in h for h in hints)
     page = tabs.widget(1)
     assert isinstance(page, CountyChangesPage) and page.undecided.isChecked()
     assert page.table.rowCount() == 2 and page.school.count() == 2  # 全部学校 + the school that sent changes
