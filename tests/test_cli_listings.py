@@ -133,10 +133,11 @@ CASES = {
         ["county", "changes"], "county_cmds", {"county.changes.list_county_changes": [
             {"school_code": "2114010001", "school_name": "双塔小学", "change_id": 5, "student_name": "王明",
              "kind_name": "休学", "effective_date": "2026-03-01", "reason": "病休",
-             "evidence": [{"filename": "a.jpg"}, {"filename": "b.pdf"}], "decision": ""},
+             "evidence": [{"filename": "a.jpg"}, {"filename": "b.pdf"}], "decision": "",
+             "decision_name": "待审核"},
             {"school_code": "2114010001", "school_name": "双塔小学", "change_id": 6, "student_name": "李红",
              "kind_name": "退学", "effective_date": "2026-03-02", "reason": "出国", "evidence": [],
-             "decision": "rejected"}]},
+             "decision": "rejected", "decision_name": "已驳回"}]},
         "2114010001双塔小学\t#5\t王明\t休学\t2026-03-01\t病休\t证明材料：a.jpg、b.pdf\t待审核\n"
         "2114010001双塔小学\t#6\t李红\t退学\t2026-03-02\t出国\t证明材料：无\t已驳回\n"),
     "export-request list": (

@@ -353,13 +353,11 @@ def cmd_county_changes(args) -> int:
 
     with open_store(args) as store:
         rows = list_county_changes(store, args.school, undecided_only=args.undecided)
-    decisions = {"": "待审核", "approved": "已通过", "rejected": "已驳回"}
 
     def line(r: dict) -> str:
         files = "、".join(e["filename"] for e in r["evidence"]) or "无"
         return (f"{r['school_code']}{r['school_name']}\t#{r['change_id']}\t{r['student_name']}\t{r['kind_name']}\t"
-                f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t"
-                f"{decisions.get(r['decision'], r['decision'])}")
+                f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t{r['decision_name']}")
 
     return print_rows(args, rows, line)
 
