@@ -128,20 +128,19 @@ class CountyKeys:
             codes, values = self._enrolments()
             code = values.get(flt.enrolment, -1)
             if isinstance(rows, range) and len(rows) == len(self.ids):
-                rows = self._by_enrolment(code)
-            else:
-                rows = [i for i in rows if codes[i] == code]
+                return self._by_enrolment(code)
+            rows = [i for i in rows if codes[i] == code]
         ids = self.ids
         return ids if isinstance(rows, range) and len(rows) == len(ids) else [ids[i] for i in rows]
 
     def _by_enrolment(self, code: int) -> list[int]:
-        """Every row with 学籍状态 ``code``: found with bytes.find (C speed), kept for the next time."""
+        """The ids of every student with 学籍状态 ``code``: found with bytes.find (C speed), kept for the next time."""
         key = f"enrolment{code}"
         if key not in self._search:
-            codes, found, at = bytes(self._enrolments()[0]), [], 0
+            codes, ids, found, at = bytes(self._enrolments()[0]), self.ids, [], 0
             byte = bytes([code]) if 0 <= code < 256 else b""
             while byte and (at := codes.find(byte, at)) >= 0:
-                found.append(at)
+                found.append(ids[at])
                 at += 1
             self._search[key] = found
         return self._search[key]
