@@ -361,7 +361,6 @@ def test_export_up_warns_only_when_no_key_of_the_level_above_is_known(chain, tmp
     finally:
         chain.counties["140106"] = other_store(county_db)
     import_county_package(chain.city, chain.up("140106"), confirm_fingerprint=chain.fingerprint("140106"))
-    review(chain.city, "2114010068", passed=True, reason="核对无误", force=True)
     city_db = chain.city.path
     chain.city.close()
     try:
@@ -394,3 +393,18 @@ def test_a_leader_resets_a_countys_key_and_its_next_package_is_confirmed_again(c
     assert action == "重置县（区）密钥" and "县级电脑重装" in changes and "lingdao" in changes
     with pytest.raises(BadInput, match="还没有登记密钥"):
         reset_county_key(chain.city, "140106", "再来一次")
+
+
+def test_the_city_import_names_the_age_exceptions_its_counties_schools_made(chain, tmp_path):
+    county, school = chain.counties["140106"], chain.schools["140106"][0]
+    school.register(county)
+    recs = records(2, seed=41)
+    exc = {"reason": "经县教育局批准提前入学", "by": "学籍管理员 admin", "at": "2026-09-02T10:00:00+00:00"}
+    pkg = write(tmp_path, "s.xjpkg", school.package(county_public(county), recs, age_exceptions={1: exc}))
+    import_package(county, pkg, confirm_fingerprint=school.fingerprint)
+    review(county, school.code, passed=True, reason="核对无误", force=True)
+    result = import_county_package(chain.city, chain.up("140106"), confirm_fingerprint=chain.fingerprint("140106"))
+    [e] = result.age_exceptions
+    assert (e["name"], e["reason"], e["by"], e["school_code"]) == (recs[1][1]["name"], exc["reason"], exc["by"],
+                                                                   school.code)
+    assert result.summary() == [f"入学年龄例外 1 名：{recs[1][1]['name']}（{exc['reason']}，{exc['by']}）"]

@@ -130,3 +130,57 @@ def test_county_sees_the_city_findings_in_problems(qtbot, chain, tmp_path, monke
     monkeypatch.setenv("XUEJI_PASSWORD", PASSWORD)
     assert main(["county", "problems", "--db", str(tmp_path / "140105.xjdb")]) == 0
     assert capsys.readouterr().out.count("地市反馈\tduplicate_") == 2
+
+
+def test_a_city_file_shows_no_county_only_pages_or_buttons(qtbot, chain, tmp_path):
+    """转学 and 招生 are not pages of a city file; 学校名单 has no 生成初始化包…/重置学校密钥…, 审核 no 通过/退回, and
+    查找功能 does not offer them. A county's file keeps them all."""
+    from xueji_desktop.ui.county_schools_page import CountySchoolsPage
+    from xueji_desktop.ui.find_dialogs import collect_functions
+    from xueji_desktop.ui.main_window import MainWindow
+
+    city_window, county_window = MainWindow(chain.city), MainWindow(chain.counties["140106"])
+    for w in (city_window, county_window):
+        qtbot.addWidget(w)
+    assert {"转学", "招生"} <= set(county_window.names)
+    assert not {"转学", "招生"} & set(city_window.names)
+    assert {"学校名单", "问题学籍", "审核", "上报", "营养改善计划"} <= set(city_window.names)
+    offered = {f.title for f in collect_functions(city_window)}
+    assert "学校名单 › 生成县级初始化包…" in offered and "审核 › 生成反馈包…" in offered
+    assert not {"学校名单 › 生成初始化包…", "学校名单 › 重置学校密钥…", "审核 › 通过", "审核 › 退回"} & offered
+    assert {"学校名单 › 生成初始化包…", "审核 › 通过", "转学 › 生成县际转学包…"} <= {
+        f.title for f in collect_functions(county_window)}
+    for store, shown in ((chain.city, False), (chain.counties["140106"], True)):
+        page = CountySchoolsPage(store)
+        qtbot.addWidget(page)
+        assert page.buttons["init"].isVisibleTo(page) is shown and page.buttons["reset"].isVisibleTo(page) is shown
+        assert page.buttons["import"].isVisibleTo(page)
+
+
+def test_the_problems_page_names_the_deciding_level(qtbot, chain):
+    """A city's decision reads 市级裁定 on the city's 问题学籍 page, a county's 县级裁定 on its own."""
+    from xueji_desktop.county.problems import county_problems, resolve
+    from xueji_desktop.ui.package_page import ProblemsPage
+
+    _two_counties(chain)
+    [dup] = [p for p in county_problems(chain.city) if p["kind"] == "duplicate_id"]
+    resolve(chain.city, dup["id"], "2114010068", "户籍在迎泽区")
+    page = ProblemsPage(chain.city)
+    qtbot.addWidget(page)
+    cells = [page.table.item(r, 5).text() for r in range(page.table.rowCount())]
+    assert any("（市级裁定由 2114010068 保留：户籍在迎泽区）" in c for c in cells)
+    assert not any("地市裁定" in c or "县级裁定" in c for c in cells)
+    assert "给相关县（区）的反馈包" in page.resolve_button.toolTip()
+
+    county = chain.counties["140106"]  # 迎泽区 decides a duplicate between its own two schools
+    a = records(2, seed=91)
+    b = records(1, seed=92)
+    b[0][1]["id_number"] = a[0][1]["id_number"]
+    chain.report("140106", {"2114010068": a, "2114010069": b})
+    [own] = [p for p in county_problems(county) if p["kind"] == "duplicate_id"]
+    resolve(county, own["id"], "2114010069", "在该校就读")
+    page = ProblemsPage(county)
+    qtbot.addWidget(page)
+    cells = [page.table.item(r, 5).text() for r in range(page.table.rowCount())]
+    assert any("（县级裁定由 2114010069 保留：在该校就读）" in c for c in cells)
+    assert "其他学校的反馈包" in page.resolve_button.toolTip()

@@ -150,3 +150,49 @@ def test_messages_name_the_unit_of_the_open_file(chain, tmp_path):
         add_school(store, "2114019998", "新建小学", "140106003000")
         with pytest.raises(BadInput, match=f"学校 2114019998 已在{word}学校名单中"):
             add_school(store, "2114019998", "新建小学", "140106003000")
+
+
+def test_the_citys_own_package_carries_each_countys_plan(chain, tmp_path):
+    """The city's export-up (to the province) carries nutrition_counties.json: one entry per county it passes up,
+    with the plan the county sent (or null: 未上报营养计划); read back by the package reader and checked."""
+    from xueji_desktop.county.city_intake import AGGREGATE_LIMITS
+    from xueji_desktop.county.nutrition_upward import (
+        COUNTIES_MEMBER,
+        PLAN_MEMBER,
+        county_plans_bytes,
+        parse_county_plans,
+    )
+    from xueji_desktop.exchange import keystore
+    from xueji_desktop.exchange.container import open_envelope, read_file
+    from xueji_desktop.exchange.safezip import SafeZip
+
+    chain.report(YINGZE, {"2114010068": records(3, seed=81)})
+    chain.report("140105", {"2114010501": records(2, seed=82)})
+    _county_plan(chain.counties[YINGZE], "2114010068")
+    _send_up(chain)
+    with pytest.MonkeyPatch.context() as mp:  # 小店区's package has no plan
+        mp.setattr(upward, "plan_bytes", lambda store: None)
+        _send_up(chain, "140105")
+
+    aggregate = upward.export_up(chain.city, tmp_path / "province")[-1]
+    env = open_envelope(read_file(aggregate), aggregate.name)
+    body = SafeZip(env.decrypt(keystore.require_private(chain.city.conn, keystore.OWN_ENCRYPTION)),
+                   AGGREGATE_LIMITS, "")
+    assert COUNTIES_MEMBER in body.names() and PLAN_MEMBER not in body.names()
+    plans = parse_county_plans(body.read(COUNTIES_MEMBER), f"{aggregate.name}：")
+    assert [(p["county_code"], p["county_name"]) for p in plans] == [("140105", "小店区"), (YINGZE, "迎泽区")]
+    assert plans[0]["plan"] is None
+    sent = plans[1]["plan"]
+    assert sent == json.loads(chain.city.query("SELECT nutrition_plan FROM city_counties WHERE code = ?",
+                                               (YINGZE,))[0][0])
+    assert sent["standards"] == {"1": "5.00", "2": "4.50"} and sent["school_days"] == 95
+    assert {s["name"] for s in sent["schools"]} == {"双塔西街小学", "郝庄村小"}
+    assert sent["contacts"][0]["person"] == "张国强"
+
+    # only the counties whose schools go up are listed; a malformed entry is refused naming the county and field
+    assert [p["county_code"] for p in json.loads(county_plans_bytes(chain.city, {YINGZE}))] == [YINGZE]
+    bad = [{"county_code": YINGZE, "county_name": "迎泽区", "plan": {**sent, "school_days": 0}}]
+    with pytest.raises(BadInput, match=r"nutrition_counties.json 第 1 个县（区）的 plan的“school_days”超出范围"):
+        parse_county_plans(json.dumps(bad).encode(), "")
+    with pytest.raises(BadInput, match=r"第 2 个县（区）的“county_code”重复"):
+        parse_county_plans(json.dumps([plans[1], plans[1]]).encode(), "")

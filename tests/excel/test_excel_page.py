@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton
 
 from xueji_desktop.ui.excel_page import ExcelPage
@@ -136,3 +136,31 @@ def test_check_step_previews_what_the_import_will_refuse_and_changes_nothing(qtb
     with qtbot.waitSignal(page.imported, timeout=60000) as blocker:
         qtbot.mouseClick(page.import_button, Qt.LeftButton)
     assert outcome(blocker.args[0]) == outcome(page.preview)
+
+
+def test_unticking_create_classes_marks_the_preview_and_a_new_check_follows_the_choice(qtbot, class_store, tmp_path):
+    from .test_dry_run import dump, make_scene
+
+    scene = make_scene(class_store, tmp_path)
+    before = dump(class_store)
+    page = ExcelPage(class_store)
+    qtbot.addWidget(page)
+    page.show()  # (clicks reach only a visible checkbox)
+    page.file_edit.setText(str(scene.path))
+    page.report_check.setChecked(False)
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=20000)
+    assert page.preview.created_classes == [scene.new_class]
+    box = page.create_classes_check
+    qtbot.mouseClick(box, Qt.LeftButton, pos=QPoint(8, box.height() // 2))  # the clerk unticks it
+    assert not page.create_classes_check.isChecked()
+    assert "上面的预检是按更改前算的" in page.result_text.toPlainText()
+    qtbot.mouseClick(page.check_button, Qt.LeftButton)                # checks again: the preview follows
+    qtbot.waitUntil(page.import_button.isEnabled, timeout=20000)
+    assert not page.create_classes_check.isChecked()
+    assert page.preview.created_classes == [] and scene.new_class in page.preview.missing_classes
+    assert "将新建" not in page.result_text.toPlainText() and "这些行将标为待修正" in page.result_text.toPlainText()
+    assert dump(class_store) == before
+    with qtbot.waitSignal(page.imported, timeout=60000) as blocker:   # and so does the import
+        qtbot.mouseClick(page.import_button, Qt.LeftButton)
+    assert blocker.args[0].created_classes == [] and blocker.args[0].missing_classes == page.preview.missing_classes

@@ -56,16 +56,18 @@ class FakeSchool:
     def package(self, county_public: bytes, records: list[tuple[str, dict[str, Any]]], sequence: int = 1,
                 body: bytes | None = None, header_extra: dict[str, Any] | None = None,
                 signing_private: bytes | None = None, enrolments: list[str] | None = None,
-                photos: dict[int, bytes] | None = None) -> bytes:
+                photos: dict[int, bytes] | None = None,
+                age_exceptions: dict[int, dict[str, str]] | None = None) -> bytes:
         """records: (class_code, record). ``body`` replaces the built payload (for crafted attacks).
-        ``enrolments``: each record's 学籍状态 (default 在校); ``photos``: JPEG by record index."""
+        ``enrolments``: each record's 学籍状态 (default 在校); ``photos``: JPEG by record index;
+        ``age_exceptions``: 入学年龄例外 {reason, by, at} by record index."""
         classes = {}
         for code, _r in records:
             y, st, n = int(code[:4]), int(code[4]), int(code[5:])
             classes[code] = {"class_code": code, "name": class_name(y, st, n), "stage": st, "entry_year": y,
                              "number": n, "head_teacher": ""}
         rows = [payload.StudentRow(str(uuid.UUID(int=random.getrandbits(128))), code, "ok", [], r,
-                                   photo=(photos or {}).get(i),
+                                   photo=(photos or {}).get(i), age_exception=(age_exceptions or {}).get(i),
                                    enrolment=enrolments[i] if enrolments else "enrolled")
                 for i, (code, r) in enumerate(records)]
         created = datetime.now().isoformat(timespec="seconds")

@@ -15,6 +15,7 @@ from xueji_desktop.county import transfers as ct
 from xueji_desktop.county.changes import decide_county_change
 from xueji_desktop.county.intake import import_package
 from xueji_desktop.errors import BadInput
+from xueji_desktop.records import age_exceptions
 from xueji_desktop.records import changes as ch
 from xueji_desktop.records import transfers as tr
 
@@ -55,6 +56,8 @@ def _once(number, schools, counties, in_transit=False):
 def test_same_county_transfer_through_real_packages(world, tmp_path):
     county, a, b = world
     sid, number, name = _child(a)
+    with a.store.transaction() as tx:  # the child was registered under the entry age at A, with a reason
+        age_exceptions.record(tx, sid, "经县教育局批准提前入学", ["未满 6 周岁"])
     schools, counties = (a, b), (county,)
     _once(number, schools, counties)
     # 1. the receiving school B starts it, with the stamped certificate; its leader approves
@@ -109,6 +112,9 @@ def test_same_county_transfer_through_real_packages(world, tmp_path):
     assert b.store.query("SELECT count(*) FROM family_members WHERE student_id = ?", (new_sid,))[0][0] >= 1
     history = tr.status_history(b.store, new_sid)
     assert [h["kind"] for h in history][-2:] == ["transfer_out", "transfer_in"]
+    # the 入学年龄例外 follows the child, naming who made it at A
+    [exc] = age_exceptions.for_package(b.store.conn).values()
+    assert exc["reason"] == "经县教育局批准提前入学" and a.store.user.username in exc["by"]
     # a replayed feedback is refused by its sequence; a repeated arrival part changes nothing
     assert b.get_feedback(tmp_path)["arrived"] == 0
     with pytest.raises(BadInput, match="撤销"):
@@ -120,6 +126,8 @@ def test_same_county_transfer_through_real_packages(world, tmp_path):
     assert county.store.query("SELECT school_code FROM county_students WHERE id_number = ? AND enrolment = 'enrolled'",
                               (number,)) == [(b.code,)]
     assert county.transfer(key)["state"] == ct.COMPLETED
+    assert county.store.query("SELECT count(*) FROM county_students WHERE school_code = ? AND data LIKE ?",
+                              (b.code, "%经县教育局批准提前入学%")) == [(1,)]
 
 
 def test_withdrawal_after_the_sending_school_marked_transferred_returns_the_child(world, tmp_path):

@@ -288,10 +288,10 @@ def cmd_county_plan_decide(args) -> int:
 
 def cmd_county_template(args) -> int:
     from ..county.admissions import write_template
-    from ..county.workspace import require_county
+    from ..county.workspace import require_county_level
 
     with open_store(args) as store:  # a county's template: its store says it is one, and who may write it
-        require_county(store)
+        require_county_level(store, "admissions")
         store.require("clerk", "leader")
         path = write_template(args.out)
     print(f"已写出招生结果模板：{path}")

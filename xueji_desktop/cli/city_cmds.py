@@ -101,6 +101,8 @@ def import_at_city(store, args, by_unit: dict[str, str], default: str | None) ->
             if not args.json:
                 print(f"已导入 {r.file}：{r.county_code}{r.county_name} 第 {r.sequence} 号，学校 {r.schools} 所，"
                       f"学生 {r.students} 名" + (f"（替换原有 {r.replaced} 名）" if r.replaced else ""))
+                for line in r.summary():  # 入学年龄例外
+                    print("  " + line)
         except XuejiError as exc:
             refused.append({"file": pkg.name, "error": str(exc)})
             if not args.json:

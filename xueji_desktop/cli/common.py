@@ -97,5 +97,5 @@ def print_recovery(recovery: str) -> None:
 
 
 def print_fingerprint(fp: str) -> None:
-    print("\n本单位签名密钥指纹（请电话逐组读给县级核对）：")
+    print("\n本单位签名密钥指纹（请电话逐组读给上级核对）：")
     print(f"    {fp}\n")

@@ -90,7 +90,7 @@ def register(sub) -> None:
                                          "（状态：待处理、学校已处理、已解决）")
     add_db_args(p)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--all", action="store_true", help="也列出已解决的（县级裁定过、已不再出现的）")
+    p.add_argument("--all", action="store_true", help="也列出已解决的（裁定过、已不再出现的）")
     p.set_defaults(func=cmd_county_problems)
     p = csub.add_parser("resolve", help="裁定重复学籍由哪所学校保留；其他学校的反馈包带去处理要求")
     add_db_args(p)
@@ -323,10 +323,18 @@ def cmd_county_problems(args) -> int:
 
 def cmd_county_resolve(args) -> int:
     from ..county.problems import resolve
+    from ..county.workspace import store_level
 
     with open_store(args) as store:
         problem = resolve(store, args.problem, args.keep, args.reason)
-    others = sorted({r["school_code"] for r in problem["records"]} - {args.keep})
+        city = store_level(store) == "city"
+    acting = [r for r in problem["records"] if r["school_code"] != args.keep]
+    if city:  # the city's decision reaches a school through its county's feedback
+        counties = sorted({f"{r['county_code']}{r['county_name']}" for r in acting})
+        print(f"已裁定 {problem['id']}：由学校 {args.keep} 保留。请为县（区）{'、'.join(counties)} 生成地市反馈包"
+              "（xueji county feedback 县级区划代码），该县导入后随下次反馈带给学校。")
+        return 0
+    others = sorted({r["school_code"] for r in acting})
     print(f"已裁定 {problem['id']}：由学校 {args.keep} 保留。请为 {'、'.join(others)} 生成反馈包"
           "（xueji county feedback），学校按要求删除或更正后重新上报。")
     return 0

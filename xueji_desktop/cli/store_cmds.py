@@ -187,7 +187,8 @@ def cmd_info(args) -> int:
         print_json(info)
         return 0
     school = info["school"] or {}
-    side = "县级" if info["mode"] == "county" else "学校"
+    side = ("地市级" if info.get("county", {}).get("level") == "city" else "县级") if info["mode"] == "county" \
+        else "学校"
     print(f"数据文件：{info['file']}（{info['size_bytes'] / 1e6:.1f} MB，{side}端，"
           f"结构版本 {info['schema_version']}，SQLCipher {info['sqlcipher']}）")
     if school:

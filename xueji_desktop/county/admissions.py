@@ -34,7 +34,7 @@ from ..storage.store import Tx
 from .intake import resident_id_ok
 from .plans import plans_for_school, store_plan_requests  # noqa: F401  (re-exported: the whole story here)
 from .schools import get_school
-from .workspace import require_county
+from .workspace import require_county_level
 
 ADMITTED, WITHDRAWN = "admitted", "withdrawn"
 SCHOOL_HEADER, STAGE_HEADER, YEAR_HEADER = "学校标识码", "学段", "招生年份"
@@ -47,7 +47,7 @@ _STAGE_NAMES = {**{str(k): k for k in STAGES}, **{v: k for k, v in STAGES.items(
 # ---- plans -------------------------------------------------------------------------------------------
 
 def set_plan(store: Store, school_code: str, stage: int, year: int, count: int) -> None:
-    require_county(store)
+    require_county_level(store, "admissions")
     store.require("clerk", "leader")
     get_school(store, school_code)
     _check_plan(stage, year, count)
@@ -75,7 +75,7 @@ def _write_plan(tx: Tx, school_code: str, stage: int, year: int, count: int, act
 
 def list_plans(store: Store, year: int | None = None) -> list[dict[str, Any]]:
     """Every plan with the number admitted on the county's lists against it."""
-    require_county(store)
+    require_county_level(store, "admissions")
     sql = ("SELECT p.school_code, s.name, p.stage, p.year, p.count, (SELECT count(*) FROM county_admissions a"
            " WHERE a.school_code = p.school_code AND a.stage = p.stage AND a.year = p.year AND a.state = ?)"
            " FROM admission_plans p JOIN county_schools s ON s.code = p.school_code")
@@ -89,7 +89,7 @@ def list_plans(store: Store, year: int | None = None) -> list[dict[str, Any]]:
 
 
 def list_plan_requests(store: Store, *, undecided_only: bool = False) -> list[dict[str, Any]]:
-    require_county(store)
+    require_county_level(store, "admissions")
     keys = ("school_code", "school_name", "request_id", "stage", "year", "count", "current", "reason",
             "requested_at", "decision", "decision_reason")
     rows = store.query(
@@ -101,7 +101,7 @@ def list_plan_requests(store: Store, *, undecided_only: bool = False) -> list[di
 
 
 def decide_plan_request(store: Store, school_code: str, request_id: int, approve: bool, reason: str = "") -> None:
-    require_county(store)
+    require_county_level(store, "admissions")
     store.require("clerk", "leader")
     row = store.query("SELECT stage, year, count, decision FROM plan_requests WHERE school_code = ?"
                       " AND request_id = ?", (school_code, request_id))
@@ -161,7 +161,7 @@ def import_list(store: Store, path: Path | str, *, accept_valid: bool = False,
                 progress: Progress | None = None) -> ListResult:
     """Check the filled 招生结果 list row by row; import it whole, or (``accept_valid``) its valid rows.
     With problems and without ``accept_valid`` nothing changes and the result lists them."""
-    require_county(store)
+    require_county_level(store, "admissions")
     store.require("clerk", "leader")
     path = Path(path)
     _sheet, people = read_people(path, (SCHOOL_HEADER, STAGE_HEADER, YEAR_HEADER))
@@ -252,7 +252,7 @@ def _row_problems(store: Store, p, schools: dict[str, str], seen_in_file: dict[t
 
 def duplicates(store: Store) -> list[dict[str, Any]]:
     """Children (by ID number) admitted by two or more schools and not yet decided: one group each."""
-    require_county(store)
+    require_county_level(store, "admissions")
     rows = store.query(
         "SELECT a.id, a.id_number, a.name, a.school_code, s.name, a.stage, a.year, a.source FROM county_admissions a"
         " JOIN county_schools s ON s.code = a.school_code JOIN (SELECT id_number FROM county_admissions"
@@ -269,7 +269,7 @@ def duplicates(store: Store) -> list[dict[str, Any]]:
 def keep_admission(store: Store, id_number: str, school_code: str) -> int:
     """Decide a 重复招生: the child stays admitted at ``school_code``; the other schools' admissions are withdrawn
     (their feedback says so). Returns how many were withdrawn."""
-    require_county(store)
+    require_county_level(store, "admissions")
     store.require("clerk", "leader")
     number = id_number.strip().upper()
     rows = store.query("SELECT id, school_code FROM county_admissions WHERE id_number = ? AND state = ?",

@@ -8,7 +8,7 @@ from typing import Any
 from ..errors import BadInput
 from ..records.changes import DELETE_RECORD
 from ..storage import Store
-from .workspace import require_county
+from .workspace import require_county, require_county_level
 
 
 def store_changes(tx, code: str, change_records: list[dict[str, Any]]) -> None:
@@ -66,7 +66,7 @@ def decide_county_change(store: Store, code: str, change_id: int, approve: bool,
     from ..records.changes import COUNTY_PENDING
     from .transfers import on_county_decision
 
-    require_county(store)
+    require_county_level(store, "school_changes")
     store.require("clerk", "leader")
     row = store.query("SELECT school_status, decision, kind, student_uid FROM county_changes"
                       " WHERE school_code = ? AND change_id = ?", (code, change_id))

@@ -12,7 +12,7 @@ students``, ``stats``, ``export-excel``, problems, the GUI) covers all the city'
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,14 @@ from ..exchange.safezip import Limits, SafeZip
 from ..progress import Progress, tick
 from ..storage import Store
 from .counties import county_of, require_city
-from .intake import delete_school_data, insert_school_data, refuse_stale_or_misaddressed, require_confirmed
+from .intake import (
+    age_exception_lines,
+    age_exceptions_of,
+    delete_school_data,
+    insert_school_data,
+    refuse_stale_or_misaddressed,
+    require_confirmed,
+)
 from .nutrition_upward import PLAN_MEMBER, parse_plan
 from .problems import mark_resolved
 from .upward import AGGREGATE_SCHOOLS
@@ -56,6 +63,12 @@ class CountyImportResult:
     schools: int
     students: int
     replaced: int
+    # 入学年龄例外 its schools made (intake.age_exceptions_of, with the school's code)
+    age_exceptions: list[dict[str, str]] = field(default_factory=list)
+
+    def summary(self) -> list[str]:
+        """What the import summary says beyond the counts, one line each."""
+        return age_exception_lines(self.age_exceptions)
 
 
 def check_county_package(store: Store, path: Path | str,
@@ -219,7 +232,9 @@ def _merge(store: Store, env: Envelope, check: CountyPackageCheck,
                  {"sequence": [None, check.sequence], "schools": [None, len(schools)], "students": [old, students],
                   "file": [None, check.file], "nutrition_plan": [None, plan is not None]})
         mark_resolved(tx)  # a record a county corrected clears the problem the city decided on
-    return CountyImportResult(check.file, county, check.county_name, check.sequence, len(schools), students, old)
+    exceptions = [{**e, "school_code": entry.get("code", "")} for entry, sub in schools for e in age_exceptions_of(sub)]
+    return CountyImportResult(check.file, county, check.county_name, check.sequence, len(schools), students, old,
+                              exceptions)
 
 
 def _recheck_in_transaction(tx, env: Envelope, check: CountyPackageCheck) -> bool:

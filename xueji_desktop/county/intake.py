@@ -55,12 +55,15 @@ class ImportResult:
 
     def summary(self) -> list[str]:
         """What the import summary says beyond the counts, one line each."""
-        lines = list(self.warnings)
-        if self.age_exceptions:
-            shown = "；".join(f"{e['name']}（{e['reason']}，{e['by']}）" for e in self.age_exceptions[:10])
-            lines.append(f"入学年龄例外 {len(self.age_exceptions)} 名：{shown}"
-                         + ("……" if len(self.age_exceptions) > 10 else ""))
-        return lines
+        return list(self.warnings) + age_exception_lines(self.age_exceptions)
+
+
+def age_exception_lines(exceptions: list[dict[str, str]]) -> list[str]:
+    """The import summary's line on the 入学年龄例外 a package carries (a school's, or a county's at the city)."""
+    if not exceptions:
+        return []
+    shown = "；".join(f"{e['name']}（{e['reason']}，{e['by']}）" for e in exceptions[:10])
+    return [f"入学年龄例外 {len(exceptions)} 名：{shown}" + ("……" if len(exceptions) > 10 else "")]
 
 
 def check_package(store: Store, path: Path | str, data: bytes | None = None) -> tuple[PackageCheck, Envelope]:

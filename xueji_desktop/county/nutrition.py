@@ -32,7 +32,7 @@ from ..validation.normalize import normalize_phone
 from .counties import county_names, county_of
 from .nutrition_settings import DAYS_KEY, DEFAULT_SCHOOL_DAYS, STANDARD_KEY, list_contacts, school_days, standards
 from .schools import PLACEHOLDER_CODE, list_schools, make_init_packages
-from .workspace import store_level
+from .workspace import require_county_level, store_level
 
 MAX_YUAN = Decimal("50")                # far above any standard (national: 5 yuan/day since 2021); catches typos
 CENT = Decimal("0.01")
@@ -347,6 +347,7 @@ def make_nutrition_init_packages(store: Store, out_dir: Path | str) -> tuple[lis
     """Init packages for the schools that take part only (seed 001 step 10: 不享受营养餐的学校可不选定).
     Returns (files written, names of participating schools still without a 标识码, which get none)."""
     require_nutrition_county(store)
+    require_county_level(store, "nutrition_init")
     chosen = [s for s in list_schools(store, placeholders=True) if s["nutrition"]]
     if not chosen:
         raise BadInput("还没有享受营养餐的学校：先用 xueji county nutrition schools set 学校标识码 --enjoy 是 选定"

@@ -177,7 +177,7 @@ def find_problem(store: Store, text: str) -> dict[str, Any]:
 def resolve(store: Store, problem_text: str, keep: str, reason: str) -> dict[str, Any]:
     """The county decides who keeps a duplicated record; each other school's next feedback carries the
     instruction to delete its record or correct the ID number with evidence."""
-    from .workspace import require_county
+    from .workspace import require_county, unit_words
 
     require_county(store)
     store.require("clerk", "leader")
@@ -189,7 +189,7 @@ def resolve(store: Store, problem_text: str, keep: str, reason: str) -> dict[str
         raise BadInput(f"学校 {keep} 不在问题 {problem['id']} 中；可选：{'、'.join(schools)}。")
     if len(schools) < 2:
         raise BadInput(f"问题 {problem['id']} 的记录都在学校 {keep}：请该校删除重复的记录"
-                       "（学生信息→删除，类别“重复学籍”），无需县级裁定。")
+                       f"（学生信息→删除，类别“重复学籍”），无需{unit_words(store).level}裁定。")
     if not reason.strip():
         raise BadInput("请填写裁定原因（--reason），其他学校会在反馈中看到。")
     old = _decisions(store).get(problem["id"])

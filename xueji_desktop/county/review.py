@@ -20,7 +20,7 @@ from .numbers import assign_formal_numbers, formal_numbers
 from .nutrition_settings import package_settings
 from .schools import REVIEW_NAMES, get_school
 from .transfers import feedback_parts
-from .workspace import county_profile, require_county
+from .workspace import county_profile, require_county_level
 
 
 def review(store: Store, code: str, passed: bool, reason: str = "", *, force: bool = False) -> None:
@@ -28,7 +28,7 @@ def review(store: Store, code: str, passed: bool, reason: str = "", *, force: bo
     (county/problems.blocking) unless ``force`` with a reason; a forced pass is audited with the problems."""
     from .problems import blocking
 
-    require_county(store)
+    require_county_level(store, "school_review")
     store.require("clerk", "leader")
     s = get_school(store, code)
     if not s["imported_at"]:
@@ -62,7 +62,7 @@ def make_feedback(store: Store, code: str, out_dir: Path | str) -> Path:
     of the city's latest feedback on the school's records) and the review."""
     from .problems import county_problems, findings_for_school
 
-    require_county(store)
+    require_county_level(store, "school_review")
     store.require("clerk", "leader")
     s = get_school(store, code)
     if not s["encryption_public"]:

@@ -18,7 +18,7 @@ from ..storage.store import now_iso
 from .nutrition_settings import package_settings
 from .plans import plans_for_school
 from .registered_keys import forget_registered_key
-from .workspace import county_profile, require_county, unit_words
+from .workspace import county_profile, require_county, require_county_level, unit_words
 
 REVIEW_NAMES = {"passed": "通过", "returned": "退回", "": "未审核"}
 
@@ -223,7 +223,7 @@ def get_school(store: Store, code: str) -> dict[str, Any]:
 
 def make_init_packages(store: Store, codes: list[str], out_dir: Path | str) -> list[Path]:
     """One initialisation package per school: its identity, the county and the county's public keys."""
-    require_county(store)
+    require_county_level(store, "school_init")
     store.require("clerk", "sysadmin")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -252,6 +252,6 @@ def make_init_packages(store: Store, codes: list[str], out_dir: Path | str) -> l
 
 def reset_school_key(store: Store, code: str, reason: str) -> str:
     """Forget a school's registered keys; see :func:`registered_keys.forget_registered_key`."""
-    require_county(store)
+    require_county_level(store, "school_keys")
     return forget_registered_key(store, "county_schools", get_school(store, code), reason, named="学校 ",
                                  whose_pc="学校", action="重置学校密钥")

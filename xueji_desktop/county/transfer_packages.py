@@ -38,7 +38,7 @@ from .transfers import (
     refuse,
     save_transfer,
 )
-from .workspace import county_profile, require_county
+from .workspace import county_profile, require_county_level
 
 
 def _peer(conn, code: str) -> dict[str, Any] | None:
@@ -70,7 +70,7 @@ def _refused_by(t: dict[str, Any]) -> str:
 def transfer_out(store: Store, out_dir: Path | str) -> list[Path]:
     """One signed package per county we exchange transfers with, encrypted to its key. A county whose key
     we do not have yet gets an introduction (our keys, no personal data) to import and answer first."""
-    require_county(store)
+    require_county_level(store, "transfers")
     store.require("clerk", "leader")
     county = county_profile(store)
     signing = keystore.require_private(store.conn, keystore.OWN_SIGNING)
@@ -116,7 +116,7 @@ def transfer_out(store: Store, out_dir: Path | str) -> list[Path]:
 def check_transfer_package(store: Store, path: Path | str) -> tuple[Any, dict[str, Any] | None]:
     """Verify a county-to-county package before decrypting: kind, recipient, registered key, sequence."""
     name = Path(path).name
-    require_county(store)
+    require_county_level(store, "transfers")
     env = open_envelope(read_file(path), name)
     if env.kind != "transfer":
         raise BadInput(f"{name}：不是县际转学包（是{env.kind}）。")

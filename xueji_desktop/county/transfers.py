@@ -24,6 +24,7 @@ from ..records.changes import COUNTY_PENDING, EFFECTIVE, REJECTED, TRANSFERRED
 from ..records.transfers import P_APPROVED, P_PENDING, P_REFUSED, PARTY_NAMES, PARTY_STATE_NAMES, valid_key
 from ..storage import Store
 from ..storage.store import Tx, now_iso
+from .workspace import require_county_level
 
 OPEN, REFUSED, WITHDRAWN, COMPLETED = "open", "refused", "withdrawn", "completed"
 STATE_NAMES = {OPEN: "办理中", REFUSED: "已拒绝", WITHDRAWN: "已撤销", COMPLETED: "已转入"}
@@ -235,6 +236,7 @@ def decide_request(store: Store, school_code: str, ref: str, approve: bool, reas
     the receiving county approves first and names the sending county; any county may refuse at any time."""
     from ..records.transfers import transfer_ref_id
 
+    require_county_level(store, "transfers")
     store.require("clerk", "leader")
     key = f"{school_code}-{transfer_ref_id(ref)}"
     t = get_transfer(store.conn, key)
@@ -275,6 +277,7 @@ def transfer_evidence(store: Store, school_code: str, ref: str) -> list[tuple[st
     """The receiving school's stamped 转学证明 sent with its request (for the counties to look at)."""
     from ..records.transfers import transfer_ref_id
 
+    require_county_level(store, "transfers")
     key = f"{school_code}-{transfer_ref_id(ref)}"
     t = get_transfer(store.conn, key)
     if t is None:
@@ -335,6 +338,7 @@ def _end_reason(t: dict[str, Any]) -> str:
 # ---- listing ---------------------------------------------------------------------------------------------
 
 def list_transfers(store: Store, *, open_only: bool = False) -> list[dict[str, Any]]:
+    require_county_level(store, "transfers")
     own = own_code(store)
     where = " WHERE state = 'open'" if open_only else ""
     keys_ = [k for (k,) in store.query(f"SELECT key FROM county_transfers{where} ORDER BY updated_at DESC, key")]

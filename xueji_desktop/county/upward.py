@@ -16,7 +16,7 @@ from ..storage import Store
 from ..storage.store import now_iso
 from .counties import county_names, county_of
 from .numbers import formal_numbers
-from .nutrition_upward import PLAN_MEMBER, plan_bytes
+from .nutrition_upward import COUNTIES_MEMBER, PLAN_MEMBER, county_plans_bytes, plan_bytes
 from .schools import get_school, list_schools
 from .workspace import county_profile, require_county, store_level
 
@@ -81,7 +81,7 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
     target = naming.unique(base / naming.county_package_name(unit["code"], unit["name"], when))
     data = seal(kind="aggregate", sender=sender, signing_private=signing, recipient=upper, recipient_x25519=recipient,
                 sequence=sequence, created_at=now_iso(),
-                body=aggregate_body(schools, bodies, None if city else plan_bytes(store)))
+                body=aggregate_body(schools, bodies, *_plan_member(store, city, schools)))
     with store.transaction() as tx:
         store.set_meta(tx, "aggregate_sequence", str(sequence))
         tx.audit("县级汇总上报" if not city else "地市汇总上报", "county_schools", "",
@@ -93,16 +93,25 @@ def export_up(store: Store, out_dir: Path | str, *, folders: bool = False, recip
     return written
 
 
-def aggregate_body(schools: list[dict], bodies: list[tuple[str, bytes]], plan: bytes | None = None) -> bytes:
+def _plan_member(store: Store, city: bool, schools: list[dict]) -> tuple[bytes, str]:
+    """The 营养改善计划 member: a county's own plan, or a city's counties' plans (those whose schools go up)."""
+    if city:
+        return county_plans_bytes(store, {s["county_code"] for s in schools}), COUNTIES_MEMBER
+    return plan_bytes(store), PLAN_MEMBER
+
+
+def aggregate_body(schools: list[dict], bodies: list[tuple[str, bytes]], plan: bytes | None = None,
+                   plan_member: str = PLAN_MEMBER) -> bytes:
     """The aggregate's payload: one submission payload per school (``schools/<code>.zip``, the layout a school
     sends, see ``_school_body``), ``schools.json`` listing them (code, name, region code, county code, review)
-    and, from a county, its 营养改善计划 (``nutrition.json``, nutrition_upward.py)."""
+    and the 营养改善计划 (nutrition_upward.py): from a county its own (``nutrition.json``), from a city its
+    counties' (``nutrition_counties.json``)."""
     listed = [{k: s[k] for k in ("code", "name", "region_code", "county_code", "last_sequence", "last_created_at",
                                  "imported_at", "review_state", "review_reason", "nutrition", "students") if k in s}
               for s in schools]
     return write_zip([(f"schools/{code}.zip", body, False) for code, body in bodies]
                      + [(AGGREGATE_SCHOOLS, json.dumps(listed, ensure_ascii=False).encode(), True)]
-                     + ([(PLAN_MEMBER, plan, True)] if plan is not None else []))
+                     + ([(plan_member, plan, True)] if plan is not None else []))
 
 
 def schools_left_out(store: Store) -> list[dict]:

@@ -20,6 +20,14 @@ def record(tx: Tx, student_id: int, reason: str, waived: list[str]) -> None:
                (student_id, reason, "；".join(waived), tx.store.user.username, tx.ts))
 
 
+def carried(tx: Tx, student_id: int, exception: dict[str, str], from_school: str) -> None:
+    """A transferred child's exception, as its line from the sending school carries it (who made it there and when):
+    it stays with the child, so this school's next submission carries it on."""
+    tx.execute("INSERT OR REPLACE INTO age_exceptions (student_id, reason, rule, username, at) VALUES (?,?,?,?,?)",
+               (student_id, str(exception.get("reason", "")), f"随转学转入（原学校：{from_school}）",
+                str(exception.get("by", "")), str(exception.get("at", ""))))
+
+
 def for_package(conn) -> dict[int, dict[str, str]]:
     """student id → what the submission carries: reason, by (the clerk's name and user name), at."""
     out = {}

@@ -32,6 +32,7 @@ from typing import Any
 
 from ..errors import BadInput
 from ..storage.store import Store, Tx
+from . import age_exceptions
 from .changes import (
     APPLIED,
     COUNTY_PENDING,
@@ -453,6 +454,8 @@ def _arrive(store: Store, tx: Tx, item: dict[str, Any]) -> int:
     taken = tx.execute("SELECT 1 FROM students WHERE uid = ?", (line.uid,)).fetchone()
     sid = add_student(tx, record, class_id, uid=None if taken else line.uid, registering=False)
     _keep_student_number(tx, sid, line.student_number)
+    if line.age_exception:  # 入学年龄例外 made at an earlier school: it follows the child
+        age_exceptions.carried(tx, sid, line.age_exception, from_school_name or from_school)
     if item.get("photo"):
         try:
             jpeg = base64.b64decode(str(item["photo"]), validate=True)

@@ -168,9 +168,8 @@ class CountyImportPage(QWidget):
             unit, extra = result.school_code + result.school_name, ""
         self.log.addItem(self.tr("已导入 %1：%2 学生 %3 名").replace("%1", result.file)
                          .replace("%2", unit).replace("%3", str(result.students)) + extra)
-        if isinstance(result, intake.ImportResult):
-            for line in result.summary():  # transfer warnings, 入学年龄例外
-                self.log.addItem("    " + line)
+        for line in result.summary():  # transfer warnings, 入学年龄例外
+            self.log.addItem("    " + line)
         self.imported.emit(result)
         self._next()
 
@@ -210,7 +209,7 @@ class CountyReviewPage(QWidget):
             bar.addWidget(b)
         bar.addStretch(1)
         layout.addLayout(bar)
-        if self.city:  # a county's schools were reviewed by the county
+        if workspace.refused_at_city(store, "school_review"):  # a county's schools were reviewed by the county
             for w in (self.pass_button, self.return_button, self.force, self.reason):
                 w.hide()
             form.labelForField(self.reason).hide()

@@ -98,6 +98,8 @@ class CountySchoolsPage(QWidget):
             button.clicked.connect(slot)
             bar.addWidget(button)
             self.buttons[key] = button
+        for key, function in (("init", "school_init"), ("reset", "school_keys")):  # a county's, not a city's
+            self.buttons[key].setVisible(not workspace.refused_at_city(store, function))
         bar.addStretch(1)
         layout.addLayout(bar)
 

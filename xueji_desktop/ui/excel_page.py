@@ -70,15 +70,18 @@ def _check_classes_job(path: str, classes: list[tuple[int, int, int]], school_ye
 
 
 def _check_and_preview_job(store: Store, path: str, classes: list[tuple[int, int, int]], school_year: int,
-                           progress=None) -> tuple[str, list[MissingClass], ImportResult | None]:
+                           create: bool | None = None, progress=None
+                           ) -> tuple[str, list[MissingClass], ImportResult | None]:
     """The check step with a store open: the file check, then the import itself as a dry run (the write gate's
-    refusals, matched and new rows…), rolled back. The dry run creates the missing classes as the import does
-    by default (“导入时建立这些班级” is ticked when there are some). A dry run the store refuses (permission…)
-    is named under the file check instead of failing it: the import would say the same."""
+    refusals, matched and new rows…), rolled back. The dry run creates the missing classes as the import will:
+    ``create`` is the clerk's choice (“导入时建立这些班级”) when checking the same file again, None for a new file
+    (then they are created, as the box is ticked when there are some). A dry run the store refuses
+    (permission…) is named under the file check instead of failing it: the import would say the same."""
     text, missing = _check_classes_job(path, classes, school_year)
     worker = worker_store(store)
+    create = bool(missing) if create is None else create and bool(missing)
     try:
-        result = import_workbook(worker, path, progress=progress, create_classes=bool(missing), dry_run=True)
+        result = import_workbook(worker, path, progress=progress, create_classes=create, dry_run=True)
     except Cancelled:
         raise
     except XuejiError as exc:
@@ -182,6 +185,7 @@ class ExcelPage(QWidget):
         self.template_button.clicked.connect(lambda: self.export_template())
         self.browse_button.clicked.connect(self.browse)
         self.check_button.clicked.connect(self.check_file)
+        self.create_classes_check.clicked.connect(self._classes_choice_changed)
         self.file_edit.textChanged.connect(self._file_changed)
         self.import_button.clicked.connect(self.start_import)
         self.open_report_button.clicked.connect(self.open_report)
@@ -243,10 +247,13 @@ class ExcelPage(QWidget):
             self.result_text.setPlainText(self.tr("请先选择要导入的 Excel 文件。"))
             return None
 
+        # checking the same file again: the preview follows the clerk's choice of creating the classes
+        create = None if self.create_classes_check.isHidden() else self.create_classes_check.isChecked()
+
         def done(found: tuple[str, list[MissingClass], ImportResult | None]) -> None:
             text, missing, self.preview = found
             self.create_classes_check.setVisible(bool(missing))
-            self.create_classes_check.setChecked(bool(missing))
+            self.create_classes_check.setChecked(bool(missing) if create is None else create)
             self.create_classes_check.setText(self.tr("导入时建立这 %1 个班级：%2").replace("%1", str(len(missing)))
                                               .replace("%2", "、".join(m.name for m in missing[:6])
                                                        + ("……" if len(missing) > 6 else "")))
@@ -258,8 +265,15 @@ class ExcelPage(QWidget):
         classes = [(c.entry_year, c.stage, c.number) for c in list_classes(self.store)]
         self.preview = None
         self.current_job = run_job(self, self.tr("检查文件"), _check_and_preview_job, self.store, path, classes,
-                                   current_school_year(self.store), on_done=done, on_error=self._job_failed)
+                                   current_school_year(self.store), create, on_done=done, on_error=self._job_failed)
         return self.current_job
+
+    def _classes_choice_changed(self) -> None:
+        """The clerk ticked or unticked “导入时建立这些班级” after the preview: it no longer says what will happen."""
+        if self.preview is not None:
+            note = self.tr("注意：“导入时建立这些班级”已更改，上面的预检是按更改前算的。要看更改后的结果，"
+                           "请再点“第 2 步：检查文件”。")
+            self.result_text.appendPlainText("\n" + note)
 
     def start_import(self):
         path = self.file_edit.text().strip()

@@ -130,8 +130,8 @@ def collect_functions(window) -> list[Function]:
             seen = set()
             for button in widget.findChildren(QAbstractButton):
                 text = button.text().strip()
-                if not text or text in seen or len(text) < 2:
-                    continue
+                if not text or text in seen or len(text) < 2 or not button.isVisibleTo(widget):
+                    continue  # a button hidden on this file (e.g. a county's function on a city file) is not offered
                 seen.add(text)
                 out.append(_function(f"{where} › {text}", name, tab, button))
     for menu_action in window.menuBar().actions():

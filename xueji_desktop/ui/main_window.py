@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..county.workspace import unit_words
+from ..county.workspace import refused_at_city, unit_words
 from ..school import get_school_profile
 from ..storage import Store
 from .screen_fit import fit_screen, scrolling
@@ -76,11 +76,16 @@ COUNTY_PAGES: dict[str, str | list[tuple[str, str]]] = {
 }
 
 
+# The pages of functions only a county does (county/workspace.COUNTY_ONLY): not shown on a city file.
+COUNTY_ONLY_PAGES = {"转学": "transfers", "招生": "admissions"}
+
+
 def pages_for_user(store: Store) -> dict[str, str | list[tuple[str, str]]]:
     from ..access import is_class_scoped
 
     if store.mode == "county":
-        return COUNTY_PAGES
+        return {name: target for name, target in COUNTY_PAGES.items()
+                if name not in COUNTY_ONLY_PAGES or not refused_at_city(store, COUNTY_ONLY_PAGES[name])}
     return TEACHER_PAGES if is_class_scoped(store.user.roles) else SCHOOL_PAGES
 
 

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..county.city_feedback import upper_findings
 from ..county.problems import county_problems, school_of
-from ..county.workspace import store_level
+from ..county.workspace import store_level, unit_words
 from ..errors import XuejiError
 from ..exchange import keystore, school_side
 from ..records.problems import KIND_NAMES, school_problems
@@ -193,8 +193,10 @@ class ProblemsPage(QWidget):
         bar.addWidget(refresh)
         if county:
             self.resolve_button = QPushButton(self.tr("裁定保留学校…"))
-            self.resolve_button.setToolTip(self.tr("证件号被多所学校使用时，裁定由哪所学校保留；"
-                                                   "其他学校的反馈包带去处理要求"))
+            city = store_level(store) == "city"
+            self.resolve_button.setToolTip(self.tr("证件号被多所学校使用时，裁定由哪所学校保留；%1带去处理要求")
+                                           .replace("%1", self.tr("给相关县（区）的反馈包") if city
+                                                    else self.tr("其他学校的反馈包")))
             self.resolve_button.clicked.connect(self.resolve_selected)
             bar.addWidget(self.resolve_button)
         bar.addStretch(1)
@@ -210,7 +212,7 @@ class ProblemsPage(QWidget):
         if self.store.mode == "county":
             rows, ids = [], []
             found = county_problems(self.store, include_resolved=True)
-            unit = "地市" if store_level(self.store) == "city" else "县级"
+            unit = unit_words(self.store).level  # who decided: this file's own unit (县级 or 市级)
             for p in found:
                 decided = (f"（{unit}裁定由 {p['decision']['keep_school']} 保留：{p['decision']['reason']}）"
                            if p.get("decision") else "")
