@@ -14,7 +14,6 @@ import json
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import groupby
 from typing import Any
 
 from ..errors import BadInput
@@ -56,10 +55,12 @@ class CountyFilter:
 
 # One scan of the covering list index, each key column joined into one string by SQLite (the subquery's order is
 # kept: an aggregate's subquery with ORDER BY is not flattened). Names and ID numbers cannot hold the separator.
-_KEYS_SQL = ("SELECT group_concat(id), group_concat(school_code), group_concat(replace(name, char(10), ' '), char(10)),"
-             " group_concat(enrolment), group_concat(replace(id_number, char(10), ' '), char(10))"
-             " FROM (SELECT id, school_code, name, enrolment, id_number FROM county_students"
-             " INDEXED BY county_students_list ORDER BY school_code, class_code, name)")
+_KEYS_SQL = ("SELECT group_concat(id), group_concat(replace(name, char(10), ' '), char(10)), group_concat(enrolment),"
+             " group_concat(replace(id_number, char(10), ' '), char(10)) FROM (SELECT id, name, enrolment, id_number"
+             " FROM county_students INDEXED BY county_students_list ORDER BY school_code, class_code, name)")
+# Each school's number of students, in school order (the list's first key): the runs of the list.
+_RUNS_SQL = ("SELECT school_code, count(*) FROM county_students INDEXED BY county_students_counts"
+             " GROUP BY school_code ORDER BY school_code")
 
 
 class CountyKeys:
@@ -70,12 +71,11 @@ class CountyKeys:
 
     def __init__(self, conn) -> None:
         self._conn = conn
-        ids, schools, names, enrolments, numbers = (v or "" for v in conn.execute(_KEYS_SQL).fetchone())
+        ids, names, enrolments, numbers = (v or "" for v in conn.execute(_KEYS_SQL).fetchone())
         self.ids = array("q", map(int, ids.split(","))) if ids else array("q")
         self._runs: dict[str, range] = {}  # school code -> its rows (the list is sorted by school)
         at = 0
-        for code, run in groupby(schools.split(",") if schools else []):
-            size = sum(1 for _ in run)
+        for code, size in conn.execute(_RUNS_SQL):
             self._runs[code] = range(at, at + size)
             at += size
         self._joined = {"name": names, "number": numbers, "enrolment": enrolments}
