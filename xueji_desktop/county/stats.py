@@ -102,10 +102,10 @@ def compute_county_stats(store: Store) -> CountyStats:
         if school in by_school:
             by_school[school].with_errors = errors
     for school, class_code, enrolment, count, photos, cdata in store.query(
-            "SELECT s.school_code, s.class_code, s.enrolment, count(*), count(p.student_id), c.data"
+            "SELECT g.*, c.data FROM (SELECT s.school_code, s.class_code, s.enrolment, count(*), count(p.student_id)"
             " FROM county_students s INDEXED BY county_students_counts LEFT JOIN county_photos p ON p.student_id = s.id"
-            " LEFT JOIN county_classes c ON c.school_code = s.school_code AND c.class_code = s.class_code"
-            " GROUP BY s.school_code, s.class_code, s.enrolment"):
+            " GROUP BY s.school_code, s.class_code, s.enrolment) g"  # the class is looked up per group, not per row
+            " LEFT JOIN county_classes c ON c.school_code = g.school_code AND c.class_code = g.class_code"):
         key = (school, class_code)
         if key not in grades:
             grades[key] = class_grade(cdata, year) or NO_GRADE
