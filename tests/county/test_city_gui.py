@@ -146,9 +146,12 @@ def test_a_city_file_shows_no_county_only_pages_or_buttons(qtbot, chain, tmp_pat
     assert not {"转学", "招生"} & set(city_window.names)
     assert {"学校名单", "问题学籍", "审核", "上报", "营养改善计划"} <= set(city_window.names)
     offered = {f.title for f in collect_functions(city_window)}
-    assert "学校名单 › 生成县级初始化包…" in offered and "审核 › 生成反馈包…" in offered
-    assert not {"学校名单 › 生成初始化包…", "学校名单 › 重置学校密钥…", "审核 › 通过", "审核 › 退回"} & offered
-    assert {"学校名单 › 生成初始化包…", "审核 › 通过", "转学 › 生成县际转学包…"} <= {
+    assert "学校名单 › 生成县级初始化包…" in offered and "审核 › 数据审核和反馈 › 生成反馈包…" in offered
+    assert "审核 › 学籍异动 › 查看证明材料…" in offered  # a city sees the counties' decisions, makes none
+    assert not {"学校名单 › 生成初始化包…", "学校名单 › 重置学校密钥…", "审核 › 数据审核和反馈 › 通过",
+                "审核 › 数据审核和反馈 › 退回", "审核 › 学籍异动 › 同意", "审核 › 学籍异动 › 不同意…"} & offered
+    assert {"学校名单 › 生成初始化包…", "审核 › 数据审核和反馈 › 通过", "审核 › 学籍异动 › 同意",
+            "转学 › 生成县际转学包…"} <= {
         f.title for f in collect_functions(county_window)}
     for store, shown in ((chain.city, False), (chain.counties["140106"], True)):
         page = CountySchoolsPage(store)

@@ -115,3 +115,14 @@ def test_a_family_sheet_keyed_by_the_national_number_updates_the_children_it_nam
         (data,) = class_store.query("SELECT data FROM family_members WHERE seq = 1 AND student_id = "
                                     "(SELECT id FROM students WHERE name = ?)", (r[NAME],))[0]
         assert json.loads(data)["phone"] == phone
+
+
+def test_a_sheet_keyed_by_g_numbers_matches_records_that_still_have_their_temporary_number(class_store, tmp_path):
+    rows = demo_rows(2, seed=15)
+    import_workbook(class_store, save_rows(tmp_path / "all.xlsx", H, rows))  # no 学籍号 column filled: L numbers
+    assert all(_number_of(class_store, r[NAME]).startswith("L") for r in rows)
+    family = [["全国学籍号", "学生姓名", "成员1姓名", "成员1联系电话"]]
+    family += [["G" + r[ID], r[NAME], r[H.index("成员1姓名")], "1391234567" + str(i)] for i, r in enumerate(rows)]
+    result = import_workbook(class_store, save_rows(tmp_path / "family.xlsx", family[0], family[1:]))
+    [sheet] = result.partial_sheets
+    assert (sheet.updated, sheet.unmatched) == (2, [])

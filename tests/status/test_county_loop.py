@@ -118,6 +118,9 @@ def test_county_cli_lists_and_decides(county, demo_store, leader, tmp_path, monk
     assert "原因" in capsys.readouterr().err
     assert main(["county", "decide-change", DEMO_SCHOOL["code"], str(cid), "--approve", *db]) == 0
     assert county.query("SELECT decision FROM county_changes")[0][0] == "approved"
+    capsys.readouterr()
+    assert main(["county", "changes", *db]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("已同意")  # the names the GUI's 学籍异动 tab shows
 
 
 def test_county_settings_reach_the_school_in_init_and_feedback(county, demo_store, tmp_path):

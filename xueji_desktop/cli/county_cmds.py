@@ -357,11 +357,10 @@ def cmd_county_changes(args) -> int:
     if args.json:
         print_json(rows)
         return 0
-    decisions = {"": "待审核", "approved": "已通过", "rejected": "已驳回"}
     for r in rows:
         files = "、".join(e["filename"] for e in r["evidence"]) or "无"
         print(f"{r['school_code']}{r['school_name']}\t#{r['change_id']}\t{r['student_name']}\t{r['kind_name']}\t"
-              f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t{decisions.get(r['decision'], r['decision'])}")
+              f"{r['effective_date']}\t{r['reason']}\t证明材料：{files}\t{r['decision_name']}")
     return 0
 
 

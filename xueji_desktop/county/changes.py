@@ -10,6 +10,9 @@ from ..records.changes import DELETE_RECORD
 from ..storage import Store
 from .workspace import require_county, require_county_level
 
+# The county's decision on a school's change, as the county's pages name it ('' = not decided yet).
+DECISION_NAMES = {"": "待县级审核", "approved": "已同意", "rejected": "未同意"}
+
 
 def store_changes(tx, code: str, change_records: list[dict[str, Any]]) -> None:
     """Keep the school's change records; a newer package updates them but never erases a decision made."""
@@ -41,13 +44,14 @@ def list_county_changes(store: Store, code: str | None = None, *, undecided_only
         params.append(code)
     rows = store.query_dicts(
         "SELECT cc.school_code, cs.name AS school_name, cc.change_id, cc.student_uid, st.name AS student_name,"
-        " st.id_number, cc.kind, cc.effective_date, cc.reason, cc.evidence, cc.decision, cc.decision_reason"
-        " FROM county_changes cc JOIN county_schools cs ON cs.code = cc.school_code"
+        " st.id_number, cc.kind, cc.effective_date, cc.reason, cc.evidence, cc.decision, cc.decision_reason,"
+        " cc.decided_by, cc.decided_at FROM county_changes cc JOIN county_schools cs ON cs.code = cc.school_code"
         " LEFT JOIN county_students st ON st.school_code = cc.school_code AND st.uid = cc.student_uid"
         f" WHERE ({clauses[0]})" + "".join(f" AND {c}" for c in clauses[1:]) +
         " ORDER BY cc.school_code, cc.change_id", params)
     for r in rows:
         r["kind_name"] = KINDS[r["kind"]].name if r["kind"] in KINDS else r["kind"]
+        r["decision_name"] = DECISION_NAMES.get(r["decision"], r["decision"])
         r["evidence"] = [{"filename": e["filename"], "sha256": e["sha256"]} for e in json.loads(r["evidence"])]
     return rows
 

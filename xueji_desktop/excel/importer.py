@@ -28,7 +28,7 @@ from ..errors import BadInput
 from ..progress import Progress, tick
 from ..records.gate import Gate, Refusal, keep_controlled
 from ..records.school_year import current_school_year
-from ..records.student_number import TemporaryNumbers, assign_temporary, is_formal, number_from_file
+from ..records.student_number import FORMAL_ID, TemporaryNumbers, assign_temporary, is_formal, number_from_file
 from ..records.students import CORE_COLUMNS, DERIVED, context_for, get_student_conn, with_class
 from ..school import ClassInfo, list_classes, school_year_of
 from ..storage import audit
@@ -504,8 +504,11 @@ class _Matcher:
         name, gender, birth, _id_type, id_number = core
         candidates = self.by_id.get(id_number, []) if id_number else []
         if not candidates and number and not id_number:
-            sid = self.by_number.get("".join(str(number).split()).upper())
+            number = "".join(str(number).split()).upper()
+            sid = self.by_number.get(number)
             candidates = [sid] if sid is not None else []
+            if not candidates and number.startswith(FORMAL_ID):  # G + the ID number: the record may still
+                candidates = self.by_id.get(number[1:], [])      # have its temporary number here
         if not candidates:
             candidates = self.by_key.get((name, gender, birth, class_id), [])
             if class_id is not None:

@@ -200,7 +200,8 @@ class CountyTransferPage(QWidget):
                  ("in", self.tr("导入县际转学包…"), self.choose_transfer_in))
         bar, self.buttons = keyed_button_bar(self, specs)
         layout.addLayout(bar)
-        hint = QLabel(self.tr("转出学校同意后的县级审核在“审核”页的学籍异动中办理（转出学校的转出异动）。"))
+        hint = QLabel(self.tr("转出学校同意后，县级审核在“审核”页的“学籍异动”页签中办理：选中转出学校的转出异动，"
+                             "“查看证明材料…”后点“同意”或“不同意…”。"))
         hint.setWordWrap(True)
         layout.addWidget(hint)
         self.table = simple_table([self.tr(h) for h in self.HEADERS])
