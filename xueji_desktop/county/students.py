@@ -71,11 +71,19 @@ class CountyKeys:
 
     def __init__(self, conn) -> None:
         self._conn = conn
-        ids, names, enrolments, numbers = (v or "" for v in conn.execute(_KEYS_SQL).fetchone())
+        own = not conn.in_transaction  # both reads from one snapshot: an import may be running elsewhere
+        if own:
+            conn.execute("BEGIN")
+        try:
+            ids, names, enrolments, numbers = (v or "" for v in conn.execute(_KEYS_SQL).fetchone())
+            runs = conn.execute(_RUNS_SQL).fetchall()
+        finally:
+            if own:
+                conn.execute("COMMIT")
         self.ids = array("q", map(int, ids.split(","))) if ids else array("q")
         self._runs: dict[str, range] = {}  # school code -> its rows (the list is sorted by school)
         at = 0
-        for code, size in conn.execute(_RUNS_SQL):
+        for code, size in runs:
             self._runs[code] = range(at, at + size)
             at += size
         self._joined = {"name": names, "number": numbers, "enrolment": enrolments}
