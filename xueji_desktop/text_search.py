@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate, chain
 
 
 class TextColumn:
@@ -15,6 +16,15 @@ class TextColumn:
         for v in values:
             self.starts.append(position)
             position += len(v or "") + 1
+
+    @classmethod
+    def joined(cls, text: str | None) -> TextColumn:
+        """From the values already joined with newlines (none of them holding one): no list of values needed."""
+        column = cls([])
+        if text is not None:
+            column.text = "\n" + text + "\n"
+            column.starts = list(accumulate(chain((1,), (len(v) + 1 for v in text.split("\n")))))[:-1]
+        return column
 
     def find(self, needle: str, *, prefix: bool = False) -> list[int]:
         """Row positions (ascending) whose value contains ``needle`` (or starts with it)."""

@@ -44,7 +44,11 @@ def list_county_changes(store: Store, code: str | None = None, *, undecided_only
         params.append(code)
     rows = store.query_dicts(
         "SELECT cc.school_code, cs.name AS school_name, cc.change_id, cc.student_uid, st.name AS student_name,"
-        " st.id_number, cc.kind, cc.effective_date, cc.reason, cc.evidence, cc.decision, cc.decision_reason,"
+        " st.id_number, cc.kind, cc.effective_date, cc.reason,"
+        # the files' names and hashes only: their contents (base64 scans) stay in SQLite, read on demand
+        " (SELECT json_group_array(json_object('filename', json_extract(e.value, '$.filename'),"
+        "  'sha256', json_extract(e.value, '$.sha256'))) FROM json_each(cc.evidence) e) AS evidence,"
+        " cc.decision, cc.decision_reason,"
         " cc.decided_by, cc.decided_at FROM county_changes cc JOIN county_schools cs ON cs.code = cc.school_code"
         " LEFT JOIN county_students st ON st.school_code = cc.school_code AND st.uid = cc.student_uid"
         f" WHERE ({clauses[0]})" + "".join(f" AND {c}" for c in clauses[1:]) +
@@ -52,7 +56,7 @@ def list_county_changes(store: Store, code: str | None = None, *, undecided_only
     for r in rows:
         r["kind_name"] = KINDS[r["kind"]].name if r["kind"] in KINDS else r["kind"]
         r["decision_name"] = DECISION_NAMES.get(r["decision"], r["decision"])
-        r["evidence"] = [{"filename": e["filename"], "sha256": e["sha256"]} for e in json.loads(r["evidence"])]
+        r["evidence"] = json.loads(r["evidence"])
     return rows
 
 

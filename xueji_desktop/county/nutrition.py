@@ -214,9 +214,10 @@ def set_participation(store: Store, which: list[str], enjoys: bool) -> int:
 def enrolled_by_stage(store: Store) -> dict[str, dict[str, int]]:
     """School code → {stage name: 在校 students}, from the merged data (the stage is the 5th digit of the 班号)."""
     out: dict[str, dict[str, int]] = {}
-    for school, stage, count in store.query(
-            "SELECT school_code, substr(class_code, 5, 1), count(*) FROM county_students WHERE enrolment = ?"
-            " GROUP BY school_code, substr(class_code, 5, 1)", (ENROLLED,)):
+    for school, class_code, count in store.query(  # per class, in the order of the counts index (schema v17)
+            "SELECT school_code, class_code, count(*) FROM county_students INDEXED BY county_students_counts"
+            " WHERE enrolment = ? GROUP BY school_code, class_code", (ENROLLED,)):
+        stage = class_code[4:5]
         name = STAGES.get(int(stage), NO_STAGE) if stage.isdigit() else NO_STAGE
         per = out.setdefault(school, {})
         per[name] = per.get(name, 0) + count

@@ -78,7 +78,7 @@ def _found(store: Store) -> list[dict[str, Any]]:
                       ("name", "gender", "birth_date"), "duplicate_identity")
     out += group_rows(query_rows(store, _COUNTY_ROW + " JOIN (SELECT student_number FROM county_students"
                                  " WHERE student_number <> '' GROUP BY student_number HAVING count(*) > 1) d"
-                                 " ON d.student_number = s.student_number"
+                                 " ON d.student_number = s.student_number WHERE s.student_number <> ''"  # (its index)
                                  " ORDER BY s.student_number, s.school_code, s.id"), ("student_number",),
                       "duplicate_number")
     return out

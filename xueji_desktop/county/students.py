@@ -4,13 +4,15 @@ CLI (`xueji county students`), the GUI's paged browser and the Excel export alik
 Filtering works as in the school's list (ui/student_model.py): the keys of every student are read once, in
 list order (school, class, name), with one scan of the covering index ``county_students_list`` (schema v10),
 and filtered in Python; row contents are read by id, a page at a time. Through SQLCipher, filtering 200,000
-rows in SQL costs 0.2-3 s per filter; the keys cost a few hundred ms once and each filter a few ms.
+rows in SQL costs 0.2-3 s per filter; the keys cost a few hundred ms once (2-3 s at a city of 2,000,000) and
+each filter a few ms.
 """
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_left, bisect_right
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,86 +53,105 @@ class CountyFilter:
     county: str | None = None     # at a city: the 6-digit 县（区）code (a school's region code begins with it)
 
 
+# One scan of the covering list index, each key column joined into one string by SQLite (the subquery's order is
+# kept: an aggregate's subquery with ORDER BY is not flattened). Names and ID numbers cannot hold the separator.
+_KEYS_SQL = ("SELECT group_concat(id), group_concat(replace(name, char(10), ' '), char(10)), group_concat(enrolment),"
+             " group_concat(replace(id_number, char(10), ' '), char(10)) FROM (SELECT id, name, enrolment, id_number"
+             " FROM county_students INDEXED BY county_students_list ORDER BY school_code, class_code, name)")
+# Each school's number of students, in school order (the list's first key): the runs of the list.
+_RUNS_SQL = ("SELECT school_code, count(*) FROM county_students INDEXED BY county_students_counts"
+             " GROUP BY school_code ORDER BY school_code")
+
+
 class CountyKeys:
-    """The filter keys of every imported student, in list order (school, class, name), as parallel lists."""
+    """The filter keys of every imported student, in list order (school, class, name). A city holds 2,000,000
+    students: the keys are kept compact, not as Python objects per student and column — ids in an array, each
+    school as its run of rows, 学籍状态 as one byte per row (read on the first filter by it), names and ID numbers as
+    the joined text the substring search works on (~100 MB at a city instead of ~1 GB)."""
 
     def __init__(self, conn) -> None:
         self._conn = conn
-        self._rows = conn.execute(
-            "SELECT id, school_code, name, enrolment, id_number FROM county_students"
-            " INDEXED BY county_students_list ORDER BY school_code, class_code, name").fetchall()
-        self.ids = [r[0] for r in self._rows]
+        own = not conn.in_transaction  # both reads from one snapshot: an import may be running elsewhere
+        if own:
+            conn.execute("BEGIN")
+        try:
+            ids, names, enrolments, numbers = (v or "" for v in conn.execute(_KEYS_SQL).fetchone())
+            runs = conn.execute(_RUNS_SQL).fetchall()
+        finally:
+            if own:
+                conn.execute("COMMIT")
+        self.ids = array("q", map(int, ids.split(","))) if ids else array("q")
+        self._runs: dict[str, range] = {}  # school code -> its rows (the list is sorted by school)
+        at = 0
+        for code, size in runs:
+            self._runs[code] = range(at, at + size)
+            at += size
+        self._joined = {"name": names, "number": numbers, "enrolment": enrolments}
         self._search: dict[str, Any] = {}
-
-    def _column(self, index: int) -> list:
-        """One key column, taken from the rows the first time a filter needs it (opening needs only ids)."""
-        key = f"column{index}"
-        if key not in self._search:
-            self._search[key] = [r[index] for r in self._rows]
-        return self._search[key]
-
-    @property
-    def schools(self) -> list[str]:
-        return self._column(1)
-
-    @property
-    def names(self) -> list[str]:
-        return self._column(2)
-
-    @property
-    def enrolments(self) -> list[str]:
-        return self._column(3)
-
-    @property
-    def numbers(self) -> list[str]:
-        return self._column(4)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def _text(self, which: str) -> TextColumn:
         if which not in self._search:
-            self._search[which] = TextColumn(self.names if which == "name" else self.numbers)
+            self._search[which] = TextColumn.joined(self._joined[which] if self.ids else None)
         return self._search[which]
 
-    def _by_enrolment(self) -> dict[str, list[int]]:
+    def _enrolments(self) -> tuple[bytearray, dict[str, int]]:
+        """学籍状态 per row as a byte, and value -> byte (a handful of values)."""
         if "enrolment" not in self._search:
-            groups: dict[str, list[int]] = {}
-            for i, value in enumerate(self.enrolments):
-                groups.setdefault(value, []).append(i)
-            self._search["enrolment"] = groups
+            values: dict[str, int] = {}
+            text = self._joined["enrolment"]
+            codes = bytearray(values.setdefault(v, len(values)) for v in (text.split(",") if self.ids else []))
+            self._search["enrolment"] = codes, values
         return self._search["enrolment"]
 
-    def _schools_of(self, county: str) -> set[str]:
+    def _county_rows(self, county: str) -> list[int]:
+        """The rows of a county's schools, in list order."""
         key = f"county{county}"
         if key not in self._search:
-            self._search[key] = {code for code, region in self._conn.execute(
+            schools = {code for code, region in self._conn.execute(
                 "SELECT code, region_code FROM county_schools") if county_of(region) == county}
+            self._search[key] = [i for code, run in self._runs.items() if code in schools for i in run]
         return self._search[key]
 
-    def select(self, flt: CountyFilter) -> list[int]:
+    def select(self, flt: CountyFilter) -> Sequence[int]:
         """Student ids (county_students.id) matching ``flt``, in list order."""
         rows: range | list[int] = range(len(self.ids))
         if flt.school:
-            lo = bisect_left(self.schools, flt.school)  # sorted by school: one school is a contiguous run
-            rows = range(lo, bisect_right(self.schools, flt.school, lo))
+            rows = self._runs.get(flt.school, range(0))
+        if flt.county:
+            in_county = self._county_rows(flt.county)
+            rows = ([i for i in in_county if i in rows] if len(rows) < len(self.ids) else in_county)
         text = flt.text.strip()
         if text:
             hits = (self._text("number").find(text.upper(), prefix=True) if text[0].isdigit()
                     else self._text("name").find(text))
-            rows = [i for i in hits if rows.start <= i < rows.stop] if isinstance(rows, range) else hits
-        if flt.county:
-            wanted_schools = self._schools_of(flt.county)
-            schools = self.schools
-            rows = [i for i in rows if schools[i] in wanted_schools]
-        if flt.enrolment is not None:
-            if isinstance(rows, range) and len(rows) == len(self.ids):
-                rows = self._by_enrolment().get(flt.enrolment, [])
+            if isinstance(rows, range):
+                rows = [i for i in hits if i in rows] if len(rows) < len(self.ids) else hits
             else:
-                wanted, values = flt.enrolment, self.enrolments
-                rows = [i for i in rows if values[i] == wanted]
+                wanted = set(rows)
+                rows = [i for i in hits if i in wanted]
+        if flt.enrolment is not None:
+            codes, values = self._enrolments()
+            code = values.get(flt.enrolment, -1)
+            if isinstance(rows, range) and len(rows) == len(self.ids):
+                return self._by_enrolment(code)
+            rows = [i for i in rows if codes[i] == code]
         ids = self.ids
         return ids if isinstance(rows, range) and len(rows) == len(ids) else [ids[i] for i in rows]
+
+    def _by_enrolment(self, code: int) -> list[int]:
+        """The ids of every student with 学籍状态 ``code``: found with bytes.find (C speed), kept for the next time."""
+        key = f"enrolment{code}"
+        if key not in self._search:
+            codes, ids, found, at = bytes(self._enrolments()[0]), self.ids, [], 0
+            byte = bytes([code]) if 0 <= code < 256 else b""
+            while byte and (at := codes.find(byte, at)) >= 0:
+                found.append(ids[at])
+                at += 1
+            self._search[key] = found
+        return self._search[key]
 
 
 # What a row of the county's list shows, in order: (key, title). Read by ``fetch_rows``.

@@ -565,6 +565,25 @@ ALTER TABLE city_counties ADD COLUMN nutrition_plan TEXT NOT NULL DEFAULT '';
 """
 
 
+# v17: a city holds 2,000,000 students (a county 200,000): the problem checks, statistics and counts read small
+# indexes, never the rows (whose stored student lines make a full scan read gigabytes through SQLCipher). The ID
+# number's index carries 学籍状态 (duplicates count current records only); the identity index holds only the
+# students without an ID number (the only ones compared by name, sex and birth date), so an import no longer
+# inserts every student into it; records with errors (待修正, a wrong ID number) get partial indexes of their own;
+# the counts (统计, 营养改善计划, ``xueji info``) group one small index in its order: school, class, 学籍状态,
+# data status.
+V17 = """
+DROP INDEX county_students_id_number;
+CREATE INDEX county_students_id_number ON county_students(id_number, enrolment);
+DROP INDEX county_students_identity;
+CREATE INDEX county_students_identity ON county_students(name, gender, birth_date) WHERE id_number = '';
+CREATE INDEX county_students_errors ON county_students(school_code, class_code, enrolment)
+    WHERE status = 'pending' OR id_problem <> '';
+CREATE INDEX county_students_id_problem ON county_students(school_code) WHERE id_problem <> '';
+CREATE INDEX county_students_counts ON county_students(school_code, class_code, enrolment, status);
+"""
+
+
 Migration = tuple[int, str, Callable | str]
 
 MIGRATIONS: list[Migration] = [
@@ -584,6 +603,7 @@ MIGRATIONS: list[Migration] = [
     (14, "city level: county keys and feedback, the city's findings at the county", V14),
     (15, "入学年龄例外 kept per student for the submission", _v15),
     (16, "city level: each county's nutrition plan from its upward package", V16),
+    (17, "a city's 2,000,000 students: problems, statistics and counts from indexes", V17),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
