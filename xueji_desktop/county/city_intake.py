@@ -28,6 +28,7 @@ from .intake import (
     age_exceptions_of,
     delete_school_data,
     insert_school_data,
+    recheck_sender,
     refuse_stale_or_misaddressed,
     require_confirmed,
 )
@@ -238,14 +239,7 @@ def _merge(store: Store, env: Envelope, check: CountyPackageCheck,
 
 
 def _recheck_in_transaction(tx, env: Envelope, check: CountyPackageCheck) -> bool:
-    """Sequence and key again under the write lock (see intake._recheck_in_transaction). Returns whether this
-    import registers the county's key."""
-    registered, last_seq = tx.execute("SELECT signing_public, last_sequence FROM city_counties WHERE code = ?",
-                                      (check.county_code,)).fetchone()
-    if registered is not None and bytes(registered) != env.signing_public:
-        raise BadInput(f"{check.file}：县（区）{check.county_code}{check.county_name} 的密钥已登记为另一把"
-                       f"（指纹 {keys.fingerprint(bytes(registered))}），拒绝导入。请与该县核实。")
-    if check.sequence <= last_seq:
-        raise BadInput(f"{check.file}：序号 {check.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包"
-                       f"（防止回退）。")
-    return registered is None
+    """Sequence and key again under the write lock (intake.recheck_sender). Returns whether this import registers
+    the county's key."""
+    return recheck_sender(tx, "city_counties", check.county_code, env, check.file, check.sequence,
+                          f"县（区）{check.county_code}{check.county_name}", "请与该县核实。")

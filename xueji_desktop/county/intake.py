@@ -264,12 +264,20 @@ def _recheck_in_transaction(tx, env: Envelope, check: PackageCheck) -> bool:
     """Check the sequence number and the registered key again under the write lock, so that of two imports
     running at once (two clerks, the GUI and the CLI) an older package can never win: whichever merges second
     sees the first one's sequence. Returns whether this import registers the school's key."""
-    registered, last_seq = tx.execute("SELECT signing_public, last_sequence FROM county_schools WHERE code = ?",
-                                      (check.school_code,)).fetchone()
+    return recheck_sender(tx, "county_schools", check.school_code, env, check.file, check.sequence,
+                          f"学校 {check.school_code}{check.school_name}", "请与学校核实。")
+
+
+def recheck_sender(tx, table: str, code: str, env: Envelope, file: str, sequence: int, sender: str,
+                   ask: str) -> bool:
+    """The sender's (a school in county_schools, a county in city_counties) key and last sequence read again in
+    the import's transaction: a package signed by another key, or not newer, is refused. Returns whether this
+    import registers the key. ``sender`` names it in the message, ``ask`` says whom to check with."""
+    registered, last_seq = tx.execute(f"SELECT signing_public, last_sequence FROM {table} WHERE code = ?",
+                                      (code,)).fetchone()
     if registered is not None and bytes(registered) != env.signing_public:
-        raise BadInput(f"{check.file}：学校 {check.school_code}{check.school_name} 的密钥已登记为另一把"
-                       f"（指纹 {keys.fingerprint(bytes(registered))}），拒绝导入。请与学校核实。")
-    if check.sequence <= last_seq:
-        raise BadInput(f"{check.file}：序号 {check.sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包"
-                       f"（防止回退）。")
+        raise BadInput(f"{file}：{sender} 的密钥已登记为另一把（指纹 {keys.fingerprint(bytes(registered))}），"
+                       f"拒绝导入。{ask}")
+    if sequence <= last_seq:
+        raise BadInput(f"{file}：序号 {sequence} 不比已导入的（{last_seq}）新，拒绝重复或旧数据包（防止回退）。")
     return registered is None
