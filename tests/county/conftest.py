@@ -24,3 +24,13 @@ def merged(county, tmp_path):
                        confirm_fingerprint=school.fingerprint)
     add_school(county, "2114010070", "桥东小学", "140106003000")
     return county, a_records, b_records
+
+
+@pytest.fixture
+def chain(tmp_path):
+    """A city, two counties set up from its init packages and their schools (test_city.Chain), for the city tests."""
+    from tests.county.test_city import Chain
+
+    c = Chain(tmp_path)
+    yield c
+    c.close()

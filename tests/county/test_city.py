@@ -63,19 +63,29 @@ class Chain:
         [aggregate] = export_up(self.counties[code], self.tmp / f"up-{code}")
         return aggregate
 
+    def crafted(self, school: FakeSchool, county_code: str, school_county: str, sequence: int) -> bytes:
+        """An upward package signed by ``county_code`` that carries ``school`` (an empty submission addressed to
+        ``school_county``), built by hand as a county that tries to pass up a school it should not."""
+        from xueji_desktop.county.upward import aggregate_body
+        from xueji_desktop.exchange import payload
+        from xueji_desktop.exchange.container import seal
+
+        when = "2026-11-22T09:30:00"
+        body = payload.build(school=school.profile(), county_code=school_county, classes=[], students=[],
+                             sequence=sequence, created_at=when, include_pending=False)
+        county = self.counties[county_code]
+        return seal(kind="aggregate", sender={"code": county_code, "name": dict((YINGZE, XIAODIAN))[county_code]},
+                    signing_private=keystore.require_private(county.conn, keystore.OWN_SIGNING),
+                    recipient={"level": "city", "code": CITY["code"]}, recipient_x25519=county_public(self.city),
+                    sequence=sequence, created_at=when,
+                    body=aggregate_body([{"code": school.code, "name": school.name}], [(school.code, body)]))
+
     def fingerprint(self, code: str) -> str:
         return keystore.own_fingerprint(self.counties[code].conn)
 
     def close(self) -> None:
         for store in (self.city, *self.counties.values()):
             store.close()
-
-
-@pytest.fixture
-def chain(tmp_path):
-    c = Chain(tmp_path)
-    yield c
-    c.close()
 
 
 def _two_counties(chain: Chain):
@@ -175,25 +185,15 @@ def other_store(path, user: str = "admin", password: str = PASSWORD):
 
 def test_a_county_cannot_pass_up_another_countys_school(chain, tmp_path):
     """The county signs what it sends, but a school outside its region is refused at the city."""
-    from xueji_desktop.county.upward import aggregate_body
-    from xueji_desktop.exchange import payload
-    from xueji_desktop.exchange.container import seal
-
     stranger = FakeSchool.new("2114010502", "小店二小", "140105")
-    body = payload.build(school=stranger.profile(), county_code="140105", classes=[], students=[], sequence=1,
-                         created_at="2026-11-22T09:30:00", include_pending=False)
-    county = chain.counties["140106"]
-    data = seal(kind="aggregate", sender={"code": "140106", "name": "迎泽区"},
-                signing_private=keystore.require_private(county.conn, keystore.OWN_SIGNING),
-                recipient={"level": "city", "code": "1401"}, recipient_x25519=county_public(chain.city), sequence=1,
-                created_at="2026-11-22T09:30:00", body=aggregate_body([{"code": stranger.code, "name": "小店二小"}],
-                                                                       [(stranger.code, body)]))
+    data = chain.crafted(stranger, "140106", "140105", sequence=1)
     before = snapshot(chain.city)
     with pytest.raises(BadInput, match="2114010502小店二小 的区划代码 140105001000 不在县（区）140106迎泽区"):
         import_county_package(chain.city, write(tmp_path, "cross.xjpkg", data),
                               confirm_fingerprint=chain.fingerprint("140106"))
     assert snapshot(chain.city) == before
-    assert keys.fingerprint(keystore.get_public(county.conn, keystore.OWN_SIGNING)) == chain.fingerprint("140106")
+    signing = keystore.get_public(chain.counties["140106"].conn, keystore.OWN_SIGNING)
+    assert keys.fingerprint(signing) == chain.fingerprint("140106")
 
 
 def test_city_passes_up_again_in_the_seed_folder_layout(chain, tmp_path):
@@ -326,20 +326,9 @@ def test_cli_city(chain, tmp_path, monkeypatch, capsys):
 
 
 def test_a_county_cannot_take_over_a_school_the_city_lists_under_another(chain, tmp_path):
-    from xueji_desktop.county.upward import aggregate_body
-    from xueji_desktop.exchange import payload
-    from xueji_desktop.exchange.container import seal
-
     _two_counties(chain)
     claimed = FakeSchool.new("2114010501", "小店一小", "140106")  # 小店区's school, relabelled into 迎泽区
-    body = payload.build(school=claimed.profile(), county_code="140106", classes=[], students=[], sequence=9,
-                         created_at="2026-11-22T09:30:00", include_pending=False)
-    county = chain.counties["140106"]
-    data = seal(kind="aggregate", sender={"code": "140106", "name": "迎泽区"},
-                signing_private=keystore.require_private(county.conn, keystore.OWN_SIGNING),
-                recipient={"level": "city", "code": "1401"}, recipient_x25519=county_public(chain.city), sequence=99,
-                created_at="2026-11-22T09:30:00", body=aggregate_body([{"code": claimed.code, "name": "小店一小"}],
-                                                                       [(claimed.code, body)]))
+    data = chain.crafted(claimed, "140106", "140106", sequence=99)
     before = snapshot(chain.city)
     with pytest.raises(BadInput, match="2114010501小店一小 在本市学校名单中属于县（区）140105"):
         import_county_package(chain.city, write(tmp_path, "claim.xjpkg", data))

@@ -8,20 +8,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from tests.conftest import PASSWORD
-from tests.county.test_city import Chain, _two_counties
+from tests.county.test_city import _two_counties
 from tests.exchange.helpers import records
 from xueji_desktop.ui.county_browser import CountyStudentsPage
 from xueji_desktop.ui.county_pages import CountyImportPage, CountyReviewPage, FingerprintDialog
 from xueji_desktop.ui.county_stats_page import CountyStatsPage
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def chain(tmp_path):
-    c = Chain(tmp_path)
-    yield c
-    c.close()
 
 
 def test_city_imports_a_county_package_in_the_gui(qtbot, chain):

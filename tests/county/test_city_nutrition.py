@@ -11,7 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from tests.conftest import PASSWORD
-from tests.county.test_city import Chain, other_store
+from tests.county.test_city import other_store
 from tests.exchange.helpers import records
 from xueji_desktop.county import nutrition as nu
 from xueji_desktop.county import upward
@@ -23,13 +23,6 @@ from xueji_desktop.county.workspace import unit_words
 from xueji_desktop.errors import BadInput
 
 YINGZE = "140106"
-
-
-@pytest.fixture
-def chain(tmp_path):
-    c = Chain(tmp_path)
-    yield c
-    c.close()
 
 
 def _county_plan(county, *schools: str) -> None:

@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 from python_calamine import CalamineWorkbook
 
-from tests.county.test_city import Chain
 from tests.county.test_city_nutrition import YINGZE, _county_plan, _send_up
 from tests.exchange.helpers import records
 from xueji_desktop.county import nutrition as nu
@@ -15,13 +14,6 @@ from xueji_desktop.ui.county_schools_page import CountySchoolsPage
 from xueji_desktop.ui.nutrition_page import CountyNutritionPage
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def chain(tmp_path):
-    c = Chain(tmp_path)
-    yield c
-    c.close()
 
 
 def _visible_buttons(page) -> set[str]:
